@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenlane.apps.operators.models import Operator
+from greenlane.apps.operators.permissions import (
+    OPERATOR_ROLES,
+    get_visible_operator,
+    visible_operators,
+)
+
+router = Router(tags=["operators"])
+
+
+class AuthorisationOut(Schema):
+    programme: str
+    tier: str
+    valid_from: date
+    valid_to: date | None
+
+
+class OperatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    country: str
+    trade_role: str
+    size_class: str
+    is_msme: bool
+
+
+class OperatorDetailOut(OperatorOut):
+    national_id: str
+    eori: str
+    employees: int
+    established_on: date
+    authorisations: list[AuthorisationOut]
+
+
+def _require(request: HttpRequest) -> None:
+    if request.user.role not in OPERATOR_ROLES:  # type: ignore[union-attr]
+        raise HttpError(403, "your role cannot see operator records")
+
+
+@router.get("", response=list[OperatorOut], summary="Operators the caller may see")
+@paginate(LimitOffsetPagination)
+def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
+    _require(request)
+    operators = visible_operators(request.user).order_by("name", "code")
+    if q:
+        operators = operators.filter(name__icontains=q) | operators.filter(code__iexact=q)
+    return operators  # type: ignore[return-value]
+
+
+@router.get(
+    "/{operator_id}", response=OperatorDetailOut, summary="One operator with its AEO status"
+)
+def get_operator(request: HttpRequest, operator_id: int) -> Operator:
+    _require(request)
+    return get_visible_operator(request.user, operator_id)

@@ -1,0 +1,18 @@
+"""The REST API at /api/v1 (schema: /api/v1/openapi.json, browsable docs: /api/v1/docs)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from greenlane.api import accounts, operators
+
+api = NinjaAPI(
+    title="Greenlane API",
+    version="1",
+    description="AEO programmes, certification, risk targeting and time release studies.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+api.add_router("/accounts", accounts.router)
+api.add_router("/operators", operators.router)

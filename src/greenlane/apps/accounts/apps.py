@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "greenlane.apps.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and organisations"
+
+    def ready(self) -> None:
+        from greenlane.apps.accounts import signals  # noqa: F401  (connects audit receivers)

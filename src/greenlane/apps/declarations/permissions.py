@@ -1,0 +1,26 @@
+"""Who may see which declarations: the one place the declarations app decides it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from greenlane.apps.accounts.roles import DECLARATION_ROLES, Role
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.operators.permissions import visible_operators
+
+
+def visible_declarations(user: Any) -> QuerySet[Declaration]:
+    """Customs risk, inspection and statistics roles see all declarations; traders and their
+    consultants see the declarations their operators lodged as importer or declarant."""
+    if not user.is_authenticated or not user.is_active:
+        return Declaration.objects.none()
+    if user.role in DECLARATION_ROLES:
+        return Declaration.objects.all()
+    if user.role in (Role.TRADER, Role.CONSULTANT):
+        codes = visible_operators(user).values("code")
+        return Declaration.objects.filter(importer_code__in=codes) | Declaration.objects.filter(
+            declarant_code__in=codes
+        )
+    return Declaration.objects.none()

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from greenlane.apps.accounts.models import Organisation
+
+
+class SizeClass(models.TextChoices):
+    """EU Recommendation 2003/361 headcount classes; the first three are MSMEs."""
+
+    MICRO = "micro", "Micro (< 10 staff)"
+    SMALL = "small", "Small (< 50 staff)"
+    MEDIUM = "medium", "Medium (< 250 staff)"
+    LARGE = "large", "Large"
+
+
+MSME_CLASSES = (SizeClass.MICRO, SizeClass.SMALL, SizeClass.MEDIUM)
+
+
+class TradeRole(models.TextChoices):
+    IMPORTER = "importer", "Importer"
+    BROKER = "broker", "Customs broker (declarant)"
+    EXPORTER = "exporter", "Foreign exporter (seller)"
+
+
+class Operator(models.Model):
+    """A company known to customs. ``code`` is the trader identifier used on declarations."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2)
+    trade_role = models.CharField(max_length=20, choices=TradeRole.choices)
+    national_id = models.CharField(
+        max_length=40, blank=True, help_text="e.g. business registration number"
+    )
+    eori = models.CharField(max_length=17, blank=True)
+    size_class = models.CharField(max_length=10, choices=SizeClass.choices)
+    employees = models.PositiveIntegerField()
+    established_on = models.DateField()
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="operator"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_msme(self) -> bool:
+        return self.size_class in MSME_CLASSES
+
+    def years_in_business(self, on: date) -> int:
+        years = on.year - self.established_on.year
+        return years - ((on.month, on.day) < (self.established_on.month, self.established_on.day))
+
+
+class AeoAuthorisation(models.Model):
+    """An AEO status an operator holds, domestic or under a partner's programme.
+
+    The certification lifecycle (applications, decisions, certificates) is owned by the
+    certification app; this record is the status other parts of the system read.
+    """
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="authorisations")
+    programme = models.CharField(max_length=40)
+    tier = models.CharField(max_length=20, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["operator", "programme"]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.tier}".strip()
+
+
+def valid_on(day: date) -> Q:
+    """Authorisations in force on ``day`` (valid_to is inclusive; open-ended when empty)."""
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class ConsultantAccess(models.Model):
+    """An operator lets a consultancy act for it; revoking ends the access at once."""
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="consultant_access"
+    )
+    consultancy = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="clients")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "consultancy"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_access_per_consultancy",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultancy_id} for {self.operator_id}"

@@ -1,0 +1,101 @@
+"""State changes for operators and consultant access; each one atomic and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.accounts.roles import OrganisationKind
+from greenlane.apps.audit import services as audit
+from greenlane.apps.operators.models import AeoAuthorisation, ConsultantAccess, Operator
+
+OPERATOR_FIELDS = (
+    "code", "name", "country", "trade_role", "national_id", "eori", "size_class", "employees",
+    "established_on",
+)  # fmt: skip
+
+
+class AccessError(Exception):
+    pass
+
+
+@transaction.atomic
+def grant_consultant_access(
+    operator: Operator, consultancy: Organisation, actor: User | None
+) -> ConsultantAccess:
+    if consultancy.kind != OrganisationKind.CONSULTANCY:
+        raise AccessError(f"{consultancy} is not a consultancy")
+    access, created = ConsultantAccess.objects.get_or_create(
+        operator=operator, consultancy=consultancy, revoked_at=None
+    )
+    if created:
+        audit.record(
+            "operators.consultant_access.granted", actor, operator, {"consultancy": consultancy.pk}
+        )
+    return access
+
+
+@transaction.atomic
+def revoke_consultant_access(
+    operator: Operator, consultancy: Organisation, actor: User | None
+) -> int:
+    count = ConsultantAccess.objects.filter(
+        operator=operator, consultancy=consultancy, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    if count:
+        audit.record(
+            "operators.consultant_access.revoked", actor, operator, {"consultancy": consultancy.pk}
+        )
+    return count
+
+
+@transaction.atomic
+def load_operators(
+    operators: Iterable[Mapping[str, Any]],
+    authorisations: Iterable[Mapping[str, Any]],
+    actor: User | None = None,
+    source: str = "",
+) -> tuple[int, int]:
+    """Bulk-create operators and their AEO status from trusted rows, all or nothing."""
+    created = Operator.objects.bulk_create(
+        [Operator(**{k: row[k] for k in OPERATOR_FIELDS}) for row in operators], batch_size=2000
+    )
+    by_code = dict(Operator.objects.values_list("code", "pk"))
+    held = AeoAuthorisation.objects.bulk_create(
+        [
+            AeoAuthorisation(
+                operator_id=by_code[row["operator_code"]],
+                programme=row["programme"],
+                tier=row["tier"] or "",
+                valid_from=row["valid_from"],
+                valid_to=row["valid_to"],
+            )
+            for row in authorisations
+        ],
+        batch_size=2000,
+    )
+    audit.record(
+        "operators.batch.loaded",
+        actor,
+        None,
+        {"operators": len(created), "authorisations": len(held), "source": source},
+    )
+    return len(created), len(held)
+
+
+@transaction.atomic
+def attach_organisation(
+    operator: Operator, organisation: Organisation, actor: User | None = None
+) -> None:
+    """Link a company record to the organisation whose users act for it."""
+    if organisation.kind != OrganisationKind.OPERATOR:
+        raise AccessError(f"{organisation} is not an economic operator")
+    operator.organisation = organisation
+    operator.save(update_fields=["organisation"])
+    audit.record(
+        "operators.organisation.attached", actor, operator, {"organisation": organisation.pk}
+    )

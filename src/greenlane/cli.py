@@ -1,0 +1,236 @@
+"""The ``greenlane`` command: demo, serve, migrate, createadmin, synth, audit verify, manage."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from greenlane.config import ConfigError
+
+app = typer.Typer(
+    help="Greenlane: AEO programmes, certification, risk targeting and time release studies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+console = Console()
+err = Console(stderr=True)
+
+
+class CommandError(Exception):
+    """A failure to report as one line with exit code 2 (bad input, not a bug)."""
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenlane.settings")
+    import django
+
+    django.setup()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database tables."""
+    _django()
+    _migrate(verbosity=1)
+
+
+@app.command()
+def createadmin(
+    username: Annotated[str, typer.Argument(help="Login name of the new administrator")],
+    organisation: Annotated[
+        str, typer.Option(help="Customs administration the user belongs to")
+    ] = "Customs administration",
+    country: Annotated[
+        str, typer.Option(help="ISO 3166-1 alpha-2 code of the administration")
+    ] = "KR",
+    email: Annotated[str, typer.Option(help="E-mail address")] = "",
+) -> None:
+    """Create an administrator; the password is asked for or read from GREENLANE_ADMIN_PASSWORD."""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from greenlane.apps.accounts import services
+    from greenlane.apps.accounts.models import Organisation
+    from greenlane.apps.accounts.roles import OrganisationKind, Role
+
+    password = os.environ.get("GREENLANE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    org = Organisation.objects.filter(name=organisation).first()
+    try:
+        if org is None:
+            org = services.create_organisation(organisation, OrganisationKind.CUSTOMS, country)
+        elif org.kind != OrganisationKind.CUSTOMS:
+            raise CommandError(f"{organisation!r} is not a customs administration")
+        services.create_user(username, password, Role.ADMINISTRATOR, org, email=email)
+    except ValidationError as exc:
+        raise CommandError("; ".join(exc.messages)) from None
+    console.print(f"Administrator [bold]{username}[/] created in {org.name}.")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write the Parquet files into")],
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives byte-identical files")
+    ] = 42,
+    operators: Annotated[int, typer.Option(help="Number of operators")] = 2_000,
+    declarations: Annotated[int, typer.Option(help="Number of import declarations")] = 100_000,
+    start: Annotated[str, typer.Option(help="First declaration date (YYYY-MM-DD)")] = "2025-01-01",
+    days: Annotated[int, typer.Option(help="Length of the period in days")] = 365,
+    consignments: Annotated[
+        bool, typer.Option(help="Also write consignment events for release-time studies")
+    ] = True,
+) -> None:
+    """Generate the synthetic economy as Parquet files (streamed: any size fits in memory)."""
+    from greenlane.core.synth import SynthConfig, generate
+
+    try:
+        config = SynthConfig(
+            seed=seed, operators=operators, declarations=declarations,
+            start=date.fromisoformat(start), days=days, consignments=consignments,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    with _progress() as bar:
+        task = bar.add_task("Declarations", total=declarations)
+        summary = generate(
+            config, out, progress=lambda done, _total: bar.update(task, completed=done)
+        )
+    table = Table("File", "Rows", title=f"Synthetic economy, seed {seed}")
+    table.add_row("operators.parquet", f"{summary.operators:,}")
+    table.add_row("aeo_authorisations.parquet", f"{summary.authorisations:,}")
+    table.add_row("declarations.parquet", f"{summary.declarations:,}")
+    table.add_row("inspections.parquet", f"{summary.inspections:,}")
+    table.add_row("truth.parquet", f"{summary.declarations:,} ({summary.frauds:,} frauds)")
+    if consignments:
+        table.add_row("consignments.parquet", f"{summary.declarations:,}")
+    console.print(table)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    declarations: Annotated[int, typer.Option(help="Declarations in the demo economy")] = 60_000,
+    operators: Annotated[int, typer.Option(help="Operators in the demo economy")] = 1_500,
+    serve_: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server afterwards")
+    ] = True,
+) -> None:
+    """Migrate, seed the synthetic economy (once), print the demo logins and start the server."""
+    _django()
+    from django.conf import settings
+
+    from greenlane import demo as demo_data
+
+    if settings.PRODUCTION:
+        raise CommandError(
+            "the demo refuses to seed a production database (GREENLANE_MODE=production)"
+        )
+    _migrate()
+    if not demo_data.is_seeded():
+        with _progress() as bar:
+            tasks = {
+                "synth": bar.add_task("Generating", total=declarations),
+                "load": bar.add_task("Loading", total=declarations),
+            }
+            demo_data.seed(
+                demo_data.demo_config(declarations, operators),
+                settings.VAR_DIR,
+                progress=lambda step, done, total: bar.update(
+                    tasks[step], completed=done, total=total
+                ),
+            )
+    table = Table("Username", "Password", "Role", "Organisation", title="Demo logins")
+    for login in demo_data.logins():
+        table.add_row(login.username, demo_data.DEMO_PASSWORD, login.role, login.organisation)
+    console.print(table)
+    if serve_:
+        serve(host=host, port=port, workers=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 2,
+) -> None:
+    """Serve the web app and API with gunicorn (static files through whitenoise)."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("check", fail_level="ERROR")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
+    sys.stdout.flush()
+    args = [
+        sys.executable, "-m", "gunicorn", "greenlane.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+    ]  # fmt: skip
+    os.execv(sys.executable, args)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; name the first broken link (exit 1) if a row was edited or deleted."""
+    _django()
+    from greenlane.apps.audit import services
+
+    checked, broken = services.verify()
+    if broken is None:
+        console.print(f"Audit log intact: {checked:,} events, chain verified.")
+        return
+    err.print(
+        f"Audit log BROKEN at event #{broken.seq}: {broken.reason} ({checked:,} events present)."
+    )
+    raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command (e.g. ``greenlane manage showmigrations``)."""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["greenlane manage", *ctx.args])
+
+
+def main() -> None:
+    try:
+        app()
+    except (ConfigError, CommandError) as exc:
+        kind = "configuration error" if isinstance(exc, ConfigError) else "error"
+        err.print(f"greenlane: {kind}: {exc}", highlight=False, markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

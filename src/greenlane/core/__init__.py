@@ -1,0 +1,1 @@
+"""Greenlane's pure domain core: computation without Django or a database."""

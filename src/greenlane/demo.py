@@ -1,0 +1,155 @@
+"""Seed the demo: the synthetic economy in the database, one organisation and login per role.
+
+The shell-level orchestration of several apps' services; only used by ``greenlane demo`` and
+the tests. Every write goes through a service, so the audit log records the seeding too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from greenlane.apps.accounts import services as accounts
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.accounts.roles import OrganisationKind, Role
+from greenlane.apps.declarations import services as declarations
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.operators import services as operators
+from greenlane.apps.operators.models import AeoAuthorisation, Operator
+from greenlane.core.synth import SynthConfig, generate
+
+DEMO_PASSWORD = "greenlane-demo"
+CUSTOMS_ORG = "Greenlane Customs Administration"
+CONSULTANCY_ORG = "Harbour Compliance Consulting"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    organisation: str
+
+
+CUSTOMS_USERS = (
+    ("validator", Role.VALIDATOR, "Vera", "Validator"),
+    ("decision", Role.DECISION_OFFICER, "Dae-jung", "Decider"),
+    ("analyst", Role.RISK_ANALYST, "Ana", "Lyst"),
+    ("inspector", Role.INSPECTION_OFFICER, "Ines", "Spector"),
+    ("statistician", Role.STATISTICIAN, "Stat", "Istician"),
+    ("admin", Role.ADMINISTRATOR, "Addy", "Ministrator"),
+)
+
+
+def demo_config(declarations: int = 60_000, operators_: int = 1_500, seed: int = 42) -> SynthConfig:
+    """The demo's year of data ends yesterday, so periods on the home pages are current."""
+    start = timezone.localdate() - timedelta(days=365)
+    return SynthConfig(seed=seed, operators=operators_, declarations=declarations, start=start)
+
+
+def is_seeded() -> bool:
+    return Organisation.objects.filter(name=CUSTOMS_ORG).exists()
+
+
+def _batches(path: Path, size: int) -> Iterator[list[dict[str, Any]]]:
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
+        yield batch.to_pylist()
+
+
+def seed(
+    config: SynthConfig, var: Path, progress: Callable[[str, int, int], None] | None = None
+) -> list[Login]:
+    """Generate the synthetic economy under ``var/synth`` and load it, all in one transaction."""
+    out = var / "synth" / f"seed-{config.seed}"
+    summary = generate(
+        config,
+        out,
+        progress=(lambda done, total: progress("synth", done, total)) if progress else None,
+    )
+    with transaction.atomic():
+        operators.load_operators(
+            pq.read_table(out / "operators.parquet").to_pylist(),
+            pq.read_table(out / "aeo_authorisations.parquet").to_pylist(),
+            source=str(out),
+        )
+        loaded = 0
+
+        def step(n: int) -> None:
+            nonlocal loaded
+            loaded += n
+            if progress:
+                progress("load", loaded, summary.declarations)
+
+        declarations.load_trusted(
+            _batches(out / "declarations.parquet", 10_000),
+            _batches(out / "inspections.parquet", 900),
+            source=str(out),
+            progress=step,
+        )
+        logins = _personas(config)
+    return logins
+
+
+def _personas(config: SynthConfig) -> list[Login]:
+    customs = accounts.create_organisation(
+        CUSTOMS_ORG, OrganisationKind.CUSTOMS, config.home_country
+    )
+    logins = []
+    for username, role, first, last in CUSTOMS_USERS:
+        accounts.create_user(
+            username,
+            DEMO_PASSWORD,
+            role,
+            customs,
+            first_name=first,
+            last_name=last,
+            check_password=False,
+        )
+        logins.append(Login(username, role, customs.name))
+
+    # The trader: a certified MSME importer with plenty of declarations; a second, uncertified
+    # trader shows that one company never sees another's data.
+    busy = dict(
+        Declaration.objects.values("importer_code")
+        .annotate(n=Count("id"))
+        .values_list("importer_code", "n")
+    )
+    certified = set(AeoAuthorisation.objects.values_list("operator__code", flat=True))
+    importers = Operator.objects.filter(trade_role="importer").order_by("code")
+    msme_aeo = [op for op in importers if op.is_msme and op.code in certified]
+    plain = [op for op in importers if op.code not in certified]
+    trader_op = max(msme_aeo or list(importers), key=lambda op: busy.get(op.code, 0))
+    other_op = max(plain, key=lambda op: busy.get(op.code, 0))
+    for username, op in (("trader", trader_op), ("trader2", other_op)):
+        org = accounts.create_organisation(
+            op.name + f" ({op.code})", OrganisationKind.OPERATOR, op.country
+        )
+        operators.attach_organisation(op, org)
+        accounts.create_user(username, DEMO_PASSWORD, Role.TRADER, org, check_password=False)
+        logins.append(Login(username, Role.TRADER, org.name))
+
+    consultancy = accounts.create_organisation(
+        CONSULTANCY_ORG, OrganisationKind.CONSULTANCY, config.home_country
+    )
+    accounts.create_user(
+        "consultant", DEMO_PASSWORD, Role.CONSULTANT, consultancy, check_password=False
+    )
+    clients = [trader_op, *[op for op in plain if op != other_op][:3]]
+    for op in clients:
+        operators.grant_consultant_access(op, consultancy, None)
+    logins.append(Login("consultant", Role.CONSULTANT, consultancy.name))
+    return logins
+
+
+def logins() -> list[Login]:
+    return [
+        Login(u.username, u.role, u.organisation.name if u.organisation else "")
+        for u in User.objects.select_related("organisation").order_by("id")
+    ]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import resolve, reverse
+
+from greenlane import __version__
+
+NAV = (("Home", "home"), ("Operators", "operator_list"), ("Audit log", "audit_log"))
+
+
+def _allowed(role: str, url_name: str) -> bool:
+    """Read the roles off the view itself, so the menu never offers a page that answers 403."""
+    allowed = getattr(resolve(reverse(url_name)).func, "allowed_roles", None)
+    return allowed is None or role in allowed
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    nav = []
+    if user is not None and user.is_authenticated:
+        nav = [(label, reverse(name)) for label, name in NAV if _allowed(user.role, name)]
+    return {"greenlane_version": __version__, "greenlane_mode": settings.MODE, "nav": nav}

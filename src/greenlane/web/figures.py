@@ -1,0 +1,237 @@
+"""The figures each role's home page shows, read from the database through scoped querysets.
+
+Periods are anchored on the newest declaration in the database rather than on today, so a
+study of last year's data still shows figures for "the last 30 days" of that data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.operators.models import MSME_CLASSES, AeoAuthorisation, Operator, valid_on
+from greenlane.apps.operators.permissions import visible_operators
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: Any
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def _rate(part: int, whole: int) -> Decimal:
+    return (Decimal(100 * part) / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
+
+
+def data_date(declarations: QuerySet[Declaration]) -> date:
+    newest = declarations.aggregate(d=Max("declaration_date"))["d"]
+    return newest or timezone.localdate()
+
+
+def _declaration_figures(declarations: QuerySet[Declaration]) -> list[Figure]:
+    inspections = Inspection.objects.filter(declaration__in=declarations)
+    counts = inspections.aggregate(
+        n=Count("id"),
+        hits=Count("id", filter=Q(fraud_found=True)),
+        revenue=Sum("revenue_recovered"),
+    )
+    total = declarations.count()
+    return [
+        Figure("declarations", "Declarations", total),
+        Figure("inspections", "Inspections", counts["n"]),
+        Figure("inspection_rate", "Inspection rate", _rate(counts["n"], total), "%"),
+        Figure(
+            "hit_rate",
+            "Inspections finding an irregularity",
+            _rate(counts["hits"], counts["n"]),
+            "%",
+        ),
+        Figure("revenue_recovered", "Revenue recovered", counts["revenue"] or Decimal(0)),
+    ]
+
+
+def _aeo_status(operators: QuerySet[Operator], on: date) -> dict[int, str]:
+    held = AeoAuthorisation.objects.filter(valid_on(on), operator__in=operators)
+    status: dict[int, str] = {}
+    for a in held.order_by("programme"):
+        status[a.operator_id] = ", ".join(filter(None, [status.get(a.operator_id), str(a)]))
+    return status
+
+
+def trader(user: User) -> tuple[list[Figure], list[Table]]:
+    operators = visible_operators(user)
+    declarations = visible_declarations(user)
+    today = timezone.localdate()
+    status = _aeo_status(operators, today)
+    figures = _declaration_figures(declarations)
+    rows = [
+        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
+        for op in operators
+    ]
+    return figures, [Table("Your company", ("Name", "Identifier", "Size", "AEO status"), rows)]
+
+
+def consultant(user: User) -> tuple[list[Figure], list[Table]]:
+    operators = visible_operators(user)
+    today = timezone.localdate()
+    status = _aeo_status(operators, today)
+    rows = [
+        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
+        for op in operators
+    ]
+    figures = [
+        Figure("clients", "Clients", len(rows)),
+        Figure("certified_clients", "Clients holding an AEO status", len(status)),
+        *_declaration_figures(visible_declarations(user))[:1],
+    ]
+    return figures, [Table("Your clients", ("Name", "Identifier", "Size", "AEO status"), rows)]
+
+
+def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
+    operators = visible_operators(user)
+    today = timezone.localdate()
+    held = AeoAuthorisation.objects.filter(valid_on(today), operator__in=operators)
+    domestic = held.filter(operator__country=user.organisation.country if user.organisation else "")
+    certified = operators.filter(pk__in=domestic.values("operator_id"))
+    expiring = domestic.filter(valid_to__lte=today + timedelta(days=180)).count()
+    msmes = operators.filter(size_class__in=MSME_CLASSES, trade_role="importer")
+    by_programme = list(
+        held.values("programme", "tier").annotate(n=Count("id")).order_by("programme", "tier")
+    )
+    return [
+        Figure("operators", "Operators on record", operators.count()),
+        Figure("certified", "Certified AEOs (domestic)", certified.count()),
+        Figure("partner_aeos", "Partner AEOs recognised", held.exclude(pk__in=domestic).count()),
+        Figure(
+            "msme_certified", "MSME importers certified", certified.filter(pk__in=msmes).count()
+        ),
+        Figure("msmes", "MSME importers", msmes.count()),
+        Figure("expiring", "Certificates expiring within 180 days", expiring),
+    ], [
+        Table(
+            "AEO status in force",
+            ("Programme", "Tier", "Operators"),
+            [(r["programme"], r["tier"], r["n"]) for r in by_programme],
+        )
+    ]
+
+
+def risk_analyst(user: User) -> tuple[list[Figure], list[Table]]:
+    declarations = visible_declarations(user)
+    by_office = (
+        Inspection.objects.filter(declaration__in=declarations)
+        .values("declaration__office_code")
+        .annotate(n=Count("id"), hits=Count("id", filter=Q(fraud_found=True)))
+        .order_by("declaration__office_code")
+    )
+    rows = [
+        (r["declaration__office_code"], r["n"], r["hits"], f"{_rate(r['hits'], r['n'])} %")
+        for r in by_office
+    ]
+    return _declaration_figures(declarations), [
+        Table("Inspections by office", ("Office", "Inspections", "Hits", "Hit rate"), rows)
+    ]
+
+
+def inspection_officer(user: User) -> tuple[list[Figure], list[Table]]:
+    declarations = visible_declarations(user)
+    since = data_date(declarations) - timedelta(days=29)
+    recent = Inspection.objects.filter(declaration__in=declarations, inspected_on__gte=since)
+    counts = recent.aggregate(
+        n=Count("id"),
+        hits=Count("id", filter=Q(fraud_found=True)),
+        critical=Count("id", filter=Q(critical=True)),
+    )
+    by_office = (
+        recent.values("declaration__office_code")
+        .annotate(n=Count("id"))
+        .order_by("declaration__office_code")
+    )
+    return [
+        Figure("inspections_30d", "Inspections, last 30 days of data", counts["n"]),
+        Figure("hits_30d", "Irregularities found", counts["hits"]),
+        Figure("critical_30d", "Critical findings", counts["critical"]),
+    ], [
+        Table(
+            f"Inspections since {since:%d %b %Y}",
+            ("Office", "Inspections"),
+            [(r["declaration__office_code"], r["n"]) for r in by_office],
+        )
+    ]
+
+
+def statistician(user: User) -> tuple[list[Figure], list[Table]]:
+    declarations = visible_declarations(user)
+    total = declarations.count()
+    by_office = (
+        declarations.values("office_code", "transport_mode")
+        .annotate(n=Count("id"))
+        .order_by("office_code")
+    )
+    offices = declarations.values("office_code").distinct().count()
+    return [
+        Figure("declarations", "Declarations", total),
+        Figure("offices", "Customs offices", offices),
+        Figure(
+            "importers",
+            "Importers declaring",
+            declarations.values("importer_code").distinct().count(),
+        ),
+    ], [
+        Table(
+            "Declarations by office",
+            ("Office", "Mode", "Declarations", "Share"),
+            [
+                (r["office_code"], r["transport_mode"], r["n"], f"{_rate(r['n'], total)} %")
+                for r in by_office
+            ],
+        )
+    ]
+
+
+def administrator(user: User) -> tuple[list[Figure], list[Table]]:
+    users = User.objects.filter(is_active=True)
+    by_role = users.values("role").annotate(n=Count("id")).order_by("role")
+    labels = dict(Role.choices)
+    return [
+        Figure("users", "Active users", users.count()),
+        Figure("organisations", "Organisations", Organisation.objects.count()),
+        Figure("audit_events", "Audit events", AuditEvent.objects.count()),
+    ], [
+        Table(
+            "Users by role",
+            ("Role", "Users"),
+            [(labels.get(r["role"], r["role"]), r["n"]) for r in by_role],
+        )
+    ]
+
+
+HOME_FIGURES = {
+    Role.TRADER: trader,
+    Role.CONSULTANT: consultant,
+    Role.VALIDATOR: aeo_officer,
+    Role.DECISION_OFFICER: aeo_officer,
+    Role.RISK_ANALYST: risk_analyst,
+    Role.INSPECTION_OFFICER: inspection_officer,
+    Role.STATISTICIAN: statistician,
+    Role.ADMINISTRATOR: administrator,
+}

@@ -1,0 +1,109 @@
+"""Views of the web shell: parse, authorise, call a service or a query, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+
+from greenlane.apps.accounts import services as accounts
+from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.operators.models import AeoAuthorisation
+from greenlane.apps.operators.permissions import (
+    OPERATOR_ROLES,
+    get_visible_operator,
+    visible_operators,
+)
+from greenlane.web.figures import HOME_FIGURES
+
+
+@role_required(ANY_ROLE)
+def home(request: HttpRequest) -> HttpResponse:
+    figures, tables = HOME_FIGURES[request.user.role](request.user)  # type: ignore[union-attr]
+    return render(request, "web/home.html", {"figures": figures, "tables": tables})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@method_decorator(role_required(ANY_ROLE), name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        accounts.change_password(form.user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        return super(auth_views.PasswordChangeView, self).form_valid(form)
+
+
+PasswordChangeView.allowed_roles = None  # type: ignore[attr-defined]
+
+
+@role_required(ANY_ROLE)
+def password_changed(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_changed.html")
+
+
+@role_required(OPERATOR_ROLES)
+def operator_list(request: HttpRequest) -> HttpResponse:
+    operators = visible_operators(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        operators = operators.filter(name__icontains=query) | operators.filter(code__iexact=query)
+    page = Paginator(operators.order_by("name", "code"), 50).get_page(request.GET.get("page"))
+    return render(request, "operators/list.html", {"page": page, "q": query})
+
+
+@role_required(OPERATOR_ROLES)
+def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_visible_operator(request.user, pk)
+    authorisations = AeoAuthorisation.objects.filter(operator=operator).order_by("-valid_from")
+    declarations = visible_declarations(request.user).filter(importer_code=operator.code)
+    context: dict[str, Any] = {
+        "operator": operator,
+        "authorisations": authorisations,
+        "declaration_count": declarations.count(),
+        "recent": declarations.order_by("-declaration_date", "number")[:20],
+    }
+    return render(request, "operators/detail.html", context)
+
+
+@role_required({Role.ADMINISTRATOR})
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.order_by("-seq")
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "audit/log.html", {"page": page, "action": action})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers (no data, no login)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok"})
+    except Exception:  # the database is down: say so, without details
+        return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+healthz.allowed_roles = "public"  # type: ignore[attr-defined]

@@ -1,0 +1,84 @@
+"""Builders for test data, going through the services like the application does."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from greenlane.apps.accounts import services as accounts
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.accounts.roles import CUSTOMS_ROLES, OrganisationKind, Role
+from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.operators import services as operators
+from greenlane.apps.operators.models import Operator
+
+PASSWORD = "correct-horse-battery-staple"
+_n = itertools.count(1)
+
+
+def organisation(kind: str = OrganisationKind.CUSTOMS, name: str | None = None) -> Organisation:
+    return accounts.create_organisation(name or f"{kind} {next(_n)}", kind, "KR")
+
+
+def operator(
+    org: Organisation | None = None, code: str | None = None, **fields: object
+) -> Operator:
+    n = next(_n)
+    op = Operator.objects.create(
+        code=code or f"T{n:06d}",
+        name=fields.pop("name", f"Test Trading {n}"),
+        country="KR",
+        trade_role="importer",
+        size_class=fields.pop("size_class", "small"),
+        employees=20,
+        established_on=date(2010, 1, 1),
+        **fields,
+    )
+    if org is not None:
+        operators.attach_organisation(op, org)
+    return op
+
+
+def user(role: str, org: Organisation | None = None, username: str | None = None) -> User:
+    if org is None:
+        kind = (
+            OrganisationKind.CUSTOMS
+            if role in CUSTOMS_ROLES
+            else OrganisationKind.CONSULTANCY
+            if role == Role.CONSULTANT
+            else OrganisationKind.OPERATOR
+        )
+        org = organisation(kind)
+    return accounts.create_user(username or f"{role}{next(_n)}", PASSWORD, role, org)
+
+
+def declaration(importer: Operator, number: str | None = None, **fields: object) -> Declaration:
+    values: dict[str, object] = {
+        "number": number or f"D{next(_n):010d}",
+        "declaration_date": date(2025, 3, 1),
+        "office_code": "SEA1",
+        "transport_mode": "1",
+        "declarant_code": "B000001",
+        "importer_code": importer.code,
+        "seller_code": "S000001",
+        "hs6": "850440",
+        "origin_country": "CN",
+        "dispatch_country": "CN",
+        "quantity": Decimal("10"),
+        "net_mass_kg": Decimal("100"),
+        "customs_value": Decimal("1000.00"),
+        "tax_rate": Decimal("8"),
+        "duty_amount": Decimal("80.00"),
+    }
+    values.update(fields)
+    return Declaration.objects.create(**values)
+
+
+def inspection(decl: Declaration, fraud: bool = False, revenue: str = "0") -> Inspection:
+    return Inspection.objects.create(
+        declaration=decl,
+        inspected_on=decl.declaration_date,
+        fraud_found=fraud,
+        revenue_recovered=Decimal(revenue),
+    )

@@ -1,0 +1,16 @@
+"""Test settings: the real settings module, read from a test environment set up here."""
+
+import os
+import tempfile
+
+os.environ.setdefault("GREENLANE_VAR_DIR", tempfile.mkdtemp(prefix="greenlane-test-"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ["GREENLANE_MODE"] = "demo"
+os.environ["GREENLANE_MANIFEST_STATIC"] = "false"
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made there are
+# still synchronous, so Django's guard against async contexts does not apply.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from greenlane.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
