@@ -228,7 +228,7 @@ def main() -> None:
         app()
     except (ConfigError, CommandError) as exc:
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
-        err.print(f"greenlane: {kind}: {exc}", highlight=False, markup=False)
+        print(f"greenlane: {kind}: {exc}", file=sys.stderr)  # one line, never wrapped
         sys.exit(2)
 
 

@@ -55,8 +55,11 @@ def day_cdf(config: SynthConfig) -> FloatArray:
 
 
 def _dict(indices: npt.NDArray[np.int64], values: list[str]) -> pa.DictionaryArray:
+    """Dictionary-encode ``values[indices]``; the dictionary holds each value once (a repeated
+    dictionary value makes the Parquet writer's output depend on hashing order)."""
+    unique, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
     return pa.DictionaryArray.from_arrays(
-        pa.array(indices, pa.int32()), pa.array(values, pa.string())
+        pa.array(inverse[indices], pa.int32()), pa.array(unique.tolist(), pa.string())
     )
 
 
@@ -120,7 +123,10 @@ def make_chunk(
     declared_value = np.where(kind == 1, true_value * rng.uniform(0.3, 0.7, rows), true_value)
     declared_rate = goods.mfn_rate[declared_hs] * pref[declared_origin]
     duty = declared_value * declared_rate / 100
-    revenue_at_stake = np.round(np.maximum(true_value * true_rate / 100 - duty, 0.0), 2)
+    true_duty = true_value * true_rate / 100
+    vat = world.IMPORT_VAT / 100
+    evaded = (true_duty - duty) + vat * ((true_value + true_duty) - (declared_value + duty))
+    revenue_at_stake = np.round(np.maximum(evaded, 0.0), 2)
     critical = fraud & ((revenue_at_stake > CRITICAL_REVENUE) | (kind == 3))
 
     origin_country = np.array([COUNTRY_INDEX[c] for c in ORIGIN_CODES])[declared_origin]

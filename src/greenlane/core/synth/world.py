@@ -79,6 +79,8 @@ PREFERENCE: dict[str, float] = {
 }  # fmt: skip
 # Where transshipped goods are dispatched from.
 HUBS: tuple[str, ...] = ("SG", "HK", "NL", "AE", "MY")
+# Import VAT, % of customs value plus duty: undervaluation evades it even on duty-free goods.
+IMPORT_VAT = 10.0
 
 DOMESTIC_PROGRAMME = "kr-aeo"
 DOMESTIC_TIERS: tuple[tuple[str, float], ...] = (("A", 0.55), ("AA", 0.30), ("AAA", 0.15))

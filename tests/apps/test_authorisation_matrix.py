@@ -1,0 +1,145 @@
+"""Every URL and API operation x every role x own / other organisation, against a table.
+
+The table is the specification: a URL or API operation that is not in it fails the first two
+tests, so no endpoint can be added without saying who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from greenlane.api.urls import api
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.operators import services as operator_services
+from tests import factories
+
+ALL = frozenset(Role)
+OPERATOR_ROLES = frozenset(
+    {
+        Role.VALIDATOR,
+        Role.DECISION_OFFICER,
+        Role.ADMINISTRATOR,
+        Role.RISK_ANALYST,
+        Role.TRADER,
+        Role.CONSULTANT,
+    }
+)
+PUBLIC = None
+
+
+@dataclass(frozen=True)
+class Access:
+    path: str  # "{op}" stands for an operator's primary key
+    roles: frozenset[str] | None  # None: public
+    scoped: bool = False  # an object that a trader or consultant may or may not own
+    method: str = "get"
+    signed_in: int = 200  # what a public page answers a signed-in user
+
+
+WEB: dict[str, Access] = {
+    "home": Access("/", ALL),
+    "login": Access("/login/", PUBLIC, signed_in=302),  # sends a signed-in user home
+    "logout": Access("/logout/", PUBLIC, method="post", signed_in=302),
+    "password_change": Access("/account/password/", ALL),
+    "password_change_done": Access("/account/password/done/", ALL),
+    "operator_list": Access("/operators/", OPERATOR_ROLES),
+    "operator_detail": Access("/operators/{op}/", OPERATOR_ROLES, scoped=True),
+    "audit_log": Access("/audit/", frozenset({Role.ADMINISTRATOR})),
+    "healthz": Access("/healthz", PUBLIC),
+}
+API: dict[tuple[str, str], Access] = {
+    ("get", "/api/v1/accounts/me"): Access("/api/v1/accounts/me", ALL),
+    ("get", "/api/v1/operators"): Access("/api/v1/operators", OPERATOR_ROLES),
+    ("get", "/api/v1/operators/{operator_id}"): Access(
+        "/api/v1/operators/{op}", OPERATOR_ROLES, scoped=True
+    ),
+}
+
+
+def _web_url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "api":
+                continue  # covered through the OpenAPI schema
+            names |= _web_url_names(entry, prefix)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name"
+            names.add(entry.name)
+    return names
+
+
+def test_every_web_url_is_in_the_table() -> None:
+    assert _web_url_names(get_resolver()) == set(WEB)
+
+
+def test_every_api_operation_is_in_the_table() -> None:
+    schema = api.get_openapi_schema()
+    operations = {
+        (method, path.rstrip("/")) for path, item in schema["paths"].items() for method in item
+    }
+    assert operations == set(API)
+
+
+@pytest.fixture
+def world(db: None) -> dict[str, object]:
+    """Two operators: ``own`` belongs to the trader and is a client of the consultancy."""
+    trader_org = factories.organisation("operator")
+    other_org = factories.organisation("operator")
+    consultancy = factories.organisation("consultancy")
+    customs = factories.organisation("customs")
+    own = factories.operator(trader_org)
+    other = factories.operator(other_org)
+    operator_services.grant_consultant_access(own, consultancy, None)
+    users = {
+        role: factories.user(
+            role,
+            trader_org
+            if role == Role.TRADER
+            else consultancy
+            if role == Role.CONSULTANT
+            else customs,
+        )
+        for role in Role
+    }
+    return {"own": own, "other": other, "users": users}
+
+
+ENDPOINTS = [(name, access) for name, access in WEB.items()] + [
+    (f"{method.upper()} {path}", access) for (method, path), access in API.items()
+]
+CASES = [
+    (name, access, whose)
+    for name, access in ENDPOINTS
+    for whose in (("own", "other") if access.scoped else ("own",))
+]
+
+
+def _expected(access: Access, role: str | None, whose: str, is_api: bool) -> int:
+    if access.roles is PUBLIC:
+        return (302 if access.method == "post" else 200) if role is None else access.signed_in
+    if role is None:
+        return 401 if is_api else 302
+    if role not in access.roles:
+        return 403
+    if access.scoped and whose == "other" and role in (Role.TRADER, Role.CONSULTANT):
+        return 404
+    return 200
+
+
+@pytest.mark.parametrize(("name", "access", "whose"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize("role", [None, *Role], ids=["anonymous", *[r.value for r in Role]])
+def test_access_matrix(
+    world: dict[str, object], name: str, access: Access, whose: str, role: str | None
+) -> None:
+    client = Client()
+    if role is not None:
+        client.force_login(world["users"][role])  # type: ignore[index]
+    path = access.path.replace("{op}", str(world[whose].pk))  # type: ignore[attr-defined]
+    response = getattr(client, access.method)(path)
+    expected = _expected(access, role, whose, name.startswith(("GET ", "POST ")))
+    assert response.status_code == expected, f"{role} {whose} {access.method.upper()} {path}"

@@ -1,0 +1,110 @@
+"""Settings come from the environment; anything wrong stops the program with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from greenlane import config
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GREENLANE_", "DATABASE_URL", "SECRET_KEY"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE="greenlane.settings", GREENLANE_VAR_DIR=str(tmp_path / "var"))
+    env.update(extra)
+    return env
+
+
+def _greenlane(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "greenlane.cli", *args],
+        env=_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"DATABASE_URL": "mysql://root@localhost/x"},
+            "DATABASE_URL scheme 'mysql' is not supported",
+        ),
+        ({"DATABASE_URL": "postgres://user@host:notaport/db"}, "DATABASE_URL is malformed"),
+        ({"GREENLANE_MODE": "production", "ALLOWED_HOSTS": "x"}, "SECRET_KEY is not set"),
+        ({"GREENLANE_MODE": "staging"}, "GREENLANE_MODE='staging' is not one of: demo, production"),
+        ({"GREENLANE_VAR_DIR": "/etc/hostname/var"}, "is not writable"),
+        (
+            {"GREENLANE_LOCKOUT_ATTEMPTS": "many"},
+            "GREENLANE_LOCKOUT_ATTEMPTS='many' is not an integer",
+        ),
+    ],
+)
+def test_it_stops_with_one_line_and_exit_code_2(
+    tmp_path: Path, extra: dict[str, str], message: str
+) -> None:
+    done = _greenlane(tmp_path, "migrate", **extra)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    with pytest.raises(config.ConfigError, match="too short"):
+        config.secret_key("production", Path("/nonexistent"), {"SECRET_KEY": "short"})
+
+
+def test_the_demo_generates_a_secret_key_once_and_keeps_it(tmp_path: Path) -> None:
+    first = config.secret_key("demo", tmp_path, {})
+    assert len(first) >= 50
+    assert config.secret_key("demo", tmp_path, {}) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_sqlite_is_the_default_in_wal_mode(tmp_path: Path) -> None:
+    db = config.database({}, tmp_path)
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(tmp_path / "greenlane.sqlite3")
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+def test_postgres_urls_are_parsed(tmp_path: Path) -> None:
+    db = config.database({"DATABASE_URL": "postgres://alice@db.internal:5433/customs"}, tmp_path)
+    assert (db["ENGINE"], db["USER"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "django.db.backends.postgresql",
+        "alice",
+        "db.internal",
+        5433,
+        "customs",
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("0", False), ("", True), ("Yes", True)]
+)
+def test_booleans_are_read_strictly(raw: str, expected: bool) -> None:
+    assert config.env_bool("X", True, {"X": raw}) is expected
+    with pytest.raises(config.ConfigError):
+        config.env_bool("X", True, {"X": "maybe"})
+
+
+@pytest.mark.slow
+def test_the_wal_journal_is_on_in_a_migrated_database(tmp_path: Path) -> None:
+    done = _greenlane(tmp_path, "migrate")
+    assert done.returncode == 0, done.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "greenlane.sqlite3") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
