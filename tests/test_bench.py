@@ -1,0 +1,27 @@
+"""The benchmarks run in reduced form here, so they cannot rot between `make bench` runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_the_synth_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "synth.py"), "--rows", "20000", "--repeat", "1", "--write", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "rows per second" in done.stdout
+    text = out.read_text()
+    assert "bench/synth.py begin" in text
+    assert "20,000 declarations" in text
