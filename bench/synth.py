@@ -132,7 +132,11 @@ def report(r: dict[str, float]) -> str:
 
 
 def write(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by the scripts under `bench/`.\n"
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Benchmarks\n\nWritten by the scripts under `bench/`.\n"
+    )
     if MARK_BEGIN in text:
         head, rest = text.split(MARK_BEGIN, 1)
         text = head + section + rest.split(MARK_END, 1)[1]

@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_synth_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "synth.py"), "--rows", "20000", "--repeat", "1", "--write", str(out)],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "synth.py"),
+            "--rows",
+            "20000",
+            "--repeat",
+            "1",
+            "--write",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

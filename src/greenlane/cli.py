@@ -77,19 +77,21 @@ def createadmin(
     """Create an administrator; the password is asked for or read from GREENLANE_ADMIN_PASSWORD."""
     _django()
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from greenlane.apps.accounts import services
     from greenlane.apps.accounts.models import Organisation
     from greenlane.apps.accounts.roles import OrganisationKind, Role
 
     password = os.environ.get("GREENLANE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    org = Organisation.objects.filter(name=organisation).first()
     try:
-        if org is None:
-            org = services.create_organisation(organisation, OrganisationKind.CUSTOMS, country)
-        elif org.kind != OrganisationKind.CUSTOMS:
-            raise CommandError(f"{organisation!r} is not a customs administration")
-        services.create_user(username, password, Role.ADMINISTRATOR, org, email=email)
+        with transaction.atomic():
+            org = Organisation.objects.filter(name=organisation).first()
+            if org is None:
+                org = services.create_organisation(organisation, OrganisationKind.CUSTOMS, country)
+            elif org.kind != OrganisationKind.CUSTOMS:
+                raise CommandError(f"{organisation!r} is not a customs administration")
+            services.create_user(username, password, Role.ADMINISTRATOR, org, email=email)
     except ValidationError as exc:
         raise CommandError("; ".join(exc.messages)) from None
     console.print(f"Administrator [bold]{username}[/] created in {org.name}.")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from django.db import connection
+from typer.testing import CliRunner
+
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.cli import app
+
+runner = CliRunner()
+
+
+def test_synth_writes_the_files_and_summarises(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["synth", str(tmp_path), "--declarations", "3000", "--operators", "120", "--seed", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert pq.read_metadata(tmp_path / "declarations.parquet").num_rows == 3000
+    assert pq.read_metadata(tmp_path / "operators.parquet").num_rows == 120
+    assert "declarations.parquet" in result.output
+    assert "3,000" in result.output
+
+
+def test_synth_refuses_a_bad_option_clearly(tmp_path: Path) -> None:
+    from greenlane.cli import CommandError
+
+    result = runner.invoke(app, ["synth", str(tmp_path), "--operators", "3"])
+    assert isinstance(result.exception, CommandError)
+    assert "operators must be at least 50" in str(result.exception)
+
+
+@pytest.mark.django_db
+def test_audit_verify_passes_on_an_intact_chain() -> None:
+    audit.record("test.one")
+    audit.record("test.two")
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 0
+    assert "intact" in result.output
+
+
+@pytest.mark.django_db
+def test_audit_verify_names_the_first_broken_link() -> None:
+    events = [audit.record("test.event", data={"i": i}) for i in range(4)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET action = 'test.forged' WHERE seq = %s", [events[1].seq]
+        )
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at event #{events[1].seq}" in result.output
+
+
+@pytest.mark.django_db
+def test_createadmin_creates_an_audited_administrator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENLANE_ADMIN_PASSWORD", "a-long-and-unusual-passphrase")
+    result = runner.invoke(app, ["createadmin", "chief", "--organisation", "Customs HQ"])
+    assert result.exit_code == 0, result.output
+    user = User.objects.get(username="chief")
+    assert user.role == "administrator"
+    assert user.organisation.name == "Customs HQ"
+    assert user.check_password("a-long-and-unusual-passphrase")
+    assert AuditEvent.objects.filter(
+        action="accounts.user.created", subject_id=str(user.pk)
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_createadmin_refuses_a_weak_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENLANE_ADMIN_PASSWORD", "password")
+    result = runner.invoke(app, ["createadmin", "chief"])
+    assert result.exit_code != 0
+    assert "too common" in str(result.exception)
+    assert not User.objects.filter(username="chief").exists()
+    assert not Organisation.objects.filter(name="Customs administration").exists()
+
+
+def test_every_command_has_help() -> None:
+    for command in (
+        ["demo"],
+        ["serve"],
+        ["migrate"],
+        ["createadmin"],
+        ["synth"],
+        ["audit", "verify"],
+    ):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "Usage" in result.output
