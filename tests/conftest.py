@@ -25,18 +25,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def _skips(config: pytest.Config) -> list[pytest.TestReport]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return list(reporter.stats.get("skipped", [])) if reporter else []
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: a missing browser or database must not pass silently."""
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if IN_CI and skipped:
-        reasons = sorted(
-            {
-                str(r.longrepr[-1]) if isinstance(r.longrepr, tuple) else str(r.longrepr)
-                for r in skipped
-            }
-        )
-        print(f"\nCI=true: {len(skipped)} test(s) skipped, which CI treats as failure:")
-        for reason in reasons:
-            print(f"  - {reason}")
+    if IN_CI and _skips(session.config):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    skipped = _skips(config)
+    if IN_CI and skipped:
+        terminalreporter.section("skipped tests fail in CI", red=True)
+        for report in skipped:
+            reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+            terminalreporter.write_line(f"{report.nodeid}: {reason}", red=True)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, no CDN
     "greenlane.apps.audit",
     "greenlane.apps.accounts",
     "greenlane.apps.operators",

@@ -38,6 +38,7 @@ class Access:
     scoped: bool = False  # an object that a trader or consultant may or may not own
     method: str = "get"
     signed_in: int = 200  # what a public page answers a signed-in user
+    status: int = 200  # what a public page answers
 
 
 WEB: dict[str, Access] = {
@@ -50,6 +51,9 @@ WEB: dict[str, Access] = {
     "operator_detail": Access("/operators/{op}/", OPERATOR_ROLES, scoped=True),
     "audit_log": Access("/audit/", frozenset({Role.ADMINISTRATOR})),
     "healthz": Access("/healthz", PUBLIC),
+    "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
+    "openapi-view": Access("/api/v1/docs", PUBLIC),
+    "api-root": Access("/api/v1/", PUBLIC, status=404),  # nothing there; must not leak
 }
 API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/accounts/me"): Access("/api/v1/accounts/me", ALL),
@@ -60,13 +64,17 @@ API: dict[tuple[str, str], Access] = {
 }
 
 
-def _web_url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
+API_DOCS = {"openapi-json", "openapi-view", "api-root"}
+
+
+def _web_url_names(resolver: URLResolver) -> set[str]:
+    """Names of all URL patterns; in the API only its documentation pages (operations are
+    checked through the OpenAPI schema below)."""
     names: set[str] = set()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "api":
-                continue  # covered through the OpenAPI schema
-            names |= _web_url_names(entry, prefix)
+            inner = _web_url_names(entry)
+            names |= inner & API_DOCS if entry.namespace == "api" else inner
         elif isinstance(entry, URLPattern):
             assert entry.name, f"URL pattern {entry.pattern} has no name"
             names.add(entry.name)
@@ -121,7 +129,9 @@ CASES = [
 
 def _expected(access: Access, role: str | None, whose: str, is_api: bool) -> int:
     if access.roles is PUBLIC:
-        return (302 if access.method == "post" else 200) if role is None else access.signed_in
+        if access.method == "post":
+            return 302
+        return access.status if role is None or access.status != 200 else access.signed_in
     if role is None:
         return 401 if is_api else 302
     if role not in access.roles:
