@@ -17,7 +17,7 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
-from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.declarations.models import Declaration, Inspection, TransportMode
 from greenlane.apps.declarations.permissions import visible_declarations
 from greenlane.apps.operators.models import MSME_CLASSES, AeoAuthorisation, Operator, valid_on
 from greenlane.apps.operators.permissions import visible_operators
@@ -40,6 +40,11 @@ class Table:
 
 def _rate(part: int, whole: int) -> Decimal:
     return (Decimal(100 * part) / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
+
+
+def _money(value: Decimal | None) -> Decimal:
+    """Whole currency units: SQLite's SUM over decimals returns long fractions."""
+    return Decimal(value or 0).quantize(Decimal(1))
 
 
 def data_date(declarations: QuerySet[Declaration]) -> date:
@@ -65,7 +70,7 @@ def _declaration_figures(declarations: QuerySet[Declaration]) -> list[Figure]:
             _rate(counts["hits"], counts["n"]),
             "%",
         ),
-        Figure("revenue_recovered", "Revenue recovered", counts["revenue"] or Decimal(0)),
+        Figure("revenue_recovered", "Revenue recovered", _money(counts["revenue"])),
     ]
 
 
@@ -182,30 +187,39 @@ def inspection_officer(user: User) -> tuple[list[Figure], list[Table]]:
 def statistician(user: User) -> tuple[list[Figure], list[Table]]:
     declarations = visible_declarations(user)
     total = declarations.count()
+    today = timezone.localdate()
+    aeo_codes = AeoAuthorisation.objects.filter(valid_on(today)).values("operator__code")
+    by_aeo = declarations.filter(importer_code__in=aeo_codes).count()
     by_office = (
         declarations.values("office_code", "transport_mode")
         .annotate(n=Count("id"))
         .order_by("office_code")
     )
-    offices = declarations.values("office_code").distinct().count()
+    modes = dict(TransportMode.choices)
+    rows = [
+        (
+            r["office_code"],
+            modes.get(r["transport_mode"], r["transport_mode"]),
+            r["n"],
+            f"{_rate(r['n'], total)} %",
+        )
+        for r in by_office
+    ]
     return [
         Figure("declarations", "Declarations", total),
-        Figure("offices", "Customs offices", offices),
+        Figure("offices", "Customs offices", declarations.values("office_code").distinct().count()),
         Figure(
             "importers",
             "Importers declaring",
             declarations.values("importer_code").distinct().count(),
         ),
-    ], [
-        Table(
-            "Declarations by office",
-            ("Office", "Mode", "Declarations", "Share"),
-            [
-                (r["office_code"], r["transport_mode"], r["n"], f"{_rate(r['n'], total)} %")
-                for r in by_office
-            ],
-        )
-    ]
+        Figure(
+            "aeo_share",
+            "Declarations by importers holding an AEO status",
+            _rate(by_aeo, total),
+            "%",
+        ),
+    ], [Table("Declarations by office", ("Office", "Mode", "Declarations", "Share"), rows)]
 
 
 def administrator(user: User) -> tuple[list[Figure], list[Table]]:

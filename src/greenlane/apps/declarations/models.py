@@ -11,11 +11,25 @@ from __future__ import annotations
 from django.db import models
 
 
+class TransportMode(models.TextChoices):
+    """UN/ECE Recommendation 19 codes."""
+
+    SEA = "1", "Sea"
+    RAIL = "2", "Rail"
+    ROAD = "3", "Road"
+    AIR = "4", "Air"
+    POST = "5", "Post"
+    MULTIMODAL = "6", "Multimodal"
+    FIXED = "7", "Fixed installation"
+    INLAND_WATER = "8", "Inland waterway"
+    UNKNOWN = "9", "Unknown"
+
+
 class Declaration(models.Model):
     number = models.CharField(max_length=40, unique=True)
     declaration_date = models.DateField(db_index=True)
     office_code = models.CharField(max_length=10, db_index=True)
-    transport_mode = models.CharField(max_length=2, help_text="UN/ECE Rec. 19 code")
+    transport_mode = models.CharField(max_length=2, choices=TransportMode.choices)
     declarant_code = models.CharField(max_length=40, db_index=True)
     importer_code = models.CharField(max_length=40, db_index=True)
     seller_code = models.CharField(max_length=40, db_index=True)

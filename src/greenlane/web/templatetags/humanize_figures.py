@@ -20,3 +20,8 @@ def figure(value: Any) -> Any:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return value
+
+
+@register.filter
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
