@@ -1,4 +1,4 @@
-"""The ``greenlane`` command: demo, serve, migrate, createadmin, synth, audit verify, manage."""
+"""The ``greenlane`` command: demo, serve, migrate, createadmin, synth, ingest, audit verify, ..."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ app = typer.Typer(
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class CommandError(Exception):
@@ -198,6 +198,89 @@ def serve(
         "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
     ]  # fmt: skip
     os.execv(sys.executable, args)
+
+
+@app.command()
+def ingest(
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV, Parquet or Excel files, ingested one by one")
+    ],
+    mapping: Annotated[
+        str, typer.Option(help="Shipped mapping name (see `greenlane mappings`) or a mapping file")
+    ],
+    rejected_out: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected rows with their reasons to this CSV file"),
+    ] = None,
+) -> None:
+    """Ingest declarations or inspection results through a column mapping, validating every row."""
+    _django()
+    import csv
+
+    from greenlane.apps.declarations import ingest as service
+    from greenlane.core.risk.mapping import MappingError
+    from greenlane.core.risk.mapping import load as load_mapping
+    from greenlane.core.risk.readers import FileError
+
+    try:
+        column_mapping = load_mapping(mapping)
+    except MappingError as exc:
+        raise CommandError(str(exc)) from None
+    table = Table("File", "Read", "Accepted", "Rejected", "Inspections", "Batch", title="Ingested")
+    failed = []
+    for path in files:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        try:
+            with _progress() as bar:
+                task = bar.add_task(path.name, total=None)
+                result = service.ingest(
+                    path,
+                    column_mapping,
+                    progress=lambda done, total, task=task: bar.update(
+                        task, completed=done, total=total
+                    ),
+                )
+        except service.DuplicateFile as exc:
+            failed.append(f"{path.name}: {exc}")
+            continue
+        except (MappingError, FileError) as exc:
+            raise CommandError(str(exc)) from None
+        b = result.batch
+        table.add_row(
+            path.name,
+            f"{b.rows_read:,}",
+            f"{b.rows_accepted:,}",
+            f"{b.rows_rejected:,}",
+            f"{b.inspections:,}",
+            f"#{b.pk}",
+        )
+        if rejected_out is not None and b.rows_rejected:
+            target = (
+                rejected_out
+                if len(files) == 1
+                else rejected_out.with_name(f"{rejected_out.stem}-{b.pk}{rejected_out.suffix}")
+            )
+            with target.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(service.rejected_rows_csv(b))
+            console.print(f"Rejected rows of {path.name} written to {target}")
+    if table.row_count:
+        console.print(table)
+    for line in failed:
+        err.print(f"[yellow]skipped[/] {line}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def mappings() -> None:
+    """List the column mappings that come with Greenlane."""
+    from greenlane.core.risk.mapping import shipped
+
+    table = Table("Name", "Kind", "Title", title="Column mappings")
+    for name, m in sorted(shipped().items()):
+        table.add_row(name, m.kind, m.title)
+    console.print(table)
 
 
 @audit_app.command("verify")

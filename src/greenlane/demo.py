@@ -6,11 +6,10 @@ the tests. Every write goes through a service, so the audit log records the seed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 from django.db import transaction
@@ -20,10 +19,11 @@ from django.utils import timezone
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import OrganisationKind, Role
-from greenlane.apps.declarations import services as declarations
+from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import AeoAuthorisation, Operator
+from greenlane.core.risk import mapping
 from greenlane.core.synth import SynthConfig, generate
 
 DEMO_PASSWORD = "greenlane-demo"
@@ -58,43 +58,40 @@ def is_seeded() -> bool:
     return Organisation.objects.filter(name=CUSTOMS_ORG).exists()
 
 
-def _batches(path: Path, size: int) -> Iterator[list[dict[str, Any]]]:
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
-        yield batch.to_pylist()
-
-
 def seed(
     config: SynthConfig, var: Path, progress: Callable[[str, int, int], None] | None = None
 ) -> list[Login]:
-    """Generate the synthetic economy under ``var/synth`` and load it, all in one transaction."""
+    """Generate the synthetic economy under ``var/synth`` and ingest it, all in one transaction.
+
+    The declarations and inspection results go through the same validating ingestion as any
+    user's file, with the shipped ``greenlane`` mappings.
+    """
     out = var / "synth" / f"seed-{config.seed}"
     summary = generate(
         config,
         out,
         progress=(lambda done, total: progress("synth", done, total)) if progress else None,
     )
+
+    def step(done: int, _total: int | None) -> None:
+        if progress:
+            progress("load", done, summary.declarations)
+
     with transaction.atomic():
         operators.load_operators(
             pq.read_table(out / "operators.parquet").to_pylist(),
             pq.read_table(out / "aeo_authorisations.parquet").to_pylist(),
             source=str(out),
         )
-        loaded = 0
-
-        def step(n: int) -> None:
-            nonlocal loaded
-            loaded += n
-            if progress:
-                progress("load", loaded, summary.declarations)
-
-        declarations.load_trusted(
-            _batches(out / "declarations.parquet", 10_000),
-            _batches(out / "inspections.parquet", 900),
-            source=str(out),
-            progress=step,
-        )
-        logins = _personas(config)
-    return logins
+        for name, file in (("greenlane", "declarations"), ("greenlane-inspections", "inspections")):
+            result = ingest.ingest(
+                out / f"{file}.parquet",
+                mapping.load(name),
+                progress=step if file == "declarations" else None,
+            )
+            if result.rows_rejected:
+                raise RuntimeError(f"the synthetic {file} had {result.rows_rejected} rejected rows")
+        return _personas(config)
 
 
 def _personas(config: SynthConfig) -> list[Login]:

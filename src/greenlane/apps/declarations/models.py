@@ -8,6 +8,7 @@ declarations arrive from customs systems and may name traders Greenlane has no r
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -25,22 +26,78 @@ class TransportMode(models.TextChoices):
     UNKNOWN = "9", "Unknown"
 
 
+class IngestBatch(models.Model):
+    """One file ingested: what was read, accepted and rejected. Written in the same transaction
+    as its declarations, so a batch row exists only for a complete ingest."""
+
+    class Kind(models.TextChoices):
+        DECLARATIONS = "declarations", "Declarations"
+        INSPECTIONS = "inspections", "Inspection results"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file_format = models.CharField(max_length=10)
+    mapping = models.CharField(max_length=60)
+    currency = models.CharField(max_length=3, blank=True)
+    source_columns = models.JSONField(default=list, help_text="the file's columns the mapping read")
+    rows_read = models.PositiveIntegerField()
+    rows_accepted = models.PositiveIntegerField()
+    rows_rejected = models.PositiveIntegerField()
+    inspections = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sha256"], name="one_batch_per_file_content")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.rows_accepted}/{self.rows_read})"
+
+
+class RejectedRow(models.Model):
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
+    row = models.PositiveIntegerField(help_text="1-based data row in the file (header not counted)")
+    reason = models.TextField()
+    raw = models.JSONField()
+
+    class Meta:
+        ordering = ["batch", "row"]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
 class Declaration(models.Model):
     number = models.CharField(max_length=40, unique=True)
+    batch = models.ForeignKey(
+        IngestBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
+    )
     declaration_date = models.DateField(db_index=True)
     office_code = models.CharField(max_length=10, db_index=True)
     transport_mode = models.CharField(max_length=2, choices=TransportMode.choices)
-    declarant_code = models.CharField(max_length=40, db_index=True)
+    declarant_code = models.CharField(max_length=40, blank=True, db_index=True)
     importer_code = models.CharField(max_length=40, db_index=True)
-    seller_code = models.CharField(max_length=40, db_index=True)
+    seller_code = models.CharField(max_length=40, blank=True, db_index=True)
     hs6 = models.CharField(max_length=6)
     origin_country = models.CharField(max_length=2)
-    dispatch_country = models.CharField(max_length=2)
-    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    dispatch_country = models.CharField(max_length=2, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     net_mass_kg = models.DecimalField(max_digits=14, decimal_places=3)
-    customs_value = models.DecimalField(max_digits=16, decimal_places=2)
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, help_text="ad valorem, %")
-    duty_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    customs_value = models.DecimalField(max_digits=18, decimal_places=2)
+    tax_rate = models.DecimalField(
+        max_digits=7, decimal_places=3, null=True, blank=True, help_text="ad valorem, %"
+    )
+    duty_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="other columns of the source file"
+    )
 
     class Meta:
         ordering = ["-declaration_date", "number"]
@@ -52,6 +109,12 @@ class Declaration(models.Model):
 class Inspection(models.Model):
     declaration = models.OneToOneField(
         Declaration, on_delete=models.CASCADE, related_name="inspection"
+    )
+    batch = models.ForeignKey(
+        IngestBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     inspected_on = models.DateField()
     fraud_found = models.BooleanField()

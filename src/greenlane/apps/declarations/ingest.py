@@ -1,0 +1,316 @@
+"""Ingesting files of declarations or inspection results: validated, all-or-nothing, audited.
+
+A file is read in batches, each validated column-wise (``greenlane.core.risk.validate``); rows
+that fail are kept with their reasons. Everything a file brings (the batch record, its
+declarations, inspection results and rejected rows) is written in one transaction: a crash
+leaves nothing behind, and the same content is never ingested twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.db import connection, transaction
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
+from greenlane.core.risk.mapping import ColumnMapping
+from greenlane.core.risk.readers import detect_format, read_batches
+from greenlane.core.risk.validate import Rejection, validate
+
+Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
+LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on older builds
+
+DECLARATION_COLUMNS = (
+    "number", "batch_id", "declaration_date", "office_code", "transport_mode", "declarant_code",
+    "importer_code", "seller_code", "hs6", "origin_country", "dispatch_country", "quantity",
+    "net_mass_kg", "customs_value", "tax_rate", "duty_amount", "attributes",
+)  # fmt: skip
+DECIMALS = {"quantity": 3, "net_mass_kg": 3, "customs_value": 2, "tax_rate": 3, "duty_amount": 2}
+TEXT_DEFAULTS = {
+    "transport_mode": "9",
+    "declarant_code": "",
+    "seller_code": "",
+    "dispatch_country": "",
+}
+
+
+class DuplicateFile(Exception):
+    def __init__(self, batch: IngestBatch) -> None:
+        self.batch = batch
+        super().__init__(
+            f"this file was already ingested on {batch.created_at:%Y-%m-%d %H:%M} UTC as batch "
+            f"#{batch.pk} ({batch.rows_accepted:,} rows accepted, {batch.rows_rejected:,} rejected)"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    batch: IngestBatch
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    inspections: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expected_rows(path: Path) -> int | None:
+    """A quick estimate for progress bars: Parquet knows; CSV lines are counted."""
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        return int(pq.read_metadata(path).num_rows)
+    if fmt == "csv":
+        with path.open("rb") as handle:
+            return max(
+                sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1, 0
+            )
+    return None
+
+
+def ingest(
+    path: Path,
+    mapping: ColumnMapping,
+    actor: User | None = None,
+    progress: Progress | None = None,
+    file_name: str | None = None,
+) -> Result:
+    """Ingest ``path`` through ``mapping``; raise DuplicateFile if its content is on record."""
+    kind = (
+        IngestBatch.Kind.DECLARATIONS
+        if mapping.kind == "declarations"
+        else IngestBatch.Kind.INSPECTIONS
+    )
+    sha = file_sha256(path)
+    existing = IngestBatch.objects.filter(kind=kind, sha256=sha).first()
+    if existing is not None:
+        raise DuplicateFile(existing)
+    total = expected_rows(path) if progress else None
+    started = time.monotonic()
+    with transaction.atomic():
+        batch = IngestBatch.objects.create(
+            kind=kind,
+            file_name=(file_name or path.name)[:255],
+            sha256=sha,
+            file_format=detect_format(path),
+            mapping=mapping.name,
+            currency=mapping.currency,
+            source_columns=mapping.source_columns(),
+            rows_read=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        seen: dict[str, int] = {}
+        for part in read_batches(path, mapping):
+            checked = validate(part, mapping, seen)
+            accepted, rejected = _against_records(checked.accepted, checked.rejected, mapping)
+            if mapping.kind == "declarations":
+                ids = _insert_declarations(batch, accepted)
+            else:
+                ids = _declaration_ids(accepted["number"].to_pylist())
+            batch.inspections += _insert_inspections(batch, accepted, ids, mapping, actor)
+            _insert_rejected(batch, rejected)
+            batch.rows_read += part.table.num_rows + len(part.malformed)
+            batch.rows_accepted += accepted.num_rows
+            batch.rows_rejected += len(rejected)
+            if progress:
+                progress(batch.rows_read, total)
+        batch.seconds = time.monotonic() - started
+        batch.save(
+            update_fields=["rows_read", "rows_accepted", "rows_rejected", "inspections", "seconds"]
+        )
+        assert batch.rows_read == batch.rows_accepted + batch.rows_rejected
+        audit.record(
+            f"declarations.{kind}.ingested",
+            actor,
+            batch,
+            {
+                "file": batch.file_name,
+                "sha256": sha,
+                "mapping": mapping.name,
+                "rows_read": batch.rows_read,
+                "rows_accepted": batch.rows_accepted,
+                "rows_rejected": batch.rows_rejected,
+                "inspections": batch.inspections,
+            },
+        )
+    return Result(
+        batch, batch.rows_read, batch.rows_accepted, batch.rows_rejected, batch.inspections
+    )
+
+
+def _against_records(
+    accepted: pa.Table, rejected: list[Rejection], mapping: ColumnMapping
+) -> tuple[pa.Table, list[Rejection]]:
+    """Declarations must be new; inspection results must name a declaration on record that has
+    no result yet. Rows that fail move to the rejected list."""
+    numbers = accepted["number"].to_pylist()
+    if not numbers:
+        return accepted, rejected
+    if mapping.kind == "declarations":
+        clash = set(_lookup(Declaration.objects.all(), numbers, "number"))
+        reason = "declaration number {} is already on record"
+        bad = [n in clash for n in numbers]
+    else:
+        known = set(_lookup(Declaration.objects.all(), numbers, "number"))
+        done = set(_lookup(Inspection.objects.all(), numbers, "declaration__number"))
+        bad = [n not in known or n in done for n in numbers]
+        reason = "{}: no such declaration on record, or it already has a result"
+    if not any(bad):
+        return accepted, rejected
+    rows = accepted.to_pylist()
+    extra = [
+        Rejection(
+            row["row"],
+            reason.format(row["number"]),
+            {k: _plain(v) for k, v in row.items() if k != "row"},
+        )
+        for row, b in zip(rows, bad, strict=True)
+        if b
+    ]
+    return accepted.filter(pa.array([not b for b in bad])), rejected + extra
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _lookup(queryset: Any, numbers: Sequence[str], field: str) -> list[str]:
+    found: list[str] = []
+    for i in range(0, len(numbers), LOOKUP_CHUNK):
+        found += list(
+            queryset.filter(**{f"{field}__in": numbers[i : i + LOOKUP_CHUNK]}).values_list(
+                field, flat=True
+            )
+        )
+    return found
+
+
+def _declaration_ids(numbers: Sequence[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for i in range(0, len(numbers), LOOKUP_CHUNK):
+        ids.update(
+            Declaration.objects.filter(number__in=numbers[i : i + LOOKUP_CHUNK]).values_list(
+                "number", "id"
+            )
+        )
+    return ids
+
+
+def _columns(batch: IngestBatch, table: pa.Table) -> list[list[Any]]:
+    n = table.num_rows
+    out: list[list[Any]] = []
+    for name in DECLARATION_COLUMNS:
+        if name == "batch_id":
+            out.append([batch.pk] * n)
+        elif name not in table.column_names:
+            out.append([TEXT_DEFAULTS.get(name)] * n)
+        elif name in DECIMALS:
+            out.append(pc.round(table[name], DECIMALS[name]).to_pylist())
+        elif name in TEXT_DEFAULTS:
+            out.append(pc.fill_null(table[name], TEXT_DEFAULTS[name]).to_pylist())
+        else:
+            out.append(table[name].to_pylist())
+    return out
+
+
+def _insert_declarations(batch: IngestBatch, table: pa.Table) -> dict[str, int]:
+    if table.num_rows == 0:
+        return {}
+    rows = list(zip(*_columns(batch, table), strict=True))
+    columns = ", ".join(DECLARATION_COLUMNS)
+    last_id = (
+        Declaration.objects.filter(batch=batch).order_by("-id").values_list("id", flat=True).first()
+        or 0
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is the fast path into PostgreSQL (psycopg 3 streams the rows).
+            with cursor.cursor.copy(
+                f"COPY declarations_declaration ({columns}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(DECLARATION_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO declarations_declaration ({columns}) VALUES ({marks})", rows
+            )
+    # This batch is ours alone, so its rows past last_id are exactly the ones just written.
+    return dict(Declaration.objects.filter(batch=batch, id__gt=last_id).values_list("number", "id"))
+
+
+def _insert_inspections(
+    batch: IngestBatch,
+    table: pa.Table,
+    ids: dict[str, int],
+    mapping: ColumnMapping,
+    actor: User | None,
+) -> int:
+    """One inspection result per labelled row; without a result date, the declaration date."""
+    if not mapping.has_labels or table.num_rows == 0:
+        return 0
+    labelled = table.filter(pc.is_valid(table["fraud"]))
+    n = labelled.num_rows
+
+    def column(name: str, default: Any) -> list[Any]:
+        return labelled[name].to_pylist() if name in labelled.column_names else [default] * n
+
+    dates = column("inspected_on", None)
+    fallback = column("declaration_date", None)
+    critical, revenue = column("critical", False), column("revenue_recovered", 0.0)
+    objs = [
+        Inspection(
+            declaration_id=ids[number],
+            batch=batch,
+            recorded_by=actor if actor is not None and actor.is_authenticated else None,
+            inspected_on=dates[i] or fallback[i],
+            fraud_found=fraud,
+            critical=bool(critical[i]),
+            revenue_recovered=round(revenue[i] or 0.0, 2),
+        )
+        for i, (number, fraud) in enumerate(
+            zip(labelled["number"].to_pylist(), labelled["fraud"].to_pylist(), strict=True)
+        )
+    ]
+    Inspection.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)
+
+
+def _insert_rejected(batch: IngestBatch, rejected: Iterable[Rejection]) -> None:
+    RejectedRow.objects.bulk_create(
+        [RejectedRow(batch=batch, row=r.row, reason=r.reason, raw=r.raw) for r in rejected],
+        batch_size=2000,
+    )
+
+
+def rejected_rows_csv(batch: IngestBatch) -> Iterable[list[str]]:
+    """Rows for a CSV download of the rejected rows: row, reason, then the raw values."""
+    rows = batch.rejected_rows.order_by("row")
+    keys = list(batch.source_columns)
+    if rows.filter(raw__has_key="line").exists():
+        keys.append("line")  # the raw text of rows that could not be parsed
+    yield ["row", "reason", *keys]
+    for r in rows.iterator():
+        yield [str(r.row), r.reason, *[_cell(r.raw.get(k)) for k in keys]]
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)

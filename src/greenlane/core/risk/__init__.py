@@ -1,0 +1,1 @@
+"""Risk targeting core: declaration schema, ingestion, features, model, metrics, selectivity."""

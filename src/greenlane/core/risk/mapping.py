@@ -1,0 +1,165 @@
+"""Column mappings: how a user's file maps onto the declaration schema.
+
+A mapping is written once (in a YAML file or saved from the web page) and reused for every
+file of the same layout. Loading is strict: unknown keys, unknown target fields and a mapping
+without a required field are errors that name the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from greenlane.core.risk.schema import DECLARATION_FIELDS, FIELDS, LABEL_FIELDS
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 would read a column named No, Yes, On or Off
+    as a boolean and lose its name."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class MappingError(ValueError):
+    """A mapping cannot be used; the message says where and why."""
+
+
+class Source(BaseModel):
+    """One target field: the column it comes from and, optionally, a recoding of its values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    column: str = Field(min_length=1)
+    values: dict[str, str] | None = None
+    scale: float | None = None  # multiply numbers, e.g. tonnes -> kg: 1000
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _keys_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    date_format: str = "%Y-%m-%d"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    encoding: str = "utf-8"
+    sheet: str | None = None  # Excel: the sheet to read (default: the first)
+
+
+class ColumnMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$")
+    #: ``declarations``: declarations, optionally with inspection results (labels);
+    #: ``inspections``: inspection results for declarations already on record.
+    kind: Literal["declarations", "inspections"] = "declarations"
+    title: str = ""
+    currency: str = Field(default="", max_length=3)
+    options: Options = Options()
+    columns: dict[str, Source]
+    attributes: list[str] = []  # source columns kept as they are, for features and reference
+    labels: dict[str, Source] = {}
+
+    @field_validator("columns", "labels", mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        """``field: Column Name`` is short for ``field: {column: Column Name}``."""
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, dict) else {"column": str(v)} for k, v in value.items()}
+        return value
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _names_as_text(cls, value: Any) -> Any:
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _targets_known(self) -> ColumnMapping:
+        names = {f.name for f in DECLARATION_FIELDS} if self.kind == "declarations" else {"number"}
+        unknown = sorted(set(self.columns) - names)
+        if unknown:
+            raise ValueError(f"unknown field(s) for {self.kind}: {', '.join(unknown)}")
+        required = (
+            [f.name for f in DECLARATION_FIELDS if f.required]
+            if self.kind == "declarations"
+            else ["number"]
+        )
+        missing = [name for name in required if name not in self.columns]
+        if self.kind == "inspections":
+            missing += [
+                f"{name} (under labels)"
+                for name in ("fraud", "inspected_on")
+                if name not in self.labels
+            ]
+        if missing:
+            raise ValueError(f"required field(s) not mapped: {', '.join(missing)}")
+        label_names = {f.name for f in LABEL_FIELDS}
+        unknown = sorted(set(self.labels) - label_names)
+        if unknown:
+            raise ValueError(f"unknown label field(s): {', '.join(unknown)}")
+        return self
+
+    def source_columns(self) -> list[str]:
+        used = [s.column for s in self.columns.values()] + [s.column for s in self.labels.values()]
+        return list(dict.fromkeys(used + list(self.attributes)))
+
+    @property
+    def has_labels(self) -> bool:
+        return "fraud" in self.labels
+
+
+def parse(text: str, origin: str = "<mapping>") -> ColumnMapping:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{origin}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"{origin}: a mapping must be a YAML object")
+    try:
+        return ColumnMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'mapping'}: {e['msg']}" for e in exc.errors()
+        )
+        raise MappingError(f"{origin}: {problems}") from None
+
+
+def shipped() -> dict[str, ColumnMapping]:
+    """The mappings that come with Greenlane (``greenlane/mappings/*.yaml``)."""
+    folder = resources.files("greenlane") / "mappings"
+    found = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yaml"):
+            mapping = parse(entry.read_text(encoding="utf-8"), f"mappings/{entry.name}")
+            found[mapping.name] = mapping
+    return found
+
+
+def load(name_or_path: str) -> ColumnMapping:
+    """A shipped mapping by name, or a mapping file by path."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        if not path.is_file():
+            raise MappingError(f"{path}: no such mapping file")
+        return parse(path.read_text(encoding="utf-8"), str(path))
+    mappings = shipped()
+    if name_or_path not in mappings:
+        known = ", ".join(sorted(mappings)) or "none"
+        raise MappingError(f"no mapping named {name_or_path!r} (shipped: {known})")
+    return mappings[name_or_path]
+
+
+__all__ = ["FIELDS", "ColumnMapping", "MappingError", "Source", "load", "parse", "shipped"]

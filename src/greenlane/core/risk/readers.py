@@ -1,0 +1,241 @@
+"""Read CSV, Parquet and Excel files as batches of text columns, with each row's position.
+
+Every value arrives as text (numbers and dates included), so that validation sees what the
+file said and can name the row and the value when it rejects one. Batches keep memory bounded
+whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from greenlane.core.risk.mapping import ColumnMapping, MappingError
+
+BATCH_ROWS = 50_000
+FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
+
+
+class FileError(ValueError):
+    """The file cannot be read at all (format, encoding, missing columns)."""
+
+
+@dataclass
+class Malformed:
+    row: int  # 1-based data row (the header is not counted)
+    reason: str
+    raw: str
+
+
+@dataclass
+class Batch:
+    table: pa.Table  # text columns named as in the file
+    rows: npt.NDArray[np.int64]  # 1-based data row of each table row
+    malformed: list[Malformed] = field(default_factory=list)  # rows that could not be parsed
+
+
+def detect_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise FileError(f"{path.name}: unsupported file type (use .csv, .parquet or .xlsx)")
+    return fmt
+
+
+def read_batches(path: Path, mapping: ColumnMapping) -> Iterator[Batch]:
+    fmt = detect_format(path)
+    needed = mapping.source_columns()
+    reader = {"csv": _csv, "parquet": _parquet, "excel": _excel}[fmt]
+    yield from reader(path, mapping, needed)
+
+
+def _check_header(header: list[str], needed: list[str], path: Path) -> None:
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise MappingError(
+            f"{path.name}: the mapping needs column(s) missing from the file: {', '.join(missing)}"
+        )
+
+
+def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(column.type):
+        column = pc.cast(column, column.type.value_type)
+    if pa.types.is_timestamp(column.type):
+        column = pc.strftime(column, format="%Y-%m-%d")
+    elif pa.types.is_date(column.type):
+        column = pc.strftime(pc.cast(column, pa.timestamp("s")), format="%Y-%m-%d")
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.string())
+    return pc.fill_null(column, "")
+
+
+class _Positions:
+    """Data-row numbers of the rows a reader yields, skipping rows it reported as malformed."""
+
+    def __init__(self) -> None:
+        self.next = 1
+        self.skip: set[int] = set()
+        self.reported: list[int] = []
+
+    def take(self, n: int) -> npt.NDArray[np.int64]:
+        out = np.empty(n, dtype=np.int64)
+        i = 0
+        while i < n:
+            if self.next not in self.skip:
+                out[i] = self.next
+                i += 1
+            self.next += 1
+        return out
+
+
+def _csv(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
+    malformed: list[Malformed] = []
+    positions = _Positions()
+
+    bad_rows: list[int] = []  # data-row numbers of malformed rows, found on the first one
+
+    def on_invalid(row: Any) -> str:
+        # Arrow does not number the rows it cannot parse; one pass with the csv module finds
+        # them all (only ever paid for a file that has such rows).
+        if not bad_rows and not malformed and not positions.skip:
+            bad_rows.extend(
+                _rows_with_wrong_width(path, mapping.options.encoding, mapping.options.delimiter)
+            )
+            positions.skip.update(bad_rows)
+        number = bad_rows[len(positions.reported)] if len(positions.reported) < len(bad_rows) else 0
+        positions.reported.append(number)
+        reason = f"row has {row.actual_columns} columns, the header has {row.expected_columns}"
+        malformed.append(Malformed(number, reason, row.text))
+        return "skip"
+
+    options = mapping.options
+    header = _csv_header(path, options.encoding, options.delimiter)
+    _check_header(header, needed, path)
+    try:
+        stream = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=options.encoding, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=options.delimiter, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                include_columns=needed,
+                strings_can_be_null=False,
+            ),
+        )
+        for record_batch in stream:
+            table = pa.Table.from_batches([record_batch])
+            found, malformed[:] = list(malformed), []
+            yield Batch(table, positions.take(table.num_rows), found)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        where = f"after row {positions.next - 1}" if positions.next > 1 else "in its first rows"
+        raise FileError(f"{path.name}: cannot read as CSV {where} ({_short(exc)})") from None
+    if malformed:
+        yield Batch(
+            pa.table({c: pa.array([], pa.string()) for c in needed}),
+            np.empty(0, dtype=np.int64),
+            malformed,
+        )
+
+
+def _rows_with_wrong_width(path: Path, encoding: str, delimiter: str) -> list[int]:
+    with path.open(encoding=encoding, newline="", errors="replace") as handle:
+        rows = csv.reader(handle, delimiter=delimiter)
+        width = len(next(rows, []))
+        # Blank lines are not rows, for Arrow as for us.
+        return [n for n, row in enumerate((r for r in rows if r), start=1) if len(row) != width]
+
+
+def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header line alone, parsed by the csv module (the data rows are Arrow's job)."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 20).decode(encoding)
+        header = next(csv.reader([first], delimiter=delimiter), [])
+    except (UnicodeDecodeError, LookupError, csv.Error) as exc:
+        raise FileError(f"{path.name}: cannot read the header line ({_short(exc)})") from None
+    if not header:
+        raise FileError(f"{path.name}: the file is empty")
+    return [h.strip().lstrip("\ufeff") for h in header]
+
+
+def _parquet(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
+    try:
+        handle = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+    _check_header(handle.schema_arrow.names, needed, path)
+    positions = _Positions()
+    for record_batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=needed):
+        table = pa.table({c: _as_text(record_batch.column(c)) for c in needed})
+        yield Batch(table, positions.take(table.num_rows))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _excel(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+    try:
+        sheet_name = mapping.options.sheet
+        if sheet_name is not None and sheet_name not in book.sheetnames:
+            raise FileError(f"{path.name}: no sheet named {sheet_name!r}")
+        sheet = book[sheet_name] if sheet_name else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [_cell(v) for v in next(rows, ())]
+        _check_header(header, needed, path)
+        index = [header.index(c) for c in needed]
+        buffer: list[tuple[int, tuple[Any, ...]]] = []
+        for number, row in enumerate(rows, start=1):
+            if all(v is None for v in row):
+                continue  # a blank line is not a row
+            buffer.append((number, row))
+            if len(buffer) >= BATCH_ROWS:
+                yield _excel_batch(buffer, index, needed)
+                buffer = []
+        if buffer:
+            yield _excel_batch(buffer, index, needed)
+    finally:
+        book.close()
+
+
+def _excel_batch(
+    buffer: list[tuple[int, tuple[Any, ...]]], index: list[int], needed: list[str]
+) -> Batch:
+    columns = {
+        name: pa.array([_cell(row[i]) if i < len(row) else "" for _, row in buffer], pa.string())
+        for name, i in zip(needed, index, strict=True)
+    }
+    return Batch(pa.table(columns), np.array([n for n, _ in buffer], dtype=np.int64))
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greenlane.core.risk.mapping import MappingError
+from greenlane.core.risk.readers import FileError, read_batches
+from greenlane.core.risk.validate import Rejection, validate
+from tests.core.risk.rows import DEFECTS, HEADER, MAPPING, good_row, spoil, write_csv
+
+
+def _run(path: Path) -> tuple[pa.Table, list[Rejection]]:
+    seen: dict[str, int] = {}
+    accepted, rejected = [], []
+    for batch in read_batches(path, MAPPING):
+        checked = validate(batch, MAPPING, seen)
+        accepted.append(checked.accepted)
+        rejected += checked.rejected
+    return pa.concat_tables(accepted), rejected
+
+
+def test_good_rows_come_out_typed(tmp_path: Path) -> None:
+    accepted, rejected = _run(write_csv(tmp_path / "f.csv", [good_row(i) for i in range(4)]))
+    assert rejected == []
+    first = accepted.to_pylist()[1]
+    assert first["number"] == "N0000001"
+    assert first["declaration_date"] == date(2025, 2, 2)
+    assert first["transport_mode"] == "1"
+    assert first["origin_country"] == "DE"  # upper-cased
+    assert first["net_mass_kg"] == pytest.approx(11.5)
+    assert first["fraud"] is True
+    assert accepted.to_pylist()[2]["fraud"] is None  # no result: not inspected
+    assert accepted.to_pylist()[3]["tax_rate"] is None
+    assert '"Note": "note 1"' in first["attributes"]
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_each_defect_is_rejected_with_its_reason_and_row(tmp_path: Path, defect: str) -> None:
+    rows = [good_row(0), spoil(good_row(1), defect), good_row(2)]
+    accepted, rejected = _run(write_csv(tmp_path / "f.csv", rows))
+    assert accepted["number"].to_pylist() == ["N0000000", "N0000002"]
+    assert len(rejected) == 1
+    assert rejected[0].row == 2
+    assert DEFECTS[defect][2] in rejected[0].reason
+    assert rejected[0].raw["No"] == "N0000001"
+
+
+def test_a_row_with_several_defects_lists_them_all(tmp_path: Path) -> None:
+    row = spoil(spoil(good_row(0), "bad_hs"), "negative_mass")
+    _, rejected = _run(write_csv(tmp_path / "f.csv", [row]))
+    assert "hs6 is not" in rejected[0].reason
+    assert "net_mass_kg is below 0" in rejected[0].reason
+
+
+def test_a_repeated_declaration_number_rejects_the_later_row(tmp_path: Path) -> None:
+    rows = [good_row(1), good_row(2), good_row(1)]
+    accepted, rejected = _run(write_csv(tmp_path / "f.csv", rows))
+    assert accepted.num_rows == 2
+    assert [(r.row, r.reason) for r in rejected] == [
+        (3, "declaration number N0000001 already appears in row 1")
+    ]
+
+
+def test_hs_codes_are_normalised_to_six_digits(tmp_path: Path) -> None:
+    rows = [{**good_row(0), "HS": "8504.40.9000"}, {**good_row(1), "HS": " 850440 "}]
+    accepted, rejected = _run(write_csv(tmp_path / "f.csv", rows))
+    assert rejected == []
+    assert accepted["hs6"].to_pylist() == ["850440", "850440"]
+
+
+def test_a_row_with_too_many_fields_is_reported_not_dropped(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [good_row(0), good_row(1), good_row(2)])
+    lines = path.read_text().splitlines()
+    lines[2] += ",surplus"
+    path.write_text("\n".join(lines) + "\n")
+    accepted, rejected = _run(path)
+    assert accepted["number"].to_pylist() == ["N0000000", "N0000002"]
+    assert [r.row for r in rejected] == [2]
+    assert "columns" in rejected[0].reason
+
+
+def test_a_file_without_a_mapped_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("No,Date\n1,2025-01-01\n")
+    with pytest.raises(MappingError, match="missing from the file: Office"):
+        _run(path)
+
+
+def test_a_file_that_is_not_utf8_is_refused_clearly(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", [good_row(0)])
+    path.write_bytes(path.read_bytes().replace(b"note 0", b"n\xe9e"))
+    with pytest.raises(FileError, match="cannot read as CSV"):
+        _run(path)
+
+
+def test_an_unknown_extension_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileError, match="unsupported file type"):
+        _run(tmp_path / "f.docx")
+
+
+def test_parquet_and_excel_give_the_same_result_as_csv(tmp_path: Path) -> None:
+    rows = [good_row(0), spoil(good_row(1), "bad_country"), good_row(2)]
+    from_csv = _run(write_csv(tmp_path / "f.csv", rows))
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "f.parquet")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append([row[c] for c in HEADER])
+    sheet.append([None] * len(HEADER))  # trailing blank line: not a row
+    book.save(tmp_path / "f.xlsx")
+    for name in ("f.parquet", "f.xlsx"):
+        accepted, rejected = _run(tmp_path / name)
+        assert accepted.equals(from_csv[0]), name
+        assert [(r.row, r.reason) for r in rejected] == [(r.row, r.reason) for r in from_csv[1]], (
+            name
+        )
+
+
+ROW_KINDS = st.lists(st.sampled_from(["good", *sorted(DEFECTS)]), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=ROW_KINDS)
+def test_accepted_plus_rejected_is_every_row_read(kinds: list[str]) -> None:
+    rows = [
+        good_row(i) if kind == "good" else spoil(good_row(i), kind) for i, kind in enumerate(kinds)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        accepted, rejected = _run(write_csv(Path(tmp) / "f.csv", rows))
+    good = [i + 1 for i, kind in enumerate(kinds) if kind == "good"]
+    assert accepted.num_rows + len(rejected) == len(rows)
+    assert accepted["row"].to_pylist() == good
+    assert sorted(r.row for r in rejected) == [
+        i + 1 for i, kind in enumerate(kinds) if kind != "good"
+    ]
+    for r in rejected:
+        assert DEFECTS[kinds[r.row - 1]][2] in r.reason
