@@ -183,21 +183,54 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes")] = 2,
+    workers: Annotated[int, typer.Option(help="Web worker processes")] = 2,
+    background: Annotated[bool, typer.Option(help="Also run a background task worker")] = True,
 ) -> None:
     """Serve the web app and API with gunicorn (static files through whitenoise)."""
+    import signal
+    import subprocess
+
     _django()
     from django.core.management import call_command
 
-    call_command("check", fail_level="ERROR")
+    call_command("check", fail_level="ERROR", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
     sys.stdout.flush()
-    args = [
+    web = [
         sys.executable, "-m", "gunicorn", "greenlane.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+        "--timeout", "120",
     ]  # fmt: skip
-    os.execv(sys.executable, args)
+    children = [subprocess.Popen(web)]
+    if background:
+        children.append(subprocess.Popen([sys.executable, "-m", "greenlane.cli", "worker"]))
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        children[0].wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=30)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run the queued tasks, then stop")] = False,
+) -> None:
+    """Run background tasks (ingests, ...) as they are queued."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=once, startup_delay=False, verbosity=1)
 
 
 @app.command()

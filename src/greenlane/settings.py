@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, no CDN
     "greenlane.apps.audit",
     "greenlane.apps.accounts",
@@ -69,6 +71,21 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": config.database(None, VAR_DIR)}
+
+# Background work (ingests, model training, studies): django-tasks with its database backend,
+# run by `greenlane worker` (started by `greenlane serve`). No broker to install.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Progress of running tasks goes through a cache that every process sees and that is not the
+# database, whose write transaction the task itself holds for the whole ingest.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+MAX_UPLOAD_MB = config.env_int("GREENLANE_MAX_UPLOAD_MB", 512)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

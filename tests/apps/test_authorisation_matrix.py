@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.operators import services as operator_services
 from tests import factories
 
@@ -28,6 +29,7 @@ OPERATOR_ROLES = frozenset(
         Role.CONSULTANT,
     }
 )
+INGEST = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
 PUBLIC = None
 
 
@@ -39,6 +41,7 @@ class Access:
     method: str = "get"
     signed_in: int = 200  # what a public page answers a signed-in user
     status: int = 200  # what a public page answers
+    ok: int = 200  # what an allowed role gets (a POST without a body: 422, past the role check)
 
 
 WEB: dict[str, Access] = {
@@ -50,6 +53,12 @@ WEB: dict[str, Access] = {
     "operator_list": Access("/operators/", OPERATOR_ROLES),
     "operator_detail": Access("/operators/{op}/", OPERATOR_ROLES, scoped=True),
     "audit_log": Access("/audit/", frozenset({Role.ADMINISTRATOR})),
+    "upload_new": Access("/declarations/uploads/new/", INGEST),
+    "upload_detail": Access("/declarations/uploads/{upload}/", INGEST),
+    "upload_progress": Access("/declarations/uploads/{upload}/progress", INGEST),
+    "batch_list": Access("/declarations/batches/", INGEST),
+    "batch_detail": Access("/declarations/batches/{batch}/", INGEST),
+    "batch_rejected_csv": Access("/declarations/batches/{batch}/rejected.csv", INGEST),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
@@ -60,6 +69,19 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/operators"): Access("/api/v1/operators", OPERATOR_ROLES),
     ("get", "/api/v1/operators/{operator_id}"): Access(
         "/api/v1/operators/{op}", OPERATOR_ROLES, scoped=True
+    ),
+    ("post", "/api/v1/declarations/uploads"): Access(
+        "/api/v1/declarations/uploads", INGEST, method="post", ok=422
+    ),
+    ("get", "/api/v1/declarations/uploads/{upload_id}"): Access(
+        "/api/v1/declarations/uploads/{upload}", INGEST
+    ),
+    ("get", "/api/v1/declarations/batches"): Access("/api/v1/declarations/batches", INGEST),
+    ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
+        "/api/v1/declarations/batches/{batch}", INGEST
+    ),
+    ("get", "/api/v1/declarations/batches/{batch_id}/rejected"): Access(
+        "/api/v1/declarations/batches/{batch}/rejected", INGEST
     ),
 }
 
@@ -103,6 +125,11 @@ def world(db: None) -> dict[str, object]:
     own = factories.operator(trader_org)
     other = factories.operator(other_org)
     operator_services.grant_consultant_access(own, consultancy, None)
+    batch = IngestBatch.objects.create(
+        kind="declarations", file_name="f.csv", sha256="0" * 64, file_format="csv", mapping="kcs",
+        rows_read=1, rows_accepted=0, rows_rejected=1,
+    )  # fmt: skip
+    RejectedRow.objects.create(batch=batch, row=1, reason="hs6 is missing", raw={"HS": ""})
     users = {
         role: factories.user(
             role,
@@ -114,7 +141,13 @@ def world(db: None) -> dict[str, object]:
         )
         for role in Role
     }
-    return {"own": own, "other": other, "users": users}
+    upload = Upload.objects.create(
+        file="uploads/f.csv",
+        original_name="f.csv",
+        mapping_name="kcs",
+        uploaded_by=users[Role.ADMINISTRATOR],
+    )
+    return {"own": own, "other": other, "users": users, "batch": batch, "upload": upload}
 
 
 ENDPOINTS = [(name, access) for name, access in WEB.items()] + [
@@ -138,7 +171,7 @@ def _expected(access: Access, role: str | None, whose: str, is_api: bool) -> int
         return 403
     if access.scoped and whose == "other" and role in (Role.TRADER, Role.CONSULTANT):
         return 404
-    return 200
+    return access.ok
 
 
 @pytest.mark.parametrize(("name", "access", "whose"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
@@ -149,7 +182,11 @@ def test_access_matrix(
     client = Client()
     if role is not None:
         client.force_login(world["users"][role])  # type: ignore[index]
-    path = access.path.replace("{op}", str(world[whose].pk))  # type: ignore[attr-defined]
+    path = (
+        access.path.replace("{op}", str(world[whose].pk))  # type: ignore[attr-defined]
+        .replace("{batch}", str(world["batch"].pk))  # type: ignore[attr-defined]
+        .replace("{upload}", str(world["upload"].pk))  # type: ignore[attr-defined]
+    )
     response = getattr(client, access.method)(path)
     expected = _expected(access, role, whose, name.startswith(("GET ", "POST ")))
     assert response.status_code == expected, f"{role} {whose} {access.method.upper()} {path}"

@@ -4,9 +4,9 @@ from datetime import date
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from greenlane.api.auth import RoleAuth
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import (
     OPERATOR_ROLES,
@@ -14,7 +14,7 @@ from greenlane.apps.operators.permissions import (
     visible_operators,
 )
 
-router = Router(tags=["operators"])
+router = Router(tags=["operators"], auth=RoleAuth(OPERATOR_ROLES))
 
 
 class AuthorisationOut(Schema):
@@ -42,15 +42,9 @@ class OperatorDetailOut(OperatorOut):
     authorisations: list[AuthorisationOut]
 
 
-def _require(request: HttpRequest) -> None:
-    if request.user.role not in OPERATOR_ROLES:  # type: ignore[union-attr]
-        raise HttpError(403, "your role cannot see operator records")
-
-
 @router.get("", response=list[OperatorOut], summary="Operators the caller may see")
 @paginate(LimitOffsetPagination)
 def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
-    _require(request)
     operators = visible_operators(request.user).order_by("name", "code")
     if q:
         operators = operators.filter(name__icontains=q) | operators.filter(code__iexact=q)
@@ -61,5 +55,4 @@ def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
     "/{operator_id}", response=OperatorDetailOut, summary="One operator with its AEO status"
 )
 def get_operator(request: HttpRequest, operator_id: int) -> Operator:
-    _require(request)
     return get_visible_operator(request.user, operator_id)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
-from greenlane.api import accounts, operators
+from greenlane.api import accounts, declarations, operators
+from greenlane.api.auth import RoleAuth
 
 api = NinjaAPI(
     title="Greenlane API",
     version="1",
     description="AEO programmes, certification, risk targeting and time release studies.",
-    auth=django_auth,
+    auth=RoleAuth(),  # any role; routers narrow it
     urls_namespace="api",
 )
 api.add_router("/accounts", accounts.router)
 api.add_router("/operators", operators.router)
+api.add_router("/declarations", declarations.router)

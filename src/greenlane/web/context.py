@@ -8,7 +8,12 @@ from django.urls import resolve, reverse
 
 from greenlane import __version__
 
-NAV = (("Home", "home"), ("Operators", "operator_list"), ("Audit log", "audit_log"))
+NAV = (
+    ("Home", "home"),
+    ("Operators", "operator_list"),
+    ("Ingests", "batch_list"),
+    ("Audit log", "audit_log"),
+)
 
 
 def _allowed(role: str, url_name: str) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import views
+from greenlane.web import declarations, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,5 +11,19 @@ urlpatterns = [
     path("operators/", views.operator_list, name="operator_list"),
     path("operators/<int:pk>/", views.operator_detail, name="operator_detail"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("declarations/uploads/new/", declarations.upload_new, name="upload_new"),
+    path("declarations/uploads/<int:pk>/", declarations.upload_detail, name="upload_detail"),
+    path(
+        "declarations/uploads/<int:pk>/progress",
+        declarations.upload_progress,
+        name="upload_progress",
+    ),
+    path("declarations/batches/", declarations.batch_list, name="batch_list"),
+    path("declarations/batches/<int:pk>/", declarations.batch_detail, name="batch_detail"),
+    path(
+        "declarations/batches/<int:pk>/rejected.csv",
+        declarations.batch_rejected_csv,
+        name="batch_rejected_csv",
+    ),
     path("healthz", views.healthz, name="healthz"),
 ]

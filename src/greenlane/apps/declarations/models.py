@@ -8,6 +8,8 @@ declarations arrive from customs systems and may name traders Greenlane has no r
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -124,3 +126,42 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"inspection of {self.declaration_id}"
+
+
+def upload_path(instance: Upload, filename: str) -> str:
+    """A folder of its own per upload, so the file keeps its name in messages."""
+    return f"uploads/{uuid.uuid4().hex}/{filename}"
+
+
+class Upload(models.Model):
+    """A file handed in through the web page or the API, ingested by a background task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to=upload_path)
+    original_name = models.CharField(max_length=255)
+    mapping_name = models.CharField(max_length=60)
+    mapping_text = models.TextField(
+        blank=True, help_text="a mapping file handed in with the upload"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.TextField(blank=True)
+    batch = models.OneToOneField(
+        IngestBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"

@@ -24,3 +24,7 @@ def visible_declarations(user: Any) -> QuerySet[Declaration]:
             declarant_code__in=codes
         )
     return Declaration.objects.none()
+
+
+#: Who hands in declaration files and inspection results, and reads the ingest reports.
+INGEST_ROLES = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})

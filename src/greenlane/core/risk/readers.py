@@ -11,7 +11,7 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,7 @@ class Batch:
     malformed: list[Malformed] = field(default_factory=list)  # rows that could not be parsed
 
 
-def detect_format(path: Path) -> str:
+def detect_format(path: PurePath) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise FileError(f"{path.name}: unsupported file type (use .csv, .parquet or .xlsx)")

@@ -1,0 +1,28 @@
+"""API authentication and role checks, run before any input is parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import SessionAuth
+
+
+class RoleAuth(SessionAuth):
+    """A logged-in session whose user holds one of ``roles`` (None: any role).
+
+    No session: 401. A session with another role: 403, before the request body is read, so a
+    caller without the role learns nothing about the operation's input.
+    """
+
+    def __init__(self, roles: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.roles = None if roles is None else frozenset(roles)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user and self.roles is not None and getattr(user, "role", None) not in self.roles:
+            raise HttpError(403, "your role may not use this operation")
+        return user

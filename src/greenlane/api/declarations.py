@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenlane.api.auth import RoleAuth
+from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
+from greenlane.apps.declarations.permissions import INGEST_ROLES
+from greenlane.apps.declarations.services import UploadRefused, submit_upload
+from greenlane.apps.declarations.tasks import progress_of
+
+router = Router(tags=["declarations"], auth=RoleAuth(INGEST_ROLES))
+
+
+class UploadOut(Schema):
+    id: int
+    file_name: str
+    mapping: str
+    status: str
+    message: str
+    rows_done: int
+    rows_expected: int | None
+    batch_id: int | None
+
+
+class BatchOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    sha256: str
+    file_format: str
+    mapping: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    inspections: int
+    created_at: datetime
+
+
+class RejectedOut(Schema):
+    row: int
+    reason: str
+    raw: dict[str, object]
+
+
+def _upload_out(upload: Upload) -> UploadOut:
+    done, total = progress_of(upload.pk)
+    if upload.batch is not None:
+        done = total = upload.batch.rows_read
+    return UploadOut(
+        id=upload.pk,
+        file_name=upload.original_name,
+        mapping=upload.mapping_name,
+        status=upload.status,
+        message=upload.message,
+        rows_done=done,
+        rows_expected=total,
+        batch_id=upload.batch_id,
+    )
+
+
+@router.post(
+    "/uploads", response={202: UploadOut}, summary="Hand in a file to ingest in the background"
+)
+def create_upload(
+    request: HttpRequest, file: UploadedFile = File(...), mapping: str = Form("kcs")
+) -> Status:
+    try:
+        upload = submit_upload(request.user, file, mapping)  # type: ignore[arg-type]
+    except UploadRefused as exc:
+        raise HttpError(422, str(exc)) from None
+    return Status(202, _upload_out(upload))
+
+
+@router.get("/uploads/{upload_id}", response=UploadOut, summary="Status and progress of an upload")
+def get_upload(request: HttpRequest, upload_id: int) -> UploadOut:
+    return _upload_out(get_object_or_404(Upload.objects.select_related("batch"), pk=upload_id))
+
+
+@router.get("/batches", response=list[BatchOut], summary="Ingested files, newest first")
+@paginate(LimitOffsetPagination)
+def list_batches(request: HttpRequest) -> list[IngestBatch]:
+    return IngestBatch.objects.all()  # type: ignore[return-value]
+
+
+@router.get("/batches/{batch_id}", response=BatchOut, summary="One ingest report")
+def get_batch(request: HttpRequest, batch_id: int) -> IngestBatch:
+    return get_object_or_404(IngestBatch, pk=batch_id)
+
+
+@router.get(
+    "/batches/{batch_id}/rejected", response=list[RejectedOut], summary="Rejected rows with reasons"
+)
+@paginate(LimitOffsetPagination)
+def list_rejected(request: HttpRequest, batch_id: int) -> list[RejectedRow]:
+    batch = get_object_or_404(IngestBatch, pk=batch_id)
+    return batch.rejected_rows.order_by("row")  # type: ignore[return-value]

@@ -1,0 +1,55 @@
+"""State changes of the declarations app that start from a person: uploads and results."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Upload
+from greenlane.core.risk.mapping import MappingError, load, parse
+from greenlane.core.risk.readers import FileError, detect_format
+
+
+class UploadRefused(Exception):
+    """The upload cannot be queued; the message says why."""
+
+
+def submit_upload(
+    user: User, file: UploadedFile, mapping_name: str, mapping_text: str = ""
+) -> Upload:
+    """Check what can be checked at once (type, size, mapping), store the file, queue the ingest."""
+    from greenlane.apps.declarations.tasks import ingest_upload
+
+    name = file.name or "upload"
+    try:
+        detect_format(PurePath(name))
+        mapping = parse(mapping_text, "mapping file") if mapping_text else load(mapping_name)
+    except (FileError, MappingError) as exc:
+        raise UploadRefused(str(exc)) from None
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    if file.size is not None and file.size > limit:
+        raise UploadRefused(f"{name} is larger than the limit of {settings.MAX_UPLOAD_MB} MB")
+    with transaction.atomic():
+        upload = Upload(
+            original_name=name[:255],
+            mapping_name=mapping.name,
+            mapping_text=mapping_text,
+            uploaded_by=user,
+        )
+        upload.file.save(name, file, save=False)
+        upload.save()
+        audit.record(
+            "declarations.upload.queued",
+            user,
+            upload,
+            {"file": upload.original_name, "size": file.size, "mapping": mapping.name},
+        )
+    result = ingest_upload.enqueue(upload.pk)
+    Upload.objects.filter(pk=upload.pk).update(task_id=str(result.id))
+    upload.refresh_from_db()
+    return upload

@@ -1,0 +1,106 @@
+"""Pages for handing in files and reading ingest reports."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.declarations import ingest
+from greenlane.apps.declarations.models import IngestBatch, Upload
+from greenlane.apps.declarations.permissions import INGEST_ROLES
+from greenlane.apps.declarations.services import UploadRefused, submit_upload
+from greenlane.apps.declarations.tasks import progress_of
+from greenlane.core.risk.mapping import shipped
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV, Parquet or Excel (.xlsx)")
+    mapping = forms.ChoiceField(help_text="How the file's columns map onto declarations")
+    mapping_file = forms.FileField(
+        required=False, help_text="Or your own mapping (YAML); it replaces the choice above"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].choices = [
+            (name, f"{m.title} ({name})") for name, m in sorted(shipped().items())
+        ]
+
+
+@role_required(INGEST_ROLES)
+def upload_new(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        mapping_file = form.cleaned_data["mapping_file"]
+        try:
+            text = mapping_file.read().decode("utf-8") if mapping_file else ""
+            upload = submit_upload(
+                request.user, form.cleaned_data["file"], form.cleaned_data["mapping"], text
+            )  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            form.add_error("mapping_file", "The mapping file is not UTF-8 text.")
+        except UploadRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("upload_detail", pk=upload.pk)
+    return render(request, "declarations/upload_new.html", {"form": form})
+
+
+@role_required(INGEST_ROLES)
+def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload.objects.select_related("batch", "uploaded_by"), pk=pk)
+    return render(
+        request, "declarations/upload_detail.html", {"upload": upload, **_progress(upload)}
+    )
+
+
+@role_required(INGEST_ROLES)
+def upload_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    upload = get_object_or_404(Upload, pk=pk)
+    return JsonResponse({"status": upload.status, "message": upload.message, **_progress(upload)})
+
+
+def _progress(upload: Upload) -> dict[str, Any]:
+    done, total = progress_of(upload.pk)
+    if upload.status == Upload.Status.DONE and upload.batch:
+        done = total = upload.batch.rows_read
+    return {"done": done, "total": total, "batch_id": upload.batch_id}
+
+
+@role_required(INGEST_ROLES)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(IngestBatch.objects.select_related("created_by"), 50).get_page(
+        request.GET.get("page")
+    )
+    uploads = Upload.objects.exclude(status=Upload.Status.DONE).select_related("uploaded_by")[:20]
+    return render(request, "declarations/batch_list.html", {"page": page, "uploads": uploads})
+
+
+@role_required(INGEST_ROLES)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(IngestBatch, pk=pk)
+    rejected = batch.rejected_rows.order_by("row")[:100]
+    return render(request, "declarations/batch_detail.html", {"batch": batch, "rejected": rejected})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(INGEST_ROLES)
+def batch_rejected_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    batch = get_object_or_404(IngestBatch, pk=pk)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in ingest.rejected_rows_csv(batch)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
+    return response

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
+from greenlane.apps.declarations.services import UploadRefused, submit_upload
+from tests import factories
+from tests.core.risk.rows import HEADER, good_row, spoil
+
+pytestmark = pytest.mark.django_db
+LAYOUT = (Path(__file__).parent / "layout.yaml").read_text()
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _file(rows: list[dict[str, str]], name: str = "decl.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, _csv(rows), content_type="text/csv")
+
+
+def test_the_upload_page_ingests_and_links_the_report() -> None:
+    analyst = factories.user("risk_analyst")
+    client = Client()
+    client.force_login(analyst)
+    rows = [good_row(0), spoil(good_row(1), "bad_hs"), good_row(2)]
+    mapping = SimpleUploadedFile("layout.yaml", LAYOUT.encode())
+    response = client.post(
+        "/declarations/uploads/new/",
+        {"file": _file(rows), "mapping": "kcs", "mapping_file": mapping},
+    )
+    upload = Upload.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/declarations/uploads/{upload.pk}/"
+    assert upload.status == "done"
+    assert upload.message == "3 rows read: 2 accepted, 1 rejected"
+    page = client.get(response.url).content.decode()
+    assert f"/declarations/batches/{upload.batch_id}/" in page
+    report = client.get(f"/declarations/batches/{upload.batch_id}/").content.decode()
+    assert 'data-figure="rows_rejected">1<' in report
+    assert "hs6 is not an HS code" in report
+    download = client.get(f"/declarations/batches/{upload.batch_id}/rejected.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert lines[0][:3] == ["row", "reason", "No"]
+    assert lines[1][0] == "2"
+
+
+def test_a_wrong_file_type_is_refused_before_anything_is_stored() -> None:
+    analyst = factories.user("risk_analyst")
+    with pytest.raises(UploadRefused, match="unsupported file type"):
+        submit_upload(analyst, SimpleUploadedFile("notes.docx", b"x"), "kcs")
+    assert Upload.objects.count() == 0
+
+
+@override_settings(MAX_UPLOAD_MB=0)
+def test_an_oversized_file_is_refused() -> None:
+    analyst = factories.user("risk_analyst")
+    with pytest.raises(UploadRefused, match="larger than the limit"):
+        submit_upload(analyst, _file([good_row(0)]), "kcs")
+
+
+def test_a_bad_mapping_file_is_refused_with_its_reason() -> None:
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    bad = SimpleUploadedFile("m.yaml", b"name: x\ncolumns: {number: No}\n")
+    response = client.post(
+        "/declarations/uploads/new/",
+        {"file": _file([good_row(0)]), "mapping": "kcs", "mapping_file": bad},
+    )
+    assert response.status_code == 200
+    assert "required field(s) not mapped" in response.content.decode()
+    assert Upload.objects.count() == 0
+
+
+def test_a_file_missing_mapped_columns_fails_with_a_clear_message() -> None:
+    analyst = factories.user("risk_analyst")
+    upload = submit_upload(analyst, _file([good_row(0)]), "kcs")
+    assert upload.status == "failed"
+    assert "the mapping needs column(s) missing from the file" in upload.message
+    assert IngestBatch.objects.count() == 0
+
+
+def test_the_api_takes_a_file_and_reports_progress_and_counts() -> None:
+    client = Client()
+    client.force_login(factories.user("inspection_officer"))
+    response = client.post(
+        "/api/v1/declarations/uploads",
+        {"file": _file([good_row(0), good_row(1)]), "mapping": "kcs"},
+    )
+    assert response.status_code == 202
+    body = response.json()
+    status = client.get(f"/api/v1/declarations/uploads/{body['id']}").json()
+    assert status["status"] == "failed"  # the test layout is not the KCS layout
+    assert "missing from the file" in status["message"]
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+@pytest.mark.django_db(transaction=True)
+def test_the_background_worker_ingests_a_queued_upload_once() -> None:
+    from greenlane.apps.declarations.tasks import ingest_upload
+
+    analyst = factories.user("risk_analyst")
+    upload = submit_upload(analyst, _file([good_row(0), good_row(1)]), "kcs", LAYOUT)
+    assert upload.status == "queued"
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "done"
+    assert Declaration.objects.count() == 2
+    # Queuing the same upload again must not ingest it twice.
+    ingest_upload.enqueue(upload.pk)
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert Declaration.objects.count() == 2
+    assert IngestBatch.objects.count() == 1

@@ -1,0 +1,41 @@
+"""A risk analyst hands in the KCS file in the browser and reads the ingest report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greenlane.apps.declarations.models import Declaration, IngestBatch
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+KCS_VALID = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "kcs-import-declarations"
+    / "valid.csv"
+)
+
+
+def test_an_analyst_hands_in_a_file_and_reads_the_report(live_server: object, page: object) -> None:
+    analyst = factories.user("risk_analyst", username="ana")
+    base = live_server.url  # type: ignore[attr-defined]
+    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(analyst.username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(factories.PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Ingests").click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Hand in a file").click()  # type: ignore[attr-defined]
+    page.get_by_label("File", exact=True).set_input_files(str(KCS_VALID))  # type: ignore[attr-defined]
+    page.get_by_label("Mapping", exact=True).select_option("kcs")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Upload and check").click()  # type: ignore[attr-defined]
+
+    assert page.get_by_test_id("status").inner_text() == "Done"  # type: ignore[attr-defined]
+    assert "8,134 rows read" in page.get_by_test_id("message").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("#bar").get_attribute("value") == "8134"  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Ingest report").click()  # type: ignore[attr-defined]
+    batch = IngestBatch.objects.get()
+    shown = page.locator('[data-figure="rows_accepted"]').inner_text()  # type: ignore[attr-defined]
+    assert int(shown.replace(",", "")) == batch.rows_accepted == Declaration.objects.count()
