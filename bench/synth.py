@@ -30,8 +30,7 @@ import pyarrow.parquet as pq
 
 from greenlane.core.synth import SynthConfig, generate
 
-MARK_BEGIN = "<!-- bench/synth.py begin -->"
-MARK_END = "<!-- bench/synth.py end -->"
+MARK = "bench/synth.py"
 COLUMNS = 15 + 5 + 6 + 23  # declarations + truth + inspections (upper bound) + consignments
 
 
@@ -108,7 +107,7 @@ def report(r: dict[str, float]) -> str:
     ok_mem = "meets" if r["peak_rss_mib"] < 1024 else "MISSES"
     return "\n".join(
         [
-            MARK_BEGIN,
+            f"<!-- {MARK} begin -->",
             "## Synthetic economy to Parquet (`bench/synth.py`)",
             "",
             f"{int(r['rows']):,} declarations with truth, inspections and consignment events, "
@@ -126,20 +125,22 @@ def report(r: dict[str, float]) -> str:
             f"The baseline writes as many rows of {COLUMNS} random float columns with the same "
             "Parquet writer in the same process; random floats do not compress, so it is bound by "
             "encoding and I/O. A ratio below 1 means the economy costs less than that reference.",
-            MARK_END,
+            f"<!-- {MARK} end -->",
         ]
     )
 
 
-def write(path: Path, section: str) -> None:
+def write(path: Path, section: str, mark: str = MARK) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md (or add it)."""
+    begin, end = f"<!-- {mark} begin -->", f"<!-- {mark} end -->"
     text = (
         path.read_text()
         if path.exists()
         else "# Benchmarks\n\nWritten by the scripts under `bench/`.\n"
     )
-    if MARK_BEGIN in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
+    if begin in text:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)

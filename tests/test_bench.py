@@ -34,3 +34,31 @@ def test_the_synth_benchmark_runs_and_reports(tmp_path: Path) -> None:
     text = out.read_text()
     assert "bench/synth.py begin" in text
     assert "20,000 declarations" in text
+
+
+@pytest.mark.slow
+@pytest.mark.postgres_only
+def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    out = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "ingest.py"),
+            "--rows",
+            "20000",
+            "--server",
+            server,
+            "--write",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "ingest, rows per second" in done.stdout
+    assert "20,000 synthetic declarations" in out.read_text()

@@ -9,15 +9,19 @@ leaves nothing behind, and the same content is never ingested twice.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from queue import Empty, Queue
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.db import connection, transaction
 
@@ -25,9 +29,10 @@ from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
 from greenlane.core.risk.mapping import ColumnMapping
-from greenlane.core.risk.readers import detect_format, read_batches
-from greenlane.core.risk.validate import Rejection, validate
+from greenlane.core.risk.readers import Batch, detect_format, read_batches
+from greenlane.core.risk.validate import Rejection, Validated, validate
 
+T = TypeVar("T")
 Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on older builds
 
@@ -102,6 +107,8 @@ def ingest(
     if existing is not None:
         raise DuplicateFile(existing)
     total = expected_rows(path) if progress else None
+    if progress:
+        progress(0, total)
     started = time.monotonic()
     with transaction.atomic():
         batch = IngestBatch.objects.create(
@@ -117,12 +124,10 @@ def ingest(
             rows_rejected=0,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
-        seen: dict[str, int] = {}
-        for part in read_batches(path, mapping):
-            checked = validate(part, mapping, seen)
+        for part, checked in prefetch(_validated(path, mapping)):
             accepted, rejected = _against_records(checked.accepted, checked.rejected, mapping)
             if mapping.kind == "declarations":
-                ids = _insert_declarations(batch, accepted)
+                ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
             else:
                 ids = _declaration_ids(accepted["number"].to_pylist())
             batch.inspections += _insert_inspections(batch, accepted, ids, mapping, actor)
@@ -154,6 +159,47 @@ def ingest(
     return Result(
         batch, batch.rows_read, batch.rows_accepted, batch.rows_rejected, batch.inspections
     )
+
+
+def _validated(path: Path, mapping: ColumnMapping) -> Iterator[tuple[Batch, Validated]]:
+    seen: dict[str, int] = {}
+    for part in read_batches(path, mapping):
+        yield part, validate(part, mapping, seen)
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Run ``items`` in a thread, ``depth`` ahead: the next batch is read and validated (Arrow
+    releases the GIL) while the database writes the current one. Errors reach the caller."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                queue.put(("item", item))
+            queue.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                thread.join(timeout=0.05)
 
 
 def _against_records(
@@ -193,13 +239,19 @@ def _plain(value: Any) -> Any:
 
 
 def _lookup(queryset: Any, numbers: Sequence[str], field: str) -> list[str]:
+    """Which of ``numbers`` the queryset holds: one array query on PostgreSQL, chunks on SQLite."""
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of IN placeholders.
+        query = queryset.filter(**{f"{field}__in": ["-"]}).values_list(field, flat=True).query
+        sql, _ = query.sql_with_params()
+        sql = sql.replace("IN (%s)", "= ANY(%s)")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(numbers)])
+            return [row[0] for row in cursor.fetchall()]
     found: list[str] = []
     for i in range(0, len(numbers), LOOKUP_CHUNK):
-        found += list(
-            queryset.filter(**{f"{field}__in": numbers[i : i + LOOKUP_CHUNK]}).values_list(
-                field, flat=True
-            )
-        )
+        chunk = numbers[i : i + LOOKUP_CHUNK]
+        found += list(queryset.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
     return found
 
 
@@ -214,27 +266,31 @@ def _declaration_ids(numbers: Sequence[str]) -> dict[str, int]:
     return ids
 
 
-def _columns(batch: IngestBatch, table: pa.Table) -> list[list[Any]]:
+def _typed(batch: IngestBatch, table: pa.Table) -> pa.Table:
+    """The table in the declaration table's column order, rounded and with defaults filled."""
     n = table.num_rows
-    out: list[list[Any]] = []
+    columns: dict[str, pa.Array] = {}
     for name in DECLARATION_COLUMNS:
         if name == "batch_id":
-            out.append([batch.pk] * n)
+            columns[name] = pa.array([batch.pk] * n, pa.int64())
         elif name not in table.column_names:
-            out.append([TEXT_DEFAULTS.get(name)] * n)
+            default = TEXT_DEFAULTS.get(name)
+            columns[name] = pa.array(
+                [default] * n, pa.string() if default is not None else pa.float64()
+            )
         elif name in DECIMALS:
-            out.append(pc.round(table[name], DECIMALS[name]).to_pylist())
+            columns[name] = pc.round(table[name], DECIMALS[name])
         elif name in TEXT_DEFAULTS:
-            out.append(pc.fill_null(table[name], TEXT_DEFAULTS[name]).to_pylist())
+            columns[name] = pc.fill_null(table[name], TEXT_DEFAULTS[name])
         else:
-            out.append(table[name].to_pylist())
-    return out
+            columns[name] = table[name]
+    return pa.table(columns)
 
 
-def _insert_declarations(batch: IngestBatch, table: pa.Table) -> dict[str, int]:
+def _insert_declarations(batch: IngestBatch, table: pa.Table, want_ids: bool) -> dict[str, int]:
     if table.num_rows == 0:
         return {}
-    rows = list(zip(*_columns(batch, table), strict=True))
+    typed = _typed(batch, table)
     columns = ", ".join(DECLARATION_COLUMNS)
     last_id = (
         Declaration.objects.filter(batch=batch).order_by("-id").values_list("id", flat=True).first()
@@ -242,17 +298,20 @@ def _insert_declarations(batch: IngestBatch, table: pa.Table) -> dict[str, int]:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY is the fast path into PostgreSQL (psycopg 3 streams the rows).
-            with cursor.cursor.copy(
-                f"COPY declarations_declaration ({columns}) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            # COPY in CSV form, written by Arrow: nulls stay unquoted-empty, empty text quoted.
+            buffer = io.BytesIO()
+            pacsv.write_csv(typed, buffer, write_options=pacsv.WriteOptions(include_header=False))
+            sql = f"COPY declarations_declaration ({columns}) FROM STDIN (FORMAT csv)"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(buffer.getbuffer())
         else:
             marks = ", ".join(["%s"] * len(DECLARATION_COLUMNS))
+            rows = zip(*(typed[name].to_pylist() for name in DECLARATION_COLUMNS), strict=True)
             cursor.executemany(
                 f"INSERT INTO declarations_declaration ({columns}) VALUES ({marks})", rows
             )
+    if not want_ids:
+        return {}
     # This batch is ours alone, so its rows past last_id are exactly the ones just written.
     return dict(Declaration.objects.filter(batch=batch, id__gt=last_id).values_list("number", "id"))
 

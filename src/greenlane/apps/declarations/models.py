@@ -82,11 +82,11 @@ class Declaration(models.Model):
         IngestBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
     )
     declaration_date = models.DateField(db_index=True)
-    office_code = models.CharField(max_length=10, db_index=True)
+    office_code = models.CharField(max_length=10)
     transport_mode = models.CharField(max_length=2, choices=TransportMode.choices)
     declarant_code = models.CharField(max_length=40, blank=True, db_index=True)
     importer_code = models.CharField(max_length=40, db_index=True)
-    seller_code = models.CharField(max_length=40, blank=True, db_index=True)
+    seller_code = models.CharField(max_length=40, blank=True)
     hs6 = models.CharField(max_length=6)
     origin_country = models.CharField(max_length=2)
     dispatch_country = models.CharField(max_length=2, blank=True)

@@ -148,8 +148,11 @@ def make_chunk(
     physical = rng.random(rows) < 0.6
     channel = np.where(inspected, np.where(physical, 2, 1), 0)
 
+    # Numbers carry the seed, so economies of different seeds can share one database.
     number = pc.binary_join_element_wise(
-        "D", pc.utf8_lpad(pc.cast(pa.array(index, pa.int64()), pa.string()), 10, "0"), ""
+        f"D{config.seed}-",
+        pc.utf8_lpad(pc.cast(pa.array(index, pa.int64()), pa.string()), 10, "0"),
+        "",
     )
     dates = pa.array(day.astype("int32") + _epoch_day(config), pa.date32())
     office_codes = [o.code for o in world.OFFICES]
