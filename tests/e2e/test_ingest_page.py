@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from greenlane.apps.declarations.models import Declaration, IngestBatch
 from tests import factories
+from tests.shared_data import kcs_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-KCS_VALID = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "kcs-import-declarations"
-    / "valid.csv"
-)
 
 
 def test_an_analyst_hands_in_a_file_and_reads_the_report(live_server: object, page: object) -> None:
+    kcs_valid = kcs_file("valid.csv")
     analyst = factories.user("risk_analyst", username="ana")
     base = live_server.url  # type: ignore[attr-defined]
     page.goto(f"{base}/login/")  # type: ignore[attr-defined]
@@ -28,7 +21,7 @@ def test_an_analyst_hands_in_a_file_and_reads_the_report(live_server: object, pa
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
     page.get_by_role("link", name="Ingests").click()  # type: ignore[attr-defined]
     page.get_by_role("link", name="Hand in a file").click()  # type: ignore[attr-defined]
-    page.get_by_label("File", exact=True).set_input_files(str(KCS_VALID))  # type: ignore[attr-defined]
+    page.get_by_label("File", exact=True).set_input_files(str(kcs_valid))  # type: ignore[attr-defined]
     page.get_by_label("Mapping", exact=True).select_option("kcs")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Upload and check").click()  # type: ignore[attr-defined]
 

@@ -16,9 +16,9 @@ from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
 from greenlane.core.risk import mapping
 from tests.core.risk.rows import DEFECTS, MAPPING, good_row, spoil, write_csv
+from tests.shared_data import kcs_file
 
 pytestmark = pytest.mark.django_db
-KCS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "kcs-import-declarations"
 
 
 def test_it_stores_good_rows_and_keeps_bad_ones_with_reasons(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_the_rejected_rows_download_names_row_reason_and_values(tmp_path: Path) 
 @pytest.mark.slow
 def test_the_kcs_files_ingest_through_the_shipped_mapping() -> None:
     kcs = mapping.load("kcs")
-    result = ingest.ingest(KCS / "valid.csv", kcs)
+    result = ingest.ingest(kcs_file("valid.csv"), kcs)
     assert result.rows_read == 8134
     assert result.rows_accepted + result.rows_rejected == 8134
     assert result.rows_accepted > 8000
