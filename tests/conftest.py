@@ -14,12 +14,12 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite: they do not apply there."""
-    if ON_POSTGRES:
-        return
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite, where they do not apply;
+    long tests that do not touch the database run once, in the SQLite leg."""
+    unwanted = "once" if ON_POSTGRES else "postgres_only"
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker("postgres_only") else keep).append(item)
+        (drop if item.get_closest_marker(unwanted) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

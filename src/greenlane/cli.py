@@ -316,6 +316,43 @@ def mappings() -> None:
     console.print(table)
 
 
+@app.command()
+def evaluate(
+    mapping: Annotated[str, typer.Option(help="Mapping name or file for all the files")],
+    train: Annotated[list[Path], typer.Option(help="Training file (repeat for several)")],
+    test: Annotated[Path, typer.Option(help="Test file, dated after the training files")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only")] = False,
+) -> None:
+    """Fit the risk model on the training files, score the test file, compare with baselines."""
+    import json
+
+    from greenlane.core.risk.evaluate import evaluate as run
+    from greenlane.core.risk.mapping import MappingError
+    from greenlane.core.risk.mapping import load as load_mapping
+    from greenlane.core.risk.readers import FileError
+
+    for path in [*train, test]:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+    try:
+        column_mapping = load_mapping(mapping)
+        say = (lambda _: None) if as_json else (lambda text: err.print(f"[dim]{text}…[/]"))
+        result = run(column_mapping, train, test, step=say)
+    except (MappingError, FileError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table("Metric", "Model", "LightGBM", "XGBoost", title=f"Test: {test.name}")
+    for key, value in result["model"].items():
+        base = result["baselines"]
+        table.add_row(
+            key, f"{value:.3f}", f"{base['lightgbm'][key]:.3f}", f"{base['xgboost'][key]:.3f}"
+        )
+    console.print(table)
+    console.print(f"Rows: {result['rows']}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; name the first broken link (exit 1) if a row was edited or deleted."""

@@ -1,0 +1,209 @@
+"""The learned risk model: fraud probability, revenue at stake and reasons in plain words.
+
+Follows the scikit-learn estimator contract: ``__init__`` only stores hyper-parameters, ``fit``
+returns ``self``, learned state ends in ``_``. Input is a frame of validated declarations
+(``frames.to_frame``); labels are the column ``fraud`` (True/False, empty when not inspected)
+and, when known, ``revenue_recovered``.
+
+Calibration: the last ``calibration_share`` of the training period (by date) is held out,
+the booster is fitted on the earlier part, and an isotonic calibration is fitted on the
+held-out part, so the probabilities mean what they say on data the booster has not seen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+
+from greenlane.core.risk.features import HISTORY_KEYS, HistoryFeatures, key_name, key_words
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    contribution: float  # in log-odds
+    text: str
+
+
+class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    def __init__(
+        self,
+        n_estimators: int = 400,
+        learning_rate: float = 0.03,
+        num_leaves: int = 31,
+        min_child_samples: int = 40,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        calibration_share: float = 0.15,
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.calibration_share = calibration_share
+        self.random_state = random_state
+
+    def _booster(self) -> lgb.LGBMClassifier:
+        return lgb.LGBMClassifier(
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=self.subsample,
+            subsample_freq=1,
+            colsample_bytree=self.colsample_bytree,
+            random_state=self.random_state,
+            n_jobs=2,
+            verbose=-1,
+        )
+
+    def fit(self, frame: pd.DataFrame, y: Any = None) -> RiskModel:
+        labelled = frame[frame["fraud"].notna()].sort_values("declaration_date", kind="stable")
+        if labelled.empty or labelled["fraud"].astype(bool).nunique() < 2:
+            raise ValueError("training needs inspected declarations with and without fraud")
+        self.features_ = HistoryFeatures().fit(frame)
+        X = self.features_.transform(labelled)
+        target = labelled["fraud"].astype(int).to_numpy()
+        cut = labelled["declaration_date"].quantile(1 - self.calibration_share)
+        early = (labelled["declaration_date"] < cut).to_numpy()
+        if self.calibration_share > 0 and early.sum() > 100 and (~early).sum() > 100:
+            booster = self._booster().fit(X[early], target[early])
+            raw = np.asarray(booster.predict_proba(X[~early]))[:, 1]
+            self.calibration_ = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(
+                raw, target[~early]
+            )
+        else:
+            self.calibration_ = None
+        self.booster_ = self._booster().fit(X, target)
+        self.feature_names_in_ = np.array(X.columns)
+        self.classes_ = np.array([0, 1])
+        self.revenue_ = _RevenueEstimate().fit(labelled)
+        self.training_window_ = (
+            labelled["declaration_date"].min().date(),
+            labelled["declaration_date"].max().date(),
+        )
+        self.n_training_rows_ = len(labelled)
+        return self
+
+    def predict_proba(self, frame: pd.DataFrame) -> FloatArray:
+        raw = np.asarray(self.booster_.predict_proba(self.features_.transform(frame)))[:, 1]
+        if self.calibration_ is None:
+            return np.column_stack([1 - raw, raw])
+        # Isotonic calibration is a step function: many declarations would share a probability.
+        # A millionth of the raw score keeps the booster's order among them (for selection)
+        # and moves no probability by more than 1e-6.
+        p = np.clip(self.calibration_.predict(raw) * (1 - 1e-6) + 1e-6 * raw, 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+        return (self.predict_proba(frame)[:, 1] >= 0.5).astype(np.int64)
+
+    def revenue_at_stake(self, frame: pd.DataFrame) -> FloatArray:
+        """Expected revenue at stake: P(fraud) x the revenue a fraud of this kind puts at risk."""
+        return self.predict_proba(frame)[:, 1] * self.revenue_.predict(frame)
+
+    def reasons(self, frame: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
+        """The features that raised each declaration's score most (LightGBM contributions)."""
+        X = self.features_.transform(frame)
+        contrib = np.asarray(self.booster_.predict_proba(X, pred_contrib=True))[:, :-1]
+        out = []
+        for i in range(len(X)):
+            order = np.argsort(-contrib[i])[:top]
+            out.append(
+                [
+                    Reason(
+                        str(X.columns[j]), float(contrib[i, j]), describe(X, i, str(X.columns[j]))
+                    )
+                    for j in order
+                    if contrib[i, j] > 0
+                ]
+            )
+        return out
+
+
+class _RevenueEstimate:
+    """Revenue a fraud puts at stake. Learned (LightGBM on log revenue) where inspections
+    recorded revenue; otherwise the declared duty (value x rate), a lower bound."""
+
+    def fit(self, labelled: pd.DataFrame) -> _RevenueEstimate:
+        self.model_: lgb.LGBMRegressor | None = None
+        if "revenue_recovered" in labelled:
+            hits = labelled[
+                labelled["fraud"].astype(bool) & (labelled["revenue_recovered"].fillna(0) > 0)
+            ]
+            if len(hits) >= 200:
+                self.model_ = lgb.LGBMRegressor(
+                    n_estimators=200, learning_rate=0.05, verbose=-1, n_jobs=2
+                )
+                self.model_.fit(
+                    _revenue_inputs(hits), np.log1p(hits["revenue_recovered"].to_numpy(dtype=float))
+                )
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> FloatArray:
+        out: FloatArray
+        if self.model_ is not None:
+            out = np.expm1(np.asarray(self.model_.predict(_revenue_inputs(frame)), dtype=float))
+        else:
+            rate = frame["tax_rate"].fillna(0).to_numpy(dtype=float)
+            out = frame["customs_value"].to_numpy(dtype=float) * rate / 100
+        return out
+
+
+def _revenue_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "log_value": np.log1p(frame["customs_value"].to_numpy(dtype=float)),
+            "log_mass": np.log1p(frame["net_mass_kg"].to_numpy(dtype=float)),
+            "tax_rate": frame["tax_rate"].fillna(0).to_numpy(dtype=float),
+            "hs2": pd.Categorical(frame["hs6"].str[:2]).codes,
+        }
+    )
+
+
+HISTORY_FEATURES = {f"{key_name(k)}.rate": k for k in HISTORY_KEYS}
+
+
+def describe(X: pd.DataFrame, i: int, feature: str) -> str:
+    """A feature's value for row ``i`` in words an officer reads."""
+    value = X.iloc[i][feature]
+    if feature in HISTORY_FEATURES:
+        key = HISTORY_FEATURES[feature]
+        n = int(X.iloc[i][f"{key_name(key)}.n"])
+        if n == 0:
+            return f"{key_words(key)} never inspected before"
+        return f"{key_words(key)}: irregularities in {value:.0%} of {n:,} past inspections"
+    if feature.endswith(".n"):
+        return f"{key_words(tuple(feature[:-2].split('__')))}: {int(value):,} past inspections"
+    if feature in ("unit_value_vs_hs_origin", "unit_value_vs_hs") and not _missing(value):
+        where = "HS code and origin" if feature.endswith("origin") else "HS code"
+        return f"unit value {math.exp(value):.0%} of the usual for this {where}"
+    if feature == "duty_rate_vs_hs" and not _missing(value):
+        return f"duty rate {value:+.1f} points from the usual for this HS code"
+    if feature == "origin_not_dispatch":
+        return (
+            "dispatched from a country other than the origin"
+            if value
+            else "dispatched from the origin"
+        )
+    if feature.startswith("attr."):
+        return f"{feature[5:]}: {value}"
+    words = feature.replace("_", " ")
+    return f"{words}: {value:,.2f}" if isinstance(value, float) else f"{words}: {value}"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from greenlane.core.risk import mapping
+from greenlane.core.risk.evaluate import evaluate
+from greenlane.core.risk.features import HistoryFeatures
+from greenlane.core.risk.frames import read_frame
+from greenlane.core.risk.model import RiskModel
+from greenlane.core.synth import SynthConfig, generate
+from tests.shared_data import kcs_file
+
+
+@pytest.fixture(scope="module")
+def economy(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Synthetic declarations with their true labels, as a fully inspected training set."""
+    out = tmp_path_factory.mktemp("economy")
+    generate(
+        SynthConfig(
+            seed=11, operators=400, declarations=24_000, start=date(2025, 1, 1), consignments=False
+        ),
+        out,
+    )
+    frame, rejected = read_frame([out / "declarations.parquet"], mapping.load("greenlane"))
+    assert rejected == 0
+    truth = pd.read_parquet(out / "truth.parquet")
+    frame = frame.merge(
+        truth[["declaration_number", "fraud", "revenue_at_stake"]],
+        left_on="number",
+        right_on="declaration_number",
+    )
+    return frame.rename(columns={"revenue_at_stake": "revenue_recovered"}).drop(
+        columns="declaration_number"
+    )
+
+
+def test_history_uses_only_earlier_days(economy: pd.DataFrame) -> None:
+    """Changing every label from a day on never changes features of declarations before it."""
+    cut = economy["declaration_date"].quantile(0.6)
+    before = economy["declaration_date"] < cut
+    shuffled = economy.copy()
+    rng = np.random.default_rng(0)
+    shuffled.loc[~before, "fraud"] = rng.permutation(shuffled.loc[~before, "fraud"].to_numpy())
+    shuffled.loc[~before, "fraud"] = ~shuffled.loc[~before, "fraud"].astype(bool)
+    history = [
+        c
+        for c in HistoryFeatures().fit(economy).transform(economy.head(1)).columns
+        if c.endswith((".n", ".rate"))
+    ]
+    a = HistoryFeatures().fit(economy).transform(economy[before])[history]
+    b = HistoryFeatures().fit(shuffled).transform(shuffled[before])[history]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_declaration_does_not_see_its_own_day(economy: pd.DataFrame) -> None:
+    day = economy["declaration_date"].min()
+    first_day = economy[economy["declaration_date"] == day]
+    features = HistoryFeatures().fit(economy).transform(first_day)
+    assert (features["importer_code.n"] == 0).all()
+
+
+def test_it_follows_the_estimator_contract(economy: pd.DataFrame) -> None:
+    model = RiskModel(n_estimators=50)
+    assert model.get_params()["n_estimators"] == 50
+    assert not [k for k in vars(model) if k.endswith("_")]  # nothing learned before fit
+    fitted = model.fit(economy)
+    assert fitted is model
+    assert clone(model).get_params() == model.get_params()
+    assert not hasattr(clone(model), "booster_")
+    proba = model.predict_proba(economy.head(100))
+    assert proba.shape == (100, 2)
+    assert np.allclose(proba.sum(axis=1), 1)
+    assert ((proba >= 0) & (proba <= 1)).all()
+
+
+def test_it_learns_the_planted_fraud_and_explains_in_words(economy: pd.DataFrame) -> None:
+    cut = economy["declaration_date"].quantile(0.75)
+    train, test = (
+        economy[economy["declaration_date"] < cut],
+        economy[economy["declaration_date"] >= cut],
+    )
+    model = RiskModel(n_estimators=150).fit(train)
+    scores = model.predict_proba(test)[:, 1]
+    from greenlane.core.risk.metrics import precision_at
+
+    base = test["fraud"].mean()
+    assert precision_at(scores, test["fraud"].astype(float), 5) > 3 * base
+    top = int(np.argmax(scores))
+    reasons = model.reasons(test.iloc[[top]])[0]
+    assert reasons
+    assert all(r.contribution > 0 and r.text for r in reasons)
+    stake = model.revenue_at_stake(test.iloc[[top]])
+    assert stake[0] > 0
+
+
+def test_training_without_both_outcomes_is_refused(economy: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="with and without fraud"):
+        RiskModel().fit(economy.assign(fraud=False))
+
+
+def test_evaluate_refuses_a_test_period_before_training(tmp_path: Path) -> None:
+    valid = kcs_file("valid.csv")
+    with pytest.raises(ValueError, match="time-based split"):
+        evaluate(mapping.load("kcs"), [valid], valid)
+
+
+@pytest.mark.once
+@pytest.mark.slow
+def test_on_the_kcs_data_the_model_beats_both_baselines_and_the_published_figures() -> None:
+    result = evaluate(mapping.load("kcs"), [kcs_file("train.csv")], kcs_file("valid.csv"))
+    model, base = result["model"], result["baselines"]
+    for n in (5, 10):
+        key = f"precision@{n}"
+        assert model[key] > base["lightgbm"][key], key
+        assert model[key] > base["xgboost"][key], key
+    assert model["precision@5"] > 0.762
+    assert model["precision@10"] > 0.641
+    assert result["rows"] == {"train": 37385, "test": 8134, "rejected": 0}
