@@ -62,3 +62,30 @@ def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
     )
     assert "ingest, rows per second" in done.stdout
     assert "20,000 synthetic declarations" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
+    from tests.shared_data import kcs_file
+
+    kcs_file("train.csv")
+    out = tmp_path / "card.md"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "model_card.py"),
+            "--declarations",
+            "30000",
+            "--write",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    text = out.read_text()
+    assert "### KCS data" in text
+    assert "### Synthetic economy (30,000 declarations" in text
+    assert "| revenue@10 |" in text
