@@ -353,6 +353,104 @@ def evaluate(
     console.print(f"Rows: {result['rows']}")
 
 
+@app.command()
+def train(
+    activate: Annotated[bool, typer.Option(help="Make the new version the one that scores")] = True,
+) -> None:
+    """Train a risk model version on the declarations and inspection results on record."""
+    _django()
+    from greenlane.apps.targeting import services
+
+    try:
+        version = services.train(activate=activate, say=lambda text: err.print(f"[dim]{text}…[/]"))
+    except services.TrainingError as exc:
+        raise CommandError(str(exc)) from None
+    table = Table(
+        "Metric",
+        "Held-out value",
+        title=f"Model v{version.version} (held out from {version.holdout_from})",
+    )
+    for key, value in version.metrics.items():
+        table.add_row(key, f"{value:.3f}")
+    console.print(table)
+    state = "active" if version.is_active else "not active"
+    console.print(
+        f"Trained on {version.labelled_rows:,} inspection results; v{version.version} is {state}."
+    )
+
+
+@app.command()
+def score(
+    file: Annotated[
+        Path | None, typer.Option(help="Score this file instead of the declarations on record")
+    ] = None,
+    mapping: Annotated[str, typer.Option(help="Mapping of --file")] = "greenlane",
+    out: Annotated[
+        Path | None, typer.Option(help="With --file: write scores here (.csv or .parquet)")
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="Model version (default: the active one)")
+    ] = None,
+) -> None:
+    """Score declarations with a model version: fraud probability, revenue at stake, reasons."""
+    _django()
+    from greenlane.apps.targeting import services
+    from greenlane.apps.targeting.models import ModelVersion
+
+    chosen = None
+    if version is not None:
+        chosen = ModelVersion.objects.filter(version=version).first()
+        if chosen is None:
+            raise CommandError(f"no model version {version}")
+    try:
+        if file is None:
+            result = services.score(version=chosen, say=lambda text: err.print(f"[dim]{text}…[/]"))
+            console.print(
+                f"Scored {result.scored:,} declarations with model v{result.version.version}."
+            )
+            return
+        _score_file(file, mapping, out, chosen)
+    except services.TrainingError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from greenlane.apps.targeting import services
+    from greenlane.apps.targeting.models import ModelVersion
+    from greenlane.core.risk.frames import read_frame
+    from greenlane.core.risk.mapping import MappingError
+    from greenlane.core.risk.mapping import load as load_mapping
+    from greenlane.core.risk.readers import FileError
+
+    version = chosen or ModelVersion.objects.filter(is_active=True).first()
+    if not isinstance(version, ModelVersion):
+        raise CommandError("no active model: train one first (greenlane train)")
+    if out is None or out.suffix not in {".csv", ".parquet"}:
+        raise CommandError("--out must name a .csv or .parquet file")
+    try:
+        frame, rejected = read_frame([file], load_mapping(mapping))
+    except (MappingError, FileError) as exc:
+        raise CommandError(str(exc)) from None
+    model = services.load(version)
+    reasons = model.reasons(frame)
+    table = pa.table(
+        {
+            "declaration_number": frame["number"].astype(str).tolist(),
+            "probability": model.predict_proba(frame)[:, 1],
+            "revenue_at_stake": model.revenue_at_stake(frame),
+            "reasons": ["; ".join(r.text for r in why) for why in reasons],
+        }
+    )
+    (pq.write_table if out.suffix == ".parquet" else pacsv.write_csv)(table, out)
+    console.print(
+        f"Scored {table.num_rows:,} declarations ({rejected:,} rows rejected) into {out}."
+    )
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; name the first broken link (exit 1) if a row was edited or deleted."""

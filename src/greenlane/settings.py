@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "greenlane.apps.accounts",
     "greenlane.apps.operators",
     "greenlane.apps.declarations",
+    "greenlane.apps.targeting",
     "greenlane.web",
 ]
 

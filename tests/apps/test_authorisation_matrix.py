@@ -16,6 +16,7 @@ from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.operators import services as operator_services
+from greenlane.apps.targeting.models import ModelVersion
 from tests import factories
 
 ALL = frozenset(Role)
@@ -30,6 +31,8 @@ OPERATOR_ROLES = frozenset(
     }
 )
 INGEST = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
+MODELS = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
+SCORES = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
 PUBLIC = None
 
 
@@ -59,6 +62,12 @@ WEB: dict[str, Access] = {
     "batch_list": Access("/declarations/batches/", INGEST),
     "batch_detail": Access("/declarations/batches/{batch}/", INGEST),
     "batch_rejected_csv": Access("/declarations/batches/{batch}/rejected.csv", INGEST),
+    "model_list": Access("/risk/models/", MODELS),
+    "model_train": Access("/risk/models/train/", MODELS, method="post", ok=302),
+    "model_detail": Access("/risk/models/{version}/", MODELS),
+    "model_activate": Access("/risk/models/{version}/activate/", MODELS, method="post", ok=302),
+    "score_list": Access("/risk/scores/", SCORES),
+    "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
@@ -147,7 +156,24 @@ def world(db: None) -> dict[str, object]:
         mapping_name="kcs",
         uploaded_by=users[Role.ADMINISTRATOR],
     )
-    return {"own": own, "other": other, "users": users, "batch": batch, "upload": upload}
+    version = ModelVersion.objects.create(
+        version=7,
+        training_from="2025-01-01",
+        training_to="2025-06-30",
+        training_rows=10,
+        labelled_rows=5,
+        feature_schema=["x"],
+        hyperparameters={},
+        library_versions={},
+        metrics={"auc": 0.5},
+        artifact="models/none.joblib",
+        artifact_sha256="0" * 64,
+    )
+    declaration = factories.declaration(own)
+    return {
+        "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
+        "version": version, "declaration": declaration,
+    }  # fmt: skip
 
 
 ENDPOINTS = [(name, access) for name, access in WEB.items()] + [
@@ -186,6 +212,8 @@ def test_access_matrix(
         access.path.replace("{op}", str(world[whose].pk))  # type: ignore[attr-defined]
         .replace("{batch}", str(world["batch"].pk))  # type: ignore[attr-defined]
         .replace("{upload}", str(world["upload"].pk))  # type: ignore[attr-defined]
+        .replace("{version}", str(world["version"].version))  # type: ignore[attr-defined]
+        .replace("{declaration}", str(world["declaration"].pk))  # type: ignore[attr-defined]
     )
     response = getattr(client, access.method)(path)
     expected = _expected(access, role, whose, name.startswith(("GET ", "POST ")))

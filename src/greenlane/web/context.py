@@ -12,6 +12,8 @@ NAV = (
     ("Home", "home"),
     ("Operators", "operator_list"),
     ("Ingests", "batch_list"),
+    ("Risk scores", "score_list"),
+    ("Models", "model_list"),
     ("Audit log", "audit_log"),
 )
 

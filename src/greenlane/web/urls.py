@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import declarations, views
+from greenlane.web import declarations, risk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,5 +25,11 @@ urlpatterns = [
         declarations.batch_rejected_csv,
         name="batch_rejected_csv",
     ),
+    path("risk/models/", risk.model_list, name="model_list"),
+    path("risk/models/train/", risk.model_train, name="model_train"),
+    path("risk/models/<int:version>/", risk.model_detail, name="model_detail"),
+    path("risk/models/<int:version>/activate/", risk.model_activate, name="model_activate"),
+    path("risk/scores/", risk.score_list, name="score_list"),
+    path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
     path("healthz", views.healthz, name="healthz"),
 ]

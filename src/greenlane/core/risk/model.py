@@ -119,19 +119,30 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """The features that raised each declaration's score most (LightGBM contributions)."""
         X = self.features_.transform(frame)
         contrib = np.asarray(self.booster_.predict_proba(X, pred_contrib=True))[:, :-1]
+        best = np.argsort(-contrib, axis=1)[:, :top]
+        names = [str(c) for c in X.columns]
+        columns = {name: X[name].to_numpy() for name in names}
         out = []
         for i in range(len(X)):
-            order = np.argsort(-contrib[i])[:top]
+            row = _Row(columns, i)
             out.append(
                 [
-                    Reason(
-                        str(X.columns[j]), float(contrib[i, j]), describe(X, i, str(X.columns[j]))
-                    )
-                    for j in order
+                    Reason(names[j], float(contrib[i, j]), describe(row, names[j]))
+                    for j in best[i]
                     if contrib[i, j] > 0
                 ]
             )
         return out
+
+
+class _Row:
+    """One row of a feature frame, read lazily from its column arrays."""
+
+    def __init__(self, columns: dict[str, Any], i: int) -> None:
+        self.columns, self.i = columns, i
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name][self.i]
 
 
 class _RevenueEstimate:
@@ -177,12 +188,12 @@ def _revenue_inputs(frame: pd.DataFrame) -> pd.DataFrame:
 HISTORY_FEATURES = {f"{key_name(k)}.rate": k for k in HISTORY_KEYS}
 
 
-def describe(X: pd.DataFrame, i: int, feature: str) -> str:
-    """A feature's value for row ``i`` in words an officer reads."""
-    value = X.iloc[i][feature]
+def describe(row: _Row, feature: str) -> str:
+    """A feature's value in words an officer reads."""
+    value = row[feature]
     if feature in HISTORY_FEATURES:
         key = HISTORY_FEATURES[feature]
-        n = int(X.iloc[i][f"{key_name(key)}.n"])
+        n = int(row[f"{key_name(key)}.n"])
         if n == 0:
             return f"{key_words(key)} never inspected before"
         return f"{key_words(key)}: irregularities in {value:.0%} of {n:,} past inspections"

@@ -25,3 +25,9 @@ def figure(value: Any) -> Any:
 @register.filter
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``mapping|get_item:"precision@5"`` for keys a template cannot spell."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

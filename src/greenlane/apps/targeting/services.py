@@ -1,0 +1,234 @@
+"""Training, registering and applying risk models; every change atomic and audited."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import lightgbm
+import numpy as np
+import pandas as pd
+import sklearn
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, QuerySet
+
+from greenlane import __version__
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.targeting import data
+from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.core.risk import metrics
+from greenlane.core.risk.model import RiskModel
+
+Say = Callable[[str], None]
+HOLDOUT_SHARE = 0.2
+#: Reasons (TreeSHAP contributions, ~2 ms per declaration) are computed at scoring time for
+#: the highest-scored share, where officers look; for the others, when their page is opened.
+REASONS_SHARE = 0.10
+_loaded: dict[tuple[int, str], RiskModel] = {}
+
+
+class TrainingError(Exception):
+    pass
+
+
+def _models_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def train(actor: User | None = None, activate: bool = True, say: Say | None = None) -> ModelVersion:
+    """Fit on every declaration and inspection result on record.
+
+    Metrics come from a first fit on all but the last 20% of the labelled period, scored on
+    that last part (a time-based holdout); the registered model is then fitted on everything.
+    """
+    say = say or (lambda _: None)
+    say("reading declarations")
+    frame = data.frame()
+    labelled = frame[frame["fraud"].notna()] if not frame.empty else frame
+    if labelled.empty or labelled["fraud"].astype(bool).nunique() < 2:
+        raise TrainingError("training needs inspection results with and without irregularities")
+    cut = labelled["declaration_date"].quantile(1 - HOLDOUT_SHARE)
+    say("fitting on the earlier period")
+    early = RiskModel().fit(frame[frame["declaration_date"] < cut])
+    holdout = labelled[labelled["declaration_date"] >= cut]
+    revenue = holdout["revenue_recovered"].to_numpy(dtype=float)
+    holdout_metrics = metrics.report(
+        early.predict_proba(holdout)[:, 1], holdout["fraud"].astype(float).to_numpy(), revenue
+    )
+    say("fitting on everything")
+    model = RiskModel().fit(frame)
+    with transaction.atomic():
+        number = (ModelVersion.objects.aggregate(n=Max("version"))["n"] or 0) + 1
+        path = _models_dir() / f"risk-model-v{number}.joblib"
+        joblib.dump(model, path)
+        version = ModelVersion.objects.create(
+            version=number,
+            training_from=model.training_window_[0],
+            training_to=model.training_window_[1],
+            training_rows=len(frame),
+            labelled_rows=len(labelled),
+            holdout_from=cut.date(),
+            feature_schema=[str(c) for c in model.feature_names_in_],
+            hyperparameters=model.get_params(),
+            library_versions={
+                "greenlane": __version__,
+                "python": platform.python_version(),
+                "lightgbm": lightgbm.__version__,
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__,
+                "pandas": pd.__version__,
+            },
+            metrics=holdout_metrics,
+            artifact=str(path.relative_to(settings.VAR_DIR)),
+            artifact_sha256=_sha256(path),
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        audit.record(
+            "targeting.model.trained",
+            actor,
+            version,
+            {"version": number, "labelled_rows": len(labelled), "metrics": holdout_metrics},
+        )
+        if activate:
+            activate_version(version, actor)
+    return version
+
+
+@transaction.atomic
+def activate_version(version: ModelVersion, actor: User | None = None) -> None:
+    previous = (
+        ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk)
+    )
+    previous.update(is_active=False)
+    ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+    version.is_active = True
+    audit.record("targeting.model.activated", actor, version, {"version": version.version})
+
+
+def load(version: ModelVersion) -> RiskModel:
+    """The fitted model, after checking the artifact is the one registered."""
+    path = Path(settings.VAR_DIR) / version.artifact
+    if not path.is_file():
+        raise TrainingError(f"the artifact of model v{version.version} is missing ({path})")
+    if _sha256(path) != version.artifact_sha256:
+        raise TrainingError(
+            f"the artifact of model v{version.version} does not match its registered hash"
+        )
+    key = (version.pk, version.artifact_sha256)
+    if key not in _loaded:
+        _loaded.clear()  # keep one model in memory
+        _loaded[key] = joblib.load(path)
+    return _loaded[key]
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    version: ModelVersion
+    scored: int
+
+
+def score(
+    declarations: QuerySet[Declaration] | None = None,
+    version: ModelVersion | None = None,
+    actor: User | None = None,
+    say: Say | None = None,
+) -> ScoringResult:
+    """Score declarations not yet scored by ``version`` (default: the active model)."""
+    say = say or (lambda _: None)
+    version = version or ModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        raise TrainingError("no active model: train one first (greenlane train)")
+    model = load(version)
+    qs = (declarations if declarations is not None else Declaration.objects.all()).exclude(
+        scores__model_version=version
+    )
+    frame = data.frame(qs, labels=False)
+    if frame.empty:
+        return ScoringResult(version, 0)
+    say(f"scoring {len(frame):,} declarations")
+    probability = model.predict_proba(frame)[:, 1]
+    stake = probability * model.revenue_.predict(frame)
+    top = np.argsort(-probability, kind="stable")[: max(1, int(len(frame) * REASONS_SHARE))]
+    reasons: list[list[Any]] = [[] for _ in range(len(frame))]
+    for i, why in zip(top, model.reasons(frame.iloc[top]), strict=True):
+        reasons[i] = why
+    with transaction.atomic():
+        Score.objects.bulk_create(
+            [
+                Score(
+                    declaration_id=int(row_id),
+                    model_version=version,
+                    probability=float(p),
+                    revenue_at_stake=round(float(s), 2),
+                    reasons=[
+                        {"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)}
+                        for r in why
+                    ],
+                )
+                for row_id, p, s, why in zip(frame["id"], probability, stake, reasons, strict=True)
+            ],
+            batch_size=2000,
+        )
+        audit.record(
+            "targeting.declarations.scored",
+            actor,
+            version,
+            {"version": version.version, "scored": len(frame)},
+        )
+    return ScoringResult(version, len(frame))
+
+
+def ensure_reasons(item: Score) -> Score:
+    """Reasons for a score stored without them (outside the top share at scoring time)."""
+    if item.reasons:
+        return item
+    model = load(item.model_version)
+    why = model.reasons(
+        data.frame(Declaration.objects.filter(pk=item.declaration_id), labels=False)
+    )[0]
+    item.reasons = [
+        {"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why
+    ]
+    Score.objects.filter(pk=item.pk).update(reasons=item.reasons)
+    return item
+
+
+def party_history(declaration: Declaration) -> list[dict[str, Any]]:
+    """For the declaration page: each party's declarations, inspections and detection rate
+    before this declaration's date."""
+    from django.db.models import Count, Q
+
+    out = []
+    for role, field in (
+        ("Importer", "importer_code"),
+        ("Declarant", "declarant_code"),
+        ("Seller", "seller_code"),
+    ):
+        code = getattr(declaration, field)
+        if not code:
+            continue
+        past = Declaration.objects.filter(
+            **{field: code}, declaration_date__lt=declaration.declaration_date
+        )
+        counts = past.aggregate(
+            n=Count("id"),
+            inspected=Count("inspection"),
+            hits=Count("inspection", filter=Q(inspection__fraud_found=True)),
+        )
+        rate = counts["hits"] / counts["inspected"] if counts["inspected"] else None
+        out.append({"role": role, "code": code, **counts, "rate": rate})
+    return out

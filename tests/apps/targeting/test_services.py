@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from greenlane import demo
+from greenlane.apps.audit import services as audit
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.targeting import services
+from greenlane.apps.targeting.models import ModelVersion, Score
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> None:
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+
+
+def test_it_trains_registers_and_scores_with_reasons(seeded: None) -> None:
+    version = services.train()
+    assert version.version == 1
+    assert version.is_active
+    assert version.labelled_rows > 300
+    assert {"precision@5", "recall@10", "auc"} <= set(version.metrics)
+    assert version.library_versions["lightgbm"]
+    assert "importer_code.rate" in version.feature_schema
+    artifact = Path(settings.VAR_DIR) / version.artifact
+    assert artifact.is_file()
+
+    result = services.score()
+    assert result.scored == Declaration.objects.count()
+    top = Score.objects.order_by("-probability").first()
+    assert top is not None
+    assert top.reasons
+    assert all(r["text"] for r in top.reasons)
+    again = services.score()
+    assert again.scored == 0  # nothing scored twice by the same version
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "targeting.model.trained",
+        "targeting.model.activated",
+        "targeting.declarations.scored",
+    } <= actions
+    assert audit.verify()[1] is None
+
+
+def test_reasons_outside_the_top_share_come_on_the_declaration_page(seeded: None) -> None:
+    services.train()
+    services.score()
+    low = Score.objects.order_by("probability").first()
+    assert low is not None
+    assert low.reasons == []
+    client = Client()
+    client.force_login(factories.user("inspection_officer"))
+    page = client.get(f"/risk/declarations/{low.declaration_id}/").content.decode()
+    low.refresh_from_db()
+    assert low.reasons
+    assert low.reasons[0]["text"] in page
+    assert "Parties before this declaration" in page
+
+
+def test_a_second_version_is_not_active_until_activated(seeded: None) -> None:
+    first = services.train()
+    second = services.train(activate=False)
+    assert ModelVersion.objects.get(is_active=True) == first
+    services.activate_version(second)
+    assert list(ModelVersion.objects.filter(is_active=True)) == [second]
+
+
+def test_a_tampered_artifact_is_refused(seeded: None) -> None:
+    version = services.train()
+    path = Path(settings.VAR_DIR) / version.artifact
+    path.write_bytes(path.read_bytes() + b"x")
+    services._loaded.clear()
+    with pytest.raises(services.TrainingError, match="does not match its registered hash"):
+        services.score()
+
+
+def test_training_without_results_says_so() -> None:
+    with pytest.raises(services.TrainingError, match="inspection results"):
+        services.train()
