@@ -89,3 +89,18 @@ def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
     assert "### KCS data" in text
     assert "### Synthetic economy (30,000 declarations" in text
     assert "| revenue@10 |" in text
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "score.py"), "--rows", "20000", "--write", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    assert "scoring, rows per second" in done.stdout
+    assert "20,000 synthetic declarations" in out.read_text()

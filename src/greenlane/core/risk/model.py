@@ -38,8 +38,10 @@ class Reason:
 class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def __init__(
         self,
-        n_estimators: int = 400,
-        learning_rate: float = 0.03,
+        # 150 trees at 0.08 match 400 at 0.03 on the KCS split (precision@5 0.963 vs 0.968,
+        # @10 0.843 vs 0.841) and predict 2.7 times faster.
+        n_estimators: int = 150,
+        learning_rate: float = 0.08,
         num_leaves: int = 31,
         min_child_samples: int = 40,
         subsample: float = 0.8,

@@ -1,0 +1,105 @@
+"""Benchmark: scoring declarations from Parquet, features included.
+
+Fits the risk model once on a synthetic training year (its inspection results), then, in the
+same process, times on N other declarations (default 1M):
+- baseline: bare LightGBM prediction on the prepared feature matrix;
+- scoring: read and validate the Parquet file, build the features, predict.
+Reports rows/s and the ratio scoring / bare prediction.
+
+    python bench/score.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from greenlane.core.risk import mapping
+from greenlane.core.risk.frames import read_frame
+from greenlane.core.risk.model import RiskModel
+from greenlane.core.synth import SynthConfig, generate
+from synth import write
+
+MARK = "bench/score.py"
+
+
+def run(rows: int) -> dict[str, float]:
+    tmp = Path(tempfile.mkdtemp(prefix="greenlane-score-"))
+    layout = mapping.load("greenlane")
+    train_dir, test_dir = tmp / "train", tmp / "test"
+    year = {"operators": 5_000, "consignments": False}
+    generate(SynthConfig(seed=21, declarations=200_000, start=date(2025, 1, 1), **year), train_dir)  # type: ignore[arg-type]
+    generate(SynthConfig(seed=22, declarations=rows, start=date(2026, 1, 1), **year), test_dir)  # type: ignore[arg-type]
+    train, _ = read_frame([train_dir / "declarations.parquet"], layout)
+    results = pd.read_parquet(train_dir / "inspections.parquet")[
+        ["declaration_number", "fraud_found"]
+    ]
+    train = train.merge(results, how="left", left_on="number", right_on="declaration_number")
+    model = RiskModel().fit(train.rename(columns={"fraud_found": "fraud"}))
+
+    started = time.perf_counter()
+    frame, rejected = read_frame([test_dir / "declarations.parquet"], layout)
+    scores = model.predict_proba(frame)[:, 1]
+    scoring = time.perf_counter() - started
+    assert rejected == 0
+    assert len(scores) == rows
+
+    matrix = model.features_.transform(frame)
+    started = time.perf_counter()
+    bare = np.asarray(model.booster_.predict_proba(matrix))[:, 1]
+    baseline = time.perf_counter() - started
+    assert len(bare) == rows
+    return {
+        "rows": rows,
+        "scoring_s": scoring,
+        "baseline_s": baseline,
+        "rows_per_s": rows / scoring,
+        "ratio": scoring / baseline,
+    }
+
+
+def report(r: dict[str, float]) -> str:
+    verdict = "meets" if r["rows_per_s"] >= 300_000 else "MISSES"
+    return "\n".join(
+        [
+            f"<!-- {MARK} begin -->",
+            "## Scoring from Parquet (`bench/score.py`)",
+            "",
+            f"{int(r['rows']):,} synthetic declarations read, validated, featurised and scored "
+            f"by a model trained on a synthetic year; {os.cpu_count()} cores.",
+            "",
+            "| measure | value | target |",
+            "|---|---|---|",
+            f"| scoring, rows per second | {r['rows_per_s']:,.0f} | ≥ 300,000 ({verdict}) |",
+            f"| scoring time | {r['scoring_s']:.2f} s | |",
+            f"| baseline: bare LightGBM prediction | {r['baseline_s']:.2f} s | |",
+            f"| ratio scoring / bare prediction | {r['ratio']:.2f} | |",
+            f"<!-- {MARK} end -->",
+        ]
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    section = report(run(args.rows))
+    print(section)
+    if not args.no_write:
+        write(args.write, section, MARK)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
