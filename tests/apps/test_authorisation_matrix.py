@@ -33,6 +33,7 @@ OPERATOR_ROLES = frozenset(
 INGEST = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
 MODELS = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
 SCORES = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
+RESULTS = frozenset({Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
 PUBLIC = None
 
 
@@ -68,6 +69,9 @@ WEB: dict[str, Access] = {
     "model_activate": Access("/risk/models/{version}/activate/", MODELS, method="post", ok=302),
     "score_list": Access("/risk/scores/", SCORES),
     "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
+    "declaration_result": Access(
+        "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302
+    ),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),

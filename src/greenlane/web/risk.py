@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.declarations.permissions import RESULT_ROLES
+from greenlane.apps.declarations.services import ResultRefused, record_inspection
 from greenlane.apps.targeting import services
 from greenlane.apps.targeting.models import ModelVersion, Score
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
@@ -61,6 +64,37 @@ def score_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ResultForm(forms.Form):
+    fraud_found = forms.TypedChoiceField(
+        label="Result",
+        choices=[("", "Choose…"), ("1", "Irregularity found"), ("0", "No irregularity")],
+        coerce=lambda v: v == "1",
+    )
+    critical = forms.BooleanField(required=False, label="Critical finding")
+    revenue_recovered = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, initial=0)
+    inspected_on = forms.DateField(required=False, help_text="YYYY-MM-DD; today when empty")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@require_POST
+@role_required(RESULT_ROLES)
+def declaration_result(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = get_object_or_404(Declaration, pk=pk)
+    form = ResultForm(request.POST)
+    if form.is_valid():
+        try:
+            record_inspection(declaration, request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ResultRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Result recorded.")
+    else:
+        messages.error(request, "The result was not recorded: " + "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+        ))  # fmt: skip
+    return redirect("declaration_detail", pk=pk)
+
+
 @role_required(SCORE_ROLES)
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(
@@ -75,5 +109,6 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "inspection": getattr(declaration, "inspection", None),
         "scores": scores,
         "parties": services.party_history(declaration),
+        "result_form": ResultForm() if request.user.role in RESULT_ROLES else None,  # type: ignore[union-attr]
     }
     return render(request, "risk/declaration_detail.html", context)

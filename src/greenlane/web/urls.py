@@ -31,5 +31,6 @@ urlpatterns = [
     path("risk/models/<int:version>/activate/", risk.model_activate, name="model_activate"),
     path("risk/scores/", risk.score_list, name="score_list"),
     path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
+    path("risk/declarations/<int:pk>/result/", risk.declaration_result, name="declaration_result"),
     path("healthz", views.healthz, name="healthz"),
 ]

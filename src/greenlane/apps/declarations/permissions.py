@@ -28,3 +28,6 @@ def visible_declarations(user: Any) -> QuerySet[Declaration]:
 
 #: Who hands in declaration files and inspection results, and reads the ingest reports.
 INGEST_ROLES = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
+
+#: Who records inspection results.
+RESULT_ROLES = frozenset({Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
-from greenlane.apps.declarations.models import Upload
+from greenlane.apps.declarations.models import Declaration, Inspection, Upload
 from greenlane.core.risk.mapping import MappingError, load, parse
 from greenlane.core.risk.readers import FileError, detect_format
 
@@ -53,3 +56,51 @@ def submit_upload(
     Upload.objects.filter(pk=upload.pk).update(task_id=str(result.id))
     upload.refresh_from_db()
     return upload
+
+
+class ResultRefused(Exception):
+    """The inspection result cannot be recorded; the message says why."""
+
+
+def record_inspection(
+    declaration: Declaration,
+    actor: User,
+    *,
+    fraud_found: bool,
+    critical: bool = False,
+    revenue_recovered: Decimal = Decimal(0),
+    notes: str = "",
+    inspected_on: date | None = None,
+) -> Inspection:
+    """An officer's result for one declaration; it becomes a label for the next training."""
+    if critical and not fraud_found:
+        raise ResultRefused("a finding can only be critical when an irregularity was found")
+    if revenue_recovered < 0:
+        raise ResultRefused("revenue recovered cannot be negative")
+    day = inspected_on or timezone.localdate()
+    if day < declaration.declaration_date:
+        raise ResultRefused("the inspection cannot be dated before the declaration")
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if Inspection.objects.filter(declaration=locked).exists():
+            raise ResultRefused(f"declaration {locked.number} already has a result")
+        inspection = Inspection.objects.create(
+            declaration=locked,
+            recorded_by=actor,
+            inspected_on=day,
+            fraud_found=fraud_found,
+            critical=critical,
+            revenue_recovered=revenue_recovered,
+            notes=notes,
+        )
+        audit.record(
+            "declarations.inspection.recorded",
+            actor,
+            locked,
+            {
+                "fraud_found": fraud_found,
+                "critical": critical,
+                "revenue_recovered": str(revenue_recovered),
+            },
+        )
+    return inspection
