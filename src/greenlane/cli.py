@@ -251,12 +251,12 @@ def ingest(
     import csv
 
     from greenlane.apps.declarations import ingest as service
+    from greenlane.apps.declarations import services as service_mappings
     from greenlane.core.risk.mapping import MappingError
-    from greenlane.core.risk.mapping import load as load_mapping
     from greenlane.core.risk.readers import FileError
 
     try:
-        column_mapping = load_mapping(mapping)
+        column_mapping, _ = service_mappings.resolve_mapping(mapping)
     except MappingError as exc:
         raise CommandError(str(exc)) from None
     table = Table("File", "Read", "Accepted", "Rejected", "Inspections", "Batch", title="Ingested")

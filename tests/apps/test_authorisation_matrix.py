@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
+from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMapping, Upload
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.targeting.models import ModelVersion
 from tests import factories
@@ -61,6 +61,9 @@ WEB: dict[str, Access] = {
     "upload_detail": Access("/declarations/uploads/{upload}/", INGEST),
     "upload_progress": Access("/declarations/uploads/{upload}/progress", INGEST),
     "batch_list": Access("/declarations/batches/", INGEST),
+    "mapping_list": Access("/declarations/mappings/", INGEST),
+    "mapping_new": Access("/declarations/mappings/new/", INGEST),
+    "mapping_detail": Access("/declarations/mappings/{mapping}/", INGEST),
     "batch_detail": Access("/declarations/batches/{batch}/", INGEST),
     "batch_rejected_csv": Access("/declarations/batches/{batch}/rejected.csv", INGEST),
     "model_list": Access("/risk/models/", MODELS),
@@ -174,9 +177,12 @@ def world(db: None) -> dict[str, object]:
         artifact_sha256="0" * 64,
     )
     declaration = factories.declaration(own)
+    saved = SavedMapping.objects.create(
+        name="mine", text="name: mine", created_by=users[Role.ADMINISTRATOR]
+    )
     return {
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
-        "version": version, "declaration": declaration,
+        "version": version, "declaration": declaration, "mapping": saved,
     }  # fmt: skip
 
 
@@ -218,6 +224,7 @@ def test_access_matrix(
         .replace("{upload}", str(world["upload"].pk))  # type: ignore[attr-defined]
         .replace("{version}", str(world["version"].version))  # type: ignore[attr-defined]
         .replace("{declaration}", str(world["declaration"].pk))  # type: ignore[attr-defined]
+        .replace("{mapping}", str(world["mapping"].pk))  # type: ignore[attr-defined]
     )
     response = getattr(client, access.method)(path)
     expected = _expected(access, role, whose, name.startswith(("GET ", "POST ")))

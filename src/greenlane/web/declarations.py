@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations import ingest
-from greenlane.apps.declarations.models import IngestBatch, Upload
+from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from greenlane.apps.declarations.tasks import progress_of
@@ -28,7 +28,10 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].choices = [
+        saved = [
+            (m.name, f"{m.title or m.name} ({m.name}, saved)") for m in SavedMapping.objects.all()
+        ]
+        self.fields["mapping"].choices = saved + [
             (name, f"{m.title} ({name})") for name, m in sorted(shipped().items())
         ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import declarations, risk, views
+from greenlane.web import declarations, mappings, risk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,9 @@ urlpatterns = [
         name="upload_progress",
     ),
     path("declarations/batches/", declarations.batch_list, name="batch_list"),
+    path("declarations/mappings/", mappings.mapping_list, name="mapping_list"),
+    path("declarations/mappings/new/", mappings.mapping_new, name="mapping_new"),
+    path("declarations/mappings/<int:pk>/", mappings.mapping_detail, name="mapping_detail"),
     path("declarations/batches/<int:pk>/", declarations.batch_detail, name="batch_detail"),
     path(
         "declarations/batches/<int:pk>/rejected.csv",

@@ -165,3 +165,22 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
+
+
+class SavedMapping(models.Model):
+    """A column mapping made in the web app (or handed in as YAML) and kept for reuse."""
+
+    name = models.CharField(max_length=60, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, default="declarations")
+    text = models.TextField(help_text="the mapping in YAML, validated when saved")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

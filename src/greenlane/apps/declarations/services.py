@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
-from greenlane.apps.declarations.models import Declaration, Inspection, Upload
-from greenlane.core.risk.mapping import MappingError, load, parse
+from greenlane.apps.declarations.models import Declaration, Inspection, SavedMapping, Upload
+from greenlane.core.risk.mapping import ColumnMapping, MappingError, load, parse, shipped, to_yaml
 from greenlane.core.risk.readers import FileError, detect_format
 
 
@@ -31,7 +31,10 @@ def submit_upload(
     name = file.name or "upload"
     try:
         detect_format(PurePath(name))
-        mapping = parse(mapping_text, "mapping file") if mapping_text else load(mapping_name)
+        if mapping_text:
+            mapping = parse(mapping_text, "mapping file")
+        else:
+            mapping, mapping_text = resolve_mapping(mapping_name)
     except (FileError, MappingError) as exc:
         raise UploadRefused(str(exc)) from None
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
@@ -104,3 +107,31 @@ def record_inspection(
             },
         )
     return inspection
+
+
+class MappingRefused(Exception):
+    """The mapping cannot be saved; the message says why."""
+
+
+def resolve_mapping(name: str) -> tuple[ColumnMapping, str]:
+    """A saved mapping by name, else a shipped one; with its YAML text when it is a saved one."""
+    saved = SavedMapping.objects.filter(name=name).first()
+    if saved is not None:
+        return parse(saved.text, f"saved mapping {name}"), saved.text
+    return load(name), ""
+
+
+def save_mapping(user: User, mapping: ColumnMapping) -> SavedMapping:
+    if mapping.name in shipped():
+        raise MappingRefused(f"{mapping.name!r} is the name of a shipped mapping; choose another")
+    text = to_yaml(mapping)
+    with transaction.atomic():
+        if SavedMapping.objects.select_for_update().filter(name=mapping.name).exists():
+            raise MappingRefused(f"a mapping named {mapping.name!r} exists already")
+        saved = SavedMapping.objects.create(
+            name=mapping.name, title=mapping.title, kind=mapping.kind, text=text, created_by=user
+        )
+        audit.record(
+            "declarations.mapping.saved", user, saved, {"name": mapping.name, "kind": mapping.kind}
+        )
+    return saved

@@ -121,6 +121,20 @@ class ColumnMapping(BaseModel):
         return "fraud" in self.labels
 
 
+def to_yaml(mapping: ColumnMapping) -> str:
+    """The mapping as YAML that ``parse`` reads back to an equal mapping."""
+    data = mapping.model_dump(exclude_defaults=True)
+    data["name"] = mapping.name
+    data["columns"] = {k: _short_source(v) for k, v in data.get("columns", {}).items()}
+    if "labels" in data:
+        data["labels"] = {k: _short_source(v) for k, v in data["labels"].items()}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _short_source(source: dict[str, Any]) -> Any:
+    return source["column"] if set(source) == {"column"} else source
+
+
 def parse(text: str, origin: str = "<mapping>") -> ColumnMapping:
     try:
         data = yaml.load(text, Loader=_Loader)

@@ -52,6 +52,30 @@ def detect_format(path: PurePath) -> str:
     return fmt
 
 
+def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> list[str]:
+    """The column names of a file, for building a mapping from a sample."""
+    fmt = detect_format(path)
+    if fmt == "csv":
+        return _csv_header(path, encoding, delimiter)
+    if fmt == "parquet":
+        try:
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+    try:
+        first = next(book.worksheets[0].iter_rows(values_only=True), ())
+        return [_cell(v) for v in first if v is not None]
+    finally:
+        book.close()
+
+
 def read_batches(path: Path, mapping: ColumnMapping) -> Iterator[Batch]:
     fmt = detect_format(path)
     needed = mapping.source_columns()

@@ -1,0 +1,139 @@
+"""Making a column mapping in the browser: hand in a sample file, pick a column per field."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.declarations.models import SavedMapping
+from greenlane.apps.declarations.permissions import INGEST_ROLES
+from greenlane.apps.declarations.services import MappingRefused, save_mapping
+from greenlane.core.risk.mapping import MappingError, parse, shipped
+from greenlane.core.risk.readers import FileError, read_header
+from greenlane.core.risk.schema import DECLARATION_FIELDS, LABEL_FIELDS
+
+
+class SampleForm(forms.Form):
+    sample = forms.FileField(
+        help_text="A file of the layout to map (CSV, Parquet or .xlsx); only its header is read"
+    )
+    delimiter = forms.CharField(max_length=1, initial=",", help_text="CSV only")
+
+
+def _field_form(columns: list[str]) -> type[forms.Form]:
+    choices = [("", "— not in the file —"), *[(c, c) for c in columns]]
+    fields: dict[str, Any] = {
+        "name": forms.RegexField(
+            regex=r"^[a-z0-9][a-z0-9_-]{0,59}$", help_text="lower case, digits, - and _"
+        ),
+        "title": forms.CharField(required=False, max_length=200),
+        "date_format": forms.CharField(initial="%Y-%m-%d", help_text="e.g. %d/%m/%Y"),
+        "currency": forms.CharField(required=False, max_length=3),
+        "columns": forms.CharField(widget=forms.HiddenInput, initial=json.dumps(columns)),
+        "delimiter": forms.CharField(widget=forms.HiddenInput, initial=","),
+    }
+    for f in (*DECLARATION_FIELDS, *LABEL_FIELDS):
+        guess = next(
+            (
+                c
+                for c in columns
+                if c.lower().replace(" ", "_") in (f.name, f.name.replace("_code", ""))
+            ),
+            "",
+        )
+        label = f"{f.title}{' (required)' if f.required else ''}"
+        fields[f"field_{f.name}"] = forms.ChoiceField(
+            choices=choices, required=f.required, label=label, initial=guess
+        )
+    fields["attributes"] = forms.MultipleChoiceField(
+        choices=[(c, c) for c in columns], required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Other columns to keep with each declaration",
+    )  # fmt: skip
+    return type("FieldForm", (forms.Form,), fields)
+
+
+@role_required(INGEST_ROLES)
+def mapping_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "declarations/mapping_list.html",
+        {
+            "shipped": sorted(shipped().values(), key=lambda m: m.name),
+            "saved": SavedMapping.objects.select_related("created_by"),
+        },
+    )
+
+
+@role_required(INGEST_ROLES)
+def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request,
+        "declarations/mapping_detail.html",
+        {"saved": get_object_or_404(SavedMapping, pk=pk)},
+    )
+
+
+@role_required(INGEST_ROLES)
+def mapping_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "columns" in request.POST:
+        columns = json.loads(request.POST["columns"])
+        form = _field_form(columns)(request.POST)
+        if form.is_valid():
+            try:
+                saved = save_mapping(request.user, _mapping(form.cleaned_data))  # type: ignore[arg-type]
+            except (MappingError, MappingRefused) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Mapping {saved.name} saved: choose it when you hand in a file."
+                )
+                return redirect("mapping_detail", pk=saved.pk)
+        return render(
+            request, "declarations/mapping_fields.html", {"form": form, "columns": columns}
+        )
+    sample = SampleForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and sample.is_valid():
+        upload = sample.cleaned_data["sample"]
+        suffix = Path(upload.name or "sample.csv").suffix
+        try:
+            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                columns = read_header(Path(handle.name), delimiter=sample.cleaned_data["delimiter"])
+        except FileError as exc:
+            sample.add_error(
+                "sample", str(exc).replace(Path(handle.name).name, upload.name or "the file")
+            )
+        else:
+            form = _field_form(columns)(initial={"delimiter": sample.cleaned_data["delimiter"]})
+            return render(
+                request, "declarations/mapping_fields.html", {"form": form, "columns": columns}
+            )
+    return render(request, "declarations/mapping_new.html", {"form": sample})
+
+
+def _mapping(data: dict[str, Any]) -> Any:
+    columns = {
+        f.name: data[f"field_{f.name}"] for f in DECLARATION_FIELDS if data.get(f"field_{f.name}")
+    }
+    labels = {f.name: data[f"field_{f.name}"] for f in LABEL_FIELDS if data.get(f"field_{f.name}")}
+    used = set(columns.values()) | set(labels.values())
+    spec = {
+        "name": data["name"],
+        "title": data["title"],
+        "currency": data["currency"],
+        "options": {"date_format": data["date_format"], "delimiter": data["delimiter"] or ","},
+        "columns": columns,
+        "attributes": [c for c in data["attributes"] if c not in used],
+        "labels": labels,
+    }
+    return parse(json.dumps(spec), "the mapping")
