@@ -171,6 +171,16 @@ def demo(
                     tasks[step], completed=done, total=total
                 ),
             )
+        from greenlane.apps.targeting import services as targeting
+
+        def say(text: str) -> None:
+            console.print(f"Risk model: {text}…")
+
+        targeting.train(say=say)
+        scored = targeting.score(say=say)
+        console.print(
+            f"Risk model v{scored.version.version}: {scored.scored:,} declarations scored."
+        )
     table = Table("Username", "Password", "Role", "Organisation", title="Demo logins")
     for login in demo_data.logins():
         table.add_row(login.username, demo_data.DEMO_PASSWORD, login.role, login.organisation)

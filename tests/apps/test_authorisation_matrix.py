@@ -93,6 +93,11 @@ API: dict[tuple[str, str], Access] = {
         "/api/v1/declarations/uploads/{upload}", INGEST
     ),
     ("get", "/api/v1/declarations/batches"): Access("/api/v1/declarations/batches", INGEST),
+    ("get", "/api/v1/risk/models"): Access("/api/v1/risk/models", MODELS),
+    ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),
+    ("get", "/api/v1/risk/declarations/{declaration_id}/score"): Access(
+        "/api/v1/risk/declarations/{declaration}/score", SCORES, ok=404
+    ),
     ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
         "/api/v1/declarations/batches/{batch}", INGEST
     ),

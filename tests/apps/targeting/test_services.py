@@ -65,6 +65,24 @@ def test_reasons_outside_the_top_share_come_on_the_declaration_page(seeded: None
     assert "Parties before this declaration" in page
 
 
+def test_the_api_gives_scores_with_reasons(seeded: None) -> None:
+    services.train()
+    services.score()
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    listing = client.get("/api/v1/risk/scores?limit=5").json()
+    assert listing["count"] == Declaration.objects.count()
+    probabilities = [item["probability"] for item in listing["items"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    lowest = Score.objects.order_by("probability").first()
+    assert lowest is not None
+    one = client.get(f"/api/v1/risk/declarations/{lowest.declaration_id}/score").json()
+    assert one["reasons"]  # computed on request
+    assert one["model_version"] == 1
+    models = client.get("/api/v1/risk/models").json()
+    assert models[0]["is_active"] is True
+
+
 def test_a_second_version_is_not_active_until_activated(seeded: None) -> None:
     first = services.train()
     second = services.train(activate=False)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenlane.api.auth import RoleAuth
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.targeting import services
+from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+
+router = Router(tags=["risk"])
+
+
+class ModelOut(Schema):
+    version: int
+    is_active: bool
+    created_at: datetime
+    training_from: date
+    training_to: date
+    labelled_rows: int
+    metrics: dict[str, float]
+    feature_schema: list[str]
+    library_versions: dict[str, str]
+    artifact_sha256: str
+
+
+class ReasonOut(Schema):
+    feature: str
+    text: str
+    weight: float
+
+
+class ScoreOut(Schema):
+    declaration_id: int
+    declaration_number: str = Field(alias="declaration.number")
+    model_version: int = Field(alias="model_version.version")
+    probability: float
+    revenue_at_stake: float
+    reasons: list[ReasonOut]
+
+
+@router.get(
+    "/models",
+    response=list[ModelOut],
+    auth=RoleAuth(MODEL_ROLES),
+    summary="Model versions, newest first",
+)
+def list_models(request: HttpRequest) -> list[ModelVersion]:
+    return list(ModelVersion.objects.all()[:100])
+
+
+@router.get(
+    "/scores",
+    response=list[ScoreOut],
+    auth=RoleAuth(SCORE_ROLES),
+    summary="Scores of the active model, highest first",
+)
+@paginate(LimitOffsetPagination)
+def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
+    scores = Score.objects.filter(model_version__is_active=True).select_related(
+        "declaration", "model_version"
+    )
+    if office:
+        scores = scores.filter(declaration__office_code=office)
+    return scores.order_by("-probability", "id")  # type: ignore[return-value]
+
+
+@router.get(
+    "/declarations/{declaration_id}/score",
+    response=ScoreOut,
+    auth=RoleAuth(SCORE_ROLES),
+    summary="A declaration's score by the active model, with reasons",
+)
+def get_score(request: HttpRequest, declaration_id: int) -> Score:
+    declaration = get_object_or_404(Declaration, pk=declaration_id)
+    item = get_object_or_404(
+        Score.objects.select_related("declaration", "model_version"),
+        declaration=declaration,
+        model_version__is_active=True,
+    )
+    return services.ensure_reasons(item)
