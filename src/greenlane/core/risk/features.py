@@ -7,7 +7,8 @@ date, and every row looks up the last entry *before* its own date. The same look
 training rows (each sees only its past) and new declarations (they see all of the history).
 
 Consistency features compare the declared unit value with the median for the same HS code and
-origin, and the declared duty rate with the usual rate of the HS code.
+origin, the net mass with the HS code's usual consignment, and the declared duty rate with the
+usual rate of the HS code.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ class HistoryFeatures:
         self.unit_ho_ = reference.groupby(["hs6", "origin_country"], observed=True)["lu"].median()
         self.unit_h_ = reference.groupby("hs6", observed=True)["lu"].median()
         self.rate_h_ = frame.groupby("hs6", observed=True)["tax_rate"].median()
+        self.mass_h_ = (
+            frame.assign(lm=np.log1p(frame["net_mass_kg"]))
+            .groupby("hs6", observed=True)["lm"]
+            .median()
+        )
         self.attributes_ = sorted(c for c in frame.columns if c.startswith("attr."))
         self.categories_ = {
             c: sorted(self._category_source(frame, c).dropna().unique().tolist())
@@ -140,6 +146,9 @@ class HistoryFeatures:
         ).to_numpy(dtype=float)
         out["log_value"] = np.log1p(frame["customs_value"].to_numpy(dtype=float))
         out["log_mass"] = np.log1p(frame["net_mass_kg"].to_numpy(dtype=float))
+        out["mass_vs_hs"] = out["log_mass"].to_numpy() - frame["hs6"].map(self.mass_h_).to_numpy(
+            dtype=float
+        )
         out["tax_rate"] = frame["tax_rate"].to_numpy(dtype=float)
         out["origin_not_dispatch"] = (
             (

@@ -204,6 +204,8 @@ def describe(row: _Row, feature: str) -> str:
     if feature in ("unit_value_vs_hs_origin", "unit_value_vs_hs") and not _missing(value):
         where = "HS code and origin" if feature.endswith("origin") else "HS code"
         return f"unit value {math.exp(value):.0%} of the usual for this {where}"
+    if feature == "mass_vs_hs" and not _missing(value):
+        return f"net mass {math.exp(value):.0%} of the usual consignment of this HS code"
     if feature == "duty_rate_vs_hs" and not _missing(value):
         return f"duty rate {value:+.1f} points from the usual for this HS code"
     if feature == "origin_not_dispatch":
