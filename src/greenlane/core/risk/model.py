@@ -198,7 +198,10 @@ def describe(row: _Row, feature: str) -> str:
         n = int(row[f"{key_name(key)}.n"])
         if n == 0:
             return f"{key_words(key)} never inspected before"
-        return f"{key_words(key)}: irregularities in {value:.0%} of {n:,} past inspections"
+        # The rate is shrunk towards the overall rate, so it is an estimate, not a count.
+        return (
+            f"{key_words(key)}: estimated irregularity rate {value:.0%} from {n:,} past inspections"
+        )
     if feature.endswith(".n"):
         return f"{key_words(tuple(feature[:-2].split('__')))}: {int(value):,} past inspections"
     if feature in ("unit_value_vs_hs_origin", "unit_value_vs_hs") and not _missing(value):
