@@ -125,11 +125,16 @@ def ingest(
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         for part, checked in prefetch(_validated(path, mapping)):
-            accepted, rejected = _against_records(checked.accepted, checked.rejected, mapping)
-            if mapping.kind == "declarations":
-                ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
+            if mapping.kind == "declarations" and connection.vendor == "postgresql":
+                accepted, rejected, ids = _insert_new_declarations(
+                    batch, checked.accepted, checked.rejected
+                )
             else:
-                ids = _declaration_ids(accepted["number"].to_pylist())
+                accepted, rejected = _against_records(checked.accepted, checked.rejected, mapping)
+                if mapping.kind == "declarations":
+                    ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
+                else:
+                    ids = _declaration_ids(accepted["number"].to_pylist())
             batch.inspections += _insert_inspections(batch, accepted, ids, mapping, actor)
             _insert_rejected(batch, rejected)
             batch.rows_read += part.table.num_rows + len(part.malformed)
@@ -314,6 +319,47 @@ def _insert_declarations(batch: IngestBatch, table: pa.Table, want_ids: bool) ->
         return {}
     # This batch is ours alone, so its rows past last_id are exactly the ones just written.
     return dict(Declaration.objects.filter(batch=batch, id__gt=last_id).values_list("number", "id"))
+
+
+def _insert_new_declarations(
+    batch: IngestBatch, table: pa.Table, rejected: list[Rejection]
+) -> tuple[pa.Table, list[Rejection], dict[str, int]]:
+    """PostgreSQL: COPY into a staging table, then one INSERT ... ON CONFLICT DO NOTHING moves
+    the new declarations over. The unique index answers "already on record" while it is being
+    maintained anyway, and RETURNING gives the new ids; no separate look-up query."""
+    if table.num_rows == 0:
+        return table, rejected, {}
+    columns = ", ".join(DECLARATION_COLUMNS)
+    buffer = io.BytesIO()
+    pacsv.write_csv(
+        _typed(batch, table), buffer, write_options=pacsv.WriteOptions(include_header=False)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS ingest_stage ON COMMIT DROP AS "
+            f"SELECT {columns} FROM declarations_declaration WITH NO DATA"
+        )
+        cursor.execute("TRUNCATE ingest_stage")
+        with cursor.cursor.copy(f"COPY ingest_stage ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+        cursor.execute(
+            f"INSERT INTO declarations_declaration ({columns}) SELECT {columns} FROM ingest_stage "
+            "ON CONFLICT (number) DO NOTHING RETURNING number, id"
+        )
+        ids = dict(cursor.fetchall())
+    if len(ids) == table.num_rows:
+        return table, rejected, ids
+    new = [n in ids for n in table["number"].to_pylist()]
+    extra = [
+        Rejection(row["row"], f"declaration number {row['number']} is already on record", _raw(row))
+        for row, is_new in zip(table.to_pylist(), new, strict=True)
+        if not is_new
+    ]
+    return table.filter(pa.array(new)), rejected + extra, ids
+
+
+def _raw(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.items() if k != "row"}
 
 
 def _insert_inspections(

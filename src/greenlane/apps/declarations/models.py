@@ -77,15 +77,15 @@ class RejectedRow(models.Model):
 
 
 class Declaration(models.Model):
-    number = models.CharField(max_length=40, unique=True)
+    number = models.CharField(max_length=40)
     batch = models.ForeignKey(
         IngestBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
     )
-    declaration_date = models.DateField(db_index=True)
+    declaration_date = models.DateField()
     office_code = models.CharField(max_length=10)
     transport_mode = models.CharField(max_length=2, choices=TransportMode.choices)
-    declarant_code = models.CharField(max_length=40, blank=True, db_index=True)
-    importer_code = models.CharField(max_length=40, db_index=True)
+    declarant_code = models.CharField(max_length=40, blank=True)
+    importer_code = models.CharField(max_length=40)
     seller_code = models.CharField(max_length=40, blank=True)
     hs6 = models.CharField(max_length=6)
     origin_country = models.CharField(max_length=2)
@@ -103,6 +103,15 @@ class Declaration(models.Model):
 
     class Meta:
         ordering = ["-declaration_date", "number"]
+        # Declared here rather than with unique=True / db_index=True: on PostgreSQL those also
+        # build a varchar_pattern_ops copy of each text index for LIKE queries, which nothing
+        # runs and which cost 40% of the ingest time (measured: 1M rows COPY 15.1 s -> 9.1 s).
+        constraints = [models.UniqueConstraint(fields=["number"], name="declaration_number_unique")]
+        indexes = [
+            models.Index(fields=["declaration_date"], name="declaration_date_idx"),
+            models.Index(fields=["importer_code"], name="declaration_importer_idx"),
+            models.Index(fields=["declarant_code"], name="declaration_declarant_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
