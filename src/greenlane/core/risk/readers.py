@@ -112,6 +112,10 @@ class _Positions:
         self.reported: list[int] = []
 
     def take(self, n: int) -> npt.NDArray[np.int64]:
+        if not self.skip:
+            out = np.arange(self.next, self.next + n, dtype=np.int64)
+            self.next += n
+            return out
         out = np.empty(n, dtype=np.int64)
         i = 0
         while i < n:
