@@ -50,9 +50,7 @@ class RejectedOut(Schema):
 
 
 def _upload_out(upload: Upload) -> UploadOut:
-    done, total = progress_of(upload.pk)
-    if upload.batch is not None:
-        done = total = upload.batch.rows_read
+    done, total = progress_of(upload)
     return UploadOut(
         id=upload.pk,
         file_name=upload.original_name,

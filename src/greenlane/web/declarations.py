@@ -65,14 +65,12 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(INGEST_ROLES)
 def upload_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    upload = get_object_or_404(Upload, pk=pk)
+    upload = get_object_or_404(Upload.objects.select_related("batch"), pk=pk)
     return JsonResponse({"status": upload.status, "message": upload.message, **_progress(upload)})
 
 
 def _progress(upload: Upload) -> dict[str, Any]:
-    done, total = progress_of(upload.pk)
-    if upload.status == Upload.Status.DONE and upload.batch:
-        done = total = upload.batch.rows_read
+    done, total = progress_of(upload)
     return {"done": done, "total": total, "batch_id": upload.batch_id}
 
 

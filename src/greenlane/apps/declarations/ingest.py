@@ -228,11 +228,7 @@ def _against_records(
         return accepted, rejected
     rows = accepted.to_pylist()
     extra = [
-        Rejection(
-            row["row"],
-            reason.format(row["number"]),
-            {k: _plain(v) for k, v in row.items() if k != "row"},
-        )
+        Rejection(row["row"], reason.format(row["number"]), _raw(row))
         for row, b in zip(rows, bad, strict=True)
         if b
     ]
@@ -293,28 +289,21 @@ def _typed(batch: IngestBatch, table: pa.Table) -> pa.Table:
 
 
 def _insert_declarations(batch: IngestBatch, table: pa.Table, want_ids: bool) -> dict[str, int]:
+    """SQLite: numbers were checked against the records before; insert in one executemany."""
     if table.num_rows == 0:
         return {}
     typed = _typed(batch, table)
     columns = ", ".join(DECLARATION_COLUMNS)
+    marks = ", ".join(["%s"] * len(DECLARATION_COLUMNS))
     last_id = (
         Declaration.objects.filter(batch=batch).order_by("-id").values_list("id", flat=True).first()
         or 0
     )
+    rows = zip(*(typed[name].to_pylist() for name in DECLARATION_COLUMNS), strict=True)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY in CSV form, written by Arrow: nulls stay unquoted-empty, empty text quoted.
-            buffer = io.BytesIO()
-            pacsv.write_csv(typed, buffer, write_options=pacsv.WriteOptions(include_header=False))
-            sql = f"COPY declarations_declaration ({columns}) FROM STDIN (FORMAT csv)"
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(buffer.getbuffer())
-        else:
-            marks = ", ".join(["%s"] * len(DECLARATION_COLUMNS))
-            rows = zip(*(typed[name].to_pylist() for name in DECLARATION_COLUMNS), strict=True)
-            cursor.executemany(
-                f"INSERT INTO declarations_declaration ({columns}) VALUES ({marks})", rows
-            )
+        cursor.executemany(
+            f"INSERT INTO declarations_declaration ({columns}) VALUES ({marks})", rows
+        )
     if not want_ids:
         return {}
     # This batch is ours alone, so its rows past last_id are exactly the ones just written.
@@ -324,9 +313,10 @@ def _insert_declarations(batch: IngestBatch, table: pa.Table, want_ids: bool) ->
 def _insert_new_declarations(
     batch: IngestBatch, table: pa.Table, rejected: list[Rejection]
 ) -> tuple[pa.Table, list[Rejection], dict[str, int]]:
-    """PostgreSQL: COPY into a staging table, then one INSERT ... ON CONFLICT DO NOTHING moves
-    the new declarations over. The unique index answers "already on record" while it is being
-    maintained anyway, and RETURNING gives the new ids; no separate look-up query."""
+    """PostgreSQL: COPY (CSV written by Arrow: nulls unquoted-empty, empty text quoted) into a
+    staging table, then one INSERT ... ON CONFLICT DO NOTHING moves the new declarations over.
+    The unique index answers "already on record" while it is being maintained anyway, and
+    RETURNING gives the new ids: no separate look-up query."""
     if table.num_rows == 0:
         return table, rejected, {}
     columns = ", ".join(DECLARATION_COLUMNS)

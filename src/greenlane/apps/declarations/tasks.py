@@ -23,8 +23,11 @@ def progress_key(upload_id: int) -> str:
     return f"greenlane:upload:{upload_id}:progress"
 
 
-def progress_of(upload_id: int) -> tuple[int, int | None]:
-    done, total = cache.get(progress_key(upload_id), (0, None))
+def progress_of(upload: Upload) -> tuple[int, int | None]:
+    """Rows checked so far and rows expected; a finished ingest reports its batch's count."""
+    if upload.status == Upload.Status.DONE and upload.batch is not None:
+        return upload.batch.rows_read, upload.batch.rows_read
+    done, total = cache.get(progress_key(upload.pk), (0, None))
     return done, total
 
 
