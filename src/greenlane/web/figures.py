@@ -21,6 +21,7 @@ from greenlane.apps.declarations.models import Declaration, Inspection, Transpor
 from greenlane.apps.declarations.permissions import visible_declarations
 from greenlane.apps.operators.models import MSME_CLASSES, AeoAuthorisation, Operator, valid_on
 from greenlane.apps.operators.permissions import visible_operators
+from greenlane.apps.targeting.models import ModelVersion, Score
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,21 @@ def risk_analyst(user: User) -> tuple[list[Figure], list[Table]]:
         (r["declaration__office_code"], r["n"], r["hits"], f"{_rate(r['hits'], r['n'])} %")
         for r in by_office
     ]
-    return _declaration_figures(declarations), [
+    active = ModelVersion.objects.filter(is_active=True).first()
+    model_figures = []
+    if active is not None:
+        model_figures = [
+            Figure("model_version", "Active risk model", f"v{active.version}"),
+            Figure(
+                "model_precision_5",
+                "Its precision at 5% (held out)",
+                active.metrics.get("precision@5", "—"),
+            ),
+            Figure(
+                "scored", "Declarations scored", Score.objects.filter(model_version=active).count()
+            ),
+        ]
+    return _declaration_figures(declarations) + model_figures, [
         Table("Inspections by office", ("Office", "Inspections", "Hits", "Hit rate"), rows)
     ]
 

@@ -103,3 +103,13 @@ def test_a_tampered_artifact_is_refused(seeded: None) -> None:
 def test_training_without_results_says_so() -> None:
     with pytest.raises(services.TrainingError, match="inspection results"):
         services.train()
+
+
+def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
+    services.train()
+    services.score()
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    home = client.get("/").content.decode()
+    assert 'data-figure="model_version" data-value="v1"' in home
+    assert f'data-figure="scored" data-value="{Declaration.objects.count()}"' in home
