@@ -91,3 +91,17 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.output
+
+
+def test_serve_says_so_when_the_port_is_taken() -> None:
+    import socket
+
+    from greenlane.cli import CommandError
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port)])
+    assert isinstance(result.exception, CommandError)
+    assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)

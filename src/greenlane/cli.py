@@ -203,6 +203,7 @@ def serve(
     _django()
     from django.core.management import call_command
 
+    _port_free(host, port)
     call_command("check", fail_level="ERROR", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
@@ -230,6 +231,20 @@ def serve(
         stop()
         for child in children:
             child.wait(timeout=30)
+
+
+def _port_free(host: str, port: int) -> None:
+    """Say so in one line when another program holds the port (gunicorn would print a trace)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); choose another with --port"
+            ) from None
 
 
 @app.command()
