@@ -460,14 +460,13 @@ def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> N
         frame, rejected = read_frame([file], load_mapping(mapping))
     except (MappingError, FileError) as exc:
         raise CommandError(str(exc)) from None
-    model = services.load(version)
-    reasons = model.reasons(frame)
+    scored = services.score_frame(services.load(version), frame, reasons_share=1.0)
     table = pa.table(
         {
             "declaration_number": frame["number"].astype(str).tolist(),
-            "probability": model.predict_proba(frame)[:, 1],
-            "revenue_at_stake": model.revenue_at_stake(frame),
-            "reasons": ["; ".join(r.text for r in why) for why in reasons],
+            "probability": scored.probability,
+            "revenue_at_stake": scored.revenue_at_stake,
+            "reasons": ["; ".join(r.text for r in why) for why in scored.reasons],
         }
     )
     (pq.write_table if out.suffix == ".parquet" else pacsv.write_csv)(table, out)

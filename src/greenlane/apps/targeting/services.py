@@ -12,6 +12,7 @@ from typing import Any
 import joblib
 import lightgbm
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import sklearn
 from django.conf import settings
@@ -25,7 +26,7 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ModelVersion, Score
 from greenlane.core.risk import metrics
-from greenlane.core.risk.model import RiskModel
+from greenlane.core.risk.model import Reason, RiskModel
 
 Say = Callable[[str], None]
 HOLDOUT_SHARE = 0.2
@@ -136,6 +137,29 @@ def load(version: ModelVersion) -> RiskModel:
 
 
 @dataclass(frozen=True)
+class FrameScores:
+    probability: npt.NDArray[np.float64]
+    revenue_at_stake: npt.NDArray[np.float64]
+    reasons: list[list[Reason]]  # empty outside the top reasons_share
+
+
+def score_frame(
+    model: RiskModel, frame: pd.DataFrame, reasons_share: float = REASONS_SHARE
+) -> FrameScores:
+    """Probability and revenue at stake for every row; reasons for the highest-scored share."""
+    probability = model.predict_proba(frame)[:, 1]
+    top = np.argsort(-probability, kind="stable")[: max(1, int(len(frame) * reasons_share))]
+    reasons: list[list[Reason]] = [[] for _ in range(len(frame))]
+    for i, why in zip(top, model.reasons(frame.iloc[top]), strict=True):
+        reasons[i] = why
+    return FrameScores(probability, probability * model.revenue_.predict(frame), reasons)
+
+
+def reason_dicts(why: list[Reason]) -> list[dict[str, Any]]:
+    return [{"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why]
+
+
+@dataclass(frozen=True)
 class ScoringResult:
     version: ModelVersion
     scored: int
@@ -160,12 +184,7 @@ def score(
     if frame.empty:
         return ScoringResult(version, 0)
     say(f"scoring {len(frame):,} declarations")
-    probability = model.predict_proba(frame)[:, 1]
-    stake = probability * model.revenue_.predict(frame)
-    top = np.argsort(-probability, kind="stable")[: max(1, int(len(frame) * REASONS_SHARE))]
-    reasons: list[list[Any]] = [[] for _ in range(len(frame))]
-    for i, why in zip(top, model.reasons(frame.iloc[top]), strict=True):
-        reasons[i] = why
+    scored = score_frame(model, frame)
     with transaction.atomic():
         Score.objects.bulk_create(
             [
@@ -174,12 +193,15 @@ def score(
                     model_version=version,
                     probability=float(p),
                     revenue_at_stake=round(float(s), 2),
-                    reasons=[
-                        {"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)}
-                        for r in why
-                    ],
+                    reasons=reason_dicts(why),
                 )
-                for row_id, p, s, why in zip(frame["id"], probability, stake, reasons, strict=True)
+                for row_id, p, s, why in zip(
+                    frame["id"],
+                    scored.probability,
+                    scored.revenue_at_stake,
+                    scored.reasons,
+                    strict=True,
+                )
             ],
             batch_size=2000,
         )
