@@ -35,6 +35,7 @@ from greenlane.core.risk.validate import Rejection, Validated, validate
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on older builds
+ALREADY_ON_RECORD = "declaration number {} is already on record"
 
 DECLARATION_COLUMNS = (
     "number", "batch_id", "declaration_date", "office_code", "transport_mode", "declarant_code",
@@ -125,16 +126,15 @@ def ingest(
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         for part, checked in prefetch(_validated(path, mapping)):
-            if mapping.kind == "declarations" and connection.vendor == "postgresql":
+            if mapping.kind == "inspections":
+                accepted, rejected, ids = _results_for_records(checked.accepted, checked.rejected)
+            elif connection.vendor == "postgresql":
                 accepted, rejected, ids = _insert_new_declarations(
                     batch, checked.accepted, checked.rejected
                 )
             else:
-                accepted, rejected = _against_records(checked.accepted, checked.rejected, mapping)
-                if mapping.kind == "declarations":
-                    ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
-                else:
-                    ids = _declaration_ids(accepted["number"].to_pylist())
+                accepted, rejected = _new_declarations_only(checked.accepted, checked.rejected)
+                ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
             batch.inspections += _insert_inspections(batch, accepted, ids, mapping, actor)
             _insert_rejected(batch, rejected)
             batch.rows_read += part.table.num_rows + len(part.malformed)
@@ -207,29 +207,41 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
                 thread.join(timeout=0.05)
 
 
-def _against_records(
-    accepted: pa.Table, rejected: list[Rejection], mapping: ColumnMapping
+def _new_declarations_only(
+    accepted: pa.Table, rejected: list[Rejection]
 ) -> tuple[pa.Table, list[Rejection]]:
-    """Declarations must be new; inspection results must name a declaration on record that has
-    no result yet. Rows that fail move to the rejected list."""
+    """SQLite: a declaration number already on record rejects the row."""
     numbers = accepted["number"].to_pylist()
-    if not numbers:
-        return accepted, rejected
-    if mapping.kind == "declarations":
-        clash = set(_lookup(Declaration.objects.all(), numbers, "number"))
-        reason = "declaration number {} is already on record"
-        bad = [n in clash for n in numbers]
-    else:
-        known = set(_lookup(Declaration.objects.all(), numbers, "number"))
-        done = set(_lookup(Inspection.objects.all(), numbers, "declaration__number"))
-        bad = [n not in known or n in done for n in numbers]
-        reason = "{}: no such declaration on record, or it already has a result"
+    clash: set[str] = set()
+    for chunk in _chunks(numbers):
+        clash.update(Declaration.objects.filter(number__in=chunk).values_list("number", flat=True))
+    return _move_rejected(accepted, rejected, [n in clash for n in numbers], ALREADY_ON_RECORD)
+
+
+def _results_for_records(
+    accepted: pa.Table, rejected: list[Rejection]
+) -> tuple[pa.Table, list[Rejection], dict[str, int]]:
+    """An inspection result must name a declaration on record that has no result yet."""
+    numbers = accepted["number"].to_pylist()
+    ids = _declaration_ids(numbers)
+    done: set[str] = set()
+    for chunk in _chunks(list(ids.values())):
+        with_result = Inspection.objects.filter(declaration_id__in=chunk)
+        done.update(with_result.values_list("declaration__number", flat=True))
+    bad = [n not in ids or n in done for n in numbers]
+    reason = "{}: no such declaration on record, or it already has a result"
+    accepted, rejected = _move_rejected(accepted, rejected, bad, reason)
+    return accepted, rejected, ids
+
+
+def _move_rejected(
+    accepted: pa.Table, rejected: list[Rejection], bad: list[bool], reason: str
+) -> tuple[pa.Table, list[Rejection]]:
     if not any(bad):
         return accepted, rejected
-    rows = accepted.to_pylist()
     extra = [
         Rejection(row["row"], reason.format(row["number"]), _raw(row))
-        for row, b in zip(rows, bad, strict=True)
+        for row, b in zip(accepted.to_pylist(), bad, strict=True)
         if b
     ]
     return accepted.filter(pa.array([not b for b in bad])), rejected + extra
@@ -239,32 +251,16 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _lookup(queryset: Any, numbers: Sequence[str], field: str) -> list[str]:
-    """Which of ``numbers`` the queryset holds: one array query on PostgreSQL, chunks on SQLite."""
-    if connection.vendor == "postgresql":
-        # One array parameter instead of thousands of IN placeholders.
-        query = queryset.filter(**{f"{field}__in": ["-"]}).values_list(field, flat=True).query
-        sql, _ = query.sql_with_params()
-        sql = sql.replace("IN (%s)", "= ANY(%s)")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [list(numbers)])
-            return [row[0] for row in cursor.fetchall()]
-    found: list[str] = []
-    for i in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = numbers[i : i + LOOKUP_CHUNK]
-        found += list(queryset.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
-    return found
-
-
 def _declaration_ids(numbers: Sequence[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
-    for i in range(0, len(numbers), LOOKUP_CHUNK):
-        ids.update(
-            Declaration.objects.filter(number__in=numbers[i : i + LOOKUP_CHUNK]).values_list(
-                "number", "id"
-            )
-        )
+    for chunk in _chunks(numbers):
+        ids.update(Declaration.objects.filter(number__in=chunk).values_list("number", "id"))
     return ids
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(values), LOOKUP_CHUNK):
+        yield values[i : i + LOOKUP_CHUNK]
 
 
 def _typed(batch: IngestBatch, table: pa.Table) -> pa.Table:
@@ -337,15 +333,9 @@ def _insert_new_declarations(
             "ON CONFLICT (number) DO NOTHING RETURNING number, id"
         )
         ids = dict(cursor.fetchall())
-    if len(ids) == table.num_rows:
-        return table, rejected, ids
     new = [n in ids for n in table["number"].to_pylist()]
-    extra = [
-        Rejection(row["row"], f"declaration number {row['number']} is already on record", _raw(row))
-        for row, is_new in zip(table.to_pylist(), new, strict=True)
-        if not is_new
-    ]
-    return table.filter(pa.array(new)), rejected + extra, ids
+    accepted, rejected = _move_rejected(table, rejected, [not n for n in new], ALREADY_ON_RECORD)
+    return accepted, rejected, ids
 
 
 def _raw(row: dict[str, Any]) -> dict[str, Any]:
