@@ -11,26 +11,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _bench(script: str, out: Path, *args: str, timeout: int = 600) -> str:
+    """Run ``bench/<script>`` writing its section to ``out``; return what it printed."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--write", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return done.stdout
+
+
 @pytest.mark.slow
 def test_the_synth_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "synth.py"),
-            "--rows",
-            "20000",
-            "--repeat",
-            "1",
-            "--write",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "rows per second" in done.stdout
+    printed = _bench("synth.py", out, "--rows", "20000", "--repeat", "1", timeout=300)
+    assert "rows per second" in printed
     text = out.read_text()
     assert "bench/synth.py begin" in text
     assert "20,000 declarations" in text
@@ -44,23 +41,8 @@ def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
     out = tmp_path / "benchmarks.md"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "ingest.py"),
-            "--rows",
-            "20000",
-            "--server",
-            server,
-            "--write",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "ingest, rows per second" in done.stdout
+    printed = _bench("ingest.py", out, "--rows", "20000", "--server", server, timeout=300)
+    assert "ingest, rows per second" in printed
     assert "20,000 synthetic declarations" in out.read_text()
 
 
@@ -71,20 +53,7 @@ def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
 
     kcs_file("train.csv")
     out = tmp_path / "card.md"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "model_card.py"),
-            "--declarations",
-            "30000",
-            "--write",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
+    _bench("model_card.py", out, "--declarations", "30000")
     text = out.read_text()
     assert "### KCS data" in text
     assert "### Synthetic economy (30,000 declarations" in text
@@ -95,12 +64,6 @@ def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
 @pytest.mark.once
 def test_the_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "score.py"), "--rows", "20000", "--write", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    assert "scoring, rows per second" in done.stdout
+    printed = _bench("score.py", out, "--rows", "20000")
+    assert "scoring, rows per second" in printed
     assert "20,000 synthetic declarations" in out.read_text()

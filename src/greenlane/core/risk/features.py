@@ -61,7 +61,9 @@ def key_words(key: tuple[str, ...]) -> str:
 @dataclass
 class _History:
     key: tuple[str, ...]
-    table: pd.DataFrame  # key columns, declaration_date, n_before_next, f_before_next
+    table: (
+        pd.DataFrame
+    )  # key columns, declaration_date, n and f: inspections and frauds up to that day
 
 
 class HistoryFeatures:
