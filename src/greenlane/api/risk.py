@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from greenlane.api.auth import RoleAuth
@@ -83,4 +84,7 @@ def get_score(request: HttpRequest, declaration_id: int) -> Score:
         declaration=declaration,
         model_version__is_active=True,
     )
-    return services.ensure_reasons(item)
+    try:
+        return services.ensure_reasons(item)
+    except services.TrainingError as exc:
+        raise HttpError(409, str(exc)) from None

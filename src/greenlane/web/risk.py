@@ -103,7 +103,10 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scores = list(Score.objects.filter(declaration=declaration).select_related("model_version"))
     for item in scores:
         if item.model_version.is_active:
-            services.ensure_reasons(item)
+            try:
+                services.ensure_reasons(item)
+            except services.TrainingError as exc:
+                messages.warning(request, f"Reasons unavailable: {exc}")
     context = {
         "d": declaration,
         "inspection": getattr(declaration, "inspection", None),

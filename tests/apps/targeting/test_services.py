@@ -100,6 +100,25 @@ def test_a_tampered_artifact_is_refused(seeded: None) -> None:
         services.score()
 
 
+def test_a_model_from_other_features_is_refused_not_crashed(seeded: None) -> None:
+    import hashlib
+
+    import joblib
+
+    version = services.train()
+    path = Path(settings.VAR_DIR) / version.artifact
+    model = joblib.load(path)
+    model.features_.version_ = 0
+    joblib.dump(model, path)
+    ModelVersion.objects.filter(pk=version.pk).update(
+        artifact_sha256=hashlib.sha256(path.read_bytes()).hexdigest()
+    )
+    version.refresh_from_db()
+    services._loaded.clear()
+    with pytest.raises(services.TrainingError, match="features differ"):
+        services.load(version)
+
+
 def test_training_without_results_says_so() -> None:
     with pytest.raises(services.TrainingError, match="inspection results"):
         services.train()

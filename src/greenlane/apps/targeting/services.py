@@ -26,6 +26,7 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ModelVersion, Score
 from greenlane.core.risk import metrics
+from greenlane.core.risk.features import FEATURES_VERSION
 from greenlane.core.risk.model import Reason, RiskModel
 
 Say = Callable[[str], None]
@@ -131,8 +132,14 @@ def load(version: ModelVersion) -> RiskModel:
         )
     key = (version.pk, version.artifact_sha256)
     if key not in _loaded:
+        model = joblib.load(path)
+        if getattr(getattr(model, "features_", None), "version_", None) != FEATURES_VERSION:
+            raise TrainingError(
+                f"model v{version.version} was trained by a Greenlane whose features differ from "
+                "this one's; train a new version (greenlane train)"
+            )
         _loaded.clear()  # keep one model in memory
-        _loaded[key] = joblib.load(path)
+        _loaded[key] = model
     return _loaded[key]
 
 

@@ -40,6 +40,8 @@ KEY_WORDS = {
     "office_code": "office",
 }
 CATEGORIES = ("office_code", "transport_mode", "origin_country", "hs2")
+#: Raise when the features change: models fitted with another version cannot be applied.
+FEATURES_VERSION = 1
 #: Pseudo-count that shrinks the rate of a key with few inspections towards the overall rate.
 SHRINK = 5.0
 
@@ -74,6 +76,7 @@ class HistoryFeatures:
 
     def fit(self, frame: pd.DataFrame) -> HistoryFeatures:
         frame = _with_text_keys(frame)
+        self.version_ = FEATURES_VERSION
         labelled = frame[frame["fraud"].notna()]
         y = labelled["fraud"].astype(float)
         labelled = labelled.assign(fraud=y, _all="")
