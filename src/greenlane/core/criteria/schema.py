@@ -1,0 +1,260 @@
+"""The catalogue's data model: baseline requirements, AEO programmes, dated versions, tiers.
+
+Every model forbids unknown fields, so a typo in a catalogue file is an error at load time
+rather than a silently ignored rule. Cross-references (criterion → baseline requirement, gate →
+group, reference → source) are checked by :mod:`greenlane.core.criteria.loader`, which knows
+the file and line of every value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=40)]
+
+
+class OperatorType(StrEnum):
+    """Kinds of economic operator that programmes certify (Japan and CTPAT certify by type)."""
+
+    IMPORTER = "importer"
+    EXPORTER = "exporter"
+    MANUFACTURER = "manufacturer"
+    CUSTOMS_BROKER = "customs_broker"
+    WAREHOUSE_OPERATOR = "warehouse_operator"
+    CARRIER = "carrier"
+    FREIGHT_FORWARDER = "freight_forwarder"
+    PORT_OPERATOR = "port_operator"
+
+
+class Answer(StrEnum):
+    """A self-test answer to one baseline requirement."""
+
+    MET = "met"
+    PARTLY = "partly"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "na"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """A public document the catalogue cites."""
+
+    id: Id
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://\S+$")
+
+
+class Ref(_Strict):
+    """A citation: a source id and where in it (article, section, page)."""
+
+    source: Id
+    locator: str = ""
+
+
+class Provision(_Strict):
+    """A piece of programme text that is explained, not scored (MSME relief, review cycle)."""
+
+    text: str = Field(min_length=3)
+    reference: Ref
+
+
+class Requirement(_Strict):
+    """One baseline requirement: what every programme's criteria are mapped onto."""
+
+    id: Id
+    group: Id
+    title: str = Field(min_length=3)
+    practice: str = Field(min_length=10, description="what it means in practice")
+    evidence: list[str] = Field(min_length=1, description="what usually shows it is met")
+    na_allowed: bool = Field(
+        default=False, description="whether an operator may answer 'not applicable'"
+    )
+    reference: list[Ref] = Field(min_length=1)
+
+
+class RequirementGroup(_Strict):
+    id: Id
+    title: str
+
+
+class Baseline(_Strict):
+    id: Literal["baseline"]
+    title: str
+    version: date
+    sources: list[Source] = Field(min_length=1)
+    groups: list[RequirementGroup] = Field(min_length=1)
+    requirements: list[Requirement] = Field(min_length=1)
+
+
+class Group(_Strict):
+    """A criteria group of a programme; each gets a score in the self-test.
+
+    ``percent``: weighted share of the group's applicable criteria met (partly met counts half).
+    ``deduction``: a base of 100, minus ``deduct_partly`` / ``deduct_not_met`` per criterion,
+    plus ``bonus`` per bonus criterion met (China's 2014 rules).
+    ``measured``: customs measures this score itself (e.g. Korea's legal-compliance rating);
+    the self-test estimates it from answers unless the operator enters the measured value.
+    """
+
+    id: Id
+    title: str
+    scoring: Literal["percent", "deduction"] = "percent"
+    deduct_partly: float = Field(default=1, ge=0, le=100)
+    deduct_not_met: float = Field(default=2, ge=0, le=100)
+    bonus: float = Field(default=2, ge=0, le=100)
+    measured: bool = False
+    reference: Ref | None = None
+
+
+class Criterion(_Strict):
+    """A programme criterion, mapped onto one or more baseline requirements."""
+
+    id: Id
+    group: Id
+    title: str = Field(min_length=3)
+    text: str = Field(min_length=10)
+    level: Literal["must", "should"] = "must"
+    weight: float = Field(default=1, gt=0, le=10)
+    bonus: bool = False
+    operator_types: list[OperatorType] = Field(
+        default_factory=list, description="empty: applies to every operator type"
+    )
+    maps_to: list[Id] = Field(min_length=1)
+    reference: Ref
+
+
+class Selector(_Strict):
+    """Which criteria a gate looks at; every given filter must hold (empty selects all)."""
+
+    ids: list[Id] = Field(default_factory=list)
+    groups: list[Id] = Field(default_factory=list)
+    level: Literal["must", "should"] | None = None
+
+
+class Gate(_Strict):
+    """One condition of a tier. Exactly one form:
+
+    - ``score: GROUP`` with ``min``: the group's score is at least ``min``;
+    - ``criteria: SELECTOR`` (``at_least: met|partly``): every selected applicable criterion is
+      met (or at least partly met);
+    - ``share: SELECTOR`` with ``min``: at least ``min`` percent of the selected applicable
+      criteria are met.
+    """
+
+    score: Id | None = None
+    criteria: Selector | None = None
+    share: Selector | None = None
+    min: float | None = None
+    at_least: Literal["met", "partly"] = "met"
+    note: str = ""
+    reference: Ref
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Gate:
+        forms = [f for f in ("score", "criteria", "share") if getattr(self, f) is not None]
+        if len(forms) != 1:
+            raise ValueError("a gate has exactly one of 'score', 'criteria' or 'share'")
+        if forms[0] in ("score", "share") and self.min is None:
+            raise ValueError(f"a '{forms[0]}' gate needs 'min'")
+        if forms[0] == "criteria" and self.min is not None:
+            raise ValueError("a 'criteria' gate takes no 'min'")
+        if forms[0] == "share" and not 0 <= (self.min or 0) <= 100:
+            raise ValueError("a share is a percentage between 0 and 100")
+        return self
+
+
+class Eligibility(_Strict):
+    """Conditions on the operator itself, checked before any criterion."""
+
+    min_years_in_business: int | None = Field(default=None, ge=0, le=50)
+    min_declarations_per_year: int | None = Field(default=None, ge=0, le=1_000_000)
+    compliance_lookback_years: int | None = Field(
+        default=None, ge=0, le=20, description="no serious infringement in this many years"
+    )
+    no_arrears: bool = False
+    operator_types: list[OperatorType] = Field(
+        default_factory=list, description="empty: any operator type may apply"
+    )
+    reference: Ref
+
+    def merged(self, override: Eligibility | None) -> Eligibility:
+        """This eligibility with the fields ``override`` sets explicitly replaced."""
+        if override is None:
+            return self
+        return self.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
+
+
+class Msme(_Strict):
+    """What changes for micro, small and medium-sized operators."""
+
+    eligibility: Eligibility | None = None
+    provisions: list[Provision] = Field(default_factory=list)
+
+
+class Tier(_Strict):
+    """A tier, grade or authorisation type; tiers are listed from the lowest to the highest."""
+
+    id: Id
+    title: str
+    gates: list[Gate] = Field(default_factory=list)
+    eligibility: Eligibility | None = None
+    procedure: list[str] = Field(
+        default_factory=list, description="steps a self-test cannot show, e.g. on-site validation"
+    )
+    validity_years: int | None = Field(default=None, ge=1, le=20)
+    reference: Ref
+
+
+class Version(_Strict):
+    """A dated version of a programme's rules; ``valid_to`` is inclusive, empty = open-ended."""
+
+    version: str = Field(min_length=1, max_length=40)
+    valid_from: date
+    valid_to: date | None = None
+    coverage: Literal["complete", "partial"]
+    missing: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+    groups: list[Group] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+    eligibility: Eligibility
+    msme: Msme | None = None
+    tiers: list[Tier] = Field(min_length=1)
+    follow_up: list[Provision] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_and_coverage(self) -> Version:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        if self.coverage == "partial" and not self.missing:
+            raise ValueError("a partial version must say what is 'missing'")
+        return self
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Programme(_Strict):
+    id: Id
+    title: str
+    authority: str
+    jurisdiction: str = Field(description="ISO 3166 code, 'EU' or 'international'")
+    kind: Literal["framework", "national", "regional"]
+    versions: list[Version] = Field(min_length=1)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str) -> str:
+        if value != "international" and not (len(value) == 2 and value.isupper()):
+            raise ValueError("a two-letter code in capitals, or 'international'")
+        return value
+
+    def version_on(self, day: date) -> Version | None:
+        """The version in force on ``day`` (versions never overlap: the loader checks)."""
+        return next((v for v in self.versions if v.in_force(day)), None)
