@@ -6,9 +6,12 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import CUSTOMS_ROLES, OrganisationKind, Role
+from greenlane.apps.assessments.models import Answer, SelfAssessment
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import Operator
@@ -82,3 +85,29 @@ def inspection(decl: Declaration, fraud: bool = False, revenue: str = "0") -> In
         fraud_found=fraud,
         revenue_recovered=Decimal(revenue),
     )
+
+
+def baseline_ids() -> list[str]:
+    from greenlane.core.criteria.loader import shipped
+
+    return [r.id for r in shipped().baseline.requirements]
+
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf_upload(name: str = "evidence.pdf", content: bytes = MINIMAL_PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def answered_draft(operator: Operator, author: User, answer: str = "met") -> SelfAssessment:
+    """A draft self-test with every baseline requirement answered (set up directly, quickly)."""
+    draft = SelfAssessment.objects.create(operator=operator, created_by=author)
+    Answer.objects.bulk_create(
+        Answer(assessment=draft, requirement=r, answer=answer, updated_by=author)
+        for r in baseline_ids()
+    )
+    return draft

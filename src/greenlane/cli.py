@@ -587,9 +587,12 @@ def assess(
     if pdf is not None:
         _django()
         from greenlane.apps.assessments.report import render_pdf, report_context
+        from greenlane.core.criteria.export import readiness_dict
 
-        title = f"Self-test {answers.name}"
-        pdf.write_bytes(render_pdf(report_context(readiness, found, title=title)))
+        context = report_context(
+            readiness_dict(readiness, found), title=f"Self-test {answers.name}"
+        )
+        pdf.write_bytes(render_pdf(context))
     if as_json:
         from greenlane.core.criteria.export import readiness_dict
 

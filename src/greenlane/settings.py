@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "greenlane.apps.operators",
     "greenlane.apps.declarations",
     "greenlane.apps.targeting",
+    "greenlane.apps.assessments",
     "greenlane.web",
 ]
 
@@ -85,6 +86,8 @@ CACHES = {
     }
 }
 MAX_UPLOAD_MB = config.env_int("GREENLANE_MAX_UPLOAD_MB", 512)
+# Evidence files of self-tests (PDF, images, office documents): a smaller cap.
+MAX_EVIDENCE_MB = config.env_int("GREENLANE_MAX_EVIDENCE_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments import services as assessment_services
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMapping, Upload
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.targeting.models import ModelVersion
@@ -34,6 +35,16 @@ INGEST = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRAT
 MODELS = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
 SCORES = frozenset({Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
 RESULTS = frozenset({Role.INSPECTION_OFFICER, Role.ADMINISTRATOR})
+EDIT = frozenset({Role.TRADER, Role.CONSULTANT})
+READ = EDIT | {Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR}
+# Evidence: the operator, its consultant and the validator assigned to it; nobody else.
+EVIDENCE_SPECIAL = (
+    (Role.VALIDATOR, "other", 404),
+    (Role.DECISION_OFFICER, "own", 404),
+    (Role.DECISION_OFFICER, "other", 404),
+    (Role.ADMINISTRATOR, "own", 404),
+    (Role.ADMINISTRATOR, "other", 404),
+)
 PUBLIC = None
 
 
@@ -46,6 +57,8 @@ class Access:
     signed_in: int = 200  # what a public page answers a signed-in user
     status: int = 200  # what a public page answers
     ok: int = 200  # what an allowed role gets (a POST without a body: 422, past the role check)
+    special: tuple[tuple[str, str, int], ...] = ()  # (role, whose, status) exceptions
+    body: str | None = None  # a JSON body to send
 
 
 WEB: dict[str, Access] = {
@@ -75,6 +88,41 @@ WEB: dict[str, Access] = {
     "declaration_result": Access(
         "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302
     ),
+    "selftest_start": Access("/self-test/", EDIT, special=((Role.TRADER, "own", 302),)),
+    "selftest_edit": Access("/operators/{op}/self-test/", EDIT, scoped=True),
+    "selftest_answer": Access(
+        "/operators/{op}/self-test/answers/COMP-RECORD", EDIT, scoped=True, method="post"
+    ),
+    "selftest_profile": Access(
+        "/operators/{op}/self-test/profile", EDIT, scoped=True, method="post", ok=302
+    ),
+    "evidence_add": Access(
+        "/operators/{op}/self-test/evidence", EDIT, scoped=True, method="post", ok=302
+    ),
+    "evidence_remove": Access(
+        "/operators/{op}/self-test/evidence/{evidence}/remove",
+        EDIT,
+        scoped=True,
+        method="post",
+        ok=302,
+    ),
+    "selftest_submit": Access(
+        "/operators/{op}/self-test/submit", EDIT, scoped=True, method="post", ok=302
+    ),
+    "selftest_report": Access("/operators/{op}/self-test/report/", EDIT, scoped=True),
+    "selftest_pdf": Access("/operators/{op}/self-test/report.pdf", EDIT, scoped=True),
+    "selftest_history": Access("/operators/{op}/self-tests/", READ, scoped=True),
+    "snapshot_report": Access("/operators/{op}/self-tests/{snapshot}/", READ, scoped=True),
+    "snapshot_pdf": Access("/operators/{op}/self-tests/{snapshot}/report.pdf", READ, scoped=True),
+    "action_add": Access("/operators/{op}/action-plan/", EDIT, scoped=True, method="post", ok=302),
+    "action_edit": Access(
+        "/operators/{op}/action-plan/{action}/", EDIT, scoped=True, method="post", ok=302
+    ),
+    "evidence_download": Access(
+        "/evidence/{evidence}/", READ, scoped=True, special=EVIDENCE_SPECIAL
+    ),
+    "catalogue_list": Access("/catalogue/", ALL),
+    "catalogue_programme": Access("/catalogue/kr-aeo/", ALL),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
@@ -97,6 +145,32 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),
     ("get", "/api/v1/risk/declarations/{declaration_id}/score"): Access(
         "/api/v1/risk/declarations/{declaration}/score", SCORES, ok=404
+    ),
+    ("get", "/api/v1/catalogue/baseline"): Access("/api/v1/catalogue/baseline", ALL),
+    ("get", "/api/v1/catalogue/programmes"): Access("/api/v1/catalogue/programmes", ALL),
+    ("get", "/api/v1/catalogue/programmes/{programme_id}"): Access(
+        "/api/v1/catalogue/programmes/kr-aeo", ALL
+    ),
+    ("get", "/api/v1/catalogue/mappings"): Access("/api/v1/catalogue/mappings", ALL),
+    ("get", "/api/v1/self-assessments"): Access("/api/v1/self-assessments", READ),
+    ("get", "/api/v1/self-assessments/{assessment_id}"): Access(
+        "/api/v1/self-assessments/{snapshot}", READ, scoped=True
+    ),
+    ("get", "/api/v1/self-assessments/operators/{operator_id}/draft"): Access(
+        "/api/v1/self-assessments/operators/{op}/draft", EDIT, scoped=True
+    ),
+    ("put", "/api/v1/self-assessments/operators/{operator_id}/draft/answers/{requirement}"): Access(
+        "/api/v1/self-assessments/operators/{op}/draft/answers/COMP-RECORD",
+        EDIT,
+        scoped=True,
+        method="put",
+        body='{"answer": "met"}',
+    ),
+    ("post", "/api/v1/self-assessments/operators/{operator_id}/draft/submit"): Access(
+        "/api/v1/self-assessments/operators/{op}/draft/submit",
+        EDIT,
+        scoped=True,
+        method="post",
     ),
     ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
         "/api/v1/declarations/batches/{batch}", INGEST
@@ -185,9 +259,22 @@ def world(db: None) -> dict[str, object]:
     saved = SavedMapping.objects.create(
         name="mine", text="name: mine", created_by=users[Role.ADMINISTRATOR]
     )
+    operator_services.assign_validator(own, users[Role.VALIDATOR], None)
+    trader2 = factories.user(Role.TRADER, other_org)
+    snapshots, evidence = {}, {}
+    for whose, operator, author in (("own", own, users[Role.TRADER]), ("other", other, trader2)):
+        factories.answered_draft(operator, author)
+        snapshots[whose] = assessment_services.submit(operator, author)
+        evidence[whose] = assessment_services.add_evidence(
+            operator, author, "REC-SYSTEM", factories.pdf_upload(f"{whose}.pdf")
+        )
+    action = assessment_services.save_action(
+        own, users[Role.TRADER], {"requirement": "SEC-IT", "action": "Patch policy"}
+    )
     return {
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
+        "snapshots": snapshots, "evidence": evidence, "action": action,
     }  # fmt: skip
 
 
@@ -208,6 +295,9 @@ def _expected(access: Access, role: str | None, whose: str, is_api: bool) -> int
         return access.status if role is None or access.status != 200 else access.signed_in
     if role is None:
         return 401 if is_api else 302
+    for special_role, special_whose, status in access.special:
+        if role == special_role and whose == special_whose:
+            return status
     if role not in access.roles:
         return 403
     if access.scoped and whose == "other" and role in (Role.TRADER, Role.CONSULTANT):
@@ -230,7 +320,16 @@ def test_access_matrix(
         .replace("{version}", str(world["version"].version))  # type: ignore[attr-defined]
         .replace("{declaration}", str(world["declaration"].pk))  # type: ignore[attr-defined]
         .replace("{mapping}", str(world["mapping"].pk))  # type: ignore[attr-defined]
+        .replace("{snapshot}", str(world["snapshots"][whose].pk))  # type: ignore[index]
+        .replace("{evidence}", str(world["evidence"][whose].pk))  # type: ignore[index]
+        .replace("{action}", str(world["action"].pk))  # type: ignore[attr-defined]
     )
-    response = getattr(client, access.method)(path)
-    expected = _expected(access, role, whose, name.startswith(("GET ", "POST ")))
+    if access.body is None:
+        response = getattr(client, access.method)(path)
+    else:
+        response = getattr(client, access.method)(
+            path, access.body, content_type="application/json"
+        )
+    response.close()  # a file download holds its file open until closed
+    expected = _expected(access, role, whose, name.startswith(("GET ", "POST ", "PUT ")))
     assert response.status_code == expected, f"{role} {whose} {access.method.upper()} {path}"

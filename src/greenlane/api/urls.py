@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from greenlane.api import accounts, declarations, operators, risk
+from greenlane.api import accounts, assessments, catalogue, declarations, operators, risk
 from greenlane.api.auth import RoleAuth
 
 api = NinjaAPI(
@@ -18,3 +18,5 @@ api.add_router("/accounts", accounts.router)
 api.add_router("/operators", operators.router)
 api.add_router("/declarations", declarations.router)
 api.add_router("/risk", risk.router)
+api.add_router("/catalogue", catalogue.router)
+api.add_router("/self-assessments", assessments.router)

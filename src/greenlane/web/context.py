@@ -10,7 +10,9 @@ from greenlane import __version__
 
 NAV = (
     ("Home", "home"),
+    ("Self-test", "selftest_start"),
     ("Operators", "operator_list"),
+    ("Programmes", "catalogue_list"),
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),
     ("Models", "model_list"),

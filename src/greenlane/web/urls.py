@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import declarations, mappings, risk, views
+from greenlane.web import assessments, declarations, mappings, risk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,5 +35,50 @@ urlpatterns = [
     path("risk/scores/", risk.score_list, name="score_list"),
     path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
     path("risk/declarations/<int:pk>/result/", risk.declaration_result, name="declaration_result"),
+    path("self-test/", assessments.selftest_start, name="selftest_start"),
+    path("operators/<int:pk>/self-test/", assessments.selftest_edit, name="selftest_edit"),
+    path(
+        "operators/<int:pk>/self-test/answers/<str:requirement>",
+        assessments.selftest_answer,
+        name="selftest_answer",
+    ),
+    path(
+        "operators/<int:pk>/self-test/profile",
+        assessments.selftest_profile,
+        name="selftest_profile",
+    ),
+    path("operators/<int:pk>/self-test/evidence", assessments.evidence_add, name="evidence_add"),
+    path(
+        "operators/<int:pk>/self-test/evidence/<int:evidence_id>/remove",
+        assessments.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        "operators/<int:pk>/self-test/submit", assessments.selftest_submit, name="selftest_submit"
+    ),
+    path(
+        "operators/<int:pk>/self-test/report/", assessments.selftest_report, name="selftest_report"
+    ),
+    path("operators/<int:pk>/self-test/report.pdf", assessments.selftest_pdf, name="selftest_pdf"),
+    path("operators/<int:pk>/self-tests/", assessments.selftest_history, name="selftest_history"),
+    path(
+        "operators/<int:pk>/self-tests/<int:sid>/",
+        assessments.snapshot_report,
+        name="snapshot_report",
+    ),
+    path(
+        "operators/<int:pk>/self-tests/<int:sid>/report.pdf",
+        assessments.snapshot_pdf,
+        name="snapshot_pdf",
+    ),
+    path("operators/<int:pk>/action-plan/", assessments.action_add, name="action_add"),
+    path("operators/<int:pk>/action-plan/<int:item>/", assessments.action_edit, name="action_edit"),
+    path("evidence/<int:evidence_id>/", assessments.evidence_download, name="evidence_download"),
+    path("catalogue/", assessments.catalogue_list, name="catalogue_list"),
+    path(
+        "catalogue/<str:programme_id>/",
+        assessments.catalogue_programme,
+        name="catalogue_programme",
+    ),
     path("healthz", views.healthz, name="healthz"),
 ]

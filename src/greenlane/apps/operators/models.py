@@ -105,3 +105,29 @@ class ConsultantAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultancy_id} for {self.operator_id}"
+
+
+class ValidatorAssignment(models.Model):
+    """A customs validator assigned to an operator's file: the validators who may read its
+    self-tests' evidence. Ending an assignment ends that access at once."""
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="validator_assignments"
+    )
+    validator = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "validator"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_assignment_per_validator",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"validator {self.validator_id} on {self.operator_id}"

@@ -9,9 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import Organisation, User
-from greenlane.apps.accounts.roles import OrganisationKind
+from greenlane.apps.accounts.roles import OrganisationKind, Role
 from greenlane.apps.audit import services as audit
-from greenlane.apps.operators.models import AeoAuthorisation, ConsultantAccess, Operator
+from greenlane.apps.operators.models import (
+    AeoAuthorisation,
+    ConsultantAccess,
+    Operator,
+    ValidatorAssignment,
+)
 
 OPERATOR_FIELDS = (
     "code", "name", "country", "trade_role", "national_id", "eori", "size_class", "employees",
@@ -99,3 +104,27 @@ def attach_organisation(
     audit.record(
         "operators.organisation.attached", actor, operator, {"organisation": organisation.pk}
     )
+
+
+@transaction.atomic
+def assign_validator(
+    operator: Operator, validator: User, actor: User | None
+) -> ValidatorAssignment:
+    """Give a validator the operator's file (idempotent)."""
+    if validator.role != Role.VALIDATOR:
+        raise AccessError(f"{validator} is not an AEO validator")
+    assignment, created = ValidatorAssignment.objects.get_or_create(
+        operator=operator, validator=validator, ended_at=None
+    )
+    if created:
+        audit.record("operators.validator.assigned", actor, operator, {"validator": validator.pk})
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(operator: Operator, validator: User, actor: User | None) -> None:
+    ended = ValidatorAssignment.objects.filter(
+        operator=operator, validator=validator, ended_at=None
+    ).update(ended_at=timezone.now())
+    if ended:
+        audit.record("operators.validator.unassigned", actor, operator, {"validator": validator.pk})

@@ -31,7 +31,18 @@ def programme_dict(p: ProgrammeReadiness) -> dict[str, Any]:
             for t in p.tiers
         ],
         "groups": [
-            {"id": g.id, "title": g.title, "score": g.score, "measured": g.measured}
+            {
+                "id": g.id,
+                "title": g.title,
+                "score": g.score,
+                "measured": g.measured,
+                "thresholds": [
+                    {"tier": t.id, "min": gate.min}
+                    for t in p.version.tiers
+                    for gate in t.gates
+                    if gate.score == g.id
+                ],
+            }
             for g in p.groups
         ],
         "unmet": [
@@ -41,7 +52,12 @@ def programme_dict(p: ProgrammeReadiness) -> dict[str, Any]:
                 "level": c.criterion.level,
                 "status": c.status,
                 "missing": [
-                    {"requirement": m.requirement.id, "answer": m.answer} for m in c.missing
+                    {
+                        "requirement": m.requirement.id,
+                        "title": m.requirement.title,
+                        "answer": m.answer,
+                    }
+                    for m in c.missing
                 ],
             }
             for c in p.unmet
@@ -68,3 +84,29 @@ def readiness_dict(readiness: Readiness, gaps: list[Gap]) -> dict[str, Any]:
         "not_in_force": list(readiness.not_in_force),
         "gaps": [gap_dict(g) for g in gaps],
     }
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Progress between two results of :func:`readiness_dict`, per programme in both."""
+    earlier = {p["programme"]: p for p in before["programmes"]}
+    out = []
+    for p in after["programmes"]:
+        old = earlier.get(p["programme"])
+        if old is None:
+            continue
+        old_scores = {g["id"]: g["score"] for g in old["groups"]}
+        out.append(
+            {
+                "programme": p["programme"],
+                "title": p["title"],
+                "tier_before": old["best_tier"],
+                "tier_after": p["best_tier"],
+                "unmet_before": len(old["unmet"]),
+                "unmet_after": len(p["unmet"]),
+                "scores": [
+                    {"group": g["title"], "before": old_scores.get(g["id"]), "after": g["score"]}
+                    for g in p["groups"]
+                ],
+            }
+        )
+    return out

@@ -1,4 +1,4 @@
-"""Gap analysis: which unmet requirements matter most, and progress between two self-tests.
+"""Gap analysis: which unmet requirements matter most.
 
 A gap is a baseline requirement not answered 'met' (nor 'not applicable'). Its impact is
 measured two ways, both across every programme at once:
@@ -97,39 +97,3 @@ def gaps(
     ]
     order = {r.id: i for i, r in enumerate(catalogue.baseline.requirements)}
     return sorted(found, key=lambda g: (-g.impact[0], -g.impact[1], order[g.requirement.id]))
-
-
-@dataclass(frozen=True)
-class ScoreChange:
-    group: str
-    before: float | None
-    after: float | None
-
-
-@dataclass(frozen=True)
-class ProgrammeChange:
-    programme_id: str
-    title: str
-    tier_before: str | None
-    tier_after: str | None
-    scores: tuple[ScoreChange, ...]
-
-    @property
-    def changed(self) -> bool:
-        return self.tier_before != self.tier_after or any(s.before != s.after for s in self.scores)
-
-
-def compare(before: Readiness, after: Readiness) -> list[ProgrammeChange]:
-    """Progress from one self-test snapshot to a later one, per programme in both."""
-    out = []
-    earlier = {p.programme.id: p for p in before.programmes}
-    for p in after.programmes:
-        old = earlier.get(p.programme.id)
-        if old is None:
-            continue
-        old_scores = {g.id: g.score for g in old.groups}
-        scores = tuple(ScoreChange(g.title, old_scores.get(g.id), g.score) for g in p.groups)
-        out.append(
-            ProgrammeChange(p.programme.id, p.programme.title, old.best_tier, p.best_tier, scores)
-        )
-    return out

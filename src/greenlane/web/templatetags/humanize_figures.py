@@ -31,3 +31,18 @@ def is_number(value: Any) -> bool:
 def get_item(mapping: Any, key: str) -> Any:
     """``mapping|get_item:"precision@5"`` for keys a template cannot spell."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+ANSWER_LABELS = {
+    "met": "met",
+    "partly": "partly met",
+    "not_met": "not met",
+    "na": "not applicable",
+    "unanswered": "not answered",
+}
+
+
+@register.filter
+def answer_label(value: Any) -> str:
+    """A self-test answer or criterion status in words ("not_met" -> "not met")."""
+    return ANSWER_LABELS.get(value or "unanswered", str(value))

@@ -1,0 +1,403 @@
+"""State changes of self-tests and action plans; each one atomic and audited."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.assessments.evidence import EvidenceRefused, inspect
+from greenlane.apps.assessments.models import ActionItem, Answer, Evidence, SelfAssessment
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.operators.models import Operator, TradeRole
+from greenlane.core.criteria.engine import Profile, Readiness, assess, validate_answers
+from greenlane.core.criteria.export import readiness_dict
+from greenlane.core.criteria.gaps import gaps
+from greenlane.core.criteria.loader import Catalogue, shipped
+from greenlane.core.criteria.schema import OperatorType
+
+__all__ = ["EvidenceRefused", "Refused"]
+
+#: The operator type a trade role implies when the operator has not said otherwise.
+DEFAULT_TYPES = {
+    TradeRole.IMPORTER: OperatorType.IMPORTER,
+    TradeRole.BROKER: OperatorType.CUSTOMS_BROKER,
+    TradeRole.EXPORTER: OperatorType.EXPORTER,
+}
+
+
+class Refused(Exception):
+    """A change that cannot be made; ``field`` names the input it is about (or "")."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def catalogue() -> Catalogue:
+    return shipped()
+
+
+def draft_of(operator: Operator) -> SelfAssessment | None:
+    return operator.self_assessments.filter(status=SelfAssessment.Status.DRAFT).first()
+
+
+def latest_snapshot(operator: Operator) -> SelfAssessment | None:
+    return (
+        operator.self_assessments.filter(status=SelfAssessment.Status.SUBMITTED)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def _draft_for_update(operator: Operator, user: User) -> SelfAssessment:
+    """The operator's draft, locked; started from the last snapshot when there is none."""
+    Operator.objects.select_for_update().filter(pk=operator.pk).first()  # one starter at a time
+    draft = draft_of(operator)
+    if draft is not None:
+        return SelfAssessment.objects.select_for_update().get(pk=draft.pk)
+    previous = latest_snapshot(operator)
+    draft = SelfAssessment.objects.create(
+        operator=operator,
+        created_by=user,
+        profile=dict(previous.profile) if previous else {},
+    )
+    if previous is not None:
+        Answer.objects.bulk_create(
+            Answer(
+                assessment=draft,
+                requirement=a.requirement,
+                answer=a.answer,
+                comment=a.comment,
+                updated_by=a.updated_by,
+            )
+            for a in previous.answers.all()
+        )
+        Evidence.objects.bulk_create(
+            Evidence(
+                assessment=draft,
+                requirement=e.requirement,
+                file=e.file.name,
+                original_name=e.original_name,
+                content_type=e.content_type,
+                size=e.size,
+                sha256=e.sha256,
+                uploaded_by=e.uploaded_by,
+            )
+            for e in previous.evidence.all()
+        )
+    audit.record(
+        "assessments.selftest.started",
+        user,
+        draft,
+        {"operator": operator.pk, "from_snapshot": previous.pk if previous else None},
+    )
+    return draft
+
+
+def save_answer(
+    operator: Operator, user: User, requirement: str, answer: str, comment: str
+) -> Answer:
+    """Autosave of one answer (an empty answer means "not answered yet")."""
+    if len(comment) > 4000:
+        raise Refused("a comment has at most 4,000 characters", "comment")
+    if answer:
+        errors = validate_answers(catalogue(), {requirement: answer})
+        if errors:
+            raise Refused(errors[requirement], "answer")
+    elif requirement not in {r.id for r in catalogue().baseline.requirements}:
+        raise Refused("not a baseline requirement", "answer")
+    with transaction.atomic():
+        draft = _draft_for_update(operator, user)
+        row = draft.answers.filter(requirement=requirement).first()
+        before = (row.answer, row.comment) if row else ("", "")
+        if before == (answer, comment) and row is not None:
+            return row
+        row, _ = Answer.objects.update_or_create(
+            assessment=draft,
+            requirement=requirement,
+            defaults={"answer": answer, "comment": comment, "updated_by": user},
+        )
+        audit.record(
+            "assessments.answer.saved",
+            user,
+            draft,
+            {
+                "requirement": requirement,
+                "answer": [before[0], answer],
+                "comment_changed": before[1] != comment,
+            },
+        )
+    return row
+
+
+PROFILE_FIELDS = {
+    "declarations_per_year": (int, 0, 10_000_000),
+    "years_since_serious_infringement": (float, 0, 100),
+}
+
+
+def save_profile(operator: Operator, user: User, data: dict[str, Any]) -> SelfAssessment:
+    """The facts the operator states about itself (types, volumes, infringements, scores)."""
+    profile: dict[str, Any] = {}
+    for key, (kind, low, high) in PROFILE_FIELDS.items():
+        raw = data.get(key)
+        if raw in (None, ""):
+            continue
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            raise Refused("a number is needed", key) from None
+        if not low <= value <= high:
+            raise Refused(f"between {low} and {high:,}", key)
+        profile[key] = value
+    profile["arrears"] = bool(data.get("arrears"))
+    types = data.get("operator_types") or []
+    known = {t.value for t in OperatorType}
+    unknown = [t for t in types if t not in known]
+    if unknown:
+        raise Refused(f"unknown operator type '{unknown[0]}'", "operator_types")
+    profile["operator_types"] = sorted(set(types))
+    scores = data.get("scores") or {}
+    cleaned: dict[str, dict[str, float]] = {}
+    for programme_id, groups in scores.items():
+        programme = catalogue().programmes.get(programme_id)
+        if programme is None:
+            raise Refused(f"unknown programme '{programme_id}'", "scores")
+        version = programme.version_on(timezone.localdate())
+        measured = {g.id for g in version.groups if g.measured} if version else set()
+        for group, value in groups.items():
+            if value in (None, ""):
+                continue
+            if group not in measured:
+                raise Refused(f"{programme_id} has no measured score '{group}'", "scores")
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise Refused("a score is a number from 0 to 100", "scores") from None
+            if not 0 <= number <= 100:
+                raise Refused("a score is a number from 0 to 100", "scores")
+            cleaned.setdefault(programme_id, {})[group] = number
+    profile["scores"] = cleaned
+    with transaction.atomic():
+        draft = _draft_for_update(operator, user)
+        before = draft.profile
+        draft.profile = profile
+        draft.save(update_fields=["profile", "updated_at"])
+        audit.record("assessments.profile.saved", user, draft, {"before": before, "after": profile})
+    return draft
+
+
+def add_evidence(
+    operator: Operator, user: User, requirement: str, upload: UploadedFile
+) -> Evidence:
+    if requirement not in {r.id for r in catalogue().baseline.requirements}:
+        raise Refused("not a baseline requirement", "requirement")
+    name = (upload.name or "evidence")[:255]
+    limit = settings.MAX_EVIDENCE_MB * 1024 * 1024
+    if upload.size is not None and upload.size > limit:
+        raise Refused(f"{name} is larger than the limit of {settings.MAX_EVIDENCE_MB} MB", "file")
+    try:
+        facts = inspect(name, upload.file, limit)
+    except EvidenceRefused as exc:
+        raise Refused(str(exc), "file") from None
+    try:
+        with transaction.atomic():
+            draft = _draft_for_update(operator, user)
+            evidence = Evidence(
+                assessment=draft,
+                requirement=requirement,
+                original_name=name,
+                content_type=facts.content_type,
+                size=facts.size,
+                sha256=facts.sha256,
+                uploaded_by=user,
+            )
+            evidence.file.save(f"{facts.sha256[:16]}{_suffix(name)}", upload, save=False)
+            evidence.save()
+            audit.record(
+                "assessments.evidence.added",
+                user,
+                draft,
+                {"requirement": requirement, "file": name, "sha256": facts.sha256},
+            )
+    except IntegrityError:
+        raise Refused(f"{name} is already attached to this requirement", "file") from None
+    return evidence
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower()[:10] if dot > 0 else ""
+
+
+@transaction.atomic
+def remove_evidence(evidence: Evidence, user: User) -> None:
+    assessment = SelfAssessment.objects.select_for_update().get(pk=evidence.assessment_id)
+    if not assessment.is_draft:
+        raise Refused("evidence of a submitted self-test cannot be removed")
+    audit.record(
+        "assessments.evidence.removed",
+        user,
+        assessment,
+        {"requirement": evidence.requirement, "file": evidence.original_name},
+    )
+    evidence.delete()  # the stored file stays: earlier snapshots may point to it
+
+
+def answers_of(assessment: SelfAssessment | None) -> dict[str, str | None]:
+    if assessment is None:
+        return {}
+    return {a.requirement: (a.answer or None) for a in assessment.answers.all()}
+
+
+def declarations_last_year(operator: Operator, on: date) -> int:
+    return Declaration.objects.filter(
+        importer_code=operator.code,
+        declaration_date__gt=on - timedelta(days=365),
+        declaration_date__lte=on,
+    ).count()
+
+
+def profile_of(operator: Operator, assessment: SelfAssessment | None, on: date) -> Profile:
+    """Facts from the operator record and its declarations, and what it stated itself."""
+    stated = assessment.profile if assessment is not None else {}
+    types = stated.get("operator_types") or [DEFAULT_TYPES[TradeRole(operator.trade_role)].value]
+    declarations = stated.get("declarations_per_year")
+    if declarations is None:
+        declarations = declarations_last_year(operator, on)
+    return Profile(
+        years_in_business=float(operator.years_in_business(on)),
+        declarations_per_year=declarations,
+        years_since_serious_infringement=stated.get("years_since_serious_infringement"),
+        arrears=bool(stated.get("arrears", False)),
+        msme=operator.is_msme,
+        operator_types=frozenset(types),
+        scores=stated.get("scores") or {},
+    )
+
+
+def evaluate(
+    operator: Operator, assessment: SelfAssessment | None, on: date | None = None
+) -> dict[str, Any]:
+    """Readiness and ranked gaps as plain data: the frozen result of a snapshot, or computed
+    now for a draft (or an operator that has not started)."""
+    if assessment is not None and not assessment.is_draft and assessment.result is not None:
+        return assessment.result
+    on = on or timezone.localdate()
+    answers = answers_of(assessment)
+    profile = profile_of(operator, assessment, on)
+    readiness: Readiness = assess(catalogue(), answers, profile, on)
+    result = readiness_dict(readiness, gaps(catalogue(), answers, profile, on, readiness))
+    result["profile"] = {
+        "years_in_business": profile.years_in_business,
+        "declarations_per_year": profile.declarations_per_year,
+        "msme": profile.msme,
+        "operator_types": sorted(profile.operator_types),
+    }
+    return result
+
+
+def submit(operator: Operator, user: User) -> SelfAssessment:
+    """Freeze the draft into a snapshot; every requirement must be answered first."""
+    with transaction.atomic():
+        draft = _draft_for_update(operator, user)
+        answered = {k for k, v in answers_of(draft).items() if v}
+        missing = [r.id for r in catalogue().baseline.requirements if r.id not in answered]
+        if missing:
+            raise Refused(
+                f"{len(missing)} requirement(s) not answered yet: {', '.join(missing[:8])}"
+                + (" ..." if len(missing) > 8 else "")
+            )
+        on = timezone.localdate()
+        draft.result = evaluate(operator, draft, on)
+        draft.assessed_on = on
+        draft.catalogue_versions = {
+            "baseline": catalogue().baseline.version.isoformat(),
+            **{p["programme"]: p["version"] for p in draft.result["programmes"]},
+        }
+        draft.status = SelfAssessment.Status.SUBMITTED
+        draft.submitted_at = timezone.now()
+        draft.submitted_by = user
+        draft.save()
+        audit.record(
+            "assessments.selftest.submitted",
+            user,
+            draft,
+            {
+                "operator": operator.pk,
+                "best_tiers": {p["programme"]: p["best_tier"] for p in draft.result["programmes"]},
+            },
+        )
+    return draft
+
+
+# --------------------------------------------------------------------------- action plan
+
+
+def _clean_action(data: dict[str, Any]) -> dict[str, Any]:
+    action = str(data.get("action", "")).strip()
+    if not action:
+        raise Refused("say what will be done", "action")
+    if len(action) > 500:
+        raise Refused("at most 500 characters", "action")
+    requirement = str(data.get("requirement", ""))
+    if requirement not in {r.id for r in catalogue().baseline.requirements}:
+        raise Refused("choose the requirement this action closes", "requirement")
+    target = data.get("target_date") or None
+    if isinstance(target, str):
+        try:
+            target = date.fromisoformat(target)
+        except ValueError:
+            raise Refused("a date as YYYY-MM-DD", "target_date") from None
+    status = data.get("status") or ActionItem.Status.OPEN
+    if status not in ActionItem.Status.values:
+        raise Refused("open or done", "status")
+    owner = str(data.get("owner", "")).strip()
+    if len(owner) > 120:
+        raise Refused("at most 120 characters", "owner")
+    return {
+        "action": action,
+        "requirement": requirement,
+        "target_date": target,
+        "status": status,
+        "owner": owner,
+    }
+
+
+@transaction.atomic
+def save_action(
+    operator: Operator, user: User, data: dict[str, Any], item: ActionItem | None = None
+) -> ActionItem:
+    fields = _clean_action(data)
+    if item is None:
+        item = ActionItem.objects.create(operator=operator, created_by=user, **fields)
+        audit.record("assessments.action.added", user, item, _plain(fields))
+        return item
+    before = {k: getattr(item, k) for k in fields}
+    for key, value in fields.items():
+        setattr(item, key, value)
+    item.save()
+    audit.record(
+        "assessments.action.changed",
+        user,
+        item,
+        {"before": _plain(before), "after": _plain(fields)},
+    )
+    return item
+
+
+@transaction.atomic
+def delete_action(item: ActionItem, user: User) -> None:
+    audit.record("assessments.action.deleted", user, item, {"action": item.action})
+    item.delete()
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}

@@ -1,0 +1,388 @@
+"""Self-test, readiness and gap-analysis pages, evidence files, action plan, catalogue."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments import services
+from greenlane.apps.assessments.models import ActionItem, Evidence, SelfAssessment
+from greenlane.apps.assessments.permissions import (
+    EDIT_ROLES,
+    READ_ROLES,
+    can_read_evidence,
+    editable_operator,
+    readable_operator,
+    visible_assessments,
+)
+from greenlane.apps.assessments.report import render_pdf, report_context
+from greenlane.apps.operators.models import Operator
+from greenlane.apps.operators.permissions import visible_operators
+from greenlane.core.criteria.export import compare
+from greenlane.core.criteria.schema import Answer, OperatorType
+
+ANSWER_CHOICES = [
+    (Answer.MET.value, "Met"),
+    (Answer.PARTLY.value, "Partly met"),
+    (Answer.NOT_MET.value, "Not met"),
+    (Answer.NOT_APPLICABLE.value, "Not applicable"),
+]
+
+
+@role_required(EDIT_ROLES)
+def selftest_start(request: HttpRequest) -> HttpResponse:
+    operators = list(visible_operators(request.user)[:200])
+    if request.user.role == Role.TRADER and len(operators) == 1:  # type: ignore[union-attr]
+        return redirect("selftest_edit", pk=operators[0].pk)
+    return render(request, "assessments/start.html", {"operators": operators})
+
+
+def _form_context(operator: Operator, draft: SelfAssessment | None) -> dict[str, Any]:
+    catalogue = services.catalogue()
+    answers = {a.requirement: a for a in draft.answers.all()} if draft else {}
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    for item in draft.evidence.all() if draft else []:
+        evidence[item.requirement].append(item)
+    groups = []
+    for group in catalogue.baseline.groups:
+        rows = [
+            {
+                "req": r,
+                "answer": answers[r.id].answer if r.id in answers else "",
+                "comment": answers[r.id].comment if r.id in answers else "",
+                "evidence": evidence.get(r.id, []),
+                "choices": [c for c in ANSWER_CHOICES if c[0] != "na" or r.na_allowed],
+            }
+            for r in catalogue.baseline.requirements
+            if r.group == group.id
+        ]
+        groups.append({"group": group, "rows": rows})
+    answered = sum(1 for a in answers.values() if a.answer)
+    today = timezone.localdate()
+    measured = [
+        {"programme": p, "groups": [g for g in v.groups if g.measured]}
+        for p in catalogue.programmes.values()
+        if (v := p.version_on(today)) is not None and any(g.measured for g in v.groups)
+    ]
+    profile = draft.profile if draft else {}
+    return {
+        "operator": operator,
+        "draft": draft,
+        "groups": groups,
+        "answered": answered,
+        "total": len(catalogue.baseline.requirements),
+        "profile": profile,
+        "types": [(t.value, t.value.replace("_", " ")) for t in OperatorType],
+        "chosen_types": profile.get("operator_types")
+        or [services.DEFAULT_TYPES[operator.trade_role].value],  # type: ignore[index]
+        "measured": measured,
+        "snapshot": services.latest_snapshot(operator),
+    }
+
+
+@role_required(EDIT_ROLES)
+def selftest_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    errors: dict[str, str] = {}
+    if request.method == "POST":  # the form without JavaScript: save every answer at once
+        for req in services.catalogue().baseline.requirements:
+            if f"answer-{req.id}" not in request.POST and f"comment-{req.id}" not in request.POST:
+                continue
+            answer = request.POST.get(f"answer-{req.id}", "")
+            comment = request.POST.get(f"comment-{req.id}", "")
+            try:
+                services.save_answer(operator, request.user, req.id, answer, comment)  # type: ignore[arg-type]
+            except services.Refused as exc:
+                errors[req.id] = str(exc)
+        if not errors:
+            messages.success(request, "Answers saved.")
+            return redirect("selftest_edit", pk=operator.pk)
+    context = _form_context(operator, services.draft_of(operator))
+    context["errors"] = errors
+    return render(request, "assessments/selftest.html", context, status=400 if errors else 200)
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def selftest_answer(request: HttpRequest, pk: int, requirement: str) -> JsonResponse:
+    """Autosave of one answer; answers JSON so the page can show "saved" or the error."""
+    operator = editable_operator(request.user, pk)
+    try:
+        row = services.save_answer(
+            operator,
+            request.user,  # type: ignore[arg-type]
+            requirement,
+            request.POST.get("answer", ""),
+            request.POST.get("comment", ""),
+        )
+    except services.Refused as exc:
+        return JsonResponse({"field": exc.field, "error": str(exc)}, status=400)
+    draft = row.assessment
+    answered = draft.answers.exclude(answer="").count()
+    return JsonResponse(
+        {"saved_at": timezone.localtime(row.updated_at).strftime("%H:%M:%S"), "answered": answered}
+    )
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    scores: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, value in request.POST.items():
+        if key.startswith("score:"):
+            _, programme, group = key.split(":", 2)
+            scores[programme][group] = value
+    data = {
+        "declarations_per_year": request.POST.get("declarations_per_year", ""),
+        "years_since_serious_infringement": request.POST.get(
+            "years_since_serious_infringement", ""
+        ),
+        "arrears": request.POST.get("arrears") == "on",
+        "operator_types": request.POST.getlist("operator_types"),
+        "scores": scores,
+    }
+    try:
+        services.save_profile(operator, request.user, data)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, f"Company facts not saved: {exc.field.replace('_', ' ')}: {exc}")
+    else:
+        messages.success(request, "Company facts saved.")
+    return redirect(reverse("selftest_edit", args=[operator.pk]) + "#profile")
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    requirement = request.POST.get("requirement", "")
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, f"{requirement}: choose a file to attach.")
+    else:
+        try:
+            services.add_evidence(operator, request.user, requirement, upload)  # type: ignore[arg-type]
+        except services.Refused as exc:
+            messages.error(request, f"{requirement}: {exc}")
+        else:
+            messages.success(request, f"{requirement}: {upload.name} attached.")
+    return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{requirement}")
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, assessment__operator=operator)
+    try:
+        services.remove_evidence(evidence, request.user)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{evidence.requirement}")
+
+
+@role_required(READ_ROLES)
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
+    operator = evidence.assessment.operator
+    if not can_read_evidence(request.user, operator):
+        raise Http404
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def selftest_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    try:
+        snapshot = services.submit(operator, request.user)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, f"Not submitted: {exc}.")
+        return redirect("selftest_edit", pk=operator.pk)
+    messages.success(request, "Self-test submitted: this snapshot is now frozen.")
+    return redirect("snapshot_report", pk=operator.pk, sid=snapshot.pk)
+
+
+def _report(
+    request: HttpRequest, operator: Operator, assessment: SelfAssessment | None
+) -> dict[str, Any]:
+    result = services.evaluate(operator, assessment)
+    title = f"Gap analysis: {operator.name}"
+    actions = operator.action_items.all()
+    context = report_context(result, title=title, operator=operator, actions=actions,
+                             snapshot=assessment)  # fmt: skip
+    context["can_edit"] = request.user.role in EDIT_ROLES  # type: ignore[union-attr]
+    context["requirements"] = services.catalogue().baseline.requirements
+    return context
+
+
+@role_required(EDIT_ROLES)
+def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    context = _report(request, operator, services.draft_of(operator))
+    return render(request, "assessments/report.html", context)
+
+
+@role_required(EDIT_ROLES)
+def selftest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    return _pdf(_report(request, operator, services.draft_of(operator)), f"{operator.code}-draft")
+
+
+def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAssessment]:
+    operator = readable_operator(request.user, pk)
+    snapshot = get_object_or_404(
+        visible_assessments(request.user).filter(status=SelfAssessment.Status.SUBMITTED),
+        pk=sid,
+        operator=operator,
+    )
+    return operator, snapshot
+
+
+@role_required(READ_ROLES)
+def snapshot_report(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    operator, snapshot = _snapshot(request, pk, sid)
+    return render(request, "assessments/report.html", _report(request, operator, snapshot))
+
+
+@role_required(READ_ROLES)
+def snapshot_pdf(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    operator, snapshot = _snapshot(request, pk, sid)
+    return _pdf(_report(request, operator, snapshot), f"{operator.code}-selftest-{snapshot.pk}")
+
+
+def _pdf(context: dict[str, Any], name: str) -> HttpResponse:
+    response = HttpResponse(render_pdf(context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="gap-analysis-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(READ_ROLES)
+def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Snapshots of an operator, and the progress between two of them."""
+    operator = readable_operator(request.user, pk)
+    snapshots = list(
+        visible_assessments(request.user)
+        .filter(operator=operator, status=SelfAssessment.Status.SUBMITTED)
+        .order_by("-submitted_at", "-pk")
+    )
+    by_id = {str(s.pk): s for s in snapshots}
+    before, after = (
+        by_id.get(request.GET.get("before", "")),
+        by_id.get(request.GET.get("after", "")),
+    )
+    changes, answer_changes, error = None, None, ""
+    if request.GET.get("before") or request.GET.get("after"):
+        if before is None or after is None:
+            error = "Choose two snapshots of this operator."
+        else:
+            if (before.submitted_at or before.created_at) > (
+                after.submitted_at or after.created_at
+            ):
+                before, after = after, before
+            changes = compare(before.result or {}, after.result or {})
+            old = services.answers_of(before)
+            new = services.answers_of(after)
+            answer_changes = [
+                (r, old.get(r.id), new.get(r.id))
+                for r in services.catalogue().baseline.requirements
+                if old.get(r.id) != new.get(r.id)
+            ]
+    context = {
+        "operator": operator,
+        "snapshots": snapshots,
+        "before": before,
+        "after": after,
+        "changes": changes,
+        "answer_changes": answer_changes,
+        "error": error,
+        "can_edit": request.user.role in EDIT_ROLES,  # type: ignore[union-attr]
+    }
+    return render(request, "assessments/history.html", context, status=400 if error else 200)
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    try:
+        services.save_action(operator, request.user, request.POST.dict())  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, f"Action not added: {exc.field.replace('_', ' ')}: {exc}")
+    else:
+        messages.success(request, "Action added to the plan.")
+    return redirect(request.POST.get("next") or reverse("selftest_report", args=[operator.pk]))
+
+
+@require_POST
+@role_required(EDIT_ROLES)
+def action_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    operator = editable_operator(request.user, pk)
+    action = get_object_or_404(ActionItem, pk=item, operator=operator)
+    try:
+        if request.POST.get("delete"):
+            services.delete_action(action, request.user)  # type: ignore[arg-type]
+        else:
+            services.save_action(operator, request.user, request.POST.dict(), action)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, f"Action not saved: {exc.field.replace('_', ' ')}: {exc}")
+    else:
+        messages.success(request, "Action plan updated.")
+    return redirect(reverse("selftest_report", args=[operator.pk]) + "#plan")
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@role_required(ANY_ROLE)
+def catalogue_list(request: HttpRequest) -> HttpResponse:
+    catalogue = services.catalogue()
+    return render(
+        request,
+        "catalogue/list.html",
+        {"programmes": catalogue.programmes.values(), "baseline": catalogue.baseline},
+    )
+
+
+@role_required(ANY_ROLE)
+def catalogue_programme(request: HttpRequest, programme_id: str) -> HttpResponse:
+    programme = services.catalogue().programmes.get(programme_id)
+    if programme is None:
+        raise Http404
+    wanted = request.GET.get("version")
+    version = next((v for v in programme.versions if v.version == wanted), None)
+    version = version or programme.version_on(timezone.localdate()) or programme.versions[-1]
+    sources = {s.id: s for s in version.sources}
+    requirements = {r.id: r for r in services.catalogue().baseline.requirements}
+    return render(
+        request,
+        "catalogue/programme.html",
+        {
+            "programme": programme,
+            "version": version,
+            "sources": sources,
+            "requirements": requirements,
+            "groups": [
+                (g, [c for c in version.criteria if c.group == g.id]) for g in version.groups
+            ],
+            "json": json,
+        },
+    )

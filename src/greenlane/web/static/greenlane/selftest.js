@@ -1,0 +1,56 @@
+// Autosave of the self-test: each answer is saved when it changes (comments after a pause).
+// Without JavaScript the form still works through its "Save all answers" button.
+(function () {
+  "use strict";
+  var form = document.getElementById("selftest");
+  if (!form) { return; }
+  var url = form.getAttribute("data-autosave");
+  var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var counter = document.getElementById("answered");
+  var timers = {};
+
+  function show(box, text, isError) {
+    var status = box.querySelector(".status");
+    status.textContent = "";
+    var span = document.createElement("span");
+    span.className = isError ? "error" : "saved";
+    span.textContent = text;
+    status.appendChild(span);
+  }
+
+  function save(box) {
+    var id = box.getAttribute("data-requirement");
+    var checked = box.querySelector("input[type=radio]:checked");
+    var body = new FormData();
+    body.append("answer", checked ? checked.value : "");
+    body.append("comment", box.querySelector("textarea").value);
+    show(box, "Saving…", false);
+    fetch(url.replace("REQ", encodeURIComponent(id)), {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": token, "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (result.ok) {
+        show(box, "Saved " + result.data.saved_at, false);
+        if (counter) { counter.textContent = result.data.answered; }
+      } else {
+        show(box, result.data.error || "Not saved", true);
+      }
+    }).catch(function () {
+      show(box, "Not saved: the connection failed. Your answer is still on this page; try again.", true);
+    });
+  }
+
+  form.addEventListener("change", function (event) {
+    var box = event.target.closest(".requirement");
+    if (box && event.target.type === "radio") { save(box); }
+  });
+  form.addEventListener("input", function (event) {
+    var box = event.target.closest(".requirement");
+    if (!box || event.target.tagName !== "TEXTAREA") { return; }
+    var id = box.getAttribute("data-requirement");
+    clearTimeout(timers[id]);
+    timers[id] = setTimeout(function () { save(box); }, 800);
+  });
+})();

@@ -1,0 +1,149 @@
+"""The self-test pages, the report and its PDF, progress between snapshots, the API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments import services
+from greenlane.core.criteria.loader import shipped
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator():  # type: ignore[no-untyped-def]
+    return factories.operator(factories.organisation("operator"))
+
+
+@pytest.fixture
+def trader(operator):  # type: ignore[no-untyped-def]
+    return factories.user(Role.TRADER, operator.organisation)
+
+
+@pytest.fixture
+def client(trader) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(trader)
+    return c
+
+
+def test_the_form_lists_every_baseline_requirement(client, operator) -> None:  # type: ignore[no-untyped-def]
+    page = client.get(f"/operators/{operator.pk}/self-test/").content.decode()
+    for req in shipped().baseline.requirements:
+        assert f'id="req-{req.id}"' in page
+    # 'not applicable' is offered only where a requirement allows it
+    assert 'name="answer-COMP-RECORD" value="na"' not in page
+    assert 'name="answer-SEC-CONVEYANCE" value="na"' in page
+
+
+def test_autosave_answers_json_with_the_time_or_the_error(client, operator) -> None:  # type: ignore[no-untyped-def]
+    url = f"/operators/{operator.pk}/self-test/answers/SEC-IT"
+    ok = client.post(url, {"answer": "partly", "comment": "MFA missing"})
+    assert ok.status_code == 200
+    assert ok.json()["answered"] == 1
+    bad = client.post(f"/operators/{operator.pk}/self-test/answers/COMP-RECORD", {"answer": "na"})
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "answer"
+    assert services.answers_of(services.draft_of(operator)) == {"SEC-IT": "partly"}
+
+
+def test_saving_the_whole_form_keeps_the_good_answers_and_flags_the_bad_one(
+    client, operator
+) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/operators/{operator.pk}/self-test/",
+        {"answer-SEC-IT": "met", "answer-COMP-RECORD": "na", "comment-COMP-RECORD": "?"},
+    )
+    assert response.status_code == 400
+    assert "cannot be &#x27;na&#x27;" in response.content.decode()
+    assert services.answers_of(services.draft_of(operator)) == {"SEC-IT": "met"}
+
+
+def test_the_report_ranks_gaps_and_downloads_as_pdf(client, operator, trader) -> None:  # type: ignore[no-untyped-def]
+    factories.answered_draft(operator, trader)
+    services.save_answer(operator, trader, "SEC-PERSONNEL", "not_met", "")
+    page = client.get(f"/operators/{operator.pk}/self-test/report/").content.decode()
+    assert "Gaps, ranked by impact" in page
+    assert "SEC-PERSONNEL" in page
+    assert "Korea AEO programme" in page
+    pdf = client.get(f"/operators/{operator.pk}/self-test/report.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert len(pdf.content) > 5000
+
+
+def test_two_snapshots_show_progress(client, operator, trader) -> None:  # type: ignore[no-untyped-def]
+    factories.answered_draft(operator, trader, "not_met")
+    first = services.submit(operator, trader)
+    for req in factories.baseline_ids():
+        services.save_answer(operator, trader, req, "met", "")
+    second = services.submit(operator, trader)
+    page = client.get(
+        f"/operators/{operator.pk}/self-tests/?before={first.pk}&after={second.pk}"
+    ).content.decode()
+    assert "Progress from" in page
+    assert "not met → met" in page
+    bad = client.get(f"/operators/{operator.pk}/self-tests/?before={first.pk}&after=999999")
+    assert bad.status_code == 400
+
+
+def test_the_action_plan_is_edited_from_the_report(client, operator) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/operators/{operator.pk}/action-plan/",
+        {
+            "requirement": "SEC-IT",
+            "action": "Roll out MFA",
+            "owner": "CIO",
+            "target_date": "2027-03-01",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/operators/{operator.pk}/self-test/report/").content.decode()
+    assert "Roll out MFA" in page
+    item = operator.action_items.get()
+    client.post(f"/operators/{operator.pk}/action-plan/{item.pk}/", {"delete": "1"})
+    assert not operator.action_items.exists()
+
+
+@pytest.mark.parametrize("programme_id", sorted(shipped().programmes))
+def test_every_programme_page_renders(client, programme_id: str) -> None:  # type: ignore[no-untyped-def]
+    programme = shipped().programmes[programme_id]
+    for version in programme.versions:
+        page = client.get(f"/catalogue/{programme_id}/?version={version.version}")
+        assert page.status_code == 200
+        assert version.criteria[0].id in page.content.decode()
+
+
+def test_the_api_saves_answers_and_reports_readiness(client, operator) -> None:  # type: ignore[no-untyped-def]
+    base = f"/api/v1/self-assessments/operators/{operator.pk}/draft"
+    bad = client.put(
+        f"{base}/answers/COMP-RECORD", json.dumps({"answer": "na"}), content_type="application/json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "answer"
+    ok = client.put(
+        f"{base}/answers/SEC-IT", json.dumps({"answer": "met"}), content_type="application/json"
+    )
+    assert ok.json() == {"requirement": "SEC-IT", "answer": "met", "comment": ""}
+    readiness = client.get(base).json()
+    assert {p["programme"] for p in readiness["programmes"]} >= {"kr-aeo", "eu-aeo"}
+    assert readiness["gaps"][0]["requirement"]
+    refused = client.post(f"{base}/submit")
+    assert refused.status_code == 400
+    assert "not answered yet" in refused.json()["detail"]
+
+
+def test_the_catalogue_api_browses_programmes_versions_and_mappings(client) -> None:  # type: ignore[no-untyped-def]
+    programmes = client.get("/api/v1/catalogue/programmes").json()
+    assert {p["id"] for p in programmes} == set(shipped().programmes)
+    korea = client.get("/api/v1/catalogue/programmes/kr-aeo").json()
+    assert [t["id"] for t in korea["tiers"]] == ["A", "AA", "AAA"]
+    assert korea["criteria"][0]["reference"]["url"].startswith("http")
+    mappings = client.get("/api/v1/catalogue/mappings?requirement=SEC-IT").json()
+    assert {m["programme"] for m in mappings} >= {"kr-aeo", "us-ctpat"}
+    assert client.get("/api/v1/catalogue/programmes/kr-aeo?on=1990-01-01").status_code == 404
