@@ -45,6 +45,7 @@ test: $(VENV)/.installed-dev chromium lint
 ## bench: the benchmarks under bench/, results in docs/benchmarks.md
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/criteria.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -67,3 +67,12 @@ def test_the_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
     printed = _bench("score.py", out, "--rows", "20000")
     assert "scoring, rows per second" in printed
     assert "20,000 synthetic declarations" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_criteria_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    printed = _bench("criteria.py", out, "--assessments", "500", "--renders", "3", timeout=300)
+    assert "assessments per second" in printed
+    assert "gap-report page p95" in out.read_text()

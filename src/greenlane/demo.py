@@ -142,7 +142,42 @@ def _personas(config: SynthConfig) -> list[Login]:
     for op in clients:
         operators.grant_consultant_access(op, consultancy, None)
     logins.append(Login("consultant", Role.CONSULTANT, consultancy.name))
+    _self_tests(trader_op)
     return logins
+
+
+def _self_tests(operator: Operator) -> None:
+    """The demo trader's self-test history: two snapshots showing progress, a current draft
+    with a few gaps left, an action plan, and the validator assigned to its file."""
+    from greenlane.apps.assessments import services as assessments
+    from greenlane.apps.assessments.models import SelfAssessment
+    from greenlane.core.criteria.loader import shipped
+
+    trader = User.objects.get(username="trader")
+    validator = User.objects.get(username="validator")
+    operators.assign_validator(operator, validator, None)
+    requirements = shipped().baseline.requirements
+    first = {"security": "partly", "records": "partly", "cooperation": "not_met"}
+    second = {"security": "partly"}
+    for overrides, days_ago in ((first, 120), (second, 30)):
+        for req in requirements:
+            assessments.save_answer(operator, trader, req.id, overrides.get(req.group, "met"), "")
+        snapshot = assessments.submit(operator, trader)
+        # Synthetic history: date the snapshots as if they had been submitted months ago.
+        then = timezone.now() - timedelta(days=days_ago)
+        SelfAssessment.objects.filter(pk=snapshot.pk).update(submitted_at=then, created_at=then)
+    now = {"SEC-IT": "partly", "SEC-TRAINING": "partly", "SEC-CONVEYANCE": "na"}
+    for req in requirements:
+        assessments.save_answer(operator, trader, req.id, now.get(req.id, "met"), "")
+    for req_id, action, owner in (
+        ("SEC-IT", "Two-factor sign-in for the customs and ERP systems", "IT manager"),
+        ("SEC-TRAINING", "Yearly security awareness session for warehouse staff", "HR"),
+    ):
+        assessments.save_action(
+            operator,
+            trader,
+            {"requirement": req_id, "action": action, "owner": owner, "target_date": ""},
+        )
 
 
 def logins() -> list[Login]:

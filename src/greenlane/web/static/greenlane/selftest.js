@@ -20,13 +20,15 @@
 
   function save(box) {
     var id = box.getAttribute("data-requirement");
+    clearTimeout(timers[id]);
+    delete timers[id];
     var checked = box.querySelector("input[type=radio]:checked");
     var body = new FormData();
     body.append("answer", checked ? checked.value : "");
     body.append("comment", box.querySelector("textarea").value);
     show(box, "Saving…", false);
     fetch(url.replace("REQ", encodeURIComponent(id)), {
-      method: "POST", body: body, credentials: "same-origin",
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "X-CSRFToken": token, "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
@@ -42,15 +44,24 @@
     });
   }
 
+  // A choice saves at once; a comment after a pause in typing, or when the field is left.
   form.addEventListener("change", function (event) {
     var box = event.target.closest(".requirement");
-    if (box && event.target.type === "radio") { save(box); }
+    if (box) { save(box); }
   });
   form.addEventListener("input", function (event) {
     var box = event.target.closest(".requirement");
     if (!box || event.target.tagName !== "TEXTAREA") { return; }
     var id = box.getAttribute("data-requirement");
+    show(box, "Not saved yet…", false);
     clearTimeout(timers[id]);
     timers[id] = setTimeout(function () { save(box); }, 800);
+  });
+  // Leaving the page with a comment still waiting: save it on the way out.
+  window.addEventListener("pagehide", function () {
+    Object.keys(timers).forEach(function (id) {
+      var box = document.getElementById("req-" + id);
+      if (box) { save(box); }
+    });
   });
 })();
