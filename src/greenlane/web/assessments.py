@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -220,14 +221,29 @@ def selftest_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("snapshot_report", pk=operator.pk, sid=snapshot.pk)
 
 
+def _rules_date(request: HttpRequest) -> tuple[date | None, str]:
+    """The date whose rules a draft is assessed against (?on=YYYY-MM-DD; default today)."""
+    raw = request.GET.get("on", "").strip()
+    if not raw:
+        return None, ""
+    try:
+        return date.fromisoformat(raw), ""
+    except ValueError:
+        return None, f"'{raw}' is not a date: use YYYY-MM-DD."
+
+
 def _report(
-    request: HttpRequest, operator: Operator, assessment: SelfAssessment | None
+    request: HttpRequest,
+    operator: Operator,
+    assessment: SelfAssessment | None,
+    on: date | None = None,
 ) -> dict[str, Any]:
-    result = services.evaluate(operator, assessment)
+    result = services.evaluate(operator, assessment, on)
     title = f"Gap analysis: {operator.name}"
     actions = operator.action_items.all()
-    context = report_context(result, title=title, operator=operator, actions=actions,
-                             snapshot=assessment)  # fmt: skip
+    context = report_context(
+        result, title=title, operator=operator, actions=actions, snapshot=assessment
+    )
     context["can_edit"] = request.user.role in EDIT_ROLES  # type: ignore[union-attr]
     context["requirements"] = services.catalogue().baseline.requirements
     return context
@@ -235,15 +251,21 @@ def _report(
 
 @role_required(EDIT_ROLES)
 def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The current self-test against the rules of today, or of another date (?on=)."""
     operator = editable_operator(request.user, pk)
-    context = _report(request, operator, services.draft_of(operator))
-    return render(request, "assessments/report.html", context)
+    on, error = _rules_date(request)
+    context = _report(request, operator, services.draft_of(operator), on)
+    context["on_error"] = error
+    context["on_value"] = request.GET.get("on", "")
+    return render(request, "assessments/report.html", context, status=400 if error else 200)
 
 
 @role_required(EDIT_ROLES)
 def selftest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    return _pdf(_report(request, operator, services.draft_of(operator)), f"{operator.code}-draft")
+    on, _ = _rules_date(request)
+    context = _report(request, operator, services.draft_of(operator), on)
+    return _pdf(context, f"{operator.code}-draft")
 
 
 def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAssessment]:

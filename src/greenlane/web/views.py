@@ -17,6 +17,8 @@ from django.utils.decorators import method_decorator
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
+from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.permissions import visible_declarations
 from greenlane.apps.operators.models import AeoAuthorisation
@@ -82,6 +84,8 @@ def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "authorisations": authorisations,
         "declaration_count": declarations.count(),
         "recent": declarations.order_by("-declaration_date", "number")[:20],
+        "selftest_links": request.user.role in SELFTEST_READ,  # type: ignore[union-attr]
+        "can_edit_selftest": request.user.role in SELFTEST_EDIT,  # type: ignore[union-attr]
     }
     return render(request, "operators/detail.html", context)
 

@@ -147,3 +147,17 @@ def test_the_catalogue_api_browses_programmes_versions_and_mappings(client) -> N
     mappings = client.get("/api/v1/catalogue/mappings?requirement=SEC-IT").json()
     assert {m["programme"] for m in mappings} >= {"kr-aeo", "us-ctpat"}
     assert client.get("/api/v1/catalogue/programmes/kr-aeo?on=1990-01-01").status_code == 404
+
+
+def test_the_report_assesses_against_another_date_and_says_what_is_not_in_force(
+    client, operator, trader
+) -> None:  # type: ignore[no-untyped-def]
+    factories.answered_draft(operator, trader)
+    url = f"/operators/{operator.pk}/self-test/report/"
+    page = client.get(url + "?on=2019-06-01").content.decode()
+    assert "rules in force on 2019-06-01" in page
+    assert "No version in force on 2019-06-01 for: " in page
+    assert "us-ctpat" in page  # its 2020 criteria did not apply yet
+    bad = client.get(url + "?on=next-year")
+    assert bad.status_code == 400
+    assert "is not a date" in bad.content.decode()
