@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -87,6 +88,9 @@ def inspection(decl: Declaration, fraud: bool = False, revenue: str = "0") -> In
     )
 
 
+TODAY_FOR_TESTS = date.today()
+
+
 def baseline_ids() -> list[str]:
     from greenlane.core.criteria.loader import shipped
 
@@ -111,3 +115,36 @@ def answered_draft(operator: Operator, author: User, answer: str = "met") -> Sel
         for r in baseline_ids()
     )
     return draft
+
+
+def certified(
+    operator: Operator, snapshot: SelfAssessment, decider: User, tier: str = "A"
+) -> tuple[Any, Any]:
+    """An approved application with its certificate, set up directly (not through the workflow)."""
+    from django.utils import timezone
+
+    from greenlane.apps.certification.models import Application, Certificate
+
+    now = timezone.now()
+    application = Application.objects.create(
+        number=f"APP-T-{operator.pk:06d}", operator=operator, programme="kr-aeo",
+        version="current", tier=tier, snapshot=snapshot, stage="approved",
+        submitted_by=decider, submitted_at=now, decided_by=decider, decided_at=now,
+        decided_tier=tier, decision_reason="set up for a test",
+    )  # fmt: skip
+    certificate = Certificate.objects.create(
+        number=f"KR-AEO-T-{operator.pk:06d}", application=application, operator=operator,
+        programme="kr-aeo", tier=tier, valid_from=TODAY_FOR_TESTS, valid_to=None,
+        issued_by=decider, issued_at=now,
+    )  # fmt: skip
+    return application, certificate
+
+
+def finding(application: Any, validator: User) -> Any:
+    from greenlane.apps.certification.models import Finding
+
+    return Finding.objects.create(
+        application=application, criterion="KR-SM-1", stage="document_review",
+        result="partly", severity="minor", corrective_action="Screen carriers",
+        deadline=TODAY_FOR_TESTS, recorded_by=validator,
+    )  # fmt: skip

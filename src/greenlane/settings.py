@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "greenlane.apps.declarations",
     "greenlane.apps.targeting",
     "greenlane.apps.assessments",
+    "greenlane.apps.certification",
     "greenlane.web",
 ]
 
@@ -151,6 +152,13 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The AEO programme this administration runs (a programme id of the criteria catalogue).
+PROGRAMME = config.env_str("GREENLANE_PROGRAMME", "kr-aeo")
+# Days from submission to decision that the administration commits to (clock stopped while
+# waiting for the operator); applications past it show as overdue. EU example: 120 days.
+SERVICE_STANDARD_DAYS = config.env_int("GREENLANE_SERVICE_STANDARD_DAYS", 120)
+DEFAULT_FROM_EMAIL = config.env_str("GREENLANE_FROM_EMAIL", "greenlane@localhost")
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

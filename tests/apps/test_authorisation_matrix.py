@@ -123,6 +123,43 @@ WEB: dict[str, Access] = {
     ),
     "catalogue_list": Access("/catalogue/", ALL),
     "catalogue_programme": Access("/catalogue/kr-aeo/", ALL),
+    "application_new": Access("/operators/{op}/applications/new/", EDIT, scoped=True),
+    "application_list": Access("/applications/", READ),
+    "application_detail": Access("/applications/{application}/", READ, scoped=True),
+    "application_transition": Access(
+        "/applications/{application}/transitions/withdraw",
+        READ,
+        scoped=True,
+        method="post",
+        ok=409,
+    ),
+    "finding_save": Access(
+        "/applications/{application}/findings", frozenset({Role.VALIDATOR}), method="post", ok=409
+    ),
+    "finding_close": Access(
+        "/applications/{application}/findings/{finding}/close",
+        frozenset({Role.VALIDATOR}),
+        method="post",
+        ok=409,
+    ),
+    "site_report": Access(
+        "/applications/{application}/site-report",
+        frozenset({Role.VALIDATOR}),
+        method="post",
+        ok=409,
+    ),
+    "certificate_list": Access("/certificates/", READ),
+    "certificate_detail": Access("/certificates/{certificate}/", READ, scoped=True),
+    "certificate_transition": Access(
+        "/certificates/{certificate}/transitions/reinstate",
+        READ,
+        scoped=True,
+        method="post",
+        ok=409,
+    ),
+    "verify": Access("/verify/", PUBLIC),
+    "verify_number": Access("/verify/{number}/", PUBLIC),
+    "verify_qr": Access("/verify/{number}/qr.svg", PUBLIC),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
@@ -171,6 +208,39 @@ API: dict[tuple[str, str], Access] = {
         EDIT,
         scoped=True,
         method="post",
+    ),
+    ("get", "/api/v1/certification/applications"): Access(
+        "/api/v1/certification/applications", READ
+    ),
+    ("post", "/api/v1/certification/applications"): Access(
+        "/api/v1/certification/applications",
+        EDIT,
+        scoped=True,
+        method="post",
+        ok=201,
+        body='{"operator": {op}, "tier": "A", "snapshot": {snapshot}}',
+    ),
+    ("get", "/api/v1/certification/applications/{application_id}"): Access(
+        "/api/v1/certification/applications/{application}", READ, scoped=True
+    ),
+    ("post", "/api/v1/certification/applications/{application_id}/transitions/{name}"): Access(
+        "/api/v1/certification/applications/{application}/transitions/withdraw",
+        READ,
+        scoped=True,
+        method="post",
+        body="{}",
+        ok=409,
+    ),
+    ("post", "/api/v1/certification/certificates/{certificate_id}/transitions/{name}"): Access(
+        "/api/v1/certification/certificates/{certificate}/transitions/reinstate",
+        READ,
+        scoped=True,
+        method="post",
+        body="{}",
+        ok=409,
+    ),
+    ("get", "/api/v1/public/certificates/{number}"): Access(
+        "/api/v1/public/certificates/{number}", PUBLIC
     ),
     ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
         "/api/v1/declarations/batches/{batch}", INGEST
@@ -271,10 +341,17 @@ def world(db: None) -> dict[str, object]:
     action = assessment_services.save_action(
         own, users[Role.TRADER], {"requirement": "SEC-IT", "action": "Patch policy"}
     )
+    applications, certificates = {}, {}
+    for whose, operator in (("own", own), ("other", other)):
+        applications[whose], certificates[whose] = factories.certified(
+            operator, snapshots[whose], users[Role.DECISION_OFFICER]
+        )
+    finding = factories.finding(applications["own"], users[Role.VALIDATOR])
     return {
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
         "snapshots": snapshots, "evidence": evidence, "action": action,
+        "applications": applications, "certificates": certificates, "finding": finding,
     }  # fmt: skip
 
 
@@ -323,13 +400,21 @@ def test_access_matrix(
         .replace("{snapshot}", str(world["snapshots"][whose].pk))  # type: ignore[index]
         .replace("{evidence}", str(world["evidence"][whose].pk))  # type: ignore[index]
         .replace("{action}", str(world["action"].pk))  # type: ignore[attr-defined]
+        .replace("{application}", str(world["applications"][whose].pk))  # type: ignore[index]
+        .replace("{certificate}", str(world["certificates"][whose].pk))  # type: ignore[index]
+        .replace("{number}", world["certificates"][whose].number)  # type: ignore[index]
+        .replace("{finding}", str(world["finding"].pk))  # type: ignore[attr-defined]
     )
-    if access.body is None:
+    body = access.body
+    if body is not None:
+        body = body.replace("{op}", str(world[whose].pk)).replace(  # type: ignore[attr-defined]
+            "{snapshot}",
+            str(world["snapshots"][whose].pk),  # type: ignore[index]
+        )
+    if body is None:
         response = getattr(client, access.method)(path)
     else:
-        response = getattr(client, access.method)(
-            path, access.body, content_type="application/json"
-        )
+        response = getattr(client, access.method)(path, body, content_type="application/json")
     response.close()  # a file download holds its file open until closed
     expected = _expected(access, role, whose, name.startswith(("GET ", "POST ", "PUT ")))
     assert response.status_code == expected, f"{role} {whose} {access.method.upper()} {path}"

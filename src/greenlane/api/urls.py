@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from greenlane.api import accounts, assessments, catalogue, declarations, operators, risk
+from greenlane.api import (
+    accounts,
+    assessments,
+    catalogue,
+    certification,
+    declarations,
+    operators,
+    risk,
+)
 from greenlane.api.auth import RoleAuth
 
 api = NinjaAPI(
@@ -20,3 +28,5 @@ api.add_router("/declarations", declarations.router)
 api.add_router("/risk", risk.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/self-assessments", assessments.router)
+api.add_router("/certification", certification.router)
+api.add_router("/public", certification.public)

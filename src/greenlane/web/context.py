@@ -13,6 +13,8 @@ NAV = (
     ("Self-test", "selftest_start"),
     ("Operators", "operator_list"),
     ("Programmes", "catalogue_list"),
+    ("Applications", "application_list"),
+    ("Certificates", "certificate_list"),
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),
     ("Models", "model_list"),

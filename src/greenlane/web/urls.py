@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import assessments, declarations, mappings, risk, views
+from greenlane.web import assessments, certification, declarations, mappings, risk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -80,5 +80,34 @@ urlpatterns = [
         assessments.catalogue_programme,
         name="catalogue_programme",
     ),
+    path(
+        "operators/<int:pk>/applications/new/",
+        certification.application_new,
+        name="application_new",
+    ),
+    path("applications/", certification.application_list, name="application_list"),
+    path("applications/<int:pk>/", certification.application_detail, name="application_detail"),
+    path(
+        "applications/<int:pk>/transitions/<str:name>",
+        certification.application_transition,
+        name="application_transition",
+    ),
+    path("applications/<int:pk>/findings", certification.finding_save, name="finding_save"),
+    path(
+        "applications/<int:pk>/findings/<int:finding>/close",
+        certification.finding_close,
+        name="finding_close",
+    ),
+    path("applications/<int:pk>/site-report", certification.site_report, name="site_report"),
+    path("certificates/", certification.certificate_list, name="certificate_list"),
+    path("certificates/<int:pk>/", certification.certificate_detail, name="certificate_detail"),
+    path(
+        "certificates/<int:pk>/transitions/<str:name>",
+        certification.certificate_transition,
+        name="certificate_transition",
+    ),
+    path("verify/", certification.verify, name="verify"),
+    path("verify/<str:number>/", certification.verify, name="verify_number"),
+    path("verify/<str:number>/qr.svg", certification.verify_qr, name="verify_qr"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -46,3 +46,9 @@ ANSWER_LABELS = {
 def answer_label(value: Any) -> str:
     """A self-test answer or criterion status in words ("not_met" -> "not met")."""
     return ANSWER_LABELS.get(value or "unanswered", str(value))
+
+
+@register.filter
+def words(value: Any) -> str:
+    """An identifier in words ("document_review" -> "document review")."""
+    return str(value).replace("_", " ")

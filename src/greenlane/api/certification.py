@@ -1,0 +1,177 @@
+"""AEO applications and their transitions; certificates; public verification."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from greenlane.api.auth import RoleAuth
+from greenlane.apps.accounts.models import User
+from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
+from greenlane.apps.certification import services
+from greenlane.apps.certification.models import Application, Certificate
+from greenlane.apps.certification.permissions import (
+    VIEW_ROLES,
+    visible_applications,
+    visible_certificates,
+)
+from greenlane.apps.certification.public import public_status
+from greenlane.core.certification.lifecycle import NotAllowed
+
+router = Router(tags=["certification"], auth=RoleAuth(VIEW_ROLES))
+public = Router(tags=["public"], auth=None)
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    operator: int
+    programme: str
+    version: str
+    tier: str
+    stage: str
+    revision: int
+    validator: int | None
+    submitted_at: datetime
+    decided_tier: str
+    eligibility: dict[str, Any]
+    certificate: str | None
+
+
+class ApplicationIn(Schema):
+    operator: int
+    tier: str
+    snapshot: int
+
+
+class TransitionIn(Schema):
+    validator: int | None = None
+    question: str = ""
+    answer: str = ""
+    planned_on: date | None = None
+    plan: str = ""
+    reason: str = ""
+    tier: str = ""
+    note: str = ""
+
+
+class CertificateOut(Schema):
+    number: str
+    holder: str
+    country: str
+    programme: str
+    tier: str
+    status: str
+    valid_from: date
+    valid_to: date | None
+    valid: bool
+
+
+class CertificateTransitionIn(Schema):
+    reason: str = ""
+    until: date | None = None
+
+
+class Problem(Schema):
+    detail: str
+    field: str = ""
+
+
+def _out(a: Application) -> dict[str, Any]:
+    certificate = Certificate.objects.filter(application=a).values_list("number", flat=True).first()
+    return {
+        "id": a.pk, "number": a.number, "operator": a.operator_id, "programme": a.programme,
+        "version": a.version, "tier": a.tier, "stage": a.stage, "revision": a.revision,
+        "validator": a.validator_id, "submitted_at": a.submitted_at, "decided_tier": a.decided_tier,
+        "eligibility": a.eligibility, "certificate": certificate,
+    }  # fmt: skip
+
+
+@router.get(
+    "/applications", response=list[ApplicationOut], summary="Applications the caller may see"
+)
+def list_applications(request: HttpRequest, stage: str = "") -> list[dict[str, Any]]:
+    found = visible_applications(request.user).order_by("-submitted_at")
+    if stage:
+        found = found.filter(stage=stage)
+    return [_out(a) for a in found[:500]]
+
+
+@router.post(
+    "/applications",
+    auth=RoleAuth(EDIT_ROLES),
+    response={201: ApplicationOut, 400: Problem},
+    summary="Apply for a tier of the administration's programme with a submitted self-test",
+)
+def create_application(request: HttpRequest, body: ApplicationIn) -> Status:
+    operator = editable_operator(request.user, body.operator)
+    snapshot = SelfAssessment.objects.filter(pk=body.snapshot, operator=operator).first()
+    try:
+        application = services.apply(operator, request.user, body.tier, snapshot)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        return Status(400, {"detail": str(exc), "field": exc.field})
+    return Status(201, _out(application))
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut, summary="One application")
+def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]:
+    return _out(get_object_or_404(visible_applications(request.user), pk=application_id))
+
+
+@router.post(
+    "/applications/{application_id}/transitions/{name}",
+    response={200: ApplicationOut, 400: Problem, 409: Problem},
+    summary="Take a transition (assign, request_information, provide_information, "
+    "plan_site_visit, recommend, return_to_validator, approve, reject, withdraw)",
+    description="409 when the transition is not possible now or not for the caller; nothing "
+    "changes then.",
+)
+def application_transition(
+    request: HttpRequest, application_id: int, name: str, body: TransitionIn
+) -> Status:
+    application = get_object_or_404(visible_applications(request.user), pk=application_id)
+    data: dict[str, Any] = body.dict(exclude={"validator"}, exclude_unset=True)
+    if body.validator is not None:
+        data["validator"] = User.objects.filter(pk=body.validator).first()
+    try:
+        services.transition(application, request.user, name, **data)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return Status(409, {"detail": str(exc)})
+    except services.Refused as exc:
+        return Status(400, {"detail": str(exc), "field": exc.field})
+    return Status(200, _out(application))
+
+
+@router.post(
+    "/certificates/{certificate_id}/transitions/{name}",
+    response={200: CertificateOut, 400: Problem, 409: Problem},
+    summary="Suspend, reinstate, revoke or surrender a certificate",
+)
+def certificate_transition(
+    request: HttpRequest, certificate_id: int, name: str, body: CertificateTransitionIn
+) -> Status:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
+    try:
+        services.certificate_transition(certificate, request.user, name, body.reason, body.until)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return Status(409, {"detail": str(exc)})
+    except services.Refused as exc:
+        return Status(400, {"detail": str(exc), "field": exc.field})
+    return Status(200, public_status(certificate))
+
+
+@public.get(
+    "/certificates/{number}",
+    response={200: CertificateOut, 404: Problem},
+    summary="Public: is this certificate valid? (no login)",
+)
+def verify_certificate(request: HttpRequest, number: str) -> Status:
+    certificate = Certificate.objects.filter(number=number.strip().upper()).first()
+    if certificate is None:
+        return Status(404, {"detail": f"no certificate has the number {number}"})
+    return Status(200, public_status(certificate))

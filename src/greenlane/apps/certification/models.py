@@ -1,0 +1,201 @@
+"""AEO applications, their review, findings and decision; certificates and their history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.operators.models import Operator
+from greenlane.core.certification.lifecycle import OPEN_STAGES as OPEN
+from greenlane.core.certification.lifecycle import CertificateStatus, Stage
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Application(models.Model):
+    """An operator's application for a tier of the administration's AEO programme.
+
+    ``revision`` grows with every transition: a change is written only if the revision is
+    still the one the officer saw, so two officers acting at once cannot both succeed.
+    """
+
+    number = models.CharField(max_length=30, unique=True)
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="applications")
+    programme = models.CharField(max_length=40)
+    version = models.CharField(max_length=40)
+    tier = models.CharField(max_length=40)
+    snapshot = models.ForeignKey(SelfAssessment, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(
+        max_length=30, choices=[(s.value, s.value.replace("_", " ")) for s in Stage]
+    )
+    resume_stage = models.CharField(max_length=30, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    eligibility = models.JSONField(default=dict, help_text="the check made on submission")
+    validator = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_tier = models.CharField(max_length=40, blank=True)
+    decision_reason = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["stage"], name="application_stage_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "programme"],
+                condition=models.Q(stage__in=sorted(s.value for s in OPEN)),
+                name="one_open_application_per_programme",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        from greenlane.core.certification.lifecycle import OPEN_STAGES
+
+        return self.stage in OPEN_STAGES
+
+
+class ApplicationEvent(models.Model):
+    """One transition of an application: the timeline, and the service-standard clock."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(max_length=40)
+    from_stage = models.CharField(max_length=30, blank=True)
+    to_stage = models.CharField(max_length=30)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_stage} -> {self.to_stage}"
+
+
+class Finding(models.Model):
+    """The validator's finding on one criterion, in document review or on site."""
+
+    class Result(models.TextChoices):
+        COMPLIANT = "compliant", "Compliant"
+        PARTLY = "partly", "Partly compliant"
+        NON_COMPLIANT = "non_compliant", "Not compliant"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    class Severity(models.TextChoices):
+        NONE = "none", "None"
+        MINOR = "minor", "Minor"
+        MAJOR = "major", "Major"
+        CRITICAL = "critical", "Critical"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="findings")
+    criterion = models.CharField(max_length=40)
+    stage = models.CharField(max_length=30)
+    result = models.CharField(max_length=20, choices=Result.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.NONE)
+    note = models.TextField(blank=True)
+    corrective_action = models.TextField(blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["criterion", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "criterion", "stage"], name="one_finding_per_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} ({self.stage}): {self.result}"
+
+
+class InformationRequest(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="information_requests"
+    )
+    question = models.TextField()
+    asked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at"]
+
+    def __str__(self) -> str:
+        return self.question[:60]
+
+
+class SiteVisit(models.Model):
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="site_visit"
+    )
+    planned_on = models.DateField()
+    plan = models.TextField()
+    visited_on = models.DateField(null=True, blank=True)
+    report = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"visit {self.planned_on}"
+
+
+class Certificate(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="certificate"
+    )
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="certificates")
+    programme = models.CharField(max_length=40)
+    tier = models.CharField(max_length=40)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, s.value) for s in CertificateStatus],
+        default=CertificateStatus.ACTIVE,
+    )
+    status_reason = models.TextField(blank=True)
+    suspended_until = models.DateField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateEvent(models.Model):
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_status} -> {self.to_status}"

@@ -1,0 +1,519 @@
+"""State changes of applications and certificates: checked against the lifecycle, applied
+with a conditional UPDATE (no lost update, no double decision), audited, notified."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments import services as assessments
+from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.assessments.permissions import EDIT_ROLES
+from greenlane.apps.audit import services as audit
+from greenlane.apps.certification.models import (
+    Application,
+    ApplicationEvent,
+    Certificate,
+    CertificateEvent,
+    Finding,
+    InformationRequest,
+    SiteVisit,
+)
+from greenlane.apps.operators import services as operators
+from greenlane.apps.operators.models import AeoAuthorisation, Operator
+from greenlane.apps.operators.permissions import visible_operators
+from greenlane.core.certification import lifecycle
+from greenlane.core.certification.lifecycle import (
+    APPLICATION,
+    CERTIFICATE,
+    RESUME,
+    Actor,
+    NotAllowed,
+    Stage,
+)
+from greenlane.core.criteria.engine import assess
+from greenlane.core.criteria.schema import Programme, Tier, Version
+
+__all__ = ["NotAllowed", "Refused"]
+
+
+class Refused(Exception):
+    """Input that cannot be accepted (HTTP 400); ``field`` names it."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def programme() -> Programme:
+    return assessments.catalogue().programme(settings.PROGRAMME)
+
+
+def version_today() -> Version:
+    found = programme().version_on(timezone.localdate())
+    if found is None:
+        raise Refused(f"{programme().title} has no version in force today")
+    return found
+
+
+def _tier(version: Version, tier_id: str) -> Tier:
+    tier = next((t for t in version.tiers if t.id == tier_id), None)
+    if tier is None:
+        known = ", ".join(t.id for t in version.tiers)
+        raise Refused(f"{version.version} has no tier '{tier_id}' (tiers: {known})", "tier")
+    return tier
+
+
+# --------------------------------------------------------------------------- actors
+
+
+def actors(user: Any, application: Application) -> frozenset[Actor]:
+    """What ``user`` is with respect to ``application``."""
+    found: set[Actor] = set()
+    role = getattr(user, "role", None)
+    if role in EDIT_ROLES and visible_operators(user).filter(pk=application.operator_id).exists():
+        found.add(Actor.OPERATOR)
+    if role in (Role.DECISION_OFFICER, Role.ADMINISTRATOR):
+        found.add(Actor.SUPERVISOR)
+    if role == Role.VALIDATOR and application.validator_id == user.pk:
+        found.add(Actor.VALIDATOR)
+    if role == Role.DECISION_OFFICER and application.validator_id != user.pk:
+        found.add(Actor.DECIDER)
+    return frozenset(found)
+
+
+def certificate_actors(user: Any, certificate: Certificate) -> frozenset[Actor]:
+    found: set[Actor] = set()
+    role = getattr(user, "role", None)
+    if role in EDIT_ROLES and visible_operators(user).filter(pk=certificate.operator_id).exists():
+        found.add(Actor.OPERATOR)
+    if role == Role.DECISION_OFFICER:
+        found.add(Actor.DECIDER)
+    return frozenset(found)
+
+
+# --------------------------------------------------------------------------- application
+
+
+def eligibility(operator: Operator, snapshot: SelfAssessment, tier_id: str) -> dict[str, Any]:
+    """Eligibility for a tier today (disqualifiers, years, volumes, MSME variant) and what the
+    self-test snapshot says about its criteria."""
+    version = version_today()
+    _tier(version, tier_id)
+    on = timezone.localdate()
+    profile = assessments.profile_of(operator, snapshot, on)
+    answers = assessments.answers_of(snapshot)
+    readiness = assess(assessments.catalogue(), answers, profile, on, [programme().id])
+    result = readiness.programme(programme().id)
+    tier = next(t for t in result.tiers if t.id == tier_id)
+    return {
+        "date": on.isoformat(),
+        "version": version.version,
+        "msme": profile.msme,
+        "eligible": not tier.eligibility,
+        "reasons": list(tier.eligibility),
+        "reachable": tier.reachable,
+        "open_gates": [g.text for g in tier.gates if not g.passed],
+    }
+
+
+def apply(
+    operator: Operator, user: User, tier_id: str, snapshot: SelfAssessment | None
+) -> Application:
+    """An operator applies for a tier with a submitted self-test; eligibility is checked now."""
+    if snapshot is None or snapshot.operator_id != operator.pk or snapshot.is_draft:
+        raise Refused("choose a submitted self-test snapshot of this company", "snapshot")
+    check = eligibility(operator, snapshot, tier_id)
+    if not check["eligible"]:
+        raise Refused("not eligible: " + "; ".join(check["reasons"]), "tier")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            if operator.applications.filter(stage__in=lifecycle.OPEN_STAGES).exists():
+                raise Refused("this company already has an application in progress", "tier")
+            application = Application.objects.create(
+                number=f"pending-{now.timestamp()}-{operator.pk}",
+                operator=operator,
+                programme=programme().id,
+                version=check["version"],
+                tier=tier_id,
+                snapshot=snapshot,
+                stage=Stage.SUBMITTED,
+                eligibility=check,
+                submitted_by=user,
+                submitted_at=now,
+            )
+            application.number = f"APP-{now:%Y}-{application.pk:06d}"
+            application.save(update_fields=["number"])
+            ApplicationEvent.objects.create(
+                application=application, transition="submit", to_stage=Stage.SUBMITTED,
+                actor=user, at=now,
+            )  # fmt: skip
+            audit.record(
+                "certification.application.submitted",
+                user,
+                application,
+                {"number": application.number, "tier": tier_id, "snapshot": snapshot.pk},
+            )
+    except IntegrityError:
+        raise Refused("this company already has an application in progress", "tier") from None
+    return application
+
+
+def transition(application: Application, user: User, name: str, **data: Any) -> Application:
+    """Take transition ``name``; raises NotAllowed (409) or Refused (400). Nothing changes
+    unless everything succeeds, and only if nobody changed the application in the meantime."""
+    seen_stage, seen_revision = application.stage, application.revision
+    step = lifecycle.check(APPLICATION, name, seen_stage, actors(user, application))
+    target = application.resume_stage if step.target == RESUME else step.target
+    now = timezone.now()
+    with transaction.atomic():
+        changes = _guard_and_prepare(application, user, name, data, now)
+        updated = Application.objects.filter(
+            pk=application.pk, stage=seen_stage, revision=seen_revision
+        ).update(stage=target, revision=F("revision") + 1, updated_at=now, **changes)
+        if updated != 1:
+            raise NotAllowed("someone else changed this application just now; reload it")
+        application.refresh_from_db()
+        _after(application, user, name, data, now)
+        ApplicationEvent.objects.create(
+            application=application, transition=name, from_stage=seen_stage, to_stage=target,
+            actor=user, at=now, note=str(data.get("note") or data.get("reason") or "")[:2000],
+        )  # fmt: skip
+        audit.record(
+            f"certification.application.{name}",
+            user,
+            application,
+            {"from": seen_stage, "to": target, **_plain(data)},
+        )
+    _notify(application, name)
+    return application
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, User):
+            out[key] = value.pk
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def _text(data: dict[str, Any], key: str, label: str) -> str:
+    value = str(data.get(key) or "").strip()
+    if not value:
+        raise Refused(f"{label} is needed", key)
+    if len(value) > 10_000:
+        raise Refused(f"{label}: at most 10,000 characters", key)
+    return value
+
+
+def _guard_and_prepare(
+    application: Application, user: User, name: str, data: dict[str, Any], now: Any
+) -> dict[str, Any]:
+    """Checks that depend on data, and the fields the transition sets on the application."""
+    if name == "assign":
+        validator = data.get("validator")
+        if not isinstance(validator, User) or validator.role != Role.VALIDATOR:
+            raise Refused("choose an AEO validator", "validator")
+        if not validator.is_active:
+            raise Refused("this validator's account is inactive", "validator")
+        return {"validator": validator}
+    if name == "request_information":
+        _text(data, "question", "The question")
+        return {"resume_stage": application.stage}
+    if name == "provide_information":
+        _text(data, "answer", "The answer")
+        return {"resume_stage": ""}
+    if name == "plan_site_visit":
+        planned = data.get("planned_on")
+        if not isinstance(planned, date):
+            raise Refused("the date of the visit is needed", "planned_on")
+        _text(data, "plan", "The validation plan")
+        return {}
+    if name == "recommend":
+        _check_review_complete(application)
+        return {}
+    if name in ("approve", "reject"):
+        if application.validator_id == user.pk:
+            raise NotAllowed("the validator of an application cannot decide it (four eyes)")
+        reason = _text(data, "reason", "The reason for the decision")
+        tier = ""
+        if name == "approve":
+            tier = str(data.get("tier") or application.tier)
+            version = next(v for v in programme().versions if v.version == application.version)
+            order = [t.id for t in version.tiers]
+            if tier not in order:
+                raise Refused(f"no tier '{tier}' in {application.version}", "tier")
+        return {
+            "decided_by": user,
+            "decided_at": now,
+            "decided_tier": tier,
+            "decision_reason": reason,
+        }
+    if name == "return_to_validator":
+        _text(data, "reason", "The reason")
+        return {}
+    if name == "withdraw":
+        return {}
+    return {}
+
+
+def _check_review_complete(application: Application) -> None:
+    version = next(v for v in programme().versions if v.version == application.version)
+    reviewed = set(application.findings.values_list("criterion", flat=True))
+    missing = [c.id for c in version.criteria if c.id not in reviewed]
+    if missing:
+        raise Refused(
+            f"{len(missing)} criteria have no finding yet: {', '.join(missing[:6])}"
+            + (" ..." if len(missing) > 6 else ""),
+            "findings",
+        )
+    if application.stage == Stage.SITE_VALIDATION:
+        visit = SiteVisit.objects.filter(application=application).first()
+        if visit is None or not visit.report.strip() or visit.visited_on is None:
+            raise Refused("file the on-site validation report first", "report")
+
+
+def _after(application: Application, user: User, name: str, data: dict[str, Any], now: Any) -> None:
+    """What a transition creates besides the stage change (same transaction)."""
+    if name == "assign":
+        operators.assign_validator(application.operator, data["validator"], user)
+    elif name == "request_information":
+        InformationRequest.objects.create(
+            application=application, question=data["question"], asked_by=user, asked_at=now
+        )
+    elif name == "provide_information":
+        pending = application.information_requests.filter(answered_at__isnull=True).last()
+        if pending is not None:
+            pending.answer = data["answer"]
+            pending.answered_by = user
+            pending.answered_at = now
+            pending.save()
+    elif name == "plan_site_visit":
+        SiteVisit.objects.update_or_create(
+            application=application,
+            defaults={"planned_on": data["planned_on"], "plan": data["plan"]},
+        )
+    elif name == "approve":
+        _issue_certificate(application, user, now)
+
+
+def _issue_certificate(application: Application, user: User, now: Any) -> Certificate:
+    version = next(v for v in programme().versions if v.version == application.version)
+    tier = _tier(version, application.decided_tier)
+    start = timezone.localdate()
+    end = lifecycle.validity_end(start, tier.validity_years)
+    certificate = Certificate.objects.create(
+        number=f"pending-{application.pk}",
+        application=application,
+        operator=application.operator,
+        programme=application.programme,
+        tier=tier.id,
+        valid_from=start,
+        valid_to=end,
+        issued_by=user,
+        issued_at=now,
+    )
+    prefix = application.programme.upper()
+    certificate.number = f"{prefix}-{start:%Y}-{certificate.pk:06d}"
+    certificate.save(update_fields=["number"])
+    AeoAuthorisation.objects.create(
+        operator=application.operator,
+        programme=application.programme,
+        tier=tier.id,
+        valid_from=start,
+        valid_to=end,
+    )
+    audit.record(
+        "certification.certificate.issued",
+        user,
+        certificate,
+        {"number": certificate.number, "tier": tier.id, "valid_to": str(end or "")},
+    )
+    return certificate
+
+
+def record_finding(application: Application, user: User, data: dict[str, Any]) -> Finding:
+    """The assigned validator's finding on one criterion at the current stage."""
+    if Actor.VALIDATOR not in actors(user, application):
+        raise NotAllowed("only the validator assigned to this application records findings")
+    if application.stage not in (Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION):
+        raise NotAllowed("findings are recorded during document review or on-site validation")
+    version = next(v for v in programme().versions if v.version == application.version)
+    criterion = str(data.get("criterion", ""))
+    if criterion not in {c.id for c in version.criteria}:
+        raise Refused(f"no criterion '{criterion}' in {application.version}", "criterion")
+    result = data.get("result")
+    if result not in Finding.Result.values:
+        raise Refused("choose a result", "result")
+    severity = data.get("severity") or Finding.Severity.NONE
+    if severity not in Finding.Severity.values:
+        raise Refused("choose a severity", "severity")
+    if result in (Finding.Result.PARTLY, Finding.Result.NON_COMPLIANT) and severity == "none":
+        raise Refused("a finding that is not compliant needs a severity", "severity")
+    action = str(data.get("corrective_action") or "").strip()
+    deadline = data.get("deadline")
+    if action and not isinstance(deadline, date):
+        raise Refused("a corrective action needs a deadline", "deadline")
+    with transaction.atomic():
+        finding, created = Finding.objects.update_or_create(
+            application=application,
+            criterion=criterion,
+            stage=application.stage,
+            defaults={
+                "result": result, "severity": severity,
+                "note": str(data.get("note") or "")[:10_000], "corrective_action": action,
+                "deadline": deadline if action else None, "recorded_by": user,
+            },
+        )  # fmt: skip
+        audit.record(
+            "certification.finding.recorded",
+            user,
+            application,
+            {"criterion": criterion, "stage": application.stage, "result": result,
+             "severity": severity, "created": created},
+        )  # fmt: skip
+    return finding
+
+
+def file_site_report(
+    application: Application, user: User, visited_on: Any, report: str
+) -> SiteVisit:
+    if Actor.VALIDATOR not in actors(user, application):
+        raise NotAllowed("only the validator assigned to this application files the report")
+    if application.stage != Stage.SITE_VALIDATION:
+        raise NotAllowed("the report is filed during the on-site validation")
+    if not isinstance(visited_on, date):
+        raise Refused("the date of the visit is needed", "visited_on")
+    if visited_on > timezone.localdate():
+        raise Refused("the visit cannot be in the future", "visited_on")
+    if not report.strip():
+        raise Refused("the report is empty", "report")
+    with transaction.atomic():
+        visit = SiteVisit.objects.select_for_update().get(application=application)
+        visit.visited_on = visited_on
+        visit.report = report[:50_000]
+        visit.save()
+        audit.record(
+            "certification.site_visit.reported", user, application, {"visited_on": str(visited_on)}
+        )
+    return visit
+
+
+def close_finding(finding: Finding, user: User, note: str) -> Finding:
+    """The validator confirms a corrective action was carried out, with the evidence seen."""
+    if Actor.VALIDATOR not in actors(user, finding.application):
+        raise NotAllowed("only the assigned validator closes a corrective action")
+    if not finding.corrective_action:
+        raise NotAllowed("this finding has no corrective action to close")
+    if finding.closed_at is not None:
+        raise NotAllowed("this corrective action is already closed")
+    if not note.strip():
+        raise Refused("say what evidence shows the action was carried out", "closure_note")
+    with transaction.atomic():
+        updated = Finding.objects.filter(pk=finding.pk, closed_at__isnull=True).update(
+            closed_at=timezone.now(), closure_note=note[:10_000]
+        )
+        if updated != 1:
+            raise NotAllowed("this corrective action is already closed")
+        audit.record(
+            "certification.finding.closed",
+            user,
+            finding.application,
+            {"criterion": finding.criterion},
+        )
+    finding.refresh_from_db()
+    return finding
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def certificate_transition(
+    certificate: Certificate, user: User, name: str, reason: str = "", until: date | None = None
+) -> Certificate:
+    seen_status, seen_revision = certificate.status, certificate.revision
+    step = lifecycle.check(CERTIFICATE, name, seen_status, certificate_actors(user, certificate))
+    if name in ("suspend", "revoke") and not reason.strip():
+        raise Refused("the reason is needed", "reason")
+    if name == "suspend" and until is not None and until <= timezone.localdate():
+        raise Refused("the suspension must end after today", "until")
+    now = timezone.now()
+    today = timezone.localdate()
+    with transaction.atomic():
+        updated = Certificate.objects.filter(
+            pk=certificate.pk, status=seen_status, revision=seen_revision
+        ).update(
+            status=step.target,
+            revision=F("revision") + 1,
+            status_reason=reason[:2000],
+            suspended_until=until if name == "suspend" else None,
+        )
+        if updated != 1:
+            raise NotAllowed("someone else changed this certificate just now; reload it")
+        if name in ("revoke", "surrender"):
+            AeoAuthorisation.objects.filter(
+                operator=certificate.operator, programme=certificate.programme,
+                tier=certificate.tier, valid_from=certificate.valid_from,
+            ).update(valid_to=today)  # fmt: skip
+        CertificateEvent.objects.create(
+            certificate=certificate, transition=name, from_status=seen_status,
+            to_status=step.target, actor=user, at=now, reason=reason[:2000],
+        )  # fmt: skip
+        audit.record(
+            f"certification.certificate.{name}",
+            user,
+            certificate,
+            {"from": seen_status, "to": step.target, "reason": reason,
+             "until": until.isoformat() if until else None},
+        )  # fmt: skip
+    certificate.refresh_from_db()
+    _notify_certificate(certificate, name)
+    return certificate
+
+
+# --------------------------------------------------------------------------- notifications
+
+_OPERATOR_NEWS = {
+    "assign": "Your application {number} is under review.",
+    "request_information": "Customs asks for information on your application {number}.",
+    "plan_site_visit": "An on-site validation is planned for your application {number}.",
+    "approve": "Your application {number} is approved: a certificate has been issued.",
+    "reject": "Your application {number} is rejected.",
+}
+
+
+def _operator_emails(operator: Operator) -> list[str]:
+    users = User.objects.filter(organisation_id=operator.organisation_id, is_active=True)
+    return [u.email for u in users if u.email]
+
+
+def _notify(application: Application, name: str) -> None:
+    text = _OPERATOR_NEWS.get(name)
+    recipients = _operator_emails(application.operator) if text else []
+    if name == "assign" and application.validator and application.validator.email:
+        recipients.append(application.validator.email)
+    if text and recipients:
+        body = text.format(number=application.number)
+        transaction.on_commit(
+            lambda: send_mail(f"Greenlane: {body}", body, None, recipients, fail_silently=True)
+        )
+
+
+def _notify_certificate(certificate: Certificate, name: str) -> None:
+    recipients = _operator_emails(certificate.operator)
+    if recipients:
+        body = f"Certificate {certificate.number}: {name} (now {certificate.status})."
+        send_mail(f"Greenlane: {body}", body, None, recipients, fail_silently=True)

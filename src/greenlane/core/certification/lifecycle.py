@@ -1,0 +1,181 @@
+"""The AEO application and certificate lifecycles as explicit state machines.
+
+Every transition names the stages it may start from, the stage it leads to and the kind of
+actor who may take it. The workflow shell (``greenlane.apps.certification``) checks a
+transition here, then applies it with a conditional UPDATE so that two officers acting at once
+cannot both succeed. Stages follow the WCO validator workflow: document review, on-site
+validation, report, decision (by an officer who is not the validator), then follow-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    SUBMITTED = "submitted"
+    DOCUMENT_REVIEW = "document_review"
+    INFORMATION_REQUESTED = "information_requested"
+    SITE_VALIDATION = "site_validation"
+    AWAITING_DECISION = "awaiting_decision"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Actor(StrEnum):
+    """Who takes a transition; the shell maps people onto these."""
+
+    OPERATOR = "operator"  # the applicant's trader or consultant
+    SUPERVISOR = "supervisor"  # assigns validators (decision officers, administrators)
+    VALIDATOR = "validator"  # the validator assigned to the application
+    DECIDER = "decider"  # a decision officer who is not the assigned validator
+
+
+OPEN_STAGES = frozenset(
+    {
+        Stage.SUBMITTED,
+        Stage.DOCUMENT_REVIEW,
+        Stage.INFORMATION_REQUESTED,
+        Stage.SITE_VALIDATION,
+        Stage.AWAITING_DECISION,
+    }
+)
+#: The clock of the service standard stops while the operator is asked for information.
+CLOCK_STOPPED = frozenset({Stage.INFORMATION_REQUESTED})
+
+RESUME = "resume"  # target: the stage the application was in before information was requested
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    actor: Actor
+
+
+def _t(name: str, label: str, sources: Iterable[str], target: str, actor: Actor) -> Transition:
+    return Transition(name, label, frozenset(sources), target, actor)
+
+
+APPLICATION: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("assign", "Assign a validator", {Stage.SUBMITTED, Stage.DOCUMENT_REVIEW,
+           Stage.SITE_VALIDATION, Stage.INFORMATION_REQUESTED}, Stage.DOCUMENT_REVIEW,
+           Actor.SUPERVISOR),
+        _t("request_information", "Request information", {Stage.DOCUMENT_REVIEW,
+           Stage.SITE_VALIDATION}, Stage.INFORMATION_REQUESTED, Actor.VALIDATOR),
+        _t("provide_information", "Answer the request", {Stage.INFORMATION_REQUESTED}, RESUME,
+           Actor.OPERATOR),
+        _t("plan_site_visit", "Plan the on-site validation", {Stage.DOCUMENT_REVIEW},
+           Stage.SITE_VALIDATION, Actor.VALIDATOR),
+        _t("recommend", "Send to decision", {Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION},
+           Stage.AWAITING_DECISION, Actor.VALIDATOR),
+        _t("return_to_validator", "Return to the validator", {Stage.AWAITING_DECISION},
+           Stage.DOCUMENT_REVIEW, Actor.DECIDER),
+        _t("approve", "Approve and issue the certificate", {Stage.AWAITING_DECISION},
+           Stage.APPROVED, Actor.DECIDER),
+        _t("reject", "Reject", {Stage.AWAITING_DECISION}, Stage.REJECTED, Actor.DECIDER),
+        _t("withdraw", "Withdraw the application", OPEN_STAGES - {Stage.AWAITING_DECISION},
+           Stage.WITHDRAWN, Actor.OPERATOR),
+    )
+}  # fmt: skip
+
+
+class CertificateStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    SURRENDERED = "surrendered"
+
+
+CERTIFICATE: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("suspend", "Suspend", {CertificateStatus.ACTIVE}, CertificateStatus.SUSPENDED,
+           Actor.DECIDER),
+        _t("reinstate", "Reinstate", {CertificateStatus.SUSPENDED}, CertificateStatus.ACTIVE,
+           Actor.DECIDER),
+        _t("revoke", "Revoke", {CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED},
+           CertificateStatus.REVOKED, Actor.DECIDER),
+        _t("surrender", "Surrender voluntarily", {CertificateStatus.ACTIVE,
+           CertificateStatus.SUSPENDED}, CertificateStatus.SURRENDERED, Actor.OPERATOR),
+    )
+}  # fmt: skip
+
+
+class NotAllowed(Exception):
+    """A transition that cannot be taken now; the message says why (HTTP 409)."""
+
+
+def check(
+    table: dict[str, Transition], name: str, current: str, actors: frozenset[Actor]
+) -> Transition:
+    """The transition ``name`` if ``actors`` may take it from ``current``; else NotAllowed."""
+    transition = table.get(name)
+    if transition is None:
+        raise NotAllowed(f"there is no transition '{name}'")
+    if current not in transition.sources:
+        raise NotAllowed(f"'{transition.label}' is not possible while {_words(current)}")
+    if transition.actor not in actors:
+        raise NotAllowed(f"'{transition.label}' is for the {transition.actor.value}, not for you")
+    return transition
+
+
+def available(
+    table: dict[str, Transition], current: str, actors: frozenset[Actor]
+) -> list[Transition]:
+    return [t for t in table.values() if current in t.sources and t.actor in actors]
+
+
+def _words(stage: str) -> str:
+    return {
+        "submitted": "the application waits for a validator",
+        "document_review": "the documents are under review",
+        "information_requested": "information is requested from the operator",
+        "site_validation": "the on-site validation is under way",
+        "awaiting_decision": "the application waits for a decision",
+        "approved": "the application is approved",
+        "rejected": "the application is rejected",
+        "withdrawn": "the application is withdrawn",
+        "active": "the certificate is active",
+        "suspended": "the certificate is suspended",
+        "revoked": "the certificate is revoked",
+        "surrendered": "the certificate is surrendered",
+    }.get(stage, f"in state '{stage}'")
+
+
+def service_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> float:
+    """Days counted against the service standard: from submission to ``until`` (or the end of
+    the procedure), without the time spent waiting for the operator's information.
+
+    ``changes`` are (moment, stage entered) in time order, the first being the submission.
+    """
+    total = 0.0
+    previous: tuple[datetime, str] | None = None
+    for moment, stage in changes:
+        if previous is not None and previous[1] not in CLOCK_STOPPED:
+            total += (moment - previous[0]).total_seconds()
+        previous = (moment, stage)
+        if stage not in OPEN_STAGES:
+            return total / 86400
+    if previous is not None and previous[1] not in CLOCK_STOPPED:
+        total += (until - previous[0]).total_seconds()
+    return total / 86400
+
+
+def validity_end(start: date, years: int | None) -> date | None:
+    """The last day of a certificate valid for ``years`` from ``start`` (None: no fixed term)."""
+    if years is None:
+        return None
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + years, day=28)
+    return date.fromordinal(end.toordinal() - 1)

@@ -1,0 +1,309 @@
+"""Applications, their review and decision, certificates, and public verification."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
+from greenlane.apps.certification import services
+from greenlane.apps.certification.models import Application, Certificate, Finding
+from greenlane.apps.certification.permissions import (
+    VIEW_ROLES,
+    visible_applications,
+    visible_certificates,
+)
+from greenlane.apps.certification.public import expired as _expired
+from greenlane.apps.certification.public import public_status
+from greenlane.core.certification import lifecycle
+from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+@role_required(EDIT_ROLES)
+def application_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply for a tier with a submitted self-test; eligibility is checked and explained."""
+    operator = editable_operator(request.user, pk)
+    version = services.version_today()
+    snapshots = list(
+        operator.self_assessments.filter(status=SelfAssessment.Status.SUBMITTED).order_by(
+            "-submitted_at"
+        )
+    )
+    error, field, check = "", "", None
+    tier = request.POST.get("tier") or request.GET.get("tier") or version.tiers[0].id
+    chosen = next((s for s in snapshots if str(s.pk) == request.POST.get("snapshot")), None)
+    if request.method == "POST":
+        try:
+            if chosen is None:
+                raise services.Refused("choose a submitted self-test snapshot", "snapshot")
+            check = services.eligibility(operator, chosen, tier)
+            if request.POST.get("action") == "apply":
+                application = services.apply(operator, request.user, tier, chosen)  # type: ignore[arg-type]
+                messages.success(request, f"Application {application.number} submitted.")
+                return redirect("application_detail", pk=application.pk)
+        except services.Refused as exc:
+            error, field = str(exc), exc.field
+    context = {
+        "operator": operator,
+        "programme": services.programme(),
+        "version": version,
+        "snapshots": snapshots,
+        "tier": tier,
+        "chosen": chosen,
+        "check": check,
+        "error": error,
+        "field": field,
+    }
+    return render(
+        request, "certification/application_new.html", context, status=400 if error else 200
+    )
+
+
+@role_required(VIEW_ROLES)
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications = visible_applications(request.user).select_related("operator", "validator")
+    stage = request.GET.get("stage", "")
+    if stage:
+        applications = applications.filter(stage=stage)
+    if request.GET.get("mine") and request.user.role == Role.VALIDATOR:  # type: ignore[union-attr]
+        applications = applications.filter(validator=request.user)
+    page = Paginator(applications.order_by("-submitted_at"), 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(a, _days(a, now)) for a in page]
+    return render(
+        request,
+        "certification/application_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "stage": stage,
+            "stages": [s.value for s in lifecycle.Stage],
+            "standard": settings.SERVICE_STANDARD_DAYS,
+        },
+    )
+
+
+def _days(application: Application, now: Any) -> float:
+    changes = [(e.at, e.to_stage) for e in application.events.all()]
+    return lifecycle.service_days(changes, now)
+
+
+def _application(request: HttpRequest, pk: int) -> Application:
+    return get_object_or_404(
+        visible_applications(request.user).select_related("operator", "validator", "snapshot"),
+        pk=pk,
+    )
+
+
+@role_required(VIEW_ROLES)
+def application_detail(
+    request: HttpRequest, pk: int, status: int = 200, error: str = ""
+) -> HttpResponse:
+    application = _application(request, pk)
+    return _render_detail(request, application, status, error)
+
+
+def _render_detail(
+    request: HttpRequest, application: Application, status: int = 200, error: str = ""
+) -> HttpResponse:
+    version = next(
+        (v for v in services.programme().versions if v.version == application.version), None
+    )
+    findings = {(f.criterion, f.stage): f for f in application.findings.all()}
+    criteria = [
+        {
+            "criterion": c,
+            "review": findings.get((c.id, "document_review")),
+            "site": findings.get((c.id, "site_validation")),
+        }
+        for c in (version.criteria if version else [])
+    ]
+    actors = services.actors(request.user, application)
+    context = {
+        "application": application,
+        "version": version,
+        "criteria": criteria,
+        "events": application.events.select_related("actor"),
+        "requests": application.information_requests.all(),
+        "visit": getattr(application, "site_visit", None),
+        "certificate": Certificate.objects.filter(application=application).first(),
+        "available": {t.name for t in lifecycle.available(APPLICATION, application.stage, actors)},
+        "is_validator": lifecycle.Actor.VALIDATOR in actors,
+        "validators": User.objects.filter(role=Role.VALIDATOR, is_active=True).order_by("username"),
+        "service_days": _days(application, timezone.now()),
+        "standard": settings.SERVICE_STANDARD_DAYS,
+        "results": Finding.Result.choices,
+        "severities": Finding.Severity.choices,
+        "tiers": [t.id for t in version.tiers] if version else [],
+        "error": error,
+    }
+    return render(request, "certification/application_detail.html", context, status=status)
+
+
+@require_POST
+@role_required(VIEW_ROLES)
+def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    application = _application(request, pk)
+    data: dict[str, Any] = {
+        k: request.POST.get(k, "") for k in ("question", "answer", "plan", "reason", "tier", "note")
+    }
+    if "validator" in request.POST:
+        data["validator"] = User.objects.filter(pk=request.POST.get("validator") or 0).first()
+    if "planned_on" in request.POST:
+        data["planned_on"] = _date(request.POST.get("planned_on"))
+    try:
+        services.transition(application, request.user, name, **data)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return _render_detail(request, application, 409, str(exc))
+    except services.Refused as exc:
+        return _render_detail(request, application, 400, str(exc))
+    messages.success(request, f"{APPLICATION[name].label}: done.")
+    return redirect("application_detail", pk=application.pk)
+
+
+@require_POST
+@role_required({Role.VALIDATOR})
+def finding_save(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    data = request.POST.dict()
+    data["deadline"] = _date(request.POST.get("deadline"))
+    try:
+        services.record_finding(application, request.user, data)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return _render_detail(request, application, 409, str(exc))
+    except services.Refused as exc:
+        return _render_detail(request, application, 400, f"{data.get('criterion')}: {exc}")
+    return redirect(reverse("application_detail", args=[application.pk]) + "#findings")
+
+
+@require_POST
+@role_required({Role.VALIDATOR})
+def finding_close(request: HttpRequest, pk: int, finding: int) -> HttpResponse:
+    application = _application(request, pk)
+    item = get_object_or_404(Finding, pk=finding, application=application)
+    try:
+        services.close_finding(item, request.user, request.POST.get("closure_note", ""))  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return _render_detail(request, application, 409, str(exc))
+    except services.Refused as exc:
+        return _render_detail(request, application, 400, str(exc))
+    return redirect(reverse("application_detail", args=[application.pk]) + "#findings")
+
+
+@require_POST
+@role_required({Role.VALIDATOR})
+def site_report(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    try:
+        services.file_site_report(
+            application, request.user, _date(request.POST.get("visited_on")),  # type: ignore[arg-type]
+            request.POST.get("report", ""),
+        )  # fmt: skip
+    except NotAllowed as exc:
+        return _render_detail(request, application, 409, str(exc))
+    except services.Refused as exc:
+        return _render_detail(request, application, 400, str(exc))
+    messages.success(request, "On-site validation report filed.")
+    return redirect(reverse("application_detail", args=[application.pk]) + "#visit")
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@role_required(VIEW_ROLES)
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    certificates = visible_certificates(request.user).select_related("operator")
+    q = request.GET.get("q", "").strip()
+    if q:
+        certificates = certificates.filter(Q(number__iexact=q) | Q(operator__name__icontains=q))
+    page = Paginator(certificates, 50).get_page(request.GET.get("page"))
+    return render(request, "certification/certificate_list.html", {"page": page, "q": q})
+
+
+@role_required(VIEW_ROLES)
+def certificate_detail(
+    request: HttpRequest, pk: int, status: int = 200, error: str = ""
+) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    return _render_certificate(request, certificate, status, error)
+
+
+def _render_certificate(
+    request: HttpRequest, certificate: Certificate, status: int = 200, error: str = ""
+) -> HttpResponse:
+    actors = services.certificate_actors(request.user, certificate)
+    context = {
+        "certificate": certificate,
+        "events": certificate.events.select_related("actor"),
+        "available": lifecycle.available(CERTIFICATE, certificate.status, actors),
+        "error": error,
+        "expired": _expired(certificate),
+    }
+    return render(request, "certification/certificate_detail.html", context, status=status)
+
+
+@require_POST
+@role_required(VIEW_ROLES)
+def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    try:
+        services.certificate_transition(
+            certificate, request.user, name, request.POST.get("reason", ""),  # type: ignore[arg-type]
+            _date(request.POST.get("until")),
+        )  # fmt: skip
+    except NotAllowed as exc:
+        return _render_certificate(request, certificate, 409, str(exc))
+    except services.Refused as exc:
+        return _render_certificate(request, certificate, 400, str(exc))
+    messages.success(request, f"{CERTIFICATE[name].label}: done.")
+    return redirect("certificate_detail", pk=certificate.pk)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def verify(request: HttpRequest, number: str = "") -> HttpResponse:
+    """Public: anyone checks a certificate by its number (or by scanning its QR code)."""
+    number = (number or request.GET.get("number", "")).strip().upper()
+    found = None
+    if number:
+        certificate = Certificate.objects.filter(number=number).select_related("operator").first()
+        found = public_status(certificate) if certificate else None
+    status = 404 if number and found is None else 200
+    return render(
+        request, "certification/verify.html", {"number": number, "found": found}, status=status
+    )
+
+
+def verify_qr(request: HttpRequest, number: str) -> HttpResponse:
+    if not Certificate.objects.filter(number=number).exists():
+        raise Http404
+    url = request.build_absolute_uri(reverse("verify_number", args=[number]))
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2)
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,197 @@
+"""An application from submission to certificate, and what the workflow refuses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from greenlane.apps.assessments import services as assessments
+from greenlane.apps.audit import services as audit
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.certification import services
+from greenlane.apps.certification.models import Application, Certificate
+from greenlane.apps.operators.models import AeoAuthorisation, ValidatorAssignment
+from greenlane.core.certification.lifecycle import NotAllowed, Stage
+
+from .world import World, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def _all_findings(app: Application, w: World) -> None:
+    for criterion in services.version_today().criteria:
+        services.record_finding(
+            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
+        )
+
+
+def approved(w: World) -> Application:
+    app = services.apply(w.operator, w.trader, "AA", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    _all_findings(app, w)
+    services.transition(app, w.validator, "recommend")
+    return services.transition(app, w.decider, "approve", reason="All criteria met", tier="AA")
+
+
+def test_the_whole_lifecycle_ends_with_a_certificate_and_an_aeo_status(
+    w: World, django_capture_on_commit_callbacks: object
+) -> None:
+    app = services.apply(w.operator, w.trader, "AA", w.snapshot)
+    assert app.stage == Stage.SUBMITTED
+    assert app.eligibility["eligible"] is True
+    assert app.number.startswith(f"APP-{timezone.now():%Y}-")
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    assert ValidatorAssignment.objects.filter(operator=w.operator, validator=w.validator).exists()
+    services.transition(
+        app, w.validator, "request_information", question="Send the ERP audit trail"
+    )
+    assert app.stage == Stage.INFORMATION_REQUESTED
+    services.transition(app, w.trader, "provide_information", answer="Attached as PDF")
+    assert app.stage == Stage.DOCUMENT_REVIEW  # back where the request was made
+    _all_findings(app, w)
+    services.transition(
+        app, w.validator, "plan_site_visit", planned_on=date.today(), plan="Warehouse, IT, HR"
+    )
+    with pytest.raises(services.Refused, match="file the on-site validation report"):
+        services.transition(app, w.validator, "recommend")
+    services.file_site_report(app, w.validator, date.today(), "Seals and access control in place")
+    services.transition(app, w.validator, "recommend")
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        services.transition(app, w.decider, "approve", reason="All criteria met", tier="AA")
+    certificate = Certificate.objects.get(application=app)
+    assert certificate.number == f"KR-AEO-{date.today():%Y}-{certificate.pk:06d}"
+    assert certificate.tier == "AA"
+    assert certificate.valid_to == date.today().replace(year=date.today().year + 5) - timedelta(1)
+    status = AeoAuthorisation.objects.get(operator=w.operator)
+    assert (status.programme, status.tier) == ("kr-aeo", "AA")
+    assert [e.to_stage for e in app.events.all()] == [
+        "submitted", "document_review", "information_requested", "document_review",
+        "site_validation", "awaiting_decision", "approved",
+    ]  # fmt: skip
+    _, broken = audit.verify()
+    assert broken is None
+    assert any("approved" in m.subject for m in mail.outbox)
+
+
+def test_an_ineligible_operator_is_told_why_at_once(w: World) -> None:
+    assessments.save_profile(w.operator, w.trader, {"arrears": True})  # a new draft
+    snapshot = assessments.submit(w.operator, w.trader)
+    with pytest.raises(services.Refused, match="not eligible: arrears of duties or taxes"):
+        services.apply(w.operator, w.trader, "A", snapshot)
+    assert not Application.objects.exists()
+
+
+def test_an_application_needs_a_submitted_snapshot_and_a_known_tier(w: World) -> None:
+    with pytest.raises(services.Refused) as caught:
+        services.apply(w.operator, w.trader, "A", None)
+    assert caught.value.field == "snapshot"
+    with pytest.raises(services.Refused, match="no tier 'Z'"):
+        services.apply(w.operator, w.trader, "Z", w.snapshot)
+
+
+def test_only_one_application_can_be_open(w: World) -> None:
+    services.apply(w.operator, w.trader, "A", w.snapshot)
+    with pytest.raises(services.Refused, match="already has an application in progress"):
+        services.apply(w.operator, w.trader, "AA", w.snapshot)
+
+
+def test_a_transition_not_allowed_changes_nothing(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    before = AuditEvent.objects.count()
+    with pytest.raises(
+        NotAllowed, match="not possible while the application waits for a validator"
+    ):
+        services.transition(app, w.decider, "approve", reason="x")
+    with pytest.raises(NotAllowed, match="is for the supervisor"):
+        services.transition(app, w.trader, "assign", validator=w.validator)
+    app.refresh_from_db()
+    assert (app.stage, app.revision) == (Stage.SUBMITTED, 0)
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_validator_cannot_decide_and_another_validator_cannot_act(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    with pytest.raises(NotAllowed):
+        services.transition(app, w.other_validator, "request_information", question="?")
+    with pytest.raises(NotAllowed):
+        services.record_finding(
+            app, w.other_validator, {"criterion": "KR-LC-1", "result": "compliant"}
+        )
+    _all_findings(app, w)
+    services.transition(app, w.validator, "recommend")
+    with pytest.raises(NotAllowed, match="is for the decider"):
+        services.transition(app, w.validator, "approve", reason="self-approval")
+
+
+def test_a_stale_view_cannot_overwrite_a_newer_decision(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    _all_findings(app, w)
+    services.transition(app, w.validator, "recommend")
+    first = Application.objects.get(pk=app.pk)
+    second = Application.objects.get(pk=app.pk)
+    services.transition(first, w.decider, "approve", reason="ok", tier="A")
+    with pytest.raises(NotAllowed, match="someone else changed this application"):
+        services.transition(second, w.decider, "reject", reason="no")
+    assert Certificate.objects.count() == 1
+
+
+def test_findings_need_a_severity_and_corrective_actions_a_deadline(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    with pytest.raises(services.Refused, match="needs a severity"):
+        services.record_finding(app, w.validator, {"criterion": "KR-SM-1", "result": "partly"})
+    with pytest.raises(services.Refused, match="needs a deadline"):
+        services.record_finding(
+            app, w.validator,
+            {"criterion": "KR-SM-1", "result": "partly", "severity": "minor",
+             "corrective_action": "Screen carriers"},
+        )  # fmt: skip
+    finding = services.record_finding(
+        app, w.validator,
+        {"criterion": "KR-SM-1", "result": "partly", "severity": "minor",
+         "corrective_action": "Screen carriers", "deadline": date.today() + timedelta(30)},
+    )  # fmt: skip
+    with pytest.raises(services.Refused):
+        services.close_finding(finding, w.validator, "")
+    closed = services.close_finding(finding, w.validator, "Carrier screening records seen")
+    assert closed.closed_at is not None
+    with pytest.raises(NotAllowed, match="already closed"):
+        services.close_finding(finding, w.validator, "again")
+
+
+def test_suspension_reinstatement_and_revocation(w: World) -> None:
+    certificate = Certificate.objects.get(application=approved(w))
+    with pytest.raises(services.Refused, match="reason is needed"):
+        services.certificate_transition(certificate, w.decider, "suspend")
+    services.certificate_transition(
+        certificate,
+        w.decider,
+        "suspend",
+        "Critical finding at follow-up",
+        date.today() + timedelta(60),
+    )
+    assert certificate.status == "suspended"
+    with pytest.raises(NotAllowed, match="is for the decider"):
+        services.certificate_transition(certificate, w.trader, "reinstate")
+    services.certificate_transition(certificate, w.decider, "reinstate", "Corrected")
+    services.certificate_transition(certificate, w.decider, "revoke", "Repeated infringements")
+    assert AeoAuthorisation.objects.get(operator=w.operator).valid_to == date.today()
+    with pytest.raises(NotAllowed):
+        services.certificate_transition(certificate, w.trader, "surrender")
+    assert [e.to_status for e in certificate.events.all()] == ["suspended", "active", "revoked"]
+
+
+def test_an_operator_may_surrender_its_certificate(w: World) -> None:
+    certificate = Certificate.objects.get(application=approved(w))
+    services.certificate_transition(certificate, w.trader, "surrender", "Ceasing imports")
+    assert certificate.status == "surrendered"
