@@ -208,6 +208,7 @@ API: dict[tuple[str, str], Access] = {
         EDIT,
         scoped=True,
         method="post",
+        ok=400,  # nothing changed since the snapshot: refused, past the role and company checks
     ),
     ("get", "/api/v1/certification/applications"): Access(
         "/api/v1/certification/applications", READ
@@ -334,10 +335,10 @@ def world(db: None) -> dict[str, object]:
     snapshots, evidence = {}, {}
     for whose, operator, author in (("own", own, users[Role.TRADER]), ("other", other, trader2)):
         factories.answered_draft(operator, author)
-        snapshots[whose] = assessment_services.submit(operator, author)
         evidence[whose] = assessment_services.add_evidence(
             operator, author, "REC-SYSTEM", factories.pdf_upload(f"{whose}.pdf")
         )
+        snapshots[whose] = assessment_services.submit(operator, author)  # with the evidence
     action = assessment_services.save_action(
         own, users[Role.TRADER], {"requirement": "SEC-IT", "action": "Patch policy"}
     )

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
@@ -108,7 +109,7 @@ def selftest_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not errors:
             messages.success(request, "Answers saved.")
             return redirect("selftest_edit", pk=operator.pk)
-    context = _form_context(operator, services.draft_of(operator))
+    context = _form_context(operator, services.current(operator))
     context["errors"] = errors
     return render(request, "assessments/selftest.html", context, status=400 if errors else 200)
 
@@ -141,9 +142,9 @@ def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     scores: dict[str, dict[str, str]] = defaultdict(dict)
     for key, value in request.POST.items():
-        if key.startswith("score:"):
-            _, programme, group = key.split(":", 2)
-            scores[programme][group] = value
+        parts = key.split(":")
+        if parts[0] == "score" and len(parts) == 3:
+            scores[parts[1]][parts[2]] = value
     data = {
         "declarations_per_year": request.POST.get("declarations_per_year", ""),
         "years_since_serious_infringement": request.POST.get(
@@ -195,8 +196,7 @@ def evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> HttpResp
 @role_required(READ_ROLES)
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
-    operator = evidence.assessment.operator
-    if not can_read_evidence(request.user, operator):
+    if not can_read_evidence(request.user, evidence):
         raise Http404
     response = FileResponse(
         evidence.file.open("rb"),
@@ -238,13 +238,21 @@ def _report(
     assessment: SelfAssessment | None,
     on: date | None = None,
 ) -> dict[str, Any]:
-    result = services.evaluate(operator, assessment, on)
+    can_edit = request.user.role in EDIT_ROLES  # type: ignore[union-attr]
+    live = assessment is None or assessment.is_draft or on is not None
+    result = services.evaluate(operator, assessment, on, frozen=not live)
     title = f"Gap analysis: {operator.name}"
-    actions = operator.action_items.all()
+    # The action plan is the company's working document, not part of what it submitted.
+    actions = operator.action_items.all() if can_edit else []
     context = report_context(
         result, title=title, operator=operator, actions=actions, snapshot=assessment
     )
-    context["can_edit"] = request.user.role in EDIT_ROLES  # type: ignore[union-attr]
+    context["can_edit"] = can_edit
+    context["evidence"] = [
+        e
+        for e in (assessment.evidence.select_related("assessment") if assessment else [])
+        if can_read_evidence(request.user, e)
+    ]
     context["requirements"] = services.catalogue().baseline.requirements
     return context
 
@@ -254,7 +262,7 @@ def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The current self-test against the rules of today, or of another date (?on=)."""
     operator = editable_operator(request.user, pk)
     on, error = _rules_date(request)
-    context = _report(request, operator, services.draft_of(operator), on)
+    context = _report(request, operator, services.current(operator), on)
     context["on_error"] = error
     context["on_value"] = request.GET.get("on", "")
     return render(request, "assessments/report.html", context, status=400 if error else 200)
@@ -264,7 +272,7 @@ def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
 def selftest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     on, _ = _rules_date(request)
-    context = _report(request, operator, services.draft_of(operator), on)
+    context = _report(request, operator, services.current(operator), on)
     return _pdf(context, f"{operator.code}-draft")
 
 
@@ -351,7 +359,10 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Action not added: {exc.field.replace('_', ' ')}: {exc}")
     else:
         messages.success(request, "Action added to the plan.")
-    return redirect(request.POST.get("next") or reverse("selftest_report", args=[operator.pk]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("selftest_report", args=[operator.pk])
+    return redirect(target)
 
 
 @require_POST

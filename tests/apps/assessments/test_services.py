@@ -192,3 +192,66 @@ def test_the_action_plan_is_validated_and_audited(operator, trader) -> None:  # 
 
 def _fields(item) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {"requirement": item.requirement, "action": item.action, "owner": item.owner}
+
+
+def test_a_second_submit_without_changes_is_refused(operator, trader) -> None:  # type: ignore[no-untyped-def]
+    factories.answered_draft(operator, trader)
+    services.submit(operator, trader)
+    with pytest.raises(services.Refused, match="nothing has changed"):
+        services.submit(operator, trader)
+    assert SelfAssessment.objects.filter(status="submitted").count() == 1
+
+
+def test_brokers_and_exporters_count_their_own_declarations() -> None:
+    from greenlane.apps.operators.models import Operator
+
+    importer = factories.operator(factories.organisation("operator"))
+    broker = Operator.objects.create(
+        code="BRK1", name="Broker", country="KR", trade_role="broker", size_class="small",
+        employees=10, established_on=importer.established_on,
+    )  # fmt: skip
+    factories.declaration(importer, declarant_code="BRK1")
+    on = factories.declaration(importer, number="D-2").declaration_date
+    assert services.declarations_last_year(importer, on) == 2
+    assert services.declarations_last_year(broker, on) == 1
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+DOCX_PARTS = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("macro.docx", _zip({**DOCX_PARTS, "word/vbaProject.bin": b"x"}), "macros or programs"),
+        ("fake.docx", _zip({"keyword/readme.txt": b"x", "payload.exe": b"MZ"}), "fake.docx: "),
+        ("padded.txt", b"a" * 9000 + b"\x7fELF\x00\x01", "binary content"),
+        ("latin1.txt", b"a" * 9000 + "café".encode("latin-1"), "must be UTF-8"),
+    ],
+)
+def test_office_files_and_text_are_checked_whole(operator, trader, name, content, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(services.Refused, match=message):
+        services.add_evidence(operator, trader, "REC-SYSTEM", _upload(name, content))
+
+
+def test_a_clean_office_document_is_accepted(operator, trader) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import openpyxl
+
+    out = io.BytesIO()
+    openpyxl.Workbook().save(out)
+    evidence = services.add_evidence(
+        operator, trader, "REC-SYSTEM", _upload("stock.xlsx", out.getvalue())
+    )
+    assert evidence.content_type.endswith("spreadsheetml.sheet")

@@ -161,3 +161,58 @@ def test_the_report_assesses_against_another_date_and_says_what_is_not_in_force(
     bad = client.get(url + "?on=next-year")
     assert bad.status_code == 400
     assert "is not a date" in bad.content.decode()
+
+
+def test_after_submitting_the_form_shows_the_snapshot_and_saving_it_keeps_every_answer(
+    client, operator, trader
+) -> None:  # type: ignore[no-untyped-def]
+    factories.answered_draft(operator, trader, "partly")
+    services.submit(operator, trader)
+    page = client.get(f"/operators/{operator.pk}/self-test/").content.decode()
+    assert 'name="answer-SEC-IT" value="partly" checked' in page
+    form = {f"answer-{r}": "partly" for r in factories.baseline_ids()}
+    form |= {f"comment-{r}": "" for r in factories.baseline_ids()}
+    form["answer-SEC-IT"] = "met"
+    assert client.post(f"/operators/{operator.pk}/self-test/", form).status_code == 302
+    answers = services.answers_of(services.draft_of(operator))
+    assert answers["SEC-IT"] == "met"
+    assert sum(1 for a in answers.values() if a == "partly") == len(answers) - 1
+
+
+def test_a_malformed_score_field_is_ignored_not_a_server_error(client, operator) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(f"/operators/{operator.pk}/self-test/profile", {"score:kr-aeo": "90"})
+    assert response.status_code == 302
+
+
+def test_the_action_plan_never_redirects_off_site(client, operator) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/operators/{operator.pk}/action-plan/",
+        {"requirement": "SEC-IT", "action": "x", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == f"/operators/{operator.pk}/self-test/report/"
+
+
+def test_customs_sees_the_snapshot_not_the_companys_action_plan_nor_draft_evidence(
+    operator, trader
+) -> None:  # type: ignore[no-untyped-def]
+    from greenlane.apps.operators import services as operator_services
+
+    customs = factories.organisation("customs")
+    validator = factories.user(Role.VALIDATOR, customs)
+    operator_services.assign_validator(operator, validator, None)
+    factories.answered_draft(operator, trader)
+    submitted = services.add_evidence(operator, trader, "REC-SYSTEM", factories.pdf_upload())
+    snapshot = services.submit(operator, trader)
+    draft_only = services.add_evidence(
+        operator, trader, "SEC-IT", factories.pdf_upload("later.pdf", factories.MINIMAL_PDF + b" ")
+    )
+    services.save_action(operator, trader, {"requirement": "SEC-IT", "action": "Secret plan"})
+    officer = Client()
+    officer.force_login(validator)
+    page = officer.get(f"/operators/{operator.pk}/self-tests/{snapshot.pk}/").content.decode()
+    assert "Secret plan" not in page
+    assert f"/evidence/{submitted.pk}/" in page  # listed for the assigned validator
+    ok = officer.get(f"/evidence/{submitted.pk}/")
+    ok.close()
+    assert ok.status_code == 200
+    assert officer.get(f"/evidence/{draft_only.pk}/").status_code == 404

@@ -225,3 +225,13 @@ def test_the_baseline_is_checked_as_strictly(tmp_path: Path) -> None:
     (root / "baseline.yaml").write_text(text)
     with pytest.raises(CatalogueError, match="unknown group 'money'"):
         load_catalogue(root)
+
+
+def test_it_rejects_an_operator_type_listed_twice(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "        maps_to: [COMP-RECORD]",
+        "        operator_types: [importer, importer]\n        maps_to: [COMP-RECORD]",
+    )
+    (problem,) = _check(tmp_path, text).problems
+    assert "an operator type is listed twice" in problem.reason
+    assert problem.line == _line_of(text, "operator_types")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
@@ -36,23 +39,88 @@ class Inspected:
     sha256: str
 
 
+OFFICE = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/document.xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/workbook.xml",
+    "application/vnd.oasis.opendocument.text": "content.xml",
+    "application/vnd.oasis.opendocument.spreadsheet": "content.xml",
+}
+#: Inside an office file: no macros and nothing executable.
+_FORBIDDEN_ENTRIES = re.compile(
+    r"(vbaProject\.bin|\.(exe|dll|js|vbs|bat|cmd|sh|ps1|jar|scr|com|msi))$", re.IGNORECASE
+)
+_MAX_ENTRIES = 5000
+_MAX_EXPANSION = 200  # uncompressed size at most 200 x the file (zip bombs)
+
+
 def _is_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:  # a multi-byte character cut at the end is still text
-        return exc.start >= len(head) - 3
+        return exc.reason == "unexpected end of data"
     return True
+
+
+def _check_text(name: str, stream: IO[bytes]) -> None:
+    """The whole file is UTF-8 without NUL bytes, not only its beginning."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            if b"\x00" in chunk:
+                raise EvidenceRefused(f"{name}: binary content in a text file")
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise EvidenceRefused(f"{name}: a text file must be UTF-8") from None
+    stream.seek(0)
+
+
+def _check_office(name: str, stream: IO[bytes], content_type: str, size: int) -> None:
+    """An office file is a zip: it must hold the parts of its kind and nothing executable."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+            names = {e.filename for e in entries}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise EvidenceRefused(f"{name}: not a readable office document") from None
+    stream.seek(0)
+    if len(entries) > _MAX_ENTRIES:
+        raise EvidenceRefused(f"{name}: too many parts for an office document")
+    if sum(e.file_size for e in entries) > _MAX_EXPANSION * max(size, 1):
+        raise EvidenceRefused(f"{name}: expands far beyond its size (a zip bomb?)")
+    required = OFFICE[content_type]
+    if required not in names or (
+        content_type.startswith("application/vnd.openxml") and "[Content_Types].xml" not in names
+    ):
+        raise EvidenceRefused(f"{name}: not a valid {PurePath(name).suffix} document")
+    bad = sorted(n for n in names if _FORBIDDEN_ENTRIES.search(n))
+    if bad:
+        raise EvidenceRefused(f"{name}: contains macros or programs ({bad[0]}), not accepted")
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
 
 
 def inspect(name: str, stream: IO[bytes], limit_bytes: int) -> Inspected:
     """Type (from content), size and SHA-256 of an upload; refuses what does not fit."""
+    stream.seek(0)
     head = stream.read(_HEAD)
+    stream.seek(0)
+    if not head:
+        raise EvidenceRefused(f"{name} is empty")
+    size = _size(stream)
+    if size > limit_bytes:
+        raise EvidenceRefused(f"{name} is larger than the limit of {limit_bytes >> 20} MB")
     kind = filetype.guess(head)
     detected = kind.mime if kind is not None else ("text/plain" if _is_text(head) else "")
     if kind is not None and kind.mime == "application/zip":
-        detected = _office_type(name, head) or kind.mime
+        detected = _office_type(head) or kind.mime
     suffix = PurePath(name).suffix.lower()
     if detected not in ALLOWED:
         what = f"{kind.mime} content" if kind is not None else "content of an unknown type"
@@ -62,29 +130,21 @@ def inspect(name: str, stream: IO[bytes], limit_bytes: int) -> Inspected:
         raise EvidenceRefused(
             f"{name}: the content is {detected}, which does not match the name's '{suffix}'"
         )
-    digest = hashlib.sha256(head)
-    size = len(head)
+    if detected == "text/plain":
+        _check_text(name, stream)
+    elif detected in OFFICE:
+        _check_office(name, stream, detected, size)
+    digest = hashlib.sha256()
     for chunk in iter(lambda: stream.read(1 << 20), b""):
-        size += len(chunk)
-        if size > limit_bytes:
-            raise EvidenceRefused(f"{name} is larger than the limit of {limit_bytes >> 20} MB")
         digest.update(chunk)
-    if size > limit_bytes:
-        raise EvidenceRefused(f"{name} is larger than the limit of {limit_bytes >> 20} MB")
-    if size == 0:
-        raise EvidenceRefused(f"{name} is empty")
     stream.seek(0)
     return Inspected(detected, size, digest.hexdigest())
 
 
-def _office_type(name: str, head: bytes) -> str | None:
-    """Office Open XML and OpenDocument files are zip archives; tell them apart by content."""
+def _office_type(head: bytes) -> str | None:
+    """OpenDocument files name their type in a first 'mimetype' entry."""
     if b"mimetypeapplication/vnd.oasis.opendocument.text" in head:
         return "application/vnd.oasis.opendocument.text"
     if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
         return "application/vnd.oasis.opendocument.spreadsheet"
-    if b"word/" in head:
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    if b"xl/" in head:
-        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return None

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
-from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.assessments.models import Evidence, SelfAssessment
 from greenlane.apps.operators.models import Operator, ValidatorAssignment
 from greenlane.apps.operators.permissions import visible_operators
 
@@ -45,11 +45,13 @@ def readable_operator(user: Any, pk: int) -> Operator:
     return operator
 
 
-def can_read_evidence(user: Any, operator: Operator) -> bool:
-    """The operator, its consultant and the validators assigned to its file; nobody else."""
+def can_read_evidence(user: Any, evidence: Evidence) -> bool:
+    """The operator and its consultant; the validators assigned to the operator, for evidence
+    of a submitted self-test only (a draft is the company's own working copy); nobody else."""
+    operator = evidence.assessment.operator
     if user.role in EDIT_ROLES:
         return visible_operators(user).filter(pk=operator.pk).exists()
-    if user.role == Role.VALIDATOR:
+    if user.role == Role.VALIDATOR and not evidence.assessment.is_draft:
         return ValidatorAssignment.objects.filter(
             Q(ended_at__isnull=True), operator=operator, validator=user
         ).exists()

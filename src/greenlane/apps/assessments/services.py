@@ -56,6 +56,12 @@ def latest_snapshot(operator: Operator) -> SelfAssessment | None:
     )
 
 
+def current(operator: Operator) -> SelfAssessment | None:
+    """What the company works on: its draft, else its latest snapshot (the next draft starts
+    from it), else nothing yet."""
+    return draft_of(operator) or latest_snapshot(operator)
+
+
 def _draft_for_update(operator: Operator, user: User) -> SelfAssessment:
     """The operator's draft, locked; started from the last snapshot when there is none."""
     Operator.objects.select_for_update().filter(pk=operator.pk).first()  # one starter at a time
@@ -210,6 +216,8 @@ def add_evidence(
     try:
         with transaction.atomic():
             draft = _draft_for_update(operator, user)
+            if draft.evidence.filter(requirement=requirement, sha256=facts.sha256).exists():
+                raise IntegrityError  # checked before the file is written: no orphan file
             evidence = Evidence(
                 assessment=draft,
                 requirement=requirement,
@@ -257,9 +265,19 @@ def answers_of(assessment: SelfAssessment | None) -> dict[str, str | None]:
     return {a.requirement: (a.answer or None) for a in assessment.answers.all()}
 
 
+#: Which declaration field names the operator, by its role in trade.
+PARTY_FIELD = {
+    TradeRole.IMPORTER: "importer_code",
+    TradeRole.BROKER: "declarant_code",
+    TradeRole.EXPORTER: "seller_code",
+}
+
+
 def declarations_last_year(operator: Operator, on: date) -> int:
+    """Declarations on file in the 365 days up to ``on`` naming the operator in its role."""
+    party = PARTY_FIELD[TradeRole(operator.trade_role)]
     return Declaration.objects.filter(
-        importer_code=operator.code,
+        **{party: operator.code},
         declaration_date__gt=on - timedelta(days=365),
         declaration_date__lte=on,
     ).count()
@@ -284,12 +302,16 @@ def profile_of(operator: Operator, assessment: SelfAssessment | None, on: date) 
 
 
 def evaluate(
-    operator: Operator, assessment: SelfAssessment | None, on: date | None = None
+    operator: Operator,
+    assessment: SelfAssessment | None,
+    on: date | None = None,
+    frozen: bool = True,
 ) -> dict[str, Any]:
-    """Readiness and ranked gaps as plain data: the frozen result of a snapshot, or computed
-    now for a draft (or an operator that has not started)."""
-    if assessment is not None and not assessment.is_draft and assessment.result is not None:
-        return assessment.result
+    """Readiness and ranked gaps as plain data: the result a snapshot froze on submission
+    (unless ``frozen`` is False), or computed now for a draft or an operator not started."""
+    frozen_result = assessment is not None and not assessment.is_draft and assessment.result
+    if frozen and frozen_result:
+        return assessment.result  # type: ignore[union-attr,return-value]
     on = on or timezone.localdate()
     answers = answers_of(assessment)
     profile = profile_of(operator, assessment, on)
@@ -307,6 +329,9 @@ def evaluate(
 def submit(operator: Operator, user: User) -> SelfAssessment:
     """Freeze the draft into a snapshot; every requirement must be answered first."""
     with transaction.atomic():
+        Operator.objects.select_for_update().filter(pk=operator.pk).first()
+        if draft_of(operator) is None:  # e.g. a second click on "Submit"
+            raise Refused("nothing has changed since the last snapshot")
         draft = _draft_for_update(operator, user)
         answered = {k for k, v in answers_of(draft).items() if v}
         missing = [r.id for r in catalogue().baseline.requirements if r.id not in answered]

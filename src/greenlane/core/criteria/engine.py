@@ -21,7 +21,7 @@ Meeting more requirements never lowers a credit, a score or a tier (property-tes
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -166,8 +166,11 @@ def _compile_gate(gate: Gate, version: Version, group_index: dict[str, int]) -> 
     return _Gate(gate, "share", criteria=selected, threshold=float(gate.min or 0))
 
 
-def _types(types: Sequence[str]) -> int:
-    return sum(_TYPE_BIT[t] for t in types)
+def _types(types: Iterable[str]) -> int:
+    mask = 0
+    for t in set(types):
+        mask |= _TYPE_BIT[t]
+    return mask
 
 
 def compile_version(

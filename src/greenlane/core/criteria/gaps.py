@@ -82,7 +82,12 @@ def gaps(
     matrix = np.repeat(base, len(open_reqs) + 1, axis=0)
     for row, req in enumerate(open_reqs, start=1):
         matrix[row, columns[req.id]] = 1.0
-    evaluations = evaluate_many(catalogue, matrix, [profile] * matrix.shape[0], on)
+    wanted = {p.programme.id for p in readiness.programmes}  # only what was asked about
+    evaluations = [
+        e
+        for e in evaluate_many(catalogue, matrix, [profile] * matrix.shape[0], on)
+        if e.compiled.programme.id in wanted
+    ]
     unlocks: dict[str, list[TierKey]] = {r.id: [] for r in open_reqs}
     for e in evaluations:
         reachable = e.reachable

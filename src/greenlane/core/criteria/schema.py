@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=40)]
 
@@ -41,6 +41,15 @@ class Answer(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _unique_types(value: list[OperatorType]) -> list[OperatorType]:
+    if len(set(value)) != len(value):
+        raise ValueError("an operator type is listed twice")
+    return value
+
+
+UniqueTypes = Annotated[list[OperatorType], AfterValidator(_unique_types)]
 
 
 class Source(_Strict):
@@ -123,7 +132,7 @@ class Criterion(_Strict):
     level: Literal["must", "should"] = "must"
     weight: float = Field(default=1, gt=0, le=10)
     bonus: bool = False
-    operator_types: list[OperatorType] = Field(
+    operator_types: UniqueTypes = Field(
         default_factory=list, description="empty: applies to every operator type"
     )
     maps_to: list[Id] = Field(min_length=1)
@@ -179,7 +188,7 @@ class Eligibility(_Strict):
         default=None, ge=0, le=20, description="no serious infringement in this many years"
     )
     no_arrears: bool = False
-    operator_types: list[OperatorType] = Field(
+    operator_types: UniqueTypes = Field(
         default_factory=list, description="empty: any operator type may apply"
     )
     reference: Ref

@@ -31,6 +31,12 @@
       method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "X-CSRFToken": token, "Accept": "application/json" }
     }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (!json || response.redirected) {
+        // a login page or a CSRF refusal instead of our answer: the session has ended
+        return { ok: false, data: { error: "Not saved: you are signed out. Copy your text, " +
+          "reload the page and sign in again." } };
+      }
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       if (result.ok) {
