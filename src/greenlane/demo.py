@@ -143,7 +143,49 @@ def _personas(config: SynthConfig) -> list[Login]:
         operators.grant_consultant_access(op, consultancy, None)
     logins.append(Login("consultant", Role.CONSULTANT, consultancy.name))
     _self_tests(trader_op)
+    _applications([other_op, *clients[1:]])
     return logins
+
+
+def _applications(operators_: list[Operator]) -> None:
+    """Applications at different stages, so that every customs page has something to show:
+    one certified, one waiting for a decision, one with a request for information open, one
+    waiting for a validator."""
+    from greenlane.apps.assessments import services as assessments
+    from greenlane.apps.certification import services as certification
+    from greenlane.core.criteria.loader import shipped
+
+    users = {u.username: u for u in User.objects.filter(username__in=["admin", "validator",
+                                                                       "decision"])}  # fmt: skip
+    requirements = shipped().baseline.requirements
+    for n, operator in enumerate(operators_[:4]):
+        author = (
+            User.objects.filter(organisation_id=operator.organisation_id).first() or users["admin"]
+        )
+        for req in requirements:
+            assessments.save_answer(operator, author, req.id, "met", "")
+        scores = {"kr-aeo": {"legal_compliance": str(96 - 4 * n), "internal_control": "88"}}
+        assessments.save_profile(operator, author, {"scores": scores})
+        snapshot = assessments.submit(operator, author)
+        app = certification.apply(operator, author, "AA", snapshot)
+        if n == 3:
+            continue  # waits for a validator
+        certification.transition(app, users["admin"], "assign", validator=users["validator"])
+        if n == 2:
+            certification.transition(
+                app, users["validator"], "request_information",
+                question="Please send last year's stock reconciliation reports.",
+            )  # fmt: skip
+            continue
+        for criterion in certification.version_today().criteria:
+            certification.record_finding(
+                app, users["validator"], {"criterion": criterion.id, "result": "compliant"}
+            )
+        certification.transition(app, users["validator"], "recommend", note="All criteria met")
+        if n == 0:
+            certification.transition(
+                app, users["decision"], "approve", reason="All criteria met", tier="AA"
+            )
 
 
 def _self_tests(operator: Operator) -> None:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -123,7 +124,13 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
     by_programme = list(
         held.values("programme", "tier").annotate(n=Count("id")).order_by("programme", "tier")
     )
+    from greenlane.apps.certification import queries
+
+    todo = queries.attention(user)
+    overdue = sum(1 for a in todo if a.days > settings.SERVICE_STANDARD_DAYS)
     return [
+        Figure("open_applications", "Applications for you", len(todo)),
+        Figure("overdue_applications", "Overdue applications", overdue),
         Figure("operators", "Operators on record", operators.count()),
         Figure("certified", "Certified AEOs (domestic)", certified.count()),
         Figure("partner_aeos", "Partner AEOs recognised", held.exclude(pk__in=domestic).count()),
@@ -134,10 +141,24 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
         Figure("expiring", "Certificates expiring within 180 days", expiring),
     ], [
         Table(
+            "Needs your attention",
+            ("Application", "Company", "Stage", "Days", "Why"),
+            [
+                (
+                    a.application.number,
+                    a.application.operator.name,
+                    a.application.get_stage_display(),
+                    round(a.days),
+                    a.why,
+                )
+                for a in todo[:20]
+            ],
+        ),
+        Table(
             "AEO status in force",
             ("Programme", "Tier", "Operators"),
             [(r["programme"], r["tier"], r["n"]) for r in by_programme],
-        )
+        ),
     ]
 
 

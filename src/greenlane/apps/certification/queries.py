@@ -1,0 +1,57 @@
+"""What needs an officer's attention: open applications, overdue ones, late corrective actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.certification.models import Application, Finding
+from greenlane.core.certification import lifecycle
+from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
+
+
+@dataclass(frozen=True)
+class Attention:
+    application: Application
+    days: float
+    why: str
+
+
+def my_open_applications(user: Any) -> list[Application]:
+    """A validator's assigned files; a decision officer's decisions and unassigned files."""
+    open_ = Application.objects.filter(stage__in=OPEN_STAGES).select_related("operator")
+    if user.role == Role.VALIDATOR:
+        return list(open_.filter(validator=user))
+    if user.role == Role.DECISION_OFFICER:
+        return list(open_.filter(stage__in=[Stage.AWAITING_DECISION, Stage.SUBMITTED]))
+    return list(open_)
+
+
+def attention(user: Any) -> list[Attention]:
+    now = timezone.now()
+    today = timezone.localdate()
+    out = []
+    for application in my_open_applications(user):
+        changes = [(e.at, e.to_stage) for e in application.events.all()]
+        days = lifecycle.service_days(changes, now)
+        reasons = []
+        if days > settings.SERVICE_STANDARD_DAYS:
+            reasons.append(f"over the {settings.SERVICE_STANDARD_DAYS}-day standard")
+        late = Finding.objects.filter(
+            application=application, closed_at__isnull=True, deadline__lt=today
+        ).exclude(corrective_action="")
+        if late.exists():
+            reasons.append(f"{late.count()} corrective action(s) past the deadline")
+        if application.stage == Stage.AWAITING_DECISION:
+            reasons.append("waits for a decision")
+        if application.stage == Stage.SUBMITTED:
+            reasons.append("no validator yet")
+        if application.stage == Stage.INFORMATION_REQUESTED:
+            reasons.append("waits for the company's answer (clock stopped)")
+        fallback = application.stage.replace("_", " ")
+        out.append(Attention(application, days, "; ".join(reasons) or fallback))
+    return sorted(out, key=lambda a: -a.days)

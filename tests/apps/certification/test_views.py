@@ -1,0 +1,153 @@
+"""Applications and certificates through the pages and the API; public verification."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from greenlane.apps.certification import services
+from greenlane.apps.certification.models import Application, Certificate
+from greenlane.core.certification.lifecycle import Stage
+
+from .world import World, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def as_(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def _approved(w: World) -> Application:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    for criterion in services.version_today().criteria:
+        services.record_finding(
+            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
+        )
+    services.transition(app, w.validator, "recommend")
+    return services.transition(app, w.decider, "approve", reason="ok", tier="A")
+
+
+def test_a_trader_checks_eligibility_then_applies(w: World) -> None:
+    trader = as_(w.trader)
+    url = f"/operators/{w.operator.pk}/applications/new/"
+    checked = trader.post(url, {"tier": "AA", "snapshot": w.snapshot.pk, "action": "check"})
+    assert checked.status_code == 200
+    assert "Eligible" in checked.content.decode()
+    assert not Application.objects.exists()
+    applied = trader.post(url, {"tier": "AA", "snapshot": w.snapshot.pk, "action": "apply"})
+    app = Application.objects.get()
+    assert applied["Location"] == f"/applications/{app.pk}/"
+    refused = trader.post(url, {"tier": "AA", "snapshot": w.snapshot.pk, "action": "apply"})
+    assert refused.status_code == 400
+    assert "already has an application in progress" in refused.content.decode()
+
+
+def test_a_transition_not_allowed_answers_409_with_the_reason_and_changes_nothing(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    response = as_(w.decider).post(f"/applications/{app.pk}/transitions/approve", {"reason": "x"})
+    assert response.status_code == 409
+    assert "waits for a validator" in response.content.decode()
+    app.refresh_from_db()
+    assert (app.stage, app.revision) == (Stage.SUBMITTED, 0)
+    api = as_(w.trader).post(
+        f"/api/v1/certification/applications/{app.pk}/transitions/assign",
+        json.dumps({"validator": w.validator.pk}), content_type="application/json",
+    )  # fmt: skip
+    assert api.status_code == 409
+    assert "is for the supervisor" in api.json()["detail"]
+
+
+def test_the_workflow_runs_through_the_pages(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    base = f"/applications/{app.pk}"
+    assert (
+        as_(w.admin).post(f"{base}/transitions/assign", {"validator": w.validator.pk}).status_code
+        == 302
+    )
+    validator = as_(w.validator)
+    page = validator.get(f"{base}/").content.decode()
+    assert "Record a finding" in page
+    bad = validator.post(f"{base}/findings", {"criterion": "KR-SM-1", "result": "partly"})
+    assert bad.status_code == 400
+    assert "needs a severity" in bad.content.decode()
+    for criterion in services.version_today().criteria:
+        validator.post(f"{base}/findings", {"criterion": criterion.id, "result": "compliant"})
+    assert validator.post(f"{base}/transitions/recommend", {"note": "fine"}).status_code == 302
+    decided = as_(w.decider).post(f"{base}/transitions/approve", {"tier": "A", "reason": "ok"})
+    assert decided.status_code == 302
+    certificate = Certificate.objects.get()
+    assert certificate.number in as_(w.trader).get(f"{base}/").content.decode()
+
+
+def test_anyone_can_verify_a_certificate_and_learns_nothing_private(w: World) -> None:
+    certificate = Certificate.objects.get(application=_approved(w))
+    anonymous = Client()
+    page = anonymous.get(f"/verify/{certificate.number}/")
+    assert page.status_code == 200
+    assert "Valid" in page.content.decode()
+    assert w.operator.code not in page.content.decode()  # not even the customs identifier
+    data = anonymous.get(f"/api/v1/public/certificates/{certificate.number}").json()
+    assert set(data) == {
+        "number", "holder", "country", "programme", "tier", "status", "valid_from", "valid_to",
+        "valid",
+    }  # fmt: skip
+    assert data["valid"] is True
+    qr = anonymous.get(f"/verify/{certificate.number}/qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in qr.content
+    assert anonymous.get("/verify/KR-AEO-1999-000000/").status_code == 404
+    assert anonymous.get("/api/v1/public/certificates/NOPE").status_code == 404
+
+
+def test_a_suspended_certificate_verifies_as_not_valid(w: World) -> None:
+    certificate = Certificate.objects.get(application=_approved(w))
+    response = as_(w.decider).post(
+        f"/certificates/{certificate.pk}/transitions/suspend", {"reason": "Critical finding"}
+    )
+    assert response.status_code == 302
+    data = Client().get(f"/api/v1/public/certificates/{certificate.number}").json()
+    assert (data["status"], data["valid"]) == ("suspended", False)
+    again = as_(w.decider).post(
+        f"/certificates/{certificate.pk}/transitions/suspend", {"reason": "x"}
+    )
+    assert again.status_code == 409
+
+
+def test_the_api_applies_and_lists(w: World) -> None:
+    trader = as_(w.trader)
+    created = trader.post(
+        "/api/v1/certification/applications",
+        json.dumps({"operator": w.operator.pk, "tier": "A", "snapshot": w.snapshot.pk}),
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    assert created.json()["stage"] == "submitted"
+    assert [a["number"] for a in trader.get("/api/v1/certification/applications").json()] == [
+        created.json()["number"]
+    ]
+    refused = trader.post(
+        "/api/v1/certification/applications",
+        json.dumps({"operator": w.operator.pk, "tier": "Z", "snapshot": w.snapshot.pk}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "tier"
+
+
+def test_the_validator_home_lists_what_needs_attention(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    page = as_(w.validator).get("/").content.decode()
+    assert "Needs your attention" in page
+    assert app.number in page
