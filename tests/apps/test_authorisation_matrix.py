@@ -157,6 +157,15 @@ WEB: dict[str, Access] = {
         method="post",
         ok=409,
     ),
+    "certificate_consent": Access(
+        "/certificates/{certificate}/consent",
+        READ,
+        scoped=True,
+        method="post",
+        ok=409,
+        special=((Role.TRADER, "own", 302), (Role.CONSULTANT, "own", 302)),
+    ),
+    "register": Access("/register/", PUBLIC),
     "verify": Access("/verify/", PUBLIC),
     "verify_number": Access("/verify/{number}/", PUBLIC),
     "verify_qr": Access("/verify/{number}/qr.svg", PUBLIC),
@@ -240,6 +249,7 @@ API: dict[tuple[str, str], Access] = {
         body="{}",
         ok=409,
     ),
+    ("get", "/api/v1/public/register"): Access("/api/v1/public/register", PUBLIC),
     ("get", "/api/v1/public/certificates/{number}"): Access(
         "/api/v1/public/certificates/{number}", PUBLIC
     ),

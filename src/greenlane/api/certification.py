@@ -20,7 +20,7 @@ from greenlane.apps.certification.permissions import (
     visible_applications,
     visible_certificates,
 )
-from greenlane.apps.certification.public import public_status
+from greenlane.apps.certification.public import public_status, register_entries
 from greenlane.core.certification.lifecycle import NotAllowed
 
 router = Router(tags=["certification"], auth=RoleAuth(VIEW_ROLES))
@@ -175,3 +175,12 @@ def verify_certificate(request: HttpRequest, number: str) -> Status:
     if certificate is None:
         return Status(404, {"detail": f"no certificate has the number {number}"})
     return Status(200, public_status(certificate))
+
+
+@public.get(
+    "/register",
+    response=list[CertificateOut],
+    summary="Public: AEOs whose holders agreed to be listed (no login)",
+)
+def public_register(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    return [public_status(c) for c in register_entries(q)[:1000]]

@@ -30,7 +30,7 @@ from greenlane.apps.certification.permissions import (
     visible_certificates,
 )
 from greenlane.apps.certification.public import expired as _expired
-from greenlane.apps.certification.public import public_status
+from greenlane.apps.certification.public import public_status, register_entries
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
 
@@ -259,6 +259,7 @@ def _render_certificate(
         "certificate": certificate,
         "events": certificate.events.select_related("actor"),
         "available": lifecycle.available(CERTIFICATE, certificate.status, actors),
+        "can_consent": lifecycle.Actor.OPERATOR in actors,
         "error": error,
         "expired": _expired(certificate),
     }
@@ -283,6 +284,27 @@ def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
 
 
 # --------------------------------------------------------------------------- public
+
+
+@require_POST
+@role_required(VIEW_ROLES)
+def certificate_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    try:
+        services.set_public_consent(certificate, request.user, request.POST.get("consent") == "yes")  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return _render_certificate(request, certificate, 409, str(exc))
+    messages.success(request, "Your choice about the public register is saved.")
+    return redirect("certificate_detail", pk=certificate.pk)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Public: the AEOs whose holders agreed to be listed, with status and validity."""
+    q = request.GET.get("q", "").strip()
+    found = register_entries(q)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    rows = [public_status(c) for c in page]
+    return render(request, "certification/register.html", {"page": page, "rows": rows, "q": q})
 
 
 def verify(request: HttpRequest, number: str = "") -> HttpResponse:

@@ -106,6 +106,12 @@ urlpatterns = [
         certification.certificate_transition,
         name="certificate_transition",
     ),
+    path(
+        "certificates/<int:pk>/consent",
+        certification.certificate_consent,
+        name="certificate_consent",
+    ),
+    path("register/", certification.register, name="register"),
     path("verify/", certification.verify, name="verify"),
     path("verify/<str:number>/", certification.verify, name="verify_number"),
     path("verify/<str:number>/qr.svg", certification.verify_qr, name="verify_qr"),

@@ -151,3 +151,21 @@ def test_the_validator_home_lists_what_needs_attention(w: World) -> None:
     page = as_(w.validator).get("/").content.decode()
     assert "Needs your attention" in page
     assert app.number in page
+
+
+def test_the_public_register_lists_only_holders_who_agreed(w: World) -> None:
+    certificate = Certificate.objects.get(application=_approved(w))
+    anonymous = Client()
+    assert w.operator.name not in anonymous.get("/register/").content.decode()
+    assert anonymous.get("/api/v1/public/register").json() == []
+    refused = as_(w.decider).post(f"/certificates/{certificate.pk}/consent", {"consent": "yes"})
+    assert refused.status_code == 409  # the holder decides, not customs
+    as_(w.trader).post(f"/certificates/{certificate.pk}/consent", {"consent": "yes"})
+    page = anonymous.get("/register/?q=" + w.operator.name[:5]).content.decode()
+    assert w.operator.name in page
+    assert certificate.number in page
+    (entry,) = anonymous.get("/api/v1/public/register").json()
+    assert entry["number"] == certificate.number
+    assert "operator" not in entry
+    as_(w.trader).post(f"/certificates/{certificate.pk}/consent", {"consent": "no"})
+    assert anonymous.get("/api/v1/public/register").json() == []

@@ -175,6 +175,9 @@ class Certificate(models.Model):
     status_reason = models.TextField(blank=True)
     suspended_until = models.DateField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=0)
+    public_consent = models.BooleanField(
+        default=False, help_text="the holder agrees to appear in the public AEO register"
+    )
     issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from greenlane.apps.certification.models import Certificate
@@ -36,3 +37,11 @@ def public_status(certificate: Certificate) -> dict[str, Any]:
         "valid_to": certificate.valid_to,
         "valid": status == "active",
     }
+
+
+def register_entries(q: str = "") -> QuerySet[Certificate]:
+    """Certificates whose holders agreed to be listed, optionally matching a name or number."""
+    certificates = Certificate.objects.filter(public_consent=True).select_related("operator")
+    if q:
+        certificates = certificates.filter(Q(number__iexact=q) | Q(operator__name__icontains=q))
+    return certificates.order_by("operator__name", "number")

@@ -517,3 +517,16 @@ def _notify_certificate(certificate: Certificate, name: str) -> None:
     if recipients:
         body = f"Certificate {certificate.number}: {name} (now {certificate.status})."
         send_mail(f"Greenlane: {body}", body, None, recipients, fail_silently=True)
+
+
+def set_public_consent(certificate: Certificate, user: User, consent: bool) -> Certificate:
+    """The holder decides whether its certificate appears in the public register."""
+    if Actor.OPERATOR not in certificate_actors(user, certificate):
+        raise NotAllowed("only the holder decides about the public register")
+    with transaction.atomic():
+        Certificate.objects.filter(pk=certificate.pk).update(public_consent=consent)
+        audit.record(
+            "certification.certificate.public_consent", user, certificate, {"consent": consent}
+        )
+    certificate.refresh_from_db()
+    return certificate
