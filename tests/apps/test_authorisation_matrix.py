@@ -149,6 +149,10 @@ WEB: dict[str, Access] = {
         ok=409,
     ),
     "certificate_list": Access("/certificates/", READ),
+    "certification_statistics": Access(
+        "/certification/statistics/",
+        frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR, Role.STATISTICIAN}),
+    ),
     "certificate_detail": Access("/certificates/{certificate}/", READ, scoped=True),
     "certificate_transition": Access(
         "/certificates/{certificate}/transitions/reinstate",

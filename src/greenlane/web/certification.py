@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.permissions import role_required
-from greenlane.apps.accounts.roles import Role
+from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
-from greenlane.apps.certification import services
+from greenlane.apps.certification import services, statistics
 from greenlane.apps.certification.models import Application, Certificate, Finding
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
@@ -281,6 +281,18 @@ def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
         return _render_certificate(request, certificate, 400, str(exc))
     messages.success(request, f"{CERTIFICATE[name].label}: done.")
     return redirect("certificate_detail", pk=certificate.pk)
+
+
+STATISTICS_ROLES = frozenset(AEO_ROLES | {Role.STATISTICIAN})
+
+
+@role_required(STATISTICS_ROLES)
+def certification_statistics(request: HttpRequest) -> HttpResponse:
+    data = statistics.summary()
+    longest = max([s["median_days"] or 0 for s in data["stages"]] + [1])
+    for row in data["stages"]:
+        row["width"] = round(300 * (row["median_days"] or 0) / longest, 1)
+    return render(request, "certification/statistics.html", {"s": data})
 
 
 # --------------------------------------------------------------------------- public

@@ -100,6 +100,11 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/site-report", certification.site_report, name="site_report"),
     path("certificates/", certification.certificate_list, name="certificate_list"),
+    path(
+        "certification/statistics/",
+        certification.certification_statistics,
+        name="certification_statistics",
+    ),
     path("certificates/<int:pk>/", certification.certificate_detail, name="certificate_detail"),
     path(
         "certificates/<int:pk>/transitions/<str:name>",

@@ -169,3 +169,17 @@ def test_the_public_register_lists_only_holders_who_agreed(w: World) -> None:
     assert "operator" not in entry
     as_(w.trader).post(f"/certificates/{certificate.pk}/consent", {"consent": "no"})
     assert anonymous.get("/api/v1/public/register").json() == []
+
+
+def test_statistics_count_stages_and_time_to_decision(w: World) -> None:
+    from greenlane.apps.accounts.roles import Role
+    from tests import factories
+
+    _approved(w)
+    statistician = factories.user(Role.STATISTICIAN, w.decider.organisation)
+    page = as_(statistician).get("/certification/statistics/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-figure="decided">1<' in text
+    assert 'data-figure="open">0<' in text
+    assert 'data-figure="msme_share">' in text

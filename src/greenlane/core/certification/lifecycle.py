@@ -179,3 +179,15 @@ def validity_end(start: date, years: int | None) -> date | None:
     except ValueError:  # 29 February
         end = start.replace(year=start.year + years, day=28)
     return date.fromordinal(end.toordinal() - 1)
+
+
+def stage_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> dict[str, float]:
+    """Days spent in each stage, from (moment, stage entered) pairs in time order; the last
+    stage runs until ``until`` if it is still open."""
+    spent: dict[str, float] = {}
+    ordered = list(changes)
+    for (start, stage), (end, _) in zip(ordered, [*ordered[1:], (until, "")], strict=True):
+        if stage not in OPEN_STAGES:
+            break
+        spent[stage] = spent.get(stage, 0.0) + (end - start).total_seconds() / 86400
+    return spent
