@@ -148,3 +148,15 @@ def finding(application: Any, validator: User) -> Any:
         result="partly", severity="minor", corrective_action="Screen carriers",
         deadline=TODAY_FOR_TESTS, recorded_by=validator,
     )  # fmt: skip
+
+
+def due_review(certificate: Any) -> Any:
+    """A self-review whose window is open today (due in a month)."""
+    from datetime import timedelta
+
+    from greenlane.apps.certification.models import SelfReview
+
+    return SelfReview.objects.create(
+        certificate=certificate, period=1, opens_on=TODAY_FOR_TESTS - timedelta(days=30),
+        due_on=TODAY_FOR_TESTS + timedelta(days=30),
+    )  # fmt: skip

@@ -169,6 +169,14 @@ WEB: dict[str, Access] = {
         ok=409,
         special=((Role.TRADER, "own", 302), (Role.CONSULTANT, "own", 302)),
     ),
+    "self_review_submit": Access(
+        "/certificates/{certificate}/reviews/{review}/submit",
+        READ,
+        scoped=True,
+        method="post",
+        ok=409,
+        special=((Role.TRADER, "own", 400), (Role.CONSULTANT, "own", 400)),
+    ),
     "register": Access("/register/", PUBLIC),
     "verify": Access("/verify/", PUBLIC),
     "verify_number": Access("/verify/{number}/", PUBLIC),
@@ -362,11 +370,13 @@ def world(db: None) -> dict[str, object]:
             operator, snapshots[whose], users[Role.DECISION_OFFICER]
         )
     finding = factories.finding(applications["own"], users[Role.VALIDATOR])
+    reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
     return {
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
         "snapshots": snapshots, "evidence": evidence, "action": action,
         "applications": applications, "certificates": certificates, "finding": finding,
+        "reviews": reviews,
     }  # fmt: skip
 
 
@@ -419,6 +429,7 @@ def test_access_matrix(
         .replace("{certificate}", str(world["certificates"][whose].pk))  # type: ignore[index]
         .replace("{number}", world["certificates"][whose].number)  # type: ignore[index]
         .replace("{finding}", str(world["finding"].pk))  # type: ignore[attr-defined]
+        .replace("{review}", str(world["reviews"][whose].pk))  # type: ignore[index]
     )
     body = access.body
     if body is not None:

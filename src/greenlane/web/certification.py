@@ -23,7 +23,7 @@ from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
 from greenlane.apps.certification import services, statistics
-from greenlane.apps.certification.models import Application, Certificate, Finding
+from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
     visible_applications,
@@ -260,6 +260,13 @@ def _render_certificate(
         "events": certificate.events.select_related("actor"),
         "available": lifecycle.available(CERTIFICATE, certificate.status, actors),
         "can_consent": lifecycle.Actor.OPERATOR in actors,
+        "reviews": certificate.reviews.all(),
+        "today": timezone.localdate(),
+        "snapshots": certificate.operator.self_assessments.filter(
+            status=SelfAssessment.Status.SUBMITTED
+        ).order_by("-submitted_at")[:10]
+        if lifecycle.Actor.OPERATOR in actors
+        else [],
         "error": error,
         "expired": _expired(certificate),
     }
@@ -307,6 +314,22 @@ def certificate_consent(request: HttpRequest, pk: int) -> HttpResponse:
     except NotAllowed as exc:
         return _render_certificate(request, certificate, 409, str(exc))
     messages.success(request, "Your choice about the public register is saved.")
+    return redirect("certificate_detail", pk=certificate.pk)
+
+
+@require_POST
+@role_required(VIEW_ROLES)
+def self_review_submit(request: HttpRequest, pk: int, review: int) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    item = get_object_or_404(SelfReview, pk=review, certificate=certificate)
+    snapshot = SelfAssessment.objects.filter(pk=request.POST.get("snapshot") or 0).first()
+    try:
+        services.submit_self_review(item, request.user, snapshot)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return _render_certificate(request, certificate, 409, str(exc))
+    except services.Refused as exc:
+        return _render_certificate(request, certificate, 400, str(exc))
+    messages.success(request, f"Self-review {item.period} handed in.")
     return redirect("certificate_detail", pk=certificate.pk)
 
 

@@ -127,10 +127,12 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
     from greenlane.apps.certification import queries
 
     todo = queries.attention(user)
+    late_reviews = queries.overdue_reviews(user)
     overdue = sum(1 for a in todo if a.days > settings.SERVICE_STANDARD_DAYS)
     return [
         Figure("open_applications", "Applications for you", len(todo)),
         Figure("overdue_applications", "Overdue applications", overdue),
+        Figure("overdue_reviews", "Overdue self-reviews", len(late_reviews)),
         Figure("operators", "Operators on record", operators.count()),
         Figure("certified", "Certified AEOs (domestic)", certified.count()),
         Figure("partner_aeos", "Partner AEOs recognised", held.exclude(pk__in=domestic).count()),
@@ -153,6 +155,11 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
                 )
                 for a in todo[:20]
             ],
+        ),
+        Table(
+            "Overdue self-reviews",
+            ("Certificate", "Holder", "Due"),
+            [(r.certificate.number, r.certificate.operator.name, r.due_on) for r in late_reviews],
         ),
         Table(
             "AEO status in force",

@@ -116,6 +116,11 @@ urlpatterns = [
         certification.certificate_consent,
         name="certificate_consent",
     ),
+    path(
+        "certificates/<int:pk>/reviews/<int:review>/submit",
+        certification.self_review_submit,
+        name="self_review_submit",
+    ),
     path("register/", certification.register, name="register"),
     path("verify/", certification.verify, name="verify"),
     path("verify/<str:number>/", certification.verify, name="verify_number"),

@@ -195,3 +195,40 @@ def test_an_operator_may_surrender_its_certificate(w: World) -> None:
     certificate = Certificate.objects.get(application=approved(w))
     services.certificate_transition(certificate, w.trader, "surrender", "Ceasing imports")
     assert certificate.status == "surrendered"
+
+
+def test_a_korea_certificate_schedules_annual_self_reviews(w: World) -> None:
+    certificate = Certificate.objects.get(application=approved(w))
+    reviews = list(certificate.reviews.all())
+    assert len(reviews) == 4  # yearly within five years of validity
+    assert all(r.due_on.day == 15 for r in reviews)
+    assert reviews[0].due_on.month == (certificate.valid_from.month % 12) + 1
+
+
+def test_a_self_review_needs_a_fresh_snapshot_in_its_window_and_counts_once(w: World) -> None:
+    from greenlane.apps.certification import queries
+
+    certificate = Certificate.objects.get(application=approved(w))
+    review = certificate.reviews.first()
+    assert review is not None
+    with pytest.raises(NotAllowed, match="opens on"):
+        services.submit_self_review(review, w.trader, w.snapshot)
+    review.opens_on = date.today() - timedelta(days=400)
+    review.due_on = date.today() - timedelta(days=1)
+    review.save()
+    assert [r.pk for r in queries.overdue_reviews(w.validator)] == [review.pk]
+    with pytest.raises(NotAllowed, match="only the holder"):
+        services.submit_self_review(review, w.decider, w.snapshot)
+    services.submit_self_review(review, w.trader, w.snapshot)  # the snapshot is recent enough
+    review.refresh_from_db()
+    assert review.submitted_at is not None
+    with pytest.raises(NotAllowed, match="already been handed in"):
+        services.submit_self_review(review, w.trader, w.snapshot)
+    assert queries.overdue_reviews(w.validator) == []
+    review.submitted_at = None
+    review.opens_on = date.today() + timedelta(days=-1)
+    review.save()
+    w.snapshot.submitted_at = timezone.now() - timedelta(days=30)
+    w.snapshot.save()
+    with pytest.raises(services.Refused, match="submitted since"):
+        services.submit_self_review(review, w.trader, w.snapshot)

@@ -62,3 +62,15 @@ def test_a_certificate_valid_for_five_years_ends_the_day_before_the_anniversary(
     assert lifecycle.validity_end(date(2026, 3, 1), 5) == date(2031, 2, 28)
     assert lifecycle.validity_end(date(2024, 2, 29), 3) == date(2027, 2, 27)
     assert lifecycle.validity_end(date(2026, 3, 1), None) is None
+
+
+def test_korea_reviews_are_due_on_the_15th_of_the_month_after_each_anniversary() -> None:
+    schedule = lifecycle.review_schedule(date(2026, 1, 31), date(2031, 1, 30), 12, 15, 60)
+    assert [due for _, due in schedule] == [date(2027 + k, 2, 15) for k in range(4)]
+    assert schedule[0][0] == date(2027, 1, 31) - timedelta(days=60)
+
+
+def test_an_annual_review_on_the_anniversary_with_a_90_day_window() -> None:
+    (first, *_rest) = lifecycle.review_schedule(date(2024, 2, 29), None, 12, None, 90)
+    assert first == (date(2025, 2, 28) - timedelta(days=90), date(2025, 2, 28))
+    assert len(lifecycle.review_schedule(date(2024, 2, 29), None, 12, None, 90)) == 3

@@ -202,3 +202,28 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_status} -> {self.to_status}"
+
+
+class SelfReview(models.Model):
+    """A periodic self-review a certified operator owes under its programme's rule."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reviews")
+    period = models.PositiveSmallIntegerField()
+    opens_on = models.DateField()
+    due_on = models.DateField()
+    snapshot = models.ForeignKey(
+        SelfAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["certificate", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "period"], name="one_review_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.period} of {self.certificate_id}, due {self.due_on}"

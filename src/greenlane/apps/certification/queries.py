@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.certification.models import Application, Finding
+from greenlane.apps.certification.models import Application, Finding, SelfReview
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
 
@@ -55,3 +55,18 @@ def attention(user: Any) -> list[Attention]:
         fallback = application.stage.replace("_", " ")
         out.append(Attention(application, days, "; ".join(reasons) or fallback))
     return sorted(out, key=lambda a: -a.days)
+
+
+def overdue_reviews(user: Any) -> list[SelfReview]:
+    """Self-reviews past their due date on certificates in force: a validator sees those of
+    the operators assigned to them, decision officers and administrators all."""
+    today = timezone.localdate()
+    found = SelfReview.objects.filter(
+        submitted_at__isnull=True, due_on__lt=today, certificate__status__in=["active", "suspended"]
+    ).select_related("certificate__operator")
+    if user.role == Role.VALIDATOR:
+        found = found.filter(
+            certificate__operator__validator_assignments__validator=user,
+            certificate__operator__validator_assignments__ended_at__isnull=True,
+        )
+    return list(found.order_by("due_on")[:200])

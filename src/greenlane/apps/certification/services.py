@@ -25,6 +25,7 @@ from greenlane.apps.certification.models import (
     CertificateEvent,
     Finding,
     InformationRequest,
+    SelfReview,
     SiteVisit,
 )
 from greenlane.apps.operators import services as operators
@@ -329,6 +330,18 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
     prefix = application.programme.upper()
     certificate.number = f"{prefix}-{start:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
+    if version.self_review is not None:
+        rule = version.self_review
+        SelfReview.objects.bulk_create(
+            SelfReview(certificate=certificate, period=k, opens_on=opens, due_on=due)
+            for k, (opens, due) in enumerate(
+                lifecycle.review_schedule(
+                    start, end, rule.every_months, rule.due_day_of_next_month,
+                    rule.opens_days_before,
+                ),
+                start=1,
+            )
+        )  # fmt: skip
     AeoAuthorisation.objects.create(
         operator=application.operator,
         programme=application.programme,
@@ -530,3 +543,39 @@ def set_public_consent(certificate: Certificate, user: User, consent: bool) -> C
         )
     certificate.refresh_from_db()
     return certificate
+
+
+def submit_self_review(
+    review: SelfReview, user: User, snapshot: SelfAssessment | None
+) -> SelfReview:
+    """The holder hands in its periodic self-review: a self-test submitted in the window."""
+    certificate = review.certificate
+    if Actor.OPERATOR not in certificate_actors(user, certificate):
+        raise NotAllowed("only the holder hands in its self-review")
+    if certificate.status not in ("active", "suspended"):
+        raise NotAllowed(f"the certificate is {certificate.status}")
+    today = timezone.localdate()
+    if today < review.opens_on:
+        raise NotAllowed(f"this review opens on {review.opens_on}")
+    if (
+        snapshot is None
+        or snapshot.operator_id != certificate.operator_id
+        or snapshot.is_draft
+        or snapshot.submitted_at is None
+        or timezone.localdate(snapshot.submitted_at) < review.opens_on
+    ):
+        raise Refused(f"choose a self-test snapshot submitted since {review.opens_on}", "snapshot")
+    with transaction.atomic():
+        updated = SelfReview.objects.filter(pk=review.pk, submitted_at__isnull=True).update(
+            snapshot=snapshot, submitted_at=timezone.now(), submitted_by=user
+        )
+        if updated != 1:
+            raise NotAllowed("this review has already been handed in")
+        audit.record(
+            "certification.self_review.submitted",
+            user,
+            certificate,
+            {"period": review.period, "snapshot": snapshot.pk, "late": today > review.due_on},
+        )
+    review.refresh_from_db()
+    return review

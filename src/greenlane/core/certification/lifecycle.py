@@ -191,3 +191,39 @@ def stage_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> dict
             break
         spent[stage] = spent.get(stage, 0.0) + (end - start).total_seconds() / 86400
     return spent
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30,
+            31, 30, 31, 31, 30, 31, 30, 31][month - 1]  # fmt: skip
+    return date(year, month, min(day.day, last))
+
+
+def review_schedule(
+    start: date,
+    end: date | None,
+    every_months: int,
+    due_day_of_next_month: int | None = None,
+    opens_days_before: int = 60,
+    open_ended_count: int = 3,
+) -> list[tuple[date, date]]:
+    """(opens on, due on) of each periodic self-review of a certificate valid from ``start``
+    to ``end``: one per ``every_months`` anniversary before the end (the first
+    ``open_ended_count`` when the certificate has no fixed term). With
+    ``due_day_of_next_month`` the review is due on that day of the month after the
+    anniversary month (Korea: the 15th); otherwise on the anniversary itself."""
+    out: list[tuple[date, date]] = []
+    k = 1
+    while True:
+        anniversary = add_months(start, every_months * k)
+        if (end is not None and anniversary > end) or (end is None and k > open_ended_count):
+            return out
+        if due_day_of_next_month is not None:
+            following = add_months(anniversary.replace(day=1), 1)
+            due = following.replace(day=due_day_of_next_month)
+        else:
+            due = anniversary
+        out.append((date.fromordinal(anniversary.toordinal() - opens_days_before), due))
+        k += 1

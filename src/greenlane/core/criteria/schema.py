@@ -207,6 +207,20 @@ class Msme(_Strict):
     provisions: list[Provision] = Field(default_factory=list)
 
 
+class SelfReviewRule(_Strict):
+    """When a certified operator must review itself (e.g. Korea's annual self-assessment).
+
+    A review is due every ``every_months`` from the certificate's start: on the anniversary,
+    or, with ``due_day_of_next_month``, on that day of the month after the anniversary month.
+    ``opens_days_before`` is how early it may be handed in (CTPAT: 90 days).
+    """
+
+    every_months: int = Field(ge=1, le=60)
+    due_day_of_next_month: int | None = Field(default=None, ge=1, le=28)
+    opens_days_before: int = Field(default=60, ge=0, le=365)
+    reference: Ref
+
+
 class Tier(_Strict):
     """A tier, grade or authorisation type; tiers are listed from the lowest to the highest."""
 
@@ -236,6 +250,7 @@ class Version(_Strict):
     msme: Msme | None = None
     tiers: list[Tier] = Field(min_length=1)
     follow_up: list[Provision] = Field(default_factory=list)
+    self_review: SelfReviewRule | None = None
 
     @model_validator(mode="after")
     def _dates_and_coverage(self) -> Version:
