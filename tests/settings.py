@@ -21,3 +21,9 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run at once in the test process; tests/apps/declarations/test_worker.py runs the real
 # database backend and worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# On SQLite the test database is a file, as in production (WAL, a busy timeout): an in-memory
+# database shared between the live server's threads locks whole tables and fails requests
+# that a real deployment would serve.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

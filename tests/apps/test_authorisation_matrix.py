@@ -7,6 +7,7 @@ tests, so no endpoint can be added without saying who may use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessment_services
+from greenlane.apps.certification import mra as mra_services
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMapping, Upload
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.targeting.models import ModelVersion
@@ -45,6 +47,8 @@ EVIDENCE_SPECIAL = (
     (Role.ADMINISTRATOR, "own", 404),
     (Role.ADMINISTRATOR, "other", 404),
 )
+MRA_VIEW = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR, Role.RISK_ANALYST})
+MRA_MANAGE = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 PUBLIC = None
 
 
@@ -177,6 +181,11 @@ WEB: dict[str, Access] = {
         ok=409,
         special=((Role.TRADER, "own", 400), (Role.CONSULTANT, "own", 400)),
     ),
+    "mra_list": Access("/mra/", MRA_VIEW),
+    "mra_status": Access("/mra/status/?identifier=X", MRA_VIEW),
+    "mra_detail": Access("/mra/{mra}/", MRA_VIEW),
+    "mra_import": Access("/mra/{mra}/import", MRA_MANAGE, method="post", ok=302),
+    "mra_rejected_csv": Access("/mra/{mra}/imports/{partner_import}/rejected.csv", MRA_VIEW),
     "register": Access("/register/", PUBLIC),
     "verify": Access("/verify/", PUBLIC),
     "verify_number": Access("/verify/{number}/", PUBLIC),
@@ -262,6 +271,7 @@ API: dict[tuple[str, str], Access] = {
         ok=409,
     ),
     ("get", "/api/v1/public/register"): Access("/api/v1/public/register", PUBLIC),
+    ("get", "/api/v1/mra/status"): Access("/api/v1/mra/status?identifier=X", MRA_VIEW),
     ("get", "/api/v1/public/certificates/{number}"): Access(
         "/api/v1/public/certificates/{number}", PUBLIC
     ),
@@ -370,13 +380,22 @@ def world(db: None) -> dict[str, object]:
             operator, snapshots[whose], users[Role.DECISION_OFFICER]
         )
     finding = factories.finding(applications["own"], users[Role.VALIDATOR])
+    partner = mra_services.create_mra(
+        users[Role.ADMINISTRATOR],
+        {"partner_programme": "eu-aeo", "partner_authority": "EU",
+         "effective_from": date(2024, 1, 1), "benefits": ["faster_release"]},
+    )  # fmt: skip
+    partner_import = mra_services.import_list(
+        partner, users[Role.ADMINISTRATOR], "l.csv",
+        b"partner_id,name,country,valid_from\nX,Y,ZZ,2024-01-01\n",
+    )  # fmt: skip
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
     return {
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
         "snapshots": snapshots, "evidence": evidence, "action": action,
         "applications": applications, "certificates": certificates, "finding": finding,
-        "reviews": reviews,
+        "reviews": reviews, "mra": partner, "partner_import": partner_import,
     }  # fmt: skip
 
 
@@ -430,6 +449,8 @@ def test_access_matrix(
         .replace("{number}", world["certificates"][whose].number)  # type: ignore[index]
         .replace("{finding}", str(world["finding"].pk))  # type: ignore[attr-defined]
         .replace("{review}", str(world["reviews"][whose].pk))  # type: ignore[index]
+        .replace("{mra}", str(world["mra"].pk))  # type: ignore[attr-defined]
+        .replace("{partner_import}", str(world["partner_import"].pk))  # type: ignore[attr-defined]
     )
     body = access.body
     if body is not None:

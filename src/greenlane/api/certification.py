@@ -7,13 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
 from greenlane.apps.accounts.models import User
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
-from greenlane.apps.certification import services
+from greenlane.apps.certification import mra, services
 from greenlane.apps.certification.models import Application, Certificate
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
@@ -184,3 +185,25 @@ def verify_certificate(request: HttpRequest, number: str) -> Status:
 )
 def public_register(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     return [public_status(c) for c in register_entries(q)[:1000]]
+
+
+class RecognitionOut(Schema):
+    programme: str
+    tier: str
+    holder: str
+    basis: str
+    benefits: list[str]
+    valid_from: date
+    valid_to: date | None
+
+
+mra_router = Router(tags=["mutual recognition"], auth=RoleAuth(mra.VIEW_ROLES))
+
+
+@mra_router.get(
+    "/status",
+    response=list[RecognitionOut],
+    summary="Is the operator with this identifier a recognised AEO on a date (default today)?",
+)
+def recognised(request: HttpRequest, identifier: str, on: date | None = None) -> list[Any]:
+    return list(mra.status(identifier, on or timezone.localdate()))

@@ -15,6 +15,7 @@ NAV = (
     ("Programmes", "catalogue_list"),
     ("Applications", "application_list"),
     ("Certificates", "certificate_list"),
+    ("MRAs", "mra_list"),
     ("AEO statistics", "certification_statistics"),
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenlane.web import assessments, certification, declarations, mappings, risk, views
+from greenlane.web import assessments, certification, declarations, mappings, mra, risk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -120,6 +120,15 @@ urlpatterns = [
         "certificates/<int:pk>/reviews/<int:review>/submit",
         certification.self_review_submit,
         name="self_review_submit",
+    ),
+    path("mra/", mra.mra_list, name="mra_list"),
+    path("mra/status/", mra.mra_status, name="mra_status"),
+    path("mra/<int:pk>/", mra.mra_detail, name="mra_detail"),
+    path("mra/<int:pk>/import", mra.mra_import, name="mra_import"),
+    path(
+        "mra/<int:pk>/imports/<int:batch>/rejected.csv",
+        mra.mra_rejected_csv,
+        name="mra_rejected_csv",
     ),
     path("register/", certification.register, name="register"),
     path("verify/", certification.verify, name="verify"),

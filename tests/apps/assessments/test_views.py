@@ -212,7 +212,9 @@ def test_customs_sees_the_snapshot_not_the_companys_action_plan_nor_draft_eviden
     page = officer.get(f"/operators/{operator.pk}/self-tests/{snapshot.pk}/").content.decode()
     assert "Secret plan" not in page
     assert f"/evidence/{submitted.pk}/" in page  # listed for the assigned validator
-    ok = officer.get(f"/evidence/{submitted.pk}/")
-    ok.close()
-    assert ok.status_code == 200
     assert officer.get(f"/evidence/{draft_only.pk}/").status_code == 404
+    ok = officer.get(f"/evidence/{submitted.pk}/")
+    assert ok.status_code == 200
+    # Closing a file response ends the request, which closes the database connection on
+    # PostgreSQL: do it last.
+    ok.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -227,3 +229,74 @@ class SelfReview(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.period} of {self.certificate_id}, due {self.due_on}"
+
+
+class MutualRecognition(models.Model):
+    """An MRA: the administration recognises the AEOs of a partner programme (and tiers)."""
+
+    partner_programme = models.CharField(max_length=40, help_text="catalogue id, e.g. eu-aeo")
+    partner_authority = models.CharField(max_length=200)
+    partner_tiers = models.JSONField(default=list, blank=True, help_text="empty: every tier")
+    signed_on = models.DateField(null=True, blank=True)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    benefits = models.JSONField(default=list, help_text="benefits granted to partner AEOs")
+    reference_url = models.URLField(blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner_programme", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"MRA with {self.partner_programme} from {self.effective_from}"
+
+    def in_force(self, day: Any) -> bool:
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+
+class PartnerImport(models.Model):
+    """One partner AEO list handed in: what was read, kept and refused."""
+
+    mra = models.ForeignKey(MutualRecognition, on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    rows_read = models.PositiveIntegerField()
+    rows_accepted = models.PositiveIntegerField()
+    rows_rejected = models.PositiveIntegerField()
+    rejected = models.JSONField(default=list, help_text="[{row, reason, raw}]")
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["mra", "sha256"], name="partner_list_once")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class PartnerAeo(models.Model):
+    """An AEO of a partner programme, from the partner's list."""
+
+    mra = models.ForeignKey(MutualRecognition, on_delete=models.CASCADE, related_name="aeos")
+    source = models.ForeignKey(PartnerImport, on_delete=models.CASCADE, related_name="aeos")
+    partner_id = models.CharField(max_length=40, help_text="the partner's identifier, e.g. EORI")
+    national_id = models.CharField(max_length=40, blank=True, help_text="our identifier")
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2)
+    tier = models.CharField(max_length=40, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["partner_id"], name="partner_aeo_id_idx"),
+            models.Index(fields=["national_id"], name="partner_aeo_national_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner_id})"

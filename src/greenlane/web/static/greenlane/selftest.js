@@ -18,14 +18,25 @@
     status.appendChild(span);
   }
 
+  // One save at a time per requirement: a change made while one is on its way is sent after
+  // it, and a value already saved is not sent again.
+  var state = {};
+
   function save(box) {
     var id = box.getAttribute("data-requirement");
     clearTimeout(timers[id]);
     delete timers[id];
     var checked = box.querySelector("input[type=radio]:checked");
+    var answer = checked ? checked.value : "";
+    var comment = box.querySelector("textarea").value;
+    var key = answer + "\u0000" + comment;
+    var s = state[id] || (state[id] = { busy: false, again: false, saved: null });
+    if (s.busy) { s.again = true; return; }
+    if (s.saved === key) { return; }
+    s.busy = true;
     var body = new FormData();
-    body.append("answer", checked ? checked.value : "");
-    body.append("comment", box.querySelector("textarea").value);
+    body.append("answer", answer);
+    body.append("comment", comment);
     show(box, "Saving…", false);
     fetch(url.replace("REQ", encodeURIComponent(id)), {
       method: "POST", body: body, credentials: "same-origin", keepalive: true,
@@ -40,6 +51,7 @@
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       if (result.ok) {
+        s.saved = key;
         show(box, "Saved " + result.data.saved_at, false);
         if (counter) { counter.textContent = result.data.answered; }
       } else {
@@ -47,6 +59,9 @@
       }
     }).catch(function () {
       show(box, "Not saved: the connection failed. Your answer is still on this page; try again.", true);
+    }).then(function () {
+      s.busy = false;
+      if (s.again) { s.again = false; save(box); }
     });
   }
 

@@ -1,0 +1,136 @@
+"""MRAs, partner AEO lists and the recognised-AEO look-up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.certification import mra
+from greenlane.apps.certification.models import MutualRecognition, PartnerImport
+from greenlane.apps.certification.services import Refused
+from greenlane.core.criteria.loader import shipped
+
+VIEW = mra.VIEW_ROLES
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+@role_required(VIEW)
+def mra_list(request: HttpRequest) -> HttpResponse:
+    error, field = "", ""
+    if request.method == "POST":
+        data = {
+            "partner_programme": request.POST.get("partner_programme", ""),
+            "partner_authority": request.POST.get("partner_authority", ""),
+            "partner_tiers": request.POST.getlist("partner_tiers"),
+            "effective_from": _date(request.POST.get("effective_from")),
+            "effective_to": _date(request.POST.get("effective_to")),
+            "signed_on": _date(request.POST.get("signed_on")),
+            "benefits": request.POST.getlist("benefits"),
+            "reference_url": request.POST.get("reference_url", ""),
+        }
+        try:
+            created = mra.create_mra(request.user, data)  # type: ignore[arg-type]
+        except Refused as exc:
+            error, field = str(exc), exc.field
+        else:
+            messages.success(request, "MRA recorded.")
+            return redirect("mra_detail", pk=created.pk)
+    today = timezone.localdate()
+    context = {
+        "mras": MutualRecognition.objects.all(),
+        "today": today,
+        "benefits": mra.BENEFITS.items(),
+        "programmes": shipped().programmes.values(),
+        "can_manage": request.user.role in mra.MANAGE_ROLES,  # type: ignore[union-attr]
+        "error": error,
+        "field": field,
+    }
+    return render(request, "certification/mra_list.html", context, status=400 if error else 200)
+
+
+@role_required(VIEW)
+def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(MutualRecognition, pk=pk)
+    return render(
+        request,
+        "certification/mra_detail.html",
+        {
+            "mra": item,
+            "imports": item.imports.all(),
+            "aeos": item.aeos.count(),
+            "benefits": [mra.BENEFITS.get(b, b) for b in item.benefits],
+            "can_manage": request.user.role in mra.MANAGE_ROLES,  # type: ignore[union-attr]
+        },
+    )
+
+
+@require_POST
+@role_required(mra.MANAGE_ROLES)
+def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(MutualRecognition, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose the partner's list (CSV).")
+        return redirect("mra_detail", pk=item.pk)
+    try:
+        batch = mra.import_list(item, request.user, upload.name or "list.csv", upload.read())  # type: ignore[arg-type]
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{batch.file_name}: {batch.rows_read} rows read, {batch.rows_accepted} imported, "
+            f"{batch.rows_rejected} refused.",
+        )
+    return redirect("mra_detail", pk=item.pk)
+
+
+@role_required(VIEW)
+def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
+    found = get_object_or_404(PartnerImport, pk=batch, mra_id=pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "reason", "partner_id", "name"])
+    for r in found.rejected:
+        raw = r.get("raw") or {}
+        writer.writerow(
+            [r["row"], r["reason"], _cell(raw.get("partner_id")), _cell(raw.get("name"))]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-{found.pk}.csv"'
+    return response
+
+
+def _cell(value: object) -> str:
+    """A cell that a spreadsheet will not run as a formula."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@role_required(VIEW)
+def mra_status(request: HttpRequest) -> HttpResponse:
+    identifier = request.GET.get("identifier", "").strip()
+    raw_on = request.GET.get("on", "")
+    on = _date(raw_on) or timezone.localdate()
+    error = f"'{raw_on}' is not a date (YYYY-MM-DD)" if raw_on and _date(raw_on) is None else ""
+    found = mra.status(identifier, on) if identifier and not error else None
+    return render(
+        request,
+        "certification/mra_status.html",
+        {"identifier": identifier, "on": on, "found": found, "error": error},
+        status=400 if error else 200,
+    )

@@ -1,0 +1,124 @@
+"""MRAs, partner lists and the recognised-AEO look-up."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.certification import mra
+from greenlane.apps.certification.models import PartnerAeo
+from greenlane.apps.certification.services import Refused
+from greenlane.apps.operators.models import AeoAuthorisation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST = (
+    "partner_id,name,country,valid_from,valid_to,tier,national_id\n"
+    "DE111,Rhein Export GmbH,DE,2024-01-01,,AEOS,\n"
+    "DE222,Main Logistik AG,DE,2024-01-01,2025-12-31,AEOC,\n"
+    "DE333,Broken Row,XX,2024-01-01,,,\n"
+)
+
+
+@pytest.fixture
+def officer():  # type: ignore[no-untyped-def]
+    return factories.user(Role.DECISION_OFFICER, factories.organisation("customs"))
+
+
+@pytest.fixture
+def eu(officer):  # type: ignore[no-untyped-def]
+    return mra.create_mra(
+        officer,
+        {
+            "partner_programme": "eu-aeo", "partner_authority": "European Commission",
+            "partner_tiers": ["AEOS", "AEOC-AEOS"], "effective_from": date(2024, 6, 1),
+            "benefits": ["reduced_inspection", "risk_score_reduction"],
+        },
+    )  # fmt: skip
+
+
+def test_a_partner_list_imports_good_rows_and_reports_bad_ones(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    batch = mra.import_list(eu, officer, "eu.csv", LIST.encode())
+    assert (batch.rows_read, batch.rows_accepted, batch.rows_rejected) == (3, 2, 1)
+    assert batch.rejected[0]["row"] == 4
+    assert PartnerAeo.objects.count() == 2
+    with pytest.raises(Refused, match="imported before"):
+        mra.import_list(eu, officer, "eu-again.csv", LIST.encode())
+
+
+def test_a_list_that_cannot_be_read_imports_nothing(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    before = AuditEvent.objects.count()
+    with pytest.raises(Refused, match="missing column"):
+        mra.import_list(eu, officer, "bad.csv", b"id,name\n1,x\n")
+    assert not PartnerAeo.objects.exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_recognised_only_under_an_mra_in_force_and_for_covered_tiers(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    mra.import_list(eu, officer, "eu.csv", LIST.encode())
+    (found,) = mra.status("DE111", date(2025, 1, 1))
+    assert (found.programme, found.tier, found.basis) == (
+        "eu-aeo",
+        "AEOS",
+        "MRA with European Commission",
+    )
+    assert "Fewer physical and documentary inspections" in found.benefits
+    assert mra.status("DE111", date(2024, 5, 31)) == []  # the day before the MRA took effect
+    assert mra.status("DE222", date(2025, 1, 1)) == []  # AEOC is not covered by this MRA
+    assert mra.status("NOBODY", date(2025, 1, 1)) == []
+
+
+def test_domestic_aeos_are_recognised_too(officer) -> None:  # type: ignore[no-untyped-def]
+    operator = factories.operator(factories.organisation("operator"))
+    AeoAuthorisation.objects.create(
+        operator=operator, programme="kr-aeo", tier="AA", valid_from=date(2025, 1, 1)
+    )
+    (found,) = mra.status(operator.code, date(2025, 6, 1))
+    assert (found.tier, found.basis) == ("AA", "domestic certificate")
+
+
+def test_mras_are_validated(officer) -> None:  # type: ignore[no-untyped-def]
+    base = {"partner_programme": "us-ctpat", "partner_authority": "CBP",
+            "effective_from": date(2020, 1, 1), "benefits": ["faster_release"]}  # fmt: skip
+    with pytest.raises(Refused, match="choose the benefits"):
+        mra.create_mra(officer, base | {"benefits": ["free lunch"]})
+    with pytest.raises(Refused, match="has the tiers"):
+        mra.create_mra(officer, base | {"partner_tiers": ["Tier 9"]})
+    mra.create_mra(officer, base)
+    with pytest.raises(Refused, match="already covers"):
+        mra.create_mra(officer, base | {"effective_from": date(2023, 1, 1)})
+    analyst = factories.user(Role.RISK_ANALYST, officer.organisation)
+    with pytest.raises(Refused, match="decision officers and administrators"):
+        mra.create_mra(analyst, base | {"partner_programme": "jp-aeo"})
+
+
+def test_the_look_up_page_and_api(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    mra.import_list(eu, officer, "eu.csv", LIST.encode())
+    analyst = factories.user(Role.RISK_ANALYST, officer.organisation)
+    client = Client()
+    client.force_login(analyst)
+    page = client.get("/mra/status/?identifier=DE111&on=2025-01-01").content.decode()
+    assert "Rhein Export GmbH" in page
+    assert "MRA with European Commission" in page
+    api = client.get("/api/v1/mra/status?identifier=DE111&on=2024-05-01")
+    assert api.json() == []
+    (hit,) = client.get("/api/v1/mra/status?identifier=DE111&on=2025-01-01").json()
+    assert hit["tier"] == "AEOS"
+    bad = client.get("/mra/status/?identifier=DE111&on=tomorrow")
+    assert bad.status_code == 400
+
+
+def test_rejected_rows_download_without_formulas(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    text = LIST + '=HYPERLINK("x"),Evil,XX,2024-01-01,,,\n'
+    batch = mra.import_list(eu, officer, "eu.csv", text.encode())
+    client = Client()
+    client.force_login(officer)
+    csv_text = client.get(f"/mra/{eu.pk}/imports/{batch.pk}/rejected.csv").content.decode()
+    assert "'=HYPERLINK" in csv_text
+    assert json.dumps(batch.rejected)  # stored as plain data
