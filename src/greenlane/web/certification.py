@@ -260,6 +260,8 @@ def _render_certificate(
         "events": certificate.events.select_related("actor"),
         "available": lifecycle.available(CERTIFICATE, certificate.status, actors),
         "can_consent": lifecycle.Actor.OPERATOR in actors,
+        "can_reassess": lifecycle.Actor.DECIDER in actors
+        and certificate.status in ("active", "suspended"),
         "reviews": certificate.reviews.all(),
         "today": timezone.localdate(),
         "snapshots": certificate.operator.self_assessments.filter(
@@ -315,6 +317,24 @@ def certificate_consent(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_certificate(request, certificate, 409, str(exc))
     messages.success(request, "Your choice about the public register is saved.")
     return redirect("certificate_detail", pk=certificate.pk)
+
+
+@require_POST
+@role_required(VIEW_ROLES)
+def certificate_reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    try:
+        application = services.open_reassessment(
+            certificate,
+            request.user,
+            request.POST.get("reason", ""),  # type: ignore[arg-type]
+        )
+    except NotAllowed as exc:
+        return _render_certificate(request, certificate, 409, str(exc))
+    except services.Refused as exc:
+        return _render_certificate(request, certificate, 400, str(exc))
+    messages.success(request, f"Reassessment {application.number} opened.")
+    return redirect("application_detail", pk=application.pk)
 
 
 @require_POST

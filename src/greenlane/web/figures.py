@@ -157,6 +157,11 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
             ],
         ),
         Table(
+            "Certificates ending within 180 days, no renewal under way",
+            ("Certificate", "Holder", "Ends"),
+            [(c.number, c.operator.name, c.valid_to) for c in queries.renewals_due()[:20]],
+        ),
+        Table(
             "Overdue self-reviews",
             ("Certificate", "Holder", "Due"),
             [(r.certificate.number, r.certificate.operator.name, r.due_on) for r in late_reviews],

@@ -130,6 +130,11 @@ urlpatterns = [
         mra.mra_rejected_csv,
         name="mra_rejected_csv",
     ),
+    path(
+        "certificates/<int:pk>/reassess",
+        certification.certificate_reassess,
+        name="certificate_reassess",
+    ),
     path("register/", certification.register, name="register"),
     path("verify/", certification.verify, name="verify"),
     path("verify/<str:number>/", certification.verify, name="verify_number"),

@@ -232,3 +232,49 @@ def test_a_self_review_needs_a_fresh_snapshot_in_its_window_and_counts_once(w: W
     w.snapshot.save()
     with pytest.raises(services.Refused, match="submitted since"):
         services.submit_self_review(review, w.trader, w.snapshot)
+
+
+def _through_review(app: Application, w: World, tier: str = "AA") -> Application:
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    _all_findings(app, w)
+    services.transition(app, w.validator, "recommend")
+    return services.transition(app, w.decider, "approve", reason="ok", tier=tier)
+
+
+def test_a_renewal_replaces_the_certificate_without_a_gap(w: World) -> None:
+    from greenlane.apps.certification import queries
+
+    first = Certificate.objects.get(application=approved(w))
+    Certificate.objects.filter(pk=first.pk).update(valid_to=date.today() + timedelta(days=90))
+    assert [c.pk for c in queries.renewals_due()] == [first.pk]
+    renewal = services.apply(w.operator, w.trader, "AA", w.snapshot)
+    assert (renewal.kind, renewal.replaces_id) == ("renewal", first.pk)
+    assert queries.renewals_due() == []  # under way
+    _through_review(renewal, w)
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    second = Certificate.objects.get(application=renewal)
+    assert second.valid_from == date.today()
+    old_status = AeoAuthorisation.objects.filter(operator=w.operator).order_by("pk").first()
+    assert old_status is not None
+    assert old_status.valid_to == date.today() - timedelta(days=1)
+
+
+def test_customs_opens_a_reassessment_that_can_lower_the_grade(w: World) -> None:
+    certificate = Certificate.objects.get(application=approved(w))
+    with pytest.raises(NotAllowed, match="decision officers"):
+        services.open_reassessment(certificate, w.validator, "monitoring alert")
+    with pytest.raises(services.Refused, match="reason"):
+        services.open_reassessment(certificate, w.decider, " ")
+    reassessment = services.open_reassessment(
+        certificate, w.decider, "Critical finding in monitoring"
+    )
+    assert reassessment.number.startswith("REA-")
+    with pytest.raises(NotAllowed, match="already has an application"):
+        services.open_reassessment(certificate, w.decider, "again")
+    _through_review(reassessment, w, tier="A")
+    certificate.refresh_from_db()
+    assert certificate.status == "superseded"
+    assert Certificate.objects.get(application=reassessment).tier == "A"
+    with pytest.raises(NotAllowed):
+        services.certificate_transition(certificate, w.decider, "suspend", "late")

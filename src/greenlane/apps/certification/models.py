@@ -28,6 +28,15 @@ class Application(models.Model):
     version = models.CharField(max_length=40)
     tier = models.CharField(max_length=40)
     snapshot = models.ForeignKey(SelfAssessment, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(
+        max_length=20,
+        choices=[("new", "new"), ("renewal", "renewal"), ("reassessment", "reassessment")],
+        default="new",
+    )
+    replaces = models.ForeignKey(
+        "Certificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="the certificate a renewal or reassessment would replace",
+    )  # fmt: skip
     stage = models.CharField(
         max_length=30, choices=[(s.value, s.value.replace("_", " ")) for s in Stage]
     )

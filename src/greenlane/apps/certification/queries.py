@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.certification.models import Application, Finding, SelfReview
+from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
 
@@ -70,3 +71,21 @@ def overdue_reviews(user: Any) -> list[SelfReview]:
             certificate__operator__validator_assignments__ended_at__isnull=True,
         )
     return list(found.order_by("due_on")[:200])
+
+
+def renewals_due(days: int = 180) -> list[Certificate]:
+    """Certificates ending within ``days`` whose holder has no renewal under way."""
+    today = timezone.localdate()
+    pending = Application.objects.filter(stage__in=OPEN_STAGES, replaces__isnull=False).values(
+        "replaces_id"
+    )
+    return list(
+        Certificate.objects.filter(
+            status__in=["active", "suspended"],
+            valid_to__isnull=False,
+            valid_to__lte=today + timedelta(days=days),
+        )
+        .exclude(pk__in=pending)
+        .select_related("operator")
+        .order_by("valid_to")[:200]
+    )

@@ -140,7 +140,16 @@ def apply(
         with transaction.atomic():
             if operator.applications.filter(stage__in=lifecycle.OPEN_STAGES).exists():
                 raise Refused("this company already has an application in progress", "tier")
+            held = (
+                Certificate.objects.filter(
+                    operator=operator, programme=programme().id, status__in=["active", "suspended"]
+                )
+                .order_by("-valid_from")
+                .first()
+            )
             application = Application.objects.create(
+                kind="renewal" if held else "new",
+                replaces=held,
                 number=f"pending-{now.timestamp()}-{operator.pk}",
                 operator=operator,
                 programme=programme().id,
@@ -327,6 +336,21 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
         issued_by=user,
         issued_at=now,
     )
+    if application.replaces_id is not None:
+        old = Certificate.objects.select_for_update().get(pk=application.replaces_id)
+        if old.status in ("active", "suspended"):
+            Certificate.objects.filter(pk=old.pk).update(
+                status="superseded", revision=F("revision") + 1,
+                status_reason=f"replaced by the {application.kind} {application.number}",
+            )  # fmt: skip
+            CertificateEvent.objects.create(
+                certificate=old, transition="supersede", from_status=old.status,
+                to_status="superseded", actor=user, at=now, reason=application.number,
+            )  # fmt: skip
+            AeoAuthorisation.objects.filter(
+                operator=old.operator, programme=old.programme, tier=old.tier,
+                valid_from=old.valid_from,
+            ).update(valid_to=date.fromordinal(start.toordinal() - 1))  # fmt: skip
     prefix = application.programme.upper()
     certificate.number = f"{prefix}-{start:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
@@ -579,3 +603,44 @@ def submit_self_review(
         )
     review.refresh_from_db()
     return review
+
+
+def open_reassessment(certificate: Certificate, user: User, reason: str) -> Application:
+    """Customs reassesses a certified operator (new information, monitoring results, a change
+    in the law): an application reviewed like a first one, on the latest self-test."""
+    if Actor.DECIDER not in certificate_actors(user, certificate):
+        raise NotAllowed("reassessments are opened by decision officers")
+    if certificate.status not in ("active", "suspended"):
+        raise NotAllowed(f"the certificate is {certificate.status}")
+    if not reason.strip():
+        raise Refused("the reason is needed", "reason")
+    snapshot = assessments.latest_snapshot(certificate.operator)
+    if snapshot is None:
+        raise Refused("the company has no submitted self-test to reassess against")
+    version = version_today()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                number=f"pending-{now.timestamp()}-r{certificate.pk}",
+                operator=certificate.operator,
+                programme=certificate.programme, version=version.version, tier=certificate.tier,
+                snapshot=snapshot, stage=Stage.SUBMITTED, kind="reassessment",
+                replaces=certificate,
+                eligibility={"eligible": True, "reasons": [], "open_gates": [],
+                             "reassessment": reason[:2000]},
+                submitted_by=user, submitted_at=now,
+            )  # fmt: skip
+            application.number = f"REA-{now:%Y}-{application.pk:06d}"
+            application.save(update_fields=["number"])
+            ApplicationEvent.objects.create(
+                application=application, transition="reassess", to_stage=Stage.SUBMITTED,
+                actor=user, at=now, note=reason[:2000],
+            )  # fmt: skip
+            audit.record(
+                "certification.reassessment.opened", user, certificate,
+                {"application": application.number, "reason": reason},
+            )  # fmt: skip
+    except IntegrityError:
+        raise NotAllowed("the company already has an application in progress") from None
+    return application

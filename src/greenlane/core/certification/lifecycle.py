@@ -93,6 +93,7 @@ class CertificateStatus(StrEnum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     SURRENDERED = "surrendered"
+    SUPERSEDED = "superseded"  # replaced by the certificate of a renewal or reassessment
 
 
 CERTIFICATE: dict[str, Transition] = {
@@ -148,6 +149,7 @@ def _words(stage: str) -> str:
         "suspended": "the certificate is suspended",
         "revoked": "the certificate is revoked",
         "surrendered": "the certificate is surrendered",
+        "superseded": "the certificate has been replaced by a newer one",
     }.get(stage, f"in state '{stage}'")
 
 
