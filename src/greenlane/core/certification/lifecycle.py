@@ -9,9 +9,10 @@ validation, report, decision (by an officer who is not the validator), then foll
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -176,11 +177,7 @@ def validity_end(start: date, years: int | None) -> date | None:
     """The last day of a certificate valid for ``years`` from ``start`` (None: no fixed term)."""
     if years is None:
         return None
-    try:
-        end = start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + years, day=28)
-    return date.fromordinal(end.toordinal() - 1)
+    return add_months(start, 12 * years) - timedelta(days=1)
 
 
 def stage_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> dict[str, float]:
@@ -196,11 +193,10 @@ def stage_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> dict
 
 
 def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it is shorter."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30,
-            31, 30, 31, 31, 30, 31, 30, 31][month - 1]  # fmt: skip
-    return date(year, month, min(day.day, last))
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def review_schedule(

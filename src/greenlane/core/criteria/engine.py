@@ -142,16 +142,7 @@ class Compiled:
 
 
 def _selected(selector: Selector, criteria: Sequence[Criterion]) -> npt.NDArray[np.intp]:
-    return np.array(
-        [
-            i
-            for i, c in enumerate(criteria)
-            if (not selector.ids or c.id in selector.ids)
-            and (not selector.groups or c.group in selector.groups)
-            and (selector.level is None or c.level == selector.level)
-        ],
-        dtype=np.intp,
-    )
+    return np.array([i for i, c in enumerate(criteria) if selector.matches(c)], dtype=np.intp)
 
 
 def _compile_gate(gate: Gate, version: Version, group_index: dict[str, int]) -> _Gate:

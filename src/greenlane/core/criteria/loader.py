@@ -21,11 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from greenlane.core.criteria.schema import (
     Baseline,
-    Criterion,
     Gate,
     Programme,
     Ref,
-    Selector,
     Version,
 )
 from greenlane.core.risk.mapping import _Loader as _Yaml12Loader
@@ -175,16 +173,6 @@ def _baseline_problems(baseline: Baseline) -> Iterator[tuple[Path_, str]]:
             yield (*path, "source"), f"cites unknown source '{ref.source}'"
 
 
-def _selected(selector: Selector, criteria: list[Criterion]) -> list[Criterion]:
-    return [
-        c
-        for c in criteria
-        if (not selector.ids or c.id in selector.ids)
-        and (not selector.groups or c.group in selector.groups)
-        and (selector.level is None or c.level == selector.level)
-    ]
-
-
 def score_range(version: Version, group_id: str) -> tuple[float, float]:
     """The lowest and highest score a group can have."""
     group = next(g for g in version.groups if g.id == group_id)
@@ -217,7 +205,7 @@ def _gate_problems(
         for j, group in enumerate(selector.groups):
             if group not in groups:
                 yield (*path, field, "groups", j), f"unknown group '{group}'"
-        if not _selected(selector, version.criteria):
+        if not any(selector.matches(c) for c in version.criteria):
             yield (*path, field), "selects no criteria"
 
 

@@ -146,6 +146,13 @@ class Selector(_Strict):
     groups: list[Id] = Field(default_factory=list)
     level: Literal["must", "should"] | None = None
 
+    def matches(self, criterion: Criterion) -> bool:
+        return (
+            (not self.ids or criterion.id in self.ids)
+            and (not self.groups or criterion.group in self.groups)
+            and (self.level is None or criterion.level == self.level)
+        )
+
 
 class Gate(_Strict):
     """One condition of a tier. Exactly one form:
