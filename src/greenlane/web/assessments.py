@@ -32,6 +32,7 @@ from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
+from greenlane.web.params import optional_date
 
 ANSWER_CHOICES = [
     (Answer.MET.value, "Met"),
@@ -226,10 +227,8 @@ def _rules_date(request: HttpRequest) -> tuple[date | None, str]:
     raw = request.GET.get("on", "").strip()
     if not raw:
         return None, ""
-    try:
-        return date.fromisoformat(raw), ""
-    except ValueError:
-        return None, f"'{raw}' is not a date: use YYYY-MM-DD."
+    day = optional_date(raw)
+    return day, "" if day else f"'{raw}' is not a date: use YYYY-MM-DD."
 
 
 def _report(

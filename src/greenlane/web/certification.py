@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 import segno
@@ -33,13 +32,7 @@ from greenlane.apps.certification.public import expired as _expired
 from greenlane.apps.certification.public import public_status, register_entries
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
-
-
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        return None
+from greenlane.web.params import optional_date
 
 
 @role_required(EDIT_ROLES)
@@ -84,7 +77,11 @@ def application_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(VIEW_ROLES)
 def application_list(request: HttpRequest) -> HttpResponse:
-    applications = visible_applications(request.user).select_related("operator", "validator")
+    applications = (
+        visible_applications(request.user)
+        .select_related("operator", "validator")
+        .prefetch_related("events")
+    )
     stage = request.GET.get("stage", "")
     if stage:
         applications = applications.filter(stage=stage)
@@ -92,7 +89,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         applications = applications.filter(validator=request.user)
     page = Paginator(applications.order_by("-submitted_at"), 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(a, _days(a, now)) for a in page]
+    rows = [(a, services.service_days(a, now)) for a in page]
     return render(
         request,
         "certification/application_list.html",
@@ -104,11 +101,6 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "standard": settings.SERVICE_STANDARD_DAYS,
         },
     )
-
-
-def _days(application: Application, now: Any) -> float:
-    changes = [(e.at, e.to_stage) for e in application.events.all()]
-    return lifecycle.service_days(changes, now)
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -129,9 +121,7 @@ def application_detail(
 def _render_detail(
     request: HttpRequest, application: Application, status: int = 200, error: str = ""
 ) -> HttpResponse:
-    version = next(
-        (v for v in services.programme().versions if v.version == application.version), None
-    )
+    version = services.version_of(application)
     findings = {(f.criterion, f.stage): f for f in application.findings.all()}
     criteria = [
         {
@@ -139,7 +129,7 @@ def _render_detail(
             "review": findings.get((c.id, "document_review")),
             "site": findings.get((c.id, "site_validation")),
         }
-        for c in (version.criteria if version else [])
+        for c in version.criteria
     ]
     actors = services.actors(request.user, application)
     context = {
@@ -153,11 +143,11 @@ def _render_detail(
         "available": {t.name for t in lifecycle.available(APPLICATION, application.stage, actors)},
         "is_validator": lifecycle.Actor.VALIDATOR in actors,
         "validators": User.objects.filter(role=Role.VALIDATOR, is_active=True).order_by("username"),
-        "service_days": _days(application, timezone.now()),
+        "service_days": services.service_days(application, timezone.now()),
         "standard": settings.SERVICE_STANDARD_DAYS,
         "results": Finding.Result.choices,
         "severities": Finding.Severity.choices,
-        "tiers": [t.id for t in version.tiers] if version else [],
+        "tiers": [t.id for t in version.tiers],
         "error": error,
     }
     return render(request, "certification/application_detail.html", context, status=status)
@@ -173,7 +163,7 @@ def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
     if "validator" in request.POST:
         data["validator"] = User.objects.filter(pk=request.POST.get("validator") or 0).first()
     if "planned_on" in request.POST:
-        data["planned_on"] = _date(request.POST.get("planned_on"))
+        data["planned_on"] = optional_date(request.POST.get("planned_on"))
     try:
         services.transition(application, request.user, name, **data)  # type: ignore[arg-type]
     except NotAllowed as exc:
@@ -189,7 +179,7 @@ def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
 def finding_save(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     data = request.POST.dict()
-    data["deadline"] = _date(request.POST.get("deadline"))
+    data["deadline"] = optional_date(request.POST.get("deadline"))
     try:
         services.record_finding(application, request.user, data)  # type: ignore[arg-type]
     except NotAllowed as exc:
@@ -219,7 +209,7 @@ def site_report(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     try:
         services.file_site_report(
-            application, request.user, _date(request.POST.get("visited_on")),  # type: ignore[arg-type]
+            application, request.user, optional_date(request.POST.get("visited_on")),  # type: ignore[arg-type]
             request.POST.get("report", ""),
         )  # fmt: skip
     except NotAllowed as exc:
@@ -282,7 +272,7 @@ def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
     try:
         services.certificate_transition(
             certificate, request.user, name, request.POST.get("reason", ""),  # type: ignore[arg-type]
-            _date(request.POST.get("until")),
+            optional_date(request.POST.get("until")),
         )  # fmt: skip
     except NotAllowed as exc:
         return _render_certificate(request, certificate, 409, str(exc))

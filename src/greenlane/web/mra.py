@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,15 +16,9 @@ from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
 from greenlane.core.criteria.loader import shipped
+from greenlane.web.params import optional_date
 
 VIEW = mra.VIEW_ROLES
-
-
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        return None
 
 
 @role_required(VIEW)
@@ -36,9 +29,9 @@ def mra_list(request: HttpRequest) -> HttpResponse:
             "partner_programme": request.POST.get("partner_programme", ""),
             "partner_authority": request.POST.get("partner_authority", ""),
             "partner_tiers": request.POST.getlist("partner_tiers"),
-            "effective_from": _date(request.POST.get("effective_from")),
-            "effective_to": _date(request.POST.get("effective_to")),
-            "signed_on": _date(request.POST.get("signed_on")),
+            "effective_from": optional_date(request.POST.get("effective_from")),
+            "effective_to": optional_date(request.POST.get("effective_to")),
+            "signed_on": optional_date(request.POST.get("signed_on")),
             "benefits": request.POST.getlist("benefits"),
             "reference_url": request.POST.get("reference_url", ""),
         }
@@ -125,8 +118,9 @@ def _cell(value: object) -> str:
 def mra_status(request: HttpRequest) -> HttpResponse:
     identifier = request.GET.get("identifier", "").strip()
     raw_on = request.GET.get("on", "")
-    on = _date(raw_on) or timezone.localdate()
-    error = f"'{raw_on}' is not a date (YYYY-MM-DD)" if raw_on and _date(raw_on) is None else ""
+    picked = optional_date(raw_on)
+    on = picked or timezone.localdate()
+    error = f"'{raw_on}' is not a date (YYYY-MM-DD)" if raw_on and picked is None else ""
     found = mra.status(identifier, on) if identifier and not error else None
     return render(
         request,

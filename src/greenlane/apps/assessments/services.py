@@ -309,9 +309,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Readiness and ranked gaps as plain data: the result a snapshot froze on submission
     (unless ``frozen`` is False), or computed now for a draft or an operator not started."""
-    frozen_result = assessment is not None and not assessment.is_draft and assessment.result
-    if frozen and frozen_result:
-        return assessment.result  # type: ignore[union-attr,return-value]
+    if frozen and assessment is not None and not assessment.is_draft and assessment.result:
+        return assessment.result
     on = on or timezone.localdate()
     answers = answers_of(assessment)
     profile = profile_of(operator, assessment, on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
-from greenlane.core.certification import lifecycle
+from greenlane.apps.certification.services import service_days
 from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
 
 
@@ -24,7 +25,11 @@ class Attention:
 
 def my_open_applications(user: Any) -> list[Application]:
     """A validator's assigned files; a decision officer's decisions and unassigned files."""
-    open_ = Application.objects.filter(stage__in=OPEN_STAGES).select_related("operator")
+    open_ = (
+        Application.objects.filter(stage__in=OPEN_STAGES)
+        .select_related("operator")
+        .prefetch_related("events")
+    )
     if user.role == Role.VALIDATOR:
         return list(open_.filter(validator=user))
     if user.role == Role.DECISION_OFFICER:
@@ -36,17 +41,20 @@ def attention(user: Any) -> list[Attention]:
     now = timezone.now()
     today = timezone.localdate()
     out = []
-    for application in my_open_applications(user):
-        changes = [(e.at, e.to_stage) for e in application.events.all()]
-        days = lifecycle.service_days(changes, now)
+    mine = my_open_applications(user)
+    late_actions = Counter(
+        Finding.objects.filter(application__in=mine, closed_at__isnull=True, deadline__lt=today)
+        .exclude(corrective_action="")
+        .values_list("application_id", flat=True)
+    )
+    for application in mine:
+        days = service_days(application, now)
         reasons = []
         if days > settings.SERVICE_STANDARD_DAYS:
             reasons.append(f"over the {settings.SERVICE_STANDARD_DAYS}-day standard")
-        late = Finding.objects.filter(
-            application=application, closed_at__isnull=True, deadline__lt=today
-        ).exclude(corrective_action="")
-        if late.exists():
-            reasons.append(f"{late.count()} corrective action(s) past the deadline")
+        late = late_actions[application.pk]
+        if late:
+            reasons.append(f"{late} corrective action(s) past the deadline")
         if application.stage == Stage.AWAITING_DECISION:
             reasons.append("waits for a decision")
         if application.stage == Stage.SUBMITTED:

@@ -65,6 +65,17 @@ def version_today() -> Version:
     return found
 
 
+def version_of(application: Application) -> Version:
+    """The programme version an application was made under."""
+    return next(v for v in programme().versions if v.version == application.version)
+
+
+def service_days(application: Application, now: Any) -> float:
+    """Days counted against the service standard so far (events prefetched or queried)."""
+    changes = [(e.at, e.to_stage) for e in application.events.all()]
+    return lifecycle.service_days(changes, now)
+
+
 def _tier(version: Version, tier_id: str) -> Tier:
     tier = next((t for t in version.tiers if t.id == tier_id), None)
     if tier is None:
@@ -262,7 +273,7 @@ def _guard_and_prepare(
         tier = ""
         if name == "approve":
             tier = str(data.get("tier") or application.tier)
-            version = next(v for v in programme().versions if v.version == application.version)
+            version = version_of(application)
             order = [t.id for t in version.tiers]
             if tier not in order:
                 raise Refused(f"no tier '{tier}' in {application.version}", "tier")
@@ -281,7 +292,7 @@ def _guard_and_prepare(
 
 
 def _check_review_complete(application: Application) -> None:
-    version = next(v for v in programme().versions if v.version == application.version)
+    version = version_of(application)
     reviewed = set(application.findings.values_list("criterion", flat=True))
     missing = [c.id for c in version.criteria if c.id not in reviewed]
     if missing:
@@ -321,7 +332,7 @@ def _after(application: Application, user: User, name: str, data: dict[str, Any]
 
 
 def _issue_certificate(application: Application, user: User, now: Any) -> Certificate:
-    version = next(v for v in programme().versions if v.version == application.version)
+    version = version_of(application)
     tier = _tier(version, application.decided_tier)
     start = timezone.localdate()
     end = lifecycle.validity_end(start, tier.validity_years)
@@ -388,7 +399,7 @@ def record_finding(application: Application, user: User, data: dict[str, Any]) -
         raise NotAllowed("only the validator assigned to this application records findings")
     if application.stage not in (Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION):
         raise NotAllowed("findings are recorded during document review or on-site validation")
-    version = next(v for v in programme().versions if v.version == application.version)
+    version = version_of(application)
     criterion = str(data.get("criterion", ""))
     if criterion not in {c.id for c in version.criteria}:
         raise Refused(f"no criterion '{criterion}' in {application.version}", "criterion")

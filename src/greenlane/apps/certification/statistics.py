@@ -49,6 +49,7 @@ def summary() -> dict[str, Any]:
         .order_by("programme", "tier")
     )
     active = certificates.filter(status="active")
+    active_count = active.count()
     msme = active.filter(operator__size_class__in=MSME_CLASSES).count()
     return {
         "stages": stages,
@@ -58,7 +59,7 @@ def summary() -> dict[str, Any]:
         "within_standard": sum(1 for d in decision_days if d <= standard),
         "standard": standard,
         "by_tier": by_tier,
-        "active_certificates": active.count(),
+        "active_certificates": active_count,
         "msme_certificates": msme,
-        "msme_share": round(100 * msme / active.count(), 1) if active.count() else None,
+        "msme_share": round(100 * msme / active_count, 1) if active_count else None,
     }
