@@ -46,6 +46,9 @@ test: $(VENV)/.installed-dev chromium lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/criteria.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/score.py
+	$(BIN)/python bench/model_card.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

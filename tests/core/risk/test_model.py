@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 
 from greenlane.core.risk import mapping
@@ -122,3 +124,88 @@ def test_on_the_kcs_data_the_model_beats_both_baselines_and_the_published_figure
     assert model["precision@5"] > 0.762
     assert model["precision@10"] > 0.641
     assert result["rows"] == {"train": 37385, "test": 8134, "rejected": 0}
+
+
+def _naive_history(
+    frame: pd.DataFrame, rows: pd.DataFrame, key: tuple[str, ...]
+) -> tuple[list[float], list[float]]:
+    """Inspections and frauds of each row's key strictly before its date, by brute force."""
+    labelled = frame[frame["fraud"].notna()]
+    n, f = [], []
+    for _, row in rows.iterrows():
+        same = labelled["declaration_date"] < row["declaration_date"]
+        for k in key:
+            same &= labelled[k].fillna("") == ("" if pd.isna(row[k]) else row[k])
+        n.append(float(same.sum()))
+        f.append(float(labelled.loc[same, "fraud"].astype(float).sum()))
+    return n, f
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(0, 20),  # day
+            st.sampled_from(["A", "B", "C", None]),  # importer
+            st.sampled_from(["S1", "S2"]),  # seller
+            st.sampled_from([True, False, None]),  # fraud (None: not inspected)
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    query_days=st.lists(st.integers(0, 30), min_size=1, max_size=10),
+)
+def test_history_counts_match_a_brute_force_count(
+    data: list[tuple[int, str | None, str, bool | None]], query_days: list[int]
+) -> None:
+    start = pd.Timestamp("2025-01-01")
+
+    def frame(rows: list[tuple[int, str | None, str, bool | None]]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "declaration_date": [start + pd.Timedelta(days=d) for d, *_ in rows],
+                "importer_code": [i for _, i, _, _ in rows],
+                "seller_code": [s for _, _, s, _ in rows],
+                "fraud": pd.Series([f for *_, f in rows], dtype=object),
+                "declarant_code": "D",
+                "hs6": "850440",
+                "origin_country": "CN",
+                "office_code": "O1",
+                "dispatch_country": None,
+                "customs_value": 100.0,
+                "net_mass_kg": 2.0,
+                "tax_rate": 8.0,
+            }
+        )
+
+    train = frame(data)
+    queries = frame(
+        [(d, ("A", "B", "D", None)[i % 4], "S1", None) for i, d in enumerate(query_days)]
+    )
+    features = HistoryFeatures().fit(train)
+    for rows in (train, queries):
+        out = features.transform(rows)
+        for key in (("importer_code",), ("importer_code", "seller_code")):
+            n, _ = _naive_history(train, rows, key)
+            assert out[f"{'__'.join(key)}.n"].tolist() == n, key
+
+
+def test_compiled_prediction_gives_lightgbms_numbers(
+    economy: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import greenlane.core.risk.model as module
+
+    model = RiskModel(n_estimators=40).fit(economy)
+    assert model.compiled(cache=tmp_path) is not None
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".o", ".txt"]
+    monkeypatch.setattr(module, "COMPILE_ROWS", 10**9)
+    by_lightgbm = model.predict_proba(economy)[:, 1]
+    monkeypatch.setattr(module, "COMPILE_ROWS", 1)
+    by_compiled = model.predict_proba(economy)[:, 1]
+    np.testing.assert_allclose(by_compiled, by_lightgbm, rtol=0, atol=1e-12)
+    # The compiled code is not pickled; a loaded model compiles (from the cache) again.
+    import pickle
+
+    loaded = pickle.loads(pickle.dumps(model))
+    assert getattr(loaded, "_compiled", None) is None
+    np.testing.assert_allclose(loaded.predict_proba(economy)[:, 1], by_lightgbm, atol=1e-12)

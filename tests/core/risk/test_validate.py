@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from greenlane.core.risk.mapping import MappingError
 from greenlane.core.risk.readers import FileError, read_batches
-from greenlane.core.risk.validate import Rejection, validate
+from greenlane.core.risk.validate import Numbers, Rejection, validate
 from tests.core.risk.rows import DEFECTS, HEADER, MAPPING, good_row, spoil, write_csv
 
 
 def _run(path: Path) -> tuple[pa.Table, list[Rejection]]:
-    seen: dict[str, int] = {}
+    seen = Numbers()
     accepted, rejected = [], []
     for batch in read_batches(path, MAPPING):
         checked = validate(batch, MAPPING, seen)
@@ -144,3 +144,56 @@ def test_accepted_plus_rejected_is_every_row_read(kinds: list[str]) -> None:
     ]
     for r in rejected:
         assert DEFECTS[kinds[r.row - 1]][2] in r.reason
+
+
+def test_typed_parquet_columns_are_checked_as_numbers_and_dates(tmp_path: Path) -> None:
+    """A Parquet file that types its numbers and dates is checked without a detour through
+    text: nulls and NaN count as missing, ranges still apply, text columns stored as
+    dictionaries are trimmed and recoded per distinct value."""
+    rows = [good_row(i) for i in range(5)]
+    table = pa.Table.from_pylist(rows)
+    mass = [10.0, None, float("nan"), -3.0, 12.5]
+    table = table.set_column(table.column_names.index("Mass"), "Mass", pa.array(mass, pa.float64()))
+    dates = [datetime(2025, 1, i + 1, 9, 30) for i in range(5)]  # a time of day too
+    table = table.set_column(
+        table.column_names.index("Date"),
+        "Date",
+        pa.array([None if i == 4 else d for i, d in enumerate(dates)], pa.timestamp("ms")),
+    )
+    modes = pa.array([" SEA ", "AIR", "SEA", "AIR", "SEA"]).dictionary_encode()
+    table = table.set_column(table.column_names.index("Mode"), "Mode", modes)
+    pq.write_table(table, tmp_path / "typed.parquet")
+
+    accepted, rejected = _run(tmp_path / "typed.parquet")
+
+    assert accepted["row"].to_pylist() == [1]
+    first = accepted.to_pylist()[0]
+    assert first["net_mass_kg"] == 10.0
+    assert first["declaration_date"] == date(2025, 1, 1)
+    assert first["transport_mode"] == "1"  # " SEA " trimmed, then recoded
+    reasons = {r.row: r.reason for r in rejected}
+    assert "net_mass_kg is missing" in reasons[2]
+    assert "net_mass_kg is missing" in reasons[3]  # NaN
+    assert "net_mass_kg is below 0" in reasons[4]
+    assert "declaration_date is missing" in reasons[5]
+    # Rejected rows read back as text, as in a CSV of the rejections.
+    assert next(r for r in rejected if r.row == 4).raw["Mass"] == "-3"
+    assert all(isinstance(v, str) for r in rejected for v in r.raw.values())
+
+
+def test_a_number_repeated_across_batches_names_the_first_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from greenlane.core.risk import readers
+
+    monkeypatch.setattr(readers, "BATCH_ROWS", 3)
+    rows = [good_row(i) for i in range(7)]
+    rows[5] = {**rows[5], "No": rows[1]["No"]}  # second batch repeats row 2
+    rows[6] = {**rows[6], "No": rows[5]["No"]}  # and again, in the third batch
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "f.parquet")
+    accepted, rejected = _run(tmp_path / "f.parquet")
+    assert accepted["row"].to_pylist() == [1, 2, 3, 4, 5]
+    assert [(r.row, r.reason) for r in rejected] == [
+        (6, f"declaration number {rows[1]['No']} already appears in row 2"),
+        (7, f"declaration number {rows[1]['No']} already appears in row 2"),
+    ]

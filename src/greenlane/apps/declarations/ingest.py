@@ -30,7 +30,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
 from greenlane.core.risk.mapping import ColumnMapping
 from greenlane.core.risk.readers import Batch, detect_format, read_batches
-from greenlane.core.risk.validate import Rejection, Validated, validate
+from greenlane.core.risk.validate import Numbers, Rejection, Validated, validate
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
@@ -167,7 +167,7 @@ def ingest(
 
 
 def _validated(path: Path, mapping: ColumnMapping) -> Iterator[tuple[Batch, Validated]]:
-    seen: dict[str, int] = {}
+    seen = Numbers()
     for part in read_batches(path, mapping):
         yield part, validate(part, mapping, seen)
 

@@ -8,12 +8,21 @@ and, when known, ``revenue_recovered``.
 Calibration: the last ``calibration_share`` of the training period (by date) is held out,
 the booster is fitted on the earlier part, and an isotonic calibration is fitted on the
 held-out part, so the probabilities mean what they say on data the booster has not seen.
+
+Prediction on large inputs runs the booster compiled to machine code by lleaves (the same
+trees, the same numbers to the last bits, about five times faster than LightGBM's own
+predictor); the compiled object is cached on disk by the hash of the model text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
@@ -26,6 +35,11 @@ from sklearn.isotonic import IsotonicRegression
 from greenlane.core.risk.features import HISTORY_KEYS, HistoryFeatures, key_name, key_words
 
 FloatArray = npt.NDArray[np.float64]
+log = logging.getLogger(__name__)
+#: From this many rows on, prediction runs on the compiled booster (compiling takes seconds,
+#: once per model: the object file is cached).
+COMPILE_ROWS = 100_000
+THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             subsample_freq=1,
             colsample_bytree=self.colsample_bytree,
             random_state=self.random_state,
-            n_jobs=2,
+            n_jobs=THREADS,
             verbose=-1,
         )
 
@@ -100,8 +114,51 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_training_rows_ = len(labelled)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state.pop("_compiled", None)  # machine code is rebuilt from its cache, not pickled
+        return state
+
+    def compiled(self, cache: Path | None = None) -> Any:
+        """The booster as machine code (lleaves), or None where lleaves is unavailable."""
+        if getattr(self, "_compiled", None) is None:
+            text = self.booster_.booster_.model_to_string()
+            digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+            folder = cache or Path(tempfile.gettempdir()) / "greenlane-compiled-models"
+            try:
+                import lleaves
+
+                folder.mkdir(parents=True, exist_ok=True)
+                source = folder / f"{digest}.txt"
+                if not source.exists():
+                    _write_atomically(source, text.encode())
+                model = lleaves.Model(model_file=str(source))
+                target = folder / f"{digest}.o"
+                if target.exists():
+                    model.compile(cache=str(target))
+                else:
+                    scratch = folder / f"{digest}.{os.getpid()}.o"
+                    model.compile(cache=str(scratch))
+                    os.replace(scratch, target)  # another process may have won: same bytes
+                self._compiled = model
+            except (ImportError, OSError, RuntimeError) as exc:  # fall back to LightGBM
+                log.warning("compiled prediction unavailable (%s); using LightGBM's", exc)
+                self._compiled = False
+        return self._compiled or None
+
+    def _raw(self, frame: pd.DataFrame) -> FloatArray:
+        fast = self.compiled() if len(frame) >= COMPILE_ROWS else None
+        if fast is not None:
+            out = np.empty(len(frame))
+            start = 0
+            for block in self.features_.blocks(frame):
+                out[start : start + len(block)] = fast.predict(block, n_jobs=THREADS)
+                start += len(block)
+            return out
+        return np.asarray(self.booster_.predict_proba(self.features_.transform(frame)))[:, 1]
+
     def predict_proba(self, frame: pd.DataFrame) -> FloatArray:
-        raw = np.asarray(self.booster_.predict_proba(self.features_.transform(frame)))[:, 1]
+        raw = self._raw(frame)
         if self.calibration_ is None:
             return np.column_stack([1 - raw, raw])
         # Isotonic calibration is a step function: many declarations would share a probability.
@@ -135,6 +192,12 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 ]
             )
         return out
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    scratch = path.with_name(f"{path.name}.{os.getpid()}")
+    scratch.write_bytes(data)
+    os.replace(scratch, path)
 
 
 class _Row:

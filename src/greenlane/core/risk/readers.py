@@ -1,7 +1,9 @@
-"""Read CSV, Parquet and Excel files as batches of text columns, with each row's position.
+"""Read CSV, Parquet and Excel files as batches of columns, with each row's position.
 
-Every value arrives as text (numbers and dates included), so that validation sees what the
-file said and can name the row and the value when it rejects one. Batches keep memory bounded
+CSV and Excel values arrive as text (numbers and dates included), so that validation sees what
+the file said and can name the row and the value when it rejects one. Parquet columns keep the
+types the file declares: numbers and dates typed as such are checked as such (range, nulls)
+without a detour through text; other columns are read as text. Batches keep memory bounded
 whatever the file's size.
 """
 
@@ -91,14 +93,25 @@ def _check_header(header: list[str], needed: list[str], path: Path) -> None:
         )
 
 
-def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column without dictionary encoding."""
     if pa.types.is_dictionary(column.type):
-        column = pc.cast(column, column.type.value_type)
+        return pc.cast(column, column.type.value_type)
+    return column
+
+
+def as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Any column as text, "" for missing; dates as YYYY-MM-DD."""
+    column = plain(column)
     if pa.types.is_timestamp(column.type):
         column = pc.strftime(column, format="%Y-%m-%d")
     elif pa.types.is_date(column.type):
         column = pc.strftime(pc.cast(column, pa.timestamp("s")), format="%Y-%m-%d")
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+    if not is_text(column.type):
         column = pc.cast(column, pa.string())
     return pc.fill_null(column, "")
 
@@ -206,7 +219,7 @@ def _parquet(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[
     _check_header(handle.schema_arrow.names, needed, path)
     positions = _Positions()
     for record_batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=needed):
-        table = pa.table({c: _as_text(record_batch.column(c)) for c in needed})
+        table = pa.table({c: plain(record_batch.column(c)) for c in needed})
         yield Batch(table, positions.take(table.num_rows))
 
 

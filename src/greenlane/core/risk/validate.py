@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from greenlane.core.risk.mapping import ColumnMapping, Source
-from greenlane.core.risk.readers import Batch
+from greenlane.core.risk.readers import Batch, as_text, is_text, plain
 from greenlane.core.risk.schema import (
     COUNTRIES,
     FALSE_WORDS,
@@ -28,6 +28,7 @@ from greenlane.core.risk.schema import (
     Kind,
 )
 
+HS_DIGITS = r"^\d{6,10}$"
 NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 BoolArray = npt.NDArray[np.bool_]
 
@@ -64,8 +65,33 @@ class _Checks:
         return "; ".join(message for mask, message in self.messages if mask[i])
 
 
-def _text(table: pa.Table, source: Source) -> pa.Array:
-    values = pc.utf8_trim_whitespace(table[source.column].combine_chunks())
+TYPED = {
+    Kind.NUMBER: lambda t: (
+        pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    ),
+    Kind.DATE: lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t),
+}
+
+
+def _raw(table: pa.Table, field: Field, source: Source) -> pa.Array:
+    """The column as the field reads it: typed numbers and dates (Parquet) as they are,
+    anything else as trimmed text with the mapping's value recoding applied."""
+    column = table[source.column].combine_chunks()
+    encoded = pa.types.is_dictionary(column.type)
+    typed = TYPED.get(field.kind)
+    if (
+        typed is not None
+        and not source.values
+        and typed(column.type.value_type if encoded else column.type)
+    ):
+        return plain(column)
+    if encoded:  # trimming and recoding once per distinct value, then spread over the rows
+        return pc.fill_null(pc.take(_text(column.dictionary, source), column.indices), "")
+    return _text(column, source)
+
+
+def _text(column: pa.Array, source: Source) -> pa.Array:
+    values = pc.utf8_trim_whitespace(column if is_text(column.type) else as_text(column))
     if source.values:
         keys = pa.array(list(source.values), pa.string())
         recoded = pa.array(list(source.values.values()), pa.string())
@@ -74,13 +100,40 @@ def _text(table: pa.Table, source: Source) -> pa.Array:
     return values
 
 
+def _typed(field: Field, raw: pa.Array, source: Source, checks: _Checks, label: str) -> pa.Array:
+    """A number or date column the file typed itself: only nulls and ranges to check."""
+    if field.kind is Kind.DATE:
+        values = pc.cast(raw, pa.date32(), safe=False)
+    else:
+        values = pc.cast(raw, pa.float64())
+        if pa.types.is_floating(raw.type):  # NaN is how files without nulls say "missing"
+            values = pc.if_else(pc.is_nan(values), pa.scalar(None, pa.float64()), values)
+    if field.required:
+        checks.add(pc.is_null(values), f"{field.name} is missing")
+    return values if field.kind is Kind.DATE else _in_range(field, values, source, checks, label)
+
+
+def _in_range(
+    field: Field, numbers: pa.Array, source: Source, checks: _Checks, label: str
+) -> pa.Array:
+    if source.scale is not None:
+        numbers = pc.multiply(numbers, source.scale)
+    if field.minimum is not None:
+        checks.add(pc.less(numbers, field.minimum), label.format(f"is below {field.minimum:g}"))
+    if field.maximum is not None:
+        checks.add(pc.greater(numbers, field.maximum), label.format(f"is above {field.maximum:g}"))
+    return numbers
+
+
 def _parse(
     field: Field, raw: pa.Array, source: Source, mapping: ColumnMapping, checks: _Checks
 ) -> pa.Array:
+    label = f"{field.name} {{}} ({source.column})"
+    if not is_text(raw.type):
+        return _typed(field, raw, source, checks, label)
     present = pc.not_equal(raw, "")
     if field.required:
         checks.add(pc.invert(present), f"{field.name} is missing")
-    label = f"{field.name} {{}} ({source.column})"
     if field.kind is Kind.TEXT:
         return pc.if_else(present, raw, pa.scalar(None, pa.string()))
     if field.kind is Kind.DATE:
@@ -95,18 +148,13 @@ def _parse(
         ok = pc.match_substring_regex(cleaned, NUMBER)
         checks.add(pc.and_(present, pc.invert(ok)), label.format("is not a number"))
         numbers = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
-        if source.scale is not None:
-            numbers = pc.multiply(numbers, source.scale)
-        if field.minimum is not None:
-            checks.add(pc.less(numbers, field.minimum), label.format(f"is below {field.minimum:g}"))
-        if field.maximum is not None:
-            checks.add(
-                pc.greater(numbers, field.maximum), label.format(f"is above {field.maximum:g}")
-            )
-        return numbers
+        return _in_range(field, numbers, source, checks, label)
     if field.kind is Kind.HS6:
-        digits = pc.replace_substring_regex(raw, r"[.\s]", "")
-        ok = pc.match_substring_regex(digits, r"^\d{6,10}$")
+        digits = raw
+        ok = pc.match_substring_regex(digits, HS_DIGITS)
+        if not pc.all(ok).as_py():  # dots and spaces, as in 8517.12 00, are allowed
+            digits = pc.replace_substring_regex(raw, r"[.\s]", "")
+            ok = pc.match_substring_regex(digits, HS_DIGITS)
         checks.add(
             pc.and_(present, pc.invert(ok)), label.format("is not an HS code of 6 to 10 digits")
         )
@@ -136,28 +184,55 @@ def _parse(
     raise AssertionError(field.kind)
 
 
-def _duplicates(
-    numbers: pa.Array, rows: npt.NDArray[np.int64], seen: dict[str, int], checks: _Checks
-) -> None:
-    """A declaration number already met earlier in the file rejects the later row."""
-    values = numbers.to_pylist()
-    for i, number in enumerate(values):
-        if number is None:
-            continue
-        first = seen.setdefault(number, int(rows[i]))
-        if first != rows[i]:
+class Numbers:
+    """The declaration numbers met so far in one file, to reject a number's later rows."""
+
+    def __init__(self) -> None:
+        self.numbers: set[str] = set()
+        self.batches: list[tuple[pa.Array, npt.NDArray[np.int64]]] = []
+
+    def first_row(self, number: str) -> int:
+        for numbers, rows in self.batches:
+            at = pc.index(numbers, number).as_py()
+            if at >= 0:
+                return int(rows[at])
+        raise KeyError(number)
+
+    def check(self, numbers: pa.Array, rows: npt.NDArray[np.int64], checks: _Checks) -> None:
+        values = numbers.to_pylist()
+        fresh = set(values)
+        fresh.discard(None)
+        if numbers.null_count or len(fresh) != len(values) or not self.numbers.isdisjoint(fresh):
+            self._one_by_one(values, rows, checks)  # a repeat somewhere: find and name it
+        self.numbers |= fresh
+        self.batches.append((numbers, rows))
+
+    def _one_by_one(
+        self, values: list[str | None], rows: npt.NDArray[np.int64], checks: _Checks
+    ) -> None:
+        here: dict[str, int] = {}
+        for i, number in enumerate(values):
+            if number is None:
+                continue
+            if number in self.numbers:
+                first = self.first_row(number)
+            else:
+                first = here.setdefault(number, int(rows[i]))
+                if first == rows[i]:
+                    continue
             mask = np.zeros(len(values), dtype=bool)
             mask[i] = True
             checks.add(mask, f"declaration number {number} already appears in row {first}")
 
 
-def validate(batch: Batch, mapping: ColumnMapping, seen: dict[str, int]) -> Validated:
+def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
     """Validate one batch; ``seen`` carries declaration numbers across the batches of a file."""
     table, n = batch.table, batch.table.num_rows
     checks = _Checks(n)
     typed: dict[str, pa.Array] = {"row": pa.array(batch.rows, pa.int64())}
     for name, source in list(mapping.columns.items()) + list(mapping.labels.items()):
-        typed[name] = _parse(FIELDS[name], _text(table, source), source, mapping, checks)
+        field = FIELDS[name]
+        typed[name] = _parse(field, _raw(table, field, source), source, mapping, checks)
     if mapping.kind == "inspections":
         for name in ("fraud", "inspected_on"):
             checks.add(pc.is_null(typed[name]), f"{name} is missing")
@@ -169,13 +244,14 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: dict[str, int]) -> Vali
                     pc.and_(pc.is_valid(typed[name]), pc.invert(labelled)),
                     f"{name} given without fraud",
                 )
-    _duplicates(typed["number"], batch.rows, seen, checks)
+    seen.check(typed["number"], batch.rows, checks)
 
     typed["attributes"] = pa.array(_attributes(table, mapping.attributes), pa.string())
-    good = pa.array(~checks.failed)
-    accepted = pa.table(typed).filter(good)
+    accepted = pa.table(typed)
+    if checks.failed.any():  # filtering copies every column: only when a row goes
+        accepted = accepted.filter(pa.array(~checks.failed))
     bad = np.flatnonzero(checks.failed)
-    raw_rows = table.take(pa.array(bad, pa.int64())).to_pylist() if bad.size else []
+    raw_rows = _as_written(table.take(pa.array(bad, pa.int64()))) if bad.size else []
     rejected = [
         Rejection(int(batch.rows[i]), checks.reasons(int(i)), raw)
         for i, raw in zip(bad, raw_rows, strict=True)
@@ -184,11 +260,19 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: dict[str, int]) -> Vali
     return Validated(accepted, rejected)
 
 
+def _as_written(table: pa.Table) -> list[dict[str, str]]:
+    """Rows as text, the way a person reads them back in a rejected-rows file."""
+    rows: list[dict[str, str]] = pa.table(
+        {name: as_text(table[name]) for name in table.column_names}
+    ).to_pylist()
+    return rows
+
+
 def _attributes(table: pa.Table, columns: Iterable[str]) -> list[str]:
     columns = list(columns)
     if not columns:
-        return ["{}"] * table.num_rows
-    data = table.select(columns).to_pylist()
+        return ["{}"] * table.num_rows  # no attributes: an empty object per row
+    data = _as_written(table.select(columns))
     return [
         json.dumps({k: v for k, v in row.items() if v != ""}, ensure_ascii=False, sort_keys=True)
         for row in data
