@@ -1,0 +1,1 @@
+"""Time Release Study: event logs of consignments turned into release-time metrics (WCO TRS)."""

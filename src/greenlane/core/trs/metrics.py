@@ -1,0 +1,286 @@
+"""Release-time metrics of a Time Release Study, written once with Ibis.
+
+Every figure is an Ibis expression over the table of accepted consignments
+(``events.read_events``), so the same study runs on DuckDB (the default, in process), on the
+application's PostgreSQL or on Spark by handing over another backend. Results come back as
+plain data (lists of dicts) for reports, the API and tests.
+
+Method (WCO TRS Guide): the duration of each interval between two stages, in hours, where
+both stages were recorded; arrival to release is the headline. Outliers are excluded before
+any figure by a stated rule, and listed with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Interval:
+    name: str
+    title: str
+    start: str
+    end: str
+    #: Negative durations mean "not waited" (e.g. declaration filed before arrival): count 0.
+    floor_zero: bool = False
+
+
+INTERVALS: tuple[Interval, ...] = (
+    Interval("total", "Arrival to release", "arrival", "release"),
+    Interval("unloading", "Arrival to unloading", "arrival", "unloaded"),
+    Interval(
+        "awaiting_declaration",
+        "Arrival to lodgement (0 if lodged before arrival)",
+        "arrival",
+        "lodged",
+        floor_zero=True,
+    ),
+    Interval("registration", "Lodgement to registration", "lodged", "registered"),
+    Interval("clearance", "Registration to release", "registered", "release"),
+    Interval("awaiting_examination", "Registration to examination", "registered", "exam_start"),
+    Interval("examination", "Examination", "exam_start", "exam_end"),
+    Interval("other_agency", "Other government agencies", "oga_start", "oga_end"),
+    Interval("removal", "Release to exit", "release", "exit"),
+)
+BREAKDOWNS = (
+    "office_code",
+    "transport_mode",
+    "channel",
+    "aeo",
+    "mra_partner",
+    "pre_arrival",
+    "other_agency",
+    "hs_section",
+)
+#: HS sections by their first chapter (WCO Harmonized System nomenclature).
+HS_SECTIONS: tuple[tuple[int, str], ...] = (
+    (1, "I"), (6, "II"), (15, "III"), (16, "IV"), (25, "V"), (28, "VI"), (39, "VII"),
+    (41, "VIII"), (44, "IX"), (47, "X"), (50, "XI"), (64, "XII"), (68, "XIII"), (71, "XIV"),
+    (72, "XV"), (84, "XVI"), (86, "XVII"), (90, "XVIII"), (93, "XIX"), (94, "XX"), (97, "XXI"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a statistician sets for a study (saved with it, printed in its report)."""
+
+    targets_hours: tuple[float, ...] = (24.0, 48.0, 72.0)
+    #: Outlier rule: arrival to release longer than this many hours is excluded ...
+    max_hours: float | None = 30 * 24.0
+    #: ... and so is anything above the third quartile plus this many interquartile ranges.
+    iqr_factor: float | None = 3.0
+    breakdowns: tuple[str, ...] = BREAKDOWNS
+    curve_step_hours: float = 1.0
+    curve_max_hours: float = 240.0
+
+
+@dataclass
+class Results:
+    settings: Settings
+    consignments: int
+    excluded: list[dict[str, Any]]
+    thresholds: dict[str, float | None]
+    intervals: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+    breakdowns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pattern: list[dict[str, Any]] = field(default_factory=list)
+    curve: list[dict[str, Any]] = field(default_factory=list)
+
+
+def hours(t: ir.Table, start: str, end: str) -> ir.FloatingValue:
+    return (t[end].epoch_seconds() - t[start].epoch_seconds()).cast("float64") / 3600.0
+
+
+def hs_section(hs6: ir.StringValue) -> ir.StringValue:
+    chapter = hs6.substr(0, 2).cast("int32")
+    cases = []
+    bounds = [first for first, _ in HS_SECTIONS[1:]] + [100]
+    for (first, name), upper in zip(HS_SECTIONS, bounds, strict=True):
+        cases.append(((chapter >= first) & (chapter < upper), name))
+    return ibis.cases(*cases, else_="unknown")
+
+
+def with_durations(t: ir.Table) -> ir.Table:
+    """One row per consignment with a column per interval (hours; null if a stage is absent)."""
+    columns: dict[str, ir.Value] = {}
+    for interval in INTERVALS:
+        if interval.start in t.columns and interval.end in t.columns:
+            value = hours(t, interval.start, interval.end)
+            columns[interval.name] = (
+                ibis.greatest(value, ibis.literal(0.0)) if interval.floor_zero else value
+            )
+    if "hs6" in t.columns:
+        columns["hs_section"] = hs_section(t.hs6)
+    return t.mutate(**columns)
+
+
+def _stats(column: ir.FloatingValue) -> dict[str, ir.Value]:
+    return {
+        "n": column.count(),
+        "mean": column.mean(),
+        "median": column.quantile(0.5),
+        "p90": column.quantile(0.9),
+        "std": column.std(),
+        "min": column.min(),
+        "max": column.max(),
+    }
+
+
+def _share(condition: ir.BooleanValue) -> ir.FloatingValue:
+    # Counted as integers and divided as floats: PostgreSQL and Spark would average the
+    # literals 1.0/0.0 as decimals (rounded to a few places).
+    hits = ibis.ifelse(condition, 1, 0)
+    return hits.sum().cast("float64") / hits.count().cast("float64")
+
+
+def _rows(backend: Any, expr: ir.Table) -> list[dict[str, Any]]:
+    table: pa.Table = backend.to_pyarrow(expr)
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
+def outlier_thresholds(backend: Any, t: ir.Table, settings: Settings) -> dict[str, float | None]:
+    q = _rows(backend, t.aggregate(q1=t.total.quantile(0.25), q3=t.total.quantile(0.75)))[0]
+    iqr_limit = None
+    if settings.iqr_factor is not None and q["q1"] is not None:
+        iqr_limit = q["q3"] + settings.iqr_factor * (q["q3"] - q["q1"])
+    return {"q1": q["q1"], "q3": q["q3"], "iqr_limit": iqr_limit, "max_hours": settings.max_hours}
+
+
+def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) -> Results:
+    """Every figure of the study on ``backend`` (an Ibis backend holding ``consignments``)."""
+    settings = settings or Settings()
+    t = with_durations(consignments)
+    limits = outlier_thresholds(backend, t, settings)
+    reasons = []
+    if limits["max_hours"] is not None:
+        reasons.append(
+            (t.total > limits["max_hours"], f"arrival to release over {limits['max_hours']:g} h")
+        )
+    if limits["iqr_limit"] is not None:
+        reasons.append(
+            (
+                t.total > limits["iqr_limit"],
+                f"arrival to release over Q3 + {settings.iqr_factor:g} x IQR "
+                f"({limits['iqr_limit']:.1f} h)",
+            )
+        )
+    if reasons:
+        outlier = ibis.or_(*(condition for condition, _ in reasons))
+        reason = ibis.cases(*reasons)
+        excluded = _rows(
+            backend,
+            t.filter(outlier)
+            .select("consignment_id", total_hours=t.total, reason=reason)
+            .order_by("consignment_id"),
+        )
+        kept = t.filter(~outlier)
+    else:
+        excluded, kept = [], t
+    total = _rows(backend, kept.aggregate(n=kept.count()))[0]["n"]
+    interval_rows = []
+    for interval in INTERVALS:
+        if interval.name not in kept.columns:
+            continue
+        figures = _rows(backend, kept.aggregate(**_stats(kept[interval.name])))[0]
+        interval_rows.append({"name": interval.name, "title": interval.title, **figures})
+    targets = _rows(
+        backend,
+        kept.aggregate(
+            **{
+                f"within_{i}": _share(kept.total <= hours_)
+                for i, hours_ in enumerate(settings.targets_hours)
+            }
+        ),
+    )[0]
+    results = Results(
+        settings=settings,
+        consignments=total,
+        excluded=excluded,
+        thresholds=limits,
+        intervals=interval_rows,
+        targets=[
+            {"hours": h, "share": targets[f"within_{i}"]}
+            for i, h in enumerate(settings.targets_hours)
+        ],
+    )
+    for name in settings.breakdowns:
+        if name in kept.columns:
+            results.breakdowns[name] = breakdown(backend, kept, name, settings)
+    results.pattern = _rows(
+        backend,
+        kept.group_by(hour=kept.arrival.hour(), weekday=kept.arrival.day_of_week.index())
+        .aggregate(n=kept.count(), mean=kept.total.mean())
+        .order_by(["weekday", "hour"]),
+    )
+    results.curve = release_curve(backend, kept, settings)
+    return results
+
+
+def breakdown(backend: Any, t: ir.Table, name: str, settings: Settings) -> list[dict[str, Any]]:
+    within = {f"within_{i}": _share(t.total <= h) for i, h in enumerate(settings.targets_hours)}
+    stats = _stats(t.total)
+    return _rows(
+        backend,
+        t.group_by(group=t[name].cast("string")).aggregate(**stats, **within).order_by("group"),
+    )
+
+
+def release_curve(backend: Any, t: ir.Table, settings: Settings) -> list[dict[str, Any]]:
+    """Share of consignments released within each step of hours, up to the curve's end."""
+    step = settings.curve_step_hours
+    counts = _rows(
+        backend,
+        t.group_by(bucket=(t.total / step).ceil().cast("int64"))
+        .aggregate(n=t.count())
+        .order_by("bucket"),
+    )
+    total = sum(row["n"] for row in counts)
+    by_bucket = {row["bucket"]: row["n"] for row in counts}
+    out, running = [], 0
+    for bucket in range(int(settings.curve_max_hours / step) + 1):
+        running += by_bucket.get(bucket, 0)
+        out.append({"hours": bucket * step, "share": running / total if total else None})
+    return out
+
+
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def connect(engine: str = "duckdb", url: str | None = None) -> Any:
+    """An Ibis backend: DuckDB in process (default), PostgreSQL at ``url``, or Spark (local
+    with two threads unless ``GREENLANE_SPARK_MASTER`` names a cluster)."""
+    if engine == "duckdb":
+        return ibis.duckdb.connect()
+    if engine == "postgres":
+        if not url or not url.startswith(("postgres://", "postgresql://")):
+            raise ValueError("the postgres engine needs a postgres:// database URL")
+        return ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    if engine == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise ValueError(
+                "the spark engine needs PySpark: pip install 'greenlane[spark]'"
+            ) from None
+        session = (
+            SparkSession.builder.master(os.environ.get("GREENLANE_SPARK_MASTER", "local[2]"))
+            .appName("greenlane-trs")
+            .config("spark.sql.session.timeZone", "UTC")  # event times are UTC throughout
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+        return ibis.pyspark.connect(session)
+    raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+
+
+def load(backend: Any, consignments: pa.Table) -> ir.Table:
+    """The accepted consignments as a table the backend reads (Ibis uploads it once)."""
+    del backend  # a memtable travels to whichever backend runs the expression
+    return ibis.memtable(consignments)
