@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench chromium clean
+.PHONY: demo test lint bench chromium java clean
 
 $(BIN)/python:
 	@rm -rf $(VENV)
@@ -33,13 +33,20 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing; browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
+## java: a Java runtime for the Spark leg of the Time Release Study tests (PySpark, local mode)
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; \
+	  else echo "java is missing; the Spark test will fail (sudo apt-get install default-jre-headless)"; fi; }
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/greenlane/core
 
 ## test: lint, type-check the core, run every test (browser tests included)
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev chromium java lint
 	$(BIN)/pytest
 
 ## bench: the benchmarks under bench/, results in docs/benchmarks.md
@@ -49,6 +56,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/score.py
 	$(BIN)/python bench/model_card.py
+	$(BIN)/python bench/trs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

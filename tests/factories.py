@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -160,3 +162,37 @@ def due_review(certificate: Any) -> Any:
         certificate=certificate, period=1, opens_on=TODAY_FOR_TESTS - timedelta(days=30),
         due_on=TODAY_FOR_TESTS + timedelta(days=30),
     )  # fmt: skip
+
+
+@functools.cache
+def trs_document() -> dict[str, Any]:
+    """The result document of the hand-computed study (tests/core/trs/cases.py), made once."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from greenlane.core.trs import effect, metrics, study
+    from tests.core.trs.cases import consignments
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.parquet"
+        pq.write_table(consignments(), path)
+        return study.run(
+            [path],
+            title="Hand-computed study",
+            settings=metrics.Settings(targets_hours=(3.0, 6.0), max_hours=50.0, iqr_factor=None),
+            effect_settings=effect.EffectSettings(replicates=20),
+        )
+
+
+def study(org: Organisation, author: User, done: bool = True, **fields: Any) -> Any:
+    from greenlane.apps.trs.models import Study
+
+    return Study.objects.create(
+        organisation=org,
+        created_by=author,
+        title=fields.pop("title", "A study"),
+        status=Study.Status.DONE if done else Study.Status.DRAFT,
+        result=trs_document() if done else None,
+        **fields,
+    )

@@ -76,3 +76,12 @@ def test_the_criteria_benchmark_runs_and_reports(tmp_path: Path) -> None:
     printed = _bench("criteria.py", out, "--assessments", "500", "--renders", "3", timeout=300)
     assert "assessments per second" in printed
     assert "gap-report page p95" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_trs_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    printed = _bench("trs.py", out, "--rows", "20000")
+    assert "full metric set on DuckDB" in printed
+    assert "ratio pandas / DuckDB" in out.read_text()

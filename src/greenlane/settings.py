@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "greenlane.apps.targeting",
     "greenlane.apps.assessments",
     "greenlane.apps.certification",
+    "greenlane.apps.trs",
     "greenlane.web",
 ]
 

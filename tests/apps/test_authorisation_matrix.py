@@ -49,6 +49,17 @@ EVIDENCE_SPECIAL = (
 )
 MRA_VIEW = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR, Role.RISK_ANALYST})
 MRA_MANAGE = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
+CUSTOMS = frozenset(
+    {
+        Role.VALIDATOR,
+        Role.DECISION_OFFICER,
+        Role.RISK_ANALYST,
+        Role.INSPECTION_OFFICER,
+        Role.STATISTICIAN,
+        Role.ADMINISTRATOR,
+    }
+)
+STUDIES = frozenset({Role.STATISTICIAN, Role.ADMINISTRATOR})
 PUBLIC = None
 
 
@@ -194,6 +205,16 @@ WEB: dict[str, Access] = {
         ok=409,
         special=((Role.DECISION_OFFICER, "own", 400), (Role.DECISION_OFFICER, "other", 400)),
     ),
+    "trs_list": Access("/trs/", CUSTOMS),
+    "trs_new": Access("/trs/new/", STUDIES),
+    "trs_detail": Access("/trs/{study}/", CUSTOMS),
+    "trs_events": Access("/trs/{study}/events", STUDIES, method="post", ok=302),
+    "trs_run": Access("/trs/{study}/run", STUDIES, method="post", ok=302),
+    "trs_progress": Access("/trs/{study}/progress", CUSTOMS),
+    "trs_report_html": Access("/trs/{study}/report.html", CUSTOMS),
+    "trs_report_pdf": Access("/trs/{study}/report.pdf", CUSTOMS),
+    "trs_summary": Access("/trs/{study}/summary/", CUSTOMS),
+    "trs_rejected": Access("/trs/{study}/rejected.csv", CUSTOMS),
     "register": Access("/register/", PUBLIC),
     "verify": Access("/verify/", PUBLIC),
     "verify_number": Access("/verify/{number}/", PUBLIC),
@@ -289,6 +310,8 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/declarations/batches/{batch_id}/rejected"): Access(
         "/api/v1/declarations/batches/{batch}/rejected", INGEST
     ),
+    ("get", "/api/v1/trs/studies"): Access("/api/v1/trs/studies", CUSTOMS),
+    ("get", "/api/v1/trs/studies/{study_id}"): Access("/api/v1/trs/studies/{study}", CUSTOMS),
 }
 
 
@@ -398,7 +421,9 @@ def world(db: None) -> dict[str, object]:
         b"partner_id,name,country,valid_from\nX,Y,ZZ,2024-01-01\n",
     )  # fmt: skip
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
+    study = factories.study(customs, users[Role.STATISTICIAN])
     return {
+        "study": study,
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
         "snapshots": snapshots, "evidence": evidence, "action": action,
@@ -459,6 +484,7 @@ def test_access_matrix(
         .replace("{review}", str(world["reviews"][whose].pk))  # type: ignore[index]
         .replace("{mra}", str(world["mra"].pk))  # type: ignore[attr-defined]
         .replace("{partner_import}", str(world["partner_import"].pk))  # type: ignore[attr-defined]
+        .replace("{study}", str(world["study"].pk))  # type: ignore[attr-defined]
     )
     body = access.body
     if body is not None:

@@ -12,6 +12,7 @@ from greenlane.api import (
     declarations,
     operators,
     risk,
+    trs,
 )
 from greenlane.api.auth import RoleAuth
 
@@ -31,3 +32,4 @@ api.add_router("/self-assessments", assessments.router)
 api.add_router("/certification", certification.router)
 api.add_router("/public", certification.public)
 api.add_router("/mra", certification.mra_router)
+api.add_router("/trs", trs.router)

@@ -20,6 +20,7 @@ NAV = (
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),
     ("Models", "model_list"),
+    ("Release studies", "trs_list"),
     ("Audit log", "audit_log"),
 )
 

@@ -1,9 +1,28 @@
 from django.urls import path
 
-from greenlane.web import assessments, certification, declarations, mappings, mra, risk, views
+from greenlane.web import (
+    assessments,
+    certification,
+    declarations,
+    mappings,
+    mra,
+    risk,
+    trs,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("trs/", trs.study_list, name="trs_list"),
+    path("trs/new/", trs.study_new, name="trs_new"),
+    path("trs/<int:pk>/", trs.study_detail, name="trs_detail"),
+    path("trs/<int:pk>/events", trs.study_events, name="trs_events"),
+    path("trs/<int:pk>/run", trs.study_run, name="trs_run"),
+    path("trs/<int:pk>/progress", trs.study_progress, name="trs_progress"),
+    path("trs/<int:pk>/report.html", trs.study_report_html, name="trs_report_html"),
+    path("trs/<int:pk>/report.pdf", trs.study_report_pdf, name="trs_report_pdf"),
+    path("trs/<int:pk>/summary/", trs.study_summary, name="trs_summary"),
+    path("trs/<int:pk>/rejected.csv", trs.study_rejected, name="trs_rejected"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),

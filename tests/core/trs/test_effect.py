@@ -24,6 +24,7 @@ def _table(frame: pd.DataFrame) -> pa.Table:
             "hs6": ["850440"] * len(frame),
             "aeo": frame["aeo"].tolist(),
             "customs_value": frame.get("value", pd.Series(1000.0, index=frame.index)).tolist(),
+            "importer_code": frame.get("operator", pd.Series("X", index=frame.index)).tolist(),
             "arrival": pa.array(arrival, pa.timestamp("s")),
             "release": pa.array(release, pa.timestamp("s")),
         }
@@ -46,6 +47,7 @@ def test_the_like_for_like_estimate_weighs_strata_by_their_aeo_consignments() ->
             "aeo": [True, True, False, True, False, False, True],
             "hours": [2, 2, 6, 10, 12, 12, 30],
             "value": [24_000.0, 24_000.0, 1.0, 48_000.0, 1.0, 1.0, 0.0],
+            "operator": ["P", "Q", "R", "Q", "S", "S", "P"],
         }
     )
     result = _estimate(frame, replicates=0, rates={"*": (1.0, 2.0, 3.0)})
@@ -60,6 +62,11 @@ def test_the_like_for_like_estimate_weighs_strata_by_their_aeo_consignments() ->
     assert result.value["low"] == pytest.approx(goods * 0.01 * hours / 24)
     assert result.value["high"] == pytest.approx(goods * 0.03 * hours / 24)
     assert result.value_per_consignment["central"] == pytest.approx(goods * 0.02 * hours / 24 / 4)
+    # Per AEO operator: P has 24,000 (and 0), Q 24,000 + 48,000 of goods.
+    assert result.aeo_operators == 2
+    assert result.value_per_operator["central"] == pytest.approx(goods * 0.02 * hours / 24 / 2)
+    assert [t["operator"] for t in result.top_operators] == ["Q", "P"]
+    assert result.top_operators[0]["high"] == pytest.approx(72_000 * 0.03 * hours / 24)
 
 
 def test_a_planted_effect_is_recovered_within_its_confidence_interval() -> None:

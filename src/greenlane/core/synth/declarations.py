@@ -202,8 +202,9 @@ def make_chunk(
     consignments = None
     if config.consignments:
         consignments = _consignments(
-            config, e, rng, number, day, office, channel, aeo, seller, declared_hs, declared_value
-        )
+            config, e, rng, number, day, office, channel, aeo, seller, declared_hs, declared_value,
+            imp,
+        )  # fmt: skip
     return Chunk(declarations, truth, inspections, consignments)
 
 
@@ -222,7 +223,7 @@ def _consignments(
     config: SynthConfig, e: Economy, rng: np.random.Generator, number: pa.Array,
     day: npt.NDArray[np.int64], office: npt.NDArray[np.int64], channel: npt.NDArray[np.int64],
     aeo: npt.NDArray[np.bool_], seller: npt.NDArray[np.int64], hs: npt.NDArray[np.int64],
-    value: FloatArray,
+    value: FloatArray, importer: npt.NDArray[np.int64],
 ) -> pa.Table:  # fmt: skip
     """Event times of each consignment, arrival to exit (hours; stored as timestamps).
 
@@ -288,6 +289,7 @@ def _consignments(
                 "C", pc.utf8_slice_codeunits(number, 1), ""
             ),
             "declaration_number": number,
+            "importer_code": _dict(importer, e.codes),
             "direction": _dict(np.zeros(rows, dtype=np.int64), ["import"]),
             "office_code": _dict(office, office_codes),
             "transport_mode": _dict(office, [o.mode for o in world.OFFICES]),

@@ -57,14 +57,18 @@ class Effect:
     value: dict[str, float]  # scenario -> value of time saved, all AEO consignments
     value_per_consignment: dict[str, float]
     settings: EffectSettings
+    #: When the event log names the importer: AEO operators, the mean value per operator by
+    #: scenario, and the operators gaining most (central scenario).
+    aeo_operators: int = 0
+    value_per_operator: dict[str, float] = field(default_factory=dict)
+    top_operators: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _frame(backend: Any, consignments: ir.Table) -> pd.DataFrame:
     t = with_durations(consignments)
     present = [c for c in STRATA if c in t.columns]
-    columns = [*present, "aeo", "total"] + (
-        ["customs_value"] if "customs_value" in t.columns else []
-    )
+    extra = [c for c in ("customs_value", "importer_code") if c in t.columns]
+    columns = [*present, "aeo", "total", *extra]
     selected = t.filter(t.aeo.notnull() & t.total.notnull()).select(*columns)
     frame: pd.DataFrame = backend.to_pyarrow(selected).to_pandas()
     for name in STRATA:
@@ -111,7 +115,23 @@ def estimate_frame(frame: pd.DataFrame, settings: EffectSettings) -> Effect:
         replicates = [att(d.reshape(n_strata, 2)) for d in draws]
         values = np.array([r for r in replicates if r is not None])
         low, high = (float(v) for v in np.percentile(values, [2.5, 97.5]))
-    value, per = _value(frame, aeo, matched, settings)
+    value, per, saved = _value(frame, aeo, matched, settings)
+    operators: dict[str, Any] = {}
+    if saved is not None and "importer_code" in frame:
+        by_operator = (
+            pd.DataFrame(saved, columns=["low", "central", "high"])
+            .assign(operator=frame.loc[aeo, "importer_code"].astype(str).to_numpy())
+            .groupby("operator")
+            .sum()
+        )
+        operators = {
+            "aeo_operators": len(by_operator),
+            "value_per_operator": {k: float(v) for k, v in by_operator.mean().items()},
+            "top_operators": [
+                {"operator": code, **{k: float(v) for k, v in row.items()}}
+                for code, row in by_operator.nlargest(10, "central").iterrows()
+            ],
+        }
     return Effect(
         aeo_consignments=int(aeo.sum()),
         other_consignments=int((~aeo).sum()),
@@ -125,6 +145,7 @@ def estimate_frame(frame: pd.DataFrame, settings: EffectSettings) -> Effect:
         value=value,
         value_per_consignment=per,
         settings=settings,
+        **operators,
     )
 
 
@@ -161,10 +182,11 @@ def _bootstrap(
 
 def _value(
     frame: pd.DataFrame, aeo: np.ndarray, hours: float | None, settings: EffectSettings
-) -> tuple[dict[str, float], dict[str, float]]:
+) -> tuple[dict[str, float], dict[str, float], np.ndarray | None]:
+    """Value saved in total and per AEO consignment, and per consignment (rows x scenarios)."""
     scenarios = ("low", "central", "high")
     if hours is None or "customs_value" not in frame or not aeo.any():
-        return {}, {}
+        return {}, {}, None
     sections = frame.loc[aeo, "hs_section"].astype(str).to_numpy()
     goods = frame.loc[aeo, "customs_value"].fillna(0).to_numpy(dtype=float)
     fallback = settings.rates.get("*", DEFAULT_RATES["*"])
@@ -172,4 +194,4 @@ def _value(
     saved = goods[:, None] * rates / 100 * hours / 24
     value = {s: float(saved[:, i].sum()) for i, s in enumerate(scenarios)}
     per = {s: value[s] / int(aeo.sum()) for s in scenarios}
-    return value, per
+    return value, per, saved

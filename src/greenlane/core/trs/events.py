@@ -71,6 +71,7 @@ REQUIRED_STAGES = ("arrival", "release")
 #: Attributes of a consignment, with their Arrow type once read.
 DIMENSIONS: dict[str, pa.DataType] = {
     "declaration_number": pa.string(),
+    "importer_code": pa.string(),  # the operator, for the value of time saved per AEO
     "direction": pa.string(),
     "office_code": pa.string(),
     "transport_mode": pa.string(),

@@ -91,6 +91,8 @@ class Results:
     breakdowns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pattern: list[dict[str, Any]] = field(default_factory=list)
     curve: list[dict[str, Any]] = field(default_factory=list)
+    #: The release curve of AEO and of other consignments ("true" / "false"), when known.
+    curve_by_aeo: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def hours(t: ir.Table, start: str, end: str) -> ir.FloatingValue:
@@ -220,6 +222,10 @@ def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) 
         .order_by(["weekday", "hour"]),
     )
     results.curve = release_curve(backend, kept, settings)
+    if "aeo" in kept.columns:
+        for flag in (True, False):
+            part = kept.filter(kept.aeo == flag)
+            results.curve_by_aeo[str(flag).lower()] = release_curve(backend, part, settings)
     return results
 
 
@@ -233,7 +239,8 @@ def breakdown(backend: Any, t: ir.Table, name: str, settings: Settings) -> list[
 
 
 def release_curve(backend: Any, t: ir.Table, settings: Settings) -> list[dict[str, Any]]:
-    """Share of consignments released within each step of hours, up to the curve's end."""
+    """Share of consignments released within each step of hours, up to the curve's end (or
+    to the last release, when that comes earlier)."""
     step = settings.curve_step_hours
     counts = _rows(
         backend,
@@ -244,7 +251,10 @@ def release_curve(backend: Any, t: ir.Table, settings: Settings) -> list[dict[st
     total = sum(row["n"] for row in counts)
     by_bucket = {row["bucket"]: row["n"] for row in counts}
     out, running = [], 0
-    for bucket in range(int(settings.curve_max_hours / step) + 1):
+    last = int(settings.curve_max_hours / step)
+    if by_bucket:
+        last = min(last, max(by_bucket))  # the curve ends where every consignment is released
+    for bucket in range(last + 1):
         running += by_bucket.get(bucket, 0)
         out.append({"hours": bucket * step, "share": running / total if total else None})
     return out

@@ -52,3 +52,11 @@ def answer_label(value: Any) -> str:
 def words(value: Any) -> str:
     """An identifier in words ("document_review" -> "document review")."""
     return str(value).replace("_", " ")
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A share (0 to 1) as a percentage with one decimal; a dash when unknown."""
+    if value is None or isinstance(value, bool):
+        return "—"
+    return f"{float(value) * 100:.1f}%"

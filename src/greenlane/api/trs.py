@@ -1,0 +1,47 @@
+"""Time Release Studies in the API: the studies of one's administration and their results."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from greenlane.api.auth import RoleAuth
+from greenlane.apps.trs.permissions import VIEW_ROLES, visible_studies
+
+router = Router(tags=["time release studies"], auth=RoleAuth(VIEW_ROLES))
+
+
+class StudyOut(Schema):
+    id: int
+    title: str
+    scope: str
+    period_start: date | None
+    period_end: date | None
+    sample_design: str
+    engine: str
+    status: str
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class StudyResultOut(StudyOut):
+    result: dict[str, Any] | None
+
+
+@router.get("/studies", response=list[StudyOut], summary="The studies of my administration")
+def studies(request: HttpRequest) -> Any:
+    return visible_studies(request.user)
+
+
+@router.get(
+    "/studies/{study_id}",
+    response=StudyResultOut,
+    summary="One study with its result document (metrics, AEO effect, input accounting)",
+)
+def study(request: HttpRequest, study_id: int) -> Any:
+    return get_object_or_404(visible_studies(request.user), pk=study_id)

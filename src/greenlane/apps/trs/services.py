@@ -1,0 +1,157 @@
+"""Changes to studies: create, hand in event files, queue a run, record its outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.trs.models import EventFile, Study
+from greenlane.core.trs import effect, metrics
+
+EVENT_SUFFIXES = (".csv", ".parquet")
+
+
+class Refused(Exception):
+    """The change cannot be made; the message says why."""
+
+
+def parse_targets(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        raise Refused("targets must be hours separated by commas, e.g. 24, 48, 72") from None
+    if not values or any(v <= 0 for v in values):
+        raise Refused("give at least one target, each a positive number of hours")
+    return tuple(sorted(set(values)))
+
+
+def engines() -> list[str]:
+    """The engines this installation can run: PostgreSQL when it is the application's
+    database, Spark when PySpark is installed."""
+    out = [Study.Engine.DUCKDB.value]
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        out.append(Study.Engine.POSTGRES.value)
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        out.append(Study.Engine.SPARK.value)
+    return out
+
+
+def postgres_url() -> str:
+    """The application's PostgreSQL database as a URL for the analytics engine."""
+    db = settings.DATABASES["default"]
+    user, password = quote(db.get("USER") or ""), quote(db.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host, port = db.get("HOST") or "localhost", db.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{quote(db['NAME'])}"
+
+
+def study_settings(study: Study) -> tuple[metrics.Settings, effect.EffectSettings]:
+    rates = {"*": (study.rate_low, study.rate_central, study.rate_high)}
+    return (
+        metrics.Settings(
+            targets_hours=parse_targets(study.targets_hours),
+            max_hours=study.max_hours,
+            iqr_factor=study.iqr_factor,
+        ),
+        effect.EffectSettings(replicates=study.replicates, rates=rates),
+    )
+
+
+def create_study(user: User, **fields: Any) -> Study:
+    parse_targets(fields.get("targets_hours") or "24, 48, 72")
+    if fields.get("engine", Study.Engine.DUCKDB) not in engines():
+        raise Refused(f"the {fields['engine']} engine is not available on this installation")
+    previous = fields.get("previous")
+    if previous is not None and previous.organisation_id != user.organisation_id:
+        raise Refused("the previous study must be one of your administration's")
+    with transaction.atomic():
+        study = Study.objects.create(organisation=user.organisation, created_by=user, **fields)
+        audit.record("trs.study.created", user, study, {"title": study.title})
+    return study
+
+
+def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
+    name = PurePath(file.name or "events").name
+    if PurePath(name).suffix.lower() not in EVENT_SUFFIXES:
+        raise Refused(f"{name}: an event log is a .csv or .parquet file")
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    if file.size is not None and file.size > limit:
+        raise Refused(f"{name} is larger than the limit of {settings.MAX_UPLOAD_MB} MB")
+    if study.status in (Study.Status.QUEUED, Study.Status.RUNNING):
+        raise Refused("the study is running: add files when it has finished")
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    try:
+        with transaction.atomic():
+            event_file = EventFile(
+                study=study,
+                original_name=name[:255],
+                sha256=digest.hexdigest(),
+                size=file.size or 0,
+                uploaded_by=user,
+            )
+            event_file.file.save(name, file, save=False)
+            event_file.save()
+            audit.record(
+                "trs.events.added",
+                user,
+                study,
+                {"file": name, "size": event_file.size, "sha256": event_file.sha256},
+            )
+    except IntegrityError:
+        raise Refused(f"{name}: this file is already part of the study") from None
+    return event_file
+
+
+def request_run(study: Study, user: User) -> Study:
+    """Queue a run (claimed by one worker only); a finished study may be run again."""
+    from greenlane.apps.trs.tasks import run_study
+
+    if not study.files.exists():
+        raise Refused("hand in at least one event file first")
+    if study.engine not in engines():
+        raise Refused(f"the {study.engine} engine is not available on this installation")
+    with transaction.atomic():
+        claimed = (
+            Study.objects.filter(pk=study.pk)
+            .exclude(status__in=(Study.Status.QUEUED, Study.Status.RUNNING))
+            .update(status=Study.Status.QUEUED, progress=0.0, progress_text="", message="")
+        )
+        if not claimed:
+            raise Refused("the study is already queued or running")
+        audit.record("trs.study.queued", user, study, {"engine": study.engine})
+    result = run_study.enqueue(study.pk)
+    Study.objects.filter(pk=study.pk).update(task_id=str(result.id))
+    study.refresh_from_db()
+    return study
+
+
+def finish(study_id: int, status: str, message: str, result: dict[str, Any] | None) -> None:
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study_id)
+        study.status, study.message, study.finished_at = status, message, timezone.now()
+        if result is not None:
+            study.result = result
+        study.progress = 1.0 if status == Study.Status.DONE else study.progress
+        study.save(update_fields=["status", "message", "finished_at", "result", "progress"])
+        audit.record(f"trs.study.{status}", None, study, {"message": message})
+
+
+def file_paths(study: Study) -> list[Any]:
+    return [os.fspath(f.file.path) for f in study.files.all()]

@@ -1,0 +1,23 @@
+// Draws the Vega-Lite charts of a study report. Specifications sit in <script
+// type="application/json"> blocks (data, not code); the expression interpreter keeps Vega
+// from compiling code at run time, so a strict Content-Security-Policy holds.
+(function () {
+  "use strict";
+  function draw() {
+    if (typeof vegaEmbed === "undefined") return;
+    var nodes = document.querySelectorAll("[data-chart]");
+    Array.prototype.forEach.call(nodes, function (node) {
+      var source = document.getElementById(node.getAttribute("data-chart"));
+      if (!source) return;
+      var spec = JSON.parse(source.textContent);
+      var options = { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" };
+      if (typeof vega !== "undefined" && vega.expressionInterpreter) {
+        options.ast = true;
+        options.expr = vega.expressionInterpreter;
+      }
+      vegaEmbed(node, spec, options).then(function () { node.setAttribute("data-drawn", "yes"); })
+        .catch(function (error) { node.textContent = "The chart could not be drawn: " + error; });
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+})();

@@ -1,0 +1,226 @@
+"""Pages of Time Release Studies: design a study, hand in event files, run it, read it."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.trs import services
+from greenlane.apps.trs.models import Study
+from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
+from greenlane.web import trs_report
+
+
+class StudyForm(forms.ModelForm):
+    class Meta:
+        model = Study
+        fields = [
+            "title",
+            "scope",
+            "period_start",
+            "period_end",
+            "sample_design",
+            "targets_hours",
+            "max_hours",
+            "iqr_factor",
+            "replicates",
+            "rate_low",
+            "rate_central",
+            "rate_high",
+            "engine",
+            "previous",
+        ]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}),
+            "period_end": forms.DateInput(attrs={"type": "date"}),
+            "scope": forms.Textarea(attrs={"rows": 2}),
+            "sample_design": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["previous"].queryset = visible_studies(user).filter(status=Study.Status.DONE)
+        self.fields["previous"].help_text = "A finished study to compare with"
+        available = services.engines()
+        self.fields["engine"].choices = [c for c in Study.Engine.choices if c[0] in available]
+
+    def clean_targets_hours(self) -> str:
+        try:
+            values = services.parse_targets(self.cleaned_data["targets_hours"])
+        except services.Refused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return ", ".join(f"{v:g}" for v in values)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The period ends before it starts.")
+        rates = [data.get(k) for k in ("rate_low", "rate_central", "rate_high")]
+        if all(r is not None for r in rates) and not rates[0] <= rates[1] <= rates[2]:  # type: ignore[operator]
+            self.add_error("rate_central", "Rates must rise from low to central to high.")
+        return data
+
+
+class EventsForm(forms.Form):
+    file = forms.FileField(help_text="Event log: CSV or Parquet, wide or long layout")
+
+
+@role_required(VIEW_ROLES)
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = visible_studies(request.user).select_related("created_by")
+    return render(
+        request,
+        "trs/study_list.html",
+        {"studies": studies, "can_manage": can_manage(request.user)},
+    )
+
+
+@role_required(MANAGE_ROLES)
+def study_new(request: HttpRequest) -> HttpResponse:
+    form = StudyForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            study = services.create_study(request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except services.Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("trs_detail", pk=study.pk)
+    return render(request, "trs/study_new.html", {"form": form})
+
+
+def _study(request: HttpRequest, pk: int) -> Study:
+    return get_object_or_404(visible_studies(request.user).select_related("previous"), pk=pk)
+
+
+@role_required(VIEW_ROLES)
+def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study(request, pk)
+    body = None
+    if study.result:
+        body = trs_report.render_page_body(
+            study.result, rejected_url=reverse("trs_rejected", args=[study.pk])
+        )
+    return render(
+        request,
+        "trs/study_detail.html",
+        {
+            "study": study,
+            "files": study.files.select_related("uploaded_by"),
+            "form": EventsForm(),
+            "can_manage": can_manage(request.user),
+            "report_body": body,
+        },
+    )
+
+
+@require_POST
+@role_required(MANAGE_ROLES)
+def study_events(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study(request, pk)
+    form = EventsForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.add_event_file(study, request.user, form.cleaned_data["file"])  # type: ignore[arg-type]
+        except services.Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{added.original_name} added to the study.")
+    else:
+        messages.error(request, "Choose an event file to hand in.")
+    return redirect("trs_detail", pk=study.pk)
+
+
+@require_POST
+@role_required(MANAGE_ROLES)
+def study_run(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study(request, pk)
+    try:
+        services.request_run(study, request.user)  # type: ignore[arg-type]
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+    return redirect("trs_detail", pk=study.pk)
+
+
+@role_required(VIEW_ROLES)
+def study_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    study = _study(request, pk)
+    return JsonResponse(
+        {
+            "status": study.status,
+            "progress": study.progress,
+            "text": study.progress_text,
+            "message": study.message,
+        }
+    )
+
+
+def _finished(request: HttpRequest, pk: int) -> Study:
+    study = _study(request, pk)
+    if not study.result:
+        from django.http import Http404
+
+        raise Http404("this study has no result yet")
+    return study
+
+
+def _download(content: bytes | str, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(VIEW_ROLES)
+def study_report_html(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _finished(request, pk)
+    html = trs_report.render_standalone(study.result)  # type: ignore[arg-type]
+    return _download(html, "text/html; charset=utf-8", f"trs-{study.pk}-report.html")
+
+
+@role_required(VIEW_ROLES)
+def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _finished(request, pk)
+    pdf = trs_report.render_pdf(study.result)  # type: ignore[arg-type]
+    return _download(pdf, "application/pdf", f"trs-{study.pk}-report.pdf")
+
+
+@role_required(VIEW_ROLES)
+def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _finished(request, pk)
+    return HttpResponse(trs_report.render_summary(study.result))  # type: ignore[arg-type]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: Any) -> str:
+    """Text a spreadsheet shows as text: a leading formula sign is neutralised."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@role_required(VIEW_ROLES)
+def study_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    study = _finished(request, pk)
+    writer = csv.writer(_Echo())
+    rows = [("file", "row", "consignment", "reason")]
+    for f in study.result["input"]["files"]:  # type: ignore[index]
+        rows += [
+            (f["file"], r["row"], _csv_cell(r["consignment"]), _csv_cell(r["reason"]))
+            for r in f["rejected"]
+        ]
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="trs-{study.pk}-rejected.csv"'
+    return response

@@ -1,0 +1,95 @@
+"""A study's report as a page, a standalone HTML file, a PDF and a TFA 7.6 summary.
+
+One context for all of them; charts are Vega-Lite specifications drawn in the browser by the
+vendored vega-embed, and drawn to SVG by vl-convert for the PDF (which runs no script).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from greenlane.core.trs import charts
+from greenlane.core.trs.events import STAGES
+
+VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-interpreter.min.js", "vega-embed.min.js")
+BREAKDOWN_TITLES = {
+    "office_code": "Office",
+    "transport_mode": "Mode of transport",
+    "channel": "Control channel",
+    "aeo": "AEO status",
+    "mra_partner": "MRA partner programme",
+    "pre_arrival": "Pre-arrival filing",
+    "other_agency": "Other agency involved",
+    "hs_section": "HS section",
+}
+
+
+def context(document: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    m = document["metrics"]
+    total = next((i for i in m["intervals"] if i["name"] == "total"), None)
+    aeo_rows = {r["group"]: r for r in m["breakdowns"].get("aeo", [])}
+    return {
+        "doc": document,
+        "m": m,
+        "total": total,
+        "aeo": aeo_rows.get("true"),
+        "non_aeo": aeo_rows.get("false"),
+        "effect": document.get("effect"),
+        "charts": [
+            {"id": cid, "spec_id": f"spec-{cid}", "spec": spec}
+            for cid, spec in charts.all_charts(document)
+        ],
+        "breakdowns": [
+            {
+                "name": name,
+                "title": BREAKDOWN_TITLES.get(name, name),
+                "rows": [
+                    r | {"within": [r.get(f"within_{i}") for i in range(len(m["targets"]))]}
+                    for r in rows
+                ],
+            }
+            for name, rows in m["breakdowns"].items()
+        ],
+        "stages": STAGES,
+        "rejected_total": sum(f["rows_rejected"] for f in document["input"]["files"]),
+        **extra,
+    }
+
+
+def render_page_body(document: dict[str, Any], **extra: Any) -> str:
+    return render_to_string("trs/_report_body.html", context(document, **extra))
+
+
+def render_standalone(document: dict[str, Any]) -> str:
+    """One HTML file that draws its charts without a server or a network."""
+    scripts = []
+    for name in VENDOR:
+        found = finders.find(f"greenlane/vendor/{name}")
+        with open(str(found), encoding="utf-8") as handle:
+            scripts.append(handle.read().replace("</script", "<\\/script"))
+    with open(str(finders.find("greenlane/trs-charts.js")), encoding="utf-8") as handle:
+        scripts.append(handle.read())
+    return render_to_string("trs/report_standalone.html", context(document, inline_scripts=scripts))
+
+
+def render_pdf(document: dict[str, Any]) -> bytes:
+    import vl_convert
+    import weasyprint
+
+    svgs = [
+        {"id": c["id"], "svg": vl_convert.vegalite_to_svg(_fixed_width(c["spec"]))}
+        for c in context(document)["charts"]
+    ]
+    html = render_to_string("trs/report_pdf.html", context(document, svgs=svgs))
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
+def _fixed_width(spec: dict[str, Any]) -> dict[str, Any]:
+    return {**spec, "width": 520} if spec.get("width") == "container" else spec
+
+
+def render_summary(document: dict[str, Any]) -> str:
+    return render_to_string("trs/summary.html", context(document))

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.trs import services
+from greenlane.apps.trs.models import Study
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "consignment_id,office_code,aeo,hs6,customs_value,arrival,lodged,release\n"
+ROWS = (
+    "C1,OF1,yes,850440,1000,2025-03-03 08:00,2025-03-03 07:00,2025-03-03 10:00\n"
+    "C2,OF1,yes,850440,2000,2025-03-03 08:00,2025-03-03 09:00,2025-03-03 12:00\n"
+    "C3,OF1,no,850440,3000,2025-03-03 08:00,2025-03-03 09:00,2025-03-03 14:00\n"
+    "C4,OF1,no,850440,4000,2025-03-03 08:00,2025-03-03 09:00,2025-03-03 16:00\n"
+    "C5,OF1,no,850440,5000,2025-03-03 08:00,,2025-03-03 07:00\n"  # released before arrival
+)
+
+
+def _file(text: str = HEADER + ROWS, name: str = "events.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+@pytest.fixture
+def people() -> dict[str, Any]:
+    customs = factories.organisation("customs")
+    return {
+        "customs": customs,
+        "statistician": factories.user(Role.STATISTICIAN, customs),
+        "validator": factories.user(Role.VALIDATOR, customs),
+        "elsewhere": factories.user(Role.STATISTICIAN, factories.organisation("customs")),
+    }
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_statistician_designs_feeds_and_runs_a_study(people: dict[str, Any]) -> None:
+    client = _client(people["statistician"])
+    response = client.post(
+        "/trs/new/",
+        {
+            "title": "March 2025 sea cargo",
+            "targets_hours": "6, 3",
+            "max_hours": "50",
+            "replicates": "20",
+            "rate_low": "0.6",
+            "rate_central": "1.35",
+            "rate_high": "2.1",
+            "engine": "duckdb",
+        },
+    )
+    study = Study.objects.get(title="March 2025 sea cargo")
+    assert response.status_code == 302
+    assert study.targets_hours == "3, 6"  # sorted, as the report shows them
+    client.post(f"/trs/{study.pk}/events", {"file": _file()})
+    assert study.files.count() == 1
+    again = client.post(f"/trs/{study.pk}/events", {"file": _file()}, follow=True)
+    assert "already part of the study" in again.content.decode()
+    client.post(f"/trs/{study.pk}/run")  # the test settings run tasks at once
+
+    study.refresh_from_db()
+    assert study.status == Study.Status.DONE, study.message
+    assert study.message == "4 consignments measured"
+    total = next(i for i in study.result["metrics"]["intervals"] if i["name"] == "total")
+    assert total["mean"] == pytest.approx((2 + 4 + 6 + 8) / 4)
+    rejected = study.result["input"]["files"][0]["rejected"]
+    assert [(r["row"], r["consignment"]) for r in rejected] == [(5, "C5")]
+    assert "release (2025-03-03 07:00) is before arrival" in rejected[0]["reason"]
+
+    page = client.get(f"/trs/{study.pk}/").content.decode()
+    assert 'data-chart="spec-release-curve"' in page
+    assert "5.0 h" in page  # the headline mean
+    progress = client.get(f"/trs/{study.pk}/progress").json()
+    assert progress == {
+        "status": "done",
+        "progress": 1.0,
+        "text": "done",
+        "message": "4 consignments measured",
+    }
+    html = client.get(f"/trs/{study.pk}/report.html")
+    assert html["Content-Disposition"].startswith("attachment")
+    assert b"vegaEmbed" in html.content
+    assert b"spec-release-curve" in html.content
+    pdf = client.get(f"/trs/{study.pk}/report.pdf")
+    assert pdf.content.startswith(b"%PDF")
+    summary = client.get(f"/trs/{study.pk}/summary/").content.decode()
+    assert "Article 7.6" in summary
+    assert "5.0 hours" in summary
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(client.get(f"/trs/{study.pk}/rejected.csv").streaming_content).decode()
+            )
+        )
+    )  # type: ignore[attr-defined]
+    assert rows[0] == ["file", "row", "consignment", "reason"]
+    assert rows[1][:3] == ["events.csv", "5", "C5"]
+    actions = list(
+        AuditEvent.objects.filter(subject_type="trs.study", subject_id=str(study.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == [
+        "trs.study.created",
+        "trs.events.added",
+        "trs.study.queued",
+        "trs.study.done",
+    ]
+
+
+def test_a_study_whose_files_hold_no_usable_consignment_fails_with_the_reason(
+    people: dict[str, Any],
+) -> None:
+    study = services.create_study(people["statistician"], title="Empty")
+    services.add_event_file(
+        study, people["statistician"], _file(HEADER + ROWS.splitlines(True)[-1])
+    )
+    services.request_run(study, people["statistician"])
+    study.refresh_from_db()
+    assert study.status == Study.Status.FAILED
+    assert study.message == "no consignment passed the checks: nothing to measure"
+
+
+def test_refusals_name_the_problem(people: dict[str, Any]) -> None:
+    study = services.create_study(people["statistician"], title="S")
+    with pytest.raises(services.Refused, match="at least one event file"):
+        services.request_run(study, people["statistician"])
+    with pytest.raises(services.Refused, match=r"\.csv or \.parquet"):
+        services.add_event_file(study, people["statistician"], _file(name="events.xlsx"))
+    with pytest.raises(services.Refused, match="targets must be hours"):
+        services.create_study(people["statistician"], title="T", targets_hours="a day")
+    response = _client(people["statistician"]).post(
+        "/trs/new/",
+        {
+            "title": "X",
+            "targets_hours": "24",
+            "rate_low": "2",
+            "rate_central": "1",
+            "rate_high": "3",
+            "replicates": "10",
+            "engine": "duckdb",
+        },
+    )
+    assert "Rates must rise" in response.content.decode()
+
+
+def test_a_later_study_is_compared_with_the_earlier_one(people: dict[str, Any]) -> None:
+    first = services.create_study(people["statistician"], title="2024", replicates=10)
+    services.add_event_file(first, people["statistician"], _file())
+    services.request_run(first, people["statistician"])
+    first.refresh_from_db()
+    faster = ROWS.replace("2025-03-03 16:00", "2025-03-03 10:00")
+    second = services.create_study(
+        people["statistician"], title="2025", replicates=10, previous=first
+    )
+    services.add_event_file(second, people["statistician"], _file(HEADER + faster))
+    services.request_run(second, people["statistician"])
+    second.refresh_from_db()
+    mean = next(r for r in second.result["comparison"]["intervals"] if r["name"] == "total")["mean"]
+    assert mean["previous"] == pytest.approx(5.0)
+    assert mean["current"] == pytest.approx(3.5)
+    assert mean["change_hours"] == pytest.approx(-1.5)
+
+
+def test_another_administration_sees_none_of_it(people: dict[str, Any]) -> None:
+    study = factories.study(people["customs"], people["statistician"])
+    outsider = _client(people["elsewhere"])
+    for path in ("/trs/{}/", "/trs/{}/report.pdf", "/trs/{}/summary/", "/api/v1/trs/studies/{}"):
+        assert outsider.get(path.format(study.pk)).status_code == 404, path
+    assert outsider.post(f"/trs/{study.pk}/run").status_code == 404
+    assert outsider.get("/api/v1/trs/studies").json() == []
+    assert study.title not in outsider.get("/trs/").content.decode()
+    colleague = _client(people["validator"])
+    assert (
+        colleague.get(f"/api/v1/trs/studies/{study.pk}").json()["result"]["metrics"]["consignments"]
+        == 4
+    )
+    with pytest.raises(services.Refused, match="your administration's"):
+        services.create_study(people["elsewhere"], title="Mine", previous=study)
