@@ -129,12 +129,7 @@ def _release_study(consignments: Path, sample: Path) -> None:
     result = trs_study.run(
         [sample], title=record.title, settings=settings, effect_settings=effect_settings
     )
-    trs.finish(
-        record.pk,
-        Study.Status.DONE,
-        f"{result['input']['consignments']:,} consignments measured",
-        result,
-    )
+    trs.finish(record.pk, Study.Status.DONE, trs.outcome(result), result)
 
 
 def _personas(config: SynthConfig) -> list[Login]:

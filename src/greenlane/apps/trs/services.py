@@ -153,5 +153,16 @@ def finish(study_id: int, status: str, message: str, result: dict[str, Any] | No
         audit.record(f"trs.study.{status}", None, study, {"message": message})
 
 
+def outcome(result: dict[str, Any]) -> str:
+    """One line on what a run measured: accepted, excluded as outliers, measured."""
+    accepted = result["input"]["consignments"]
+    excluded = len(result["metrics"]["excluded"])
+    rejected = sum(f["rows_rejected"] for f in result["input"]["files"])
+    return (
+        f"{accepted:,} consignments accepted ({rejected:,} rows rejected), {excluded:,} excluded "
+        f"as outliers: {result['metrics']['consignments']:,} measured"
+    )
+
+
 def file_paths(study: Study) -> list[Any]:
     return [os.fspath(f.file.path) for f in study.files.all()]

@@ -52,6 +52,5 @@ def run_study(study_id: int) -> str:
             None,
         )
         return "failed"
-    consignments = result["input"]["consignments"]
-    services.finish(study_id, Study.Status.DONE, f"{consignments:,} consignments measured", result)
+    services.finish(study_id, Study.Status.DONE, services.outcome(result), result)
     return "done"
