@@ -1,0 +1,1 @@
+"""AEO risk monitoring: compliance indicators of certified operators against their peers."""
