@@ -655,6 +655,39 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
+@app.command()
+def monitor(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day of the run, YYYY-MM-DD (default today)")
+    ] = None,
+) -> None:
+    """AEO risk monitoring: indicators of certified operators, alert rules, new alerts."""
+    _django()
+    from django.utils import timezone
+
+    from greenlane.apps.monitoring import services
+    from greenlane.apps.monitoring.models import Run
+    from greenlane.core.monitoring.rules import RulesError
+
+    day = _date(as_of) if as_of else timezone.localdate()
+    record = Run.objects.create(as_of=day, status=Run.Status.RUNNING)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Monitoring", total=100)
+
+            def step(text: str, share: float) -> None:
+                progress.update(task, completed=round(share * 100), description=text)
+
+            record = services.execute(record, step)
+    except RulesError as exc:
+        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message=str(exc))
+        raise CommandError(str(exc)) from None
+    except Exception:
+        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message="interrupted")
+        raise
+    console.print(f"Monitoring as of {day}: {record.message}.")
+
+
 @trs_app.command("run")
 def trs_run(
     events: Annotated[list[Path], typer.Argument(help="Event logs: CSV or Parquet, wide or long")],
@@ -693,6 +726,7 @@ def trs_run(
     if engine not in metrics.ENGINES:
         raise CommandError(f"unknown engine {engine!r} (one of {', '.join(metrics.ENGINES)})")
     _django()
+    from greenlane import analytics
     from greenlane.apps.trs import services
     from greenlane.web import trs_report
 
@@ -703,7 +737,7 @@ def trs_run(
         if engine == "postgres" and url is None:
             if "postgres" not in services.engines():
                 raise CommandError("the application's database is not PostgreSQL: give --url")
-            url = services.postgres_url()
+            url = analytics.postgres_url()
         earlier = study.load_document(previous) if previous else None
         with _progress() as progress:
             task = progress.add_task("Time Release Study", total=100)

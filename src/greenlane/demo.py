@@ -94,7 +94,12 @@ def seed(
                 raise RuntimeError(f"the synthetic {file} had {result.rows_rejected} rejected rows")
         logins = _personas(config)
         _release_study(out / "consignments.parquet", out / "trs-sample.parquet")
-        return logins
+    # Monitoring reads the committed declarations through its own database connection.
+    from greenlane.apps.monitoring import services as monitoring
+    from greenlane.apps.monitoring.models import Run
+
+    monitoring.execute(Run.objects.create(as_of=timezone.localdate(), status=Run.Status.RUNNING))
+    return logins
 
 
 def _release_study(consignments: Path, sample: Path) -> None:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "greenlane.apps.assessments",
     "greenlane.apps.certification",
     "greenlane.apps.trs",
+    "greenlane.apps.monitoring",
     "greenlane.web",
 ]
 

@@ -18,6 +18,8 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessment_services
 from greenlane.apps.certification import mra as mra_services
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMapping, Upload
+from greenlane.apps.monitoring.models import Alert as MonitoringAlert
+from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.targeting.models import ModelVersion
 from tests import factories
@@ -60,6 +62,9 @@ CUSTOMS = frozenset(
     }
 )
 STUDIES = frozenset({Role.STATISTICIAN, Role.ADMINISTRATOR})
+QUEUE = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR})
+MONITOR_RUN = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
+OWN_FIGURES = QUEUE | EDIT
 PUBLIC = None
 
 
@@ -205,6 +210,12 @@ WEB: dict[str, Access] = {
         ok=409,
         special=((Role.DECISION_OFFICER, "own", 400), (Role.DECISION_OFFICER, "other", 400)),
     ),
+    "alert_list": Access("/monitoring/alerts/", QUEUE),
+    "alert_detail": Access("/monitoring/alerts/{alert}/", QUEUE),
+    "alert_action": Access("/monitoring/alerts/{alert}/acknowledge", QUEUE, method="post", ok=302),
+    "monitoring_run": Access("/monitoring/run", MONITOR_RUN, method="post", ok=302),
+    "run_progress": Access("/monitoring/runs/{run}/progress", QUEUE),
+    "operator_monitoring": Access("/operators/{op}/monitoring/", OWN_FIGURES, scoped=True),
     "trs_list": Access("/trs/", CUSTOMS),
     "trs_new": Access("/trs/new/", STUDIES),
     "trs_detail": Access("/trs/{study}/", CUSTOMS),
@@ -311,6 +322,10 @@ API: dict[tuple[str, str], Access] = {
         "/api/v1/declarations/batches/{batch}/rejected", INGEST
     ),
     ("get", "/api/v1/trs/studies"): Access("/api/v1/trs/studies", CUSTOMS),
+    ("get", "/api/v1/monitoring/alerts"): Access("/api/v1/monitoring/alerts", QUEUE),
+    ("get", "/api/v1/monitoring/operators/{operator_id}/indicators"): Access(
+        "/api/v1/monitoring/operators/{op}/indicators", OWN_FIGURES, scoped=True
+    ),
     ("get", "/api/v1/trs/studies/{study_id}"): Access("/api/v1/trs/studies/{study}", CUSTOMS),
 }
 
@@ -422,8 +437,15 @@ def world(db: None) -> dict[str, object]:
     )  # fmt: skip
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
     study = factories.study(customs, users[Role.STATISTICIAN])
+    run = MonitoringRun.objects.create(as_of=date(2026, 6, 30))
+    alert = MonitoringAlert.objects.create(
+        operator=own, rule="critical-finding", rules_version=date(2026, 1, 1), cause="x",
+        severity="high", title="Critical finding at an inspection", run=run,
+    )  # fmt: skip
     return {
         "study": study,
+        "run": run,
+        "alert": alert,
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
         "version": version, "declaration": declaration, "mapping": saved,
         "snapshots": snapshots, "evidence": evidence, "action": action,
@@ -485,6 +507,8 @@ def test_access_matrix(
         .replace("{mra}", str(world["mra"].pk))  # type: ignore[attr-defined]
         .replace("{partner_import}", str(world["partner_import"].pk))  # type: ignore[attr-defined]
         .replace("{study}", str(world["study"].pk))  # type: ignore[attr-defined]
+        .replace("{alert}", str(world["alert"].pk))  # type: ignore[attr-defined]
+        .replace("{run}", str(world["run"].pk))  # type: ignore[attr-defined]
     )
     body = access.body
     if body is not None:

@@ -10,6 +10,7 @@ from greenlane.api import (
     catalogue,
     certification,
     declarations,
+    monitoring,
     operators,
     risk,
     trs,
@@ -33,3 +34,4 @@ api.add_router("/certification", certification.router)
 api.add_router("/public", certification.public)
 api.add_router("/mra", certification.mra_router)
 api.add_router("/trs", trs.router)
+api.add_router("/monitoring", monitoring.router)

@@ -16,6 +16,7 @@ NAV = (
     ("Applications", "application_list"),
     ("Certificates", "certificate_list"),
     ("MRAs", "mra_list"),
+    ("Alerts", "alert_list"),
     ("AEO statistics", "certification_statistics"),
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),

@@ -5,6 +5,7 @@ from greenlane.web import (
     certification,
     declarations,
     mappings,
+    monitoring,
     mra,
     risk,
     trs,
@@ -13,6 +14,16 @@ from greenlane.web import (
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("monitoring/alerts/", monitoring.alert_list, name="alert_list"),
+    path("monitoring/alerts/<int:pk>/", monitoring.alert_detail, name="alert_detail"),
+    path("monitoring/alerts/<int:pk>/<str:action>", monitoring.alert_action, name="alert_action"),
+    path("monitoring/run", monitoring.run_now, name="monitoring_run"),
+    path("monitoring/runs/<int:pk>/progress", monitoring.run_progress, name="run_progress"),
+    path(
+        "operators/<int:pk>/monitoring/",
+        monitoring.operator_monitoring,
+        name="operator_monitoring",
+    ),
     path("trs/", trs.study_list, name="trs_list"),
     path("trs/new/", trs.study_new, name="trs_new"),
     path("trs/<int:pk>/", trs.study_detail, name="trs_detail"),

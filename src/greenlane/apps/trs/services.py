@@ -6,13 +6,13 @@ import hashlib
 import os
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from greenlane import analytics
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.trs.models import EventFile, Study
@@ -39,7 +39,7 @@ def engines() -> list[str]:
     """The engines this installation can run: PostgreSQL when it is the application's
     database, Spark when PySpark is installed."""
     out = [Study.Engine.DUCKDB.value]
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if analytics.is_postgres():
         out.append(Study.Engine.POSTGRES.value)
     try:
         import pyspark  # noqa: F401
@@ -48,15 +48,6 @@ def engines() -> list[str]:
     else:
         out.append(Study.Engine.SPARK.value)
     return out
-
-
-def postgres_url() -> str:
-    """The application's PostgreSQL database as a URL for the analytics engine."""
-    db = settings.DATABASES["default"]
-    user, password = quote(db.get("USER") or ""), quote(db.get("PASSWORD") or "")
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host, port = db.get("HOST") or "localhost", db.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{quote(db['NAME'])}"
 
 
 def study_settings(study: Study) -> tuple[metrics.Settings, effect.EffectSettings]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django_tasks import task
 
+from greenlane import analytics
 from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.core.trs import events, study
@@ -36,7 +37,7 @@ def run_study(study_id: int) -> str:
             settings=settings,
             effect_settings=effect_settings,
             engine=record.engine,
-            url=services.postgres_url() if record.engine == Study.Engine.POSTGRES else None,
+            url=analytics.postgres_url() if record.engine == Study.Engine.POSTGRES else None,
             previous=previous if previous else None,
             step=step,
         )

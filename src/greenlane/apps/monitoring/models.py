@@ -1,0 +1,98 @@
+"""Monitoring runs, the indicators they computed per certified operator, and alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from greenlane.apps.operators.models import Operator
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.TextField(blank=True)
+    rules_version = models.DateField(null=True, blank=True)
+    operators = models.PositiveIntegerField(default=0)
+    alerts_raised = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"monitoring {self.as_of}"
+
+
+class Indicator(models.Model):
+    """One certified operator's figures over one window, as a run computed them."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="indicators")
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    window_days = models.PositiveSmallIntegerField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "operator", "window_days"], name="indicator_once_per_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} over {self.window_days} days"
+
+
+class Alert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DISMISSED = "dismissed", "Dismissed"
+        REASSESSMENT = "reassessment", "Reassessment opened"
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.CharField(max_length=60)
+    rules_version = models.DateField()
+    cause = models.CharField(max_length=200)
+    severity = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    details = models.JSONField(default=dict)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
+    run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    application = models.ForeignKey(
+        "certification.Application",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            # The same rule never raises twice for the same cause, however often it runs.
+            models.UniqueConstraint(
+                fields=["operator", "rule", "cause"], name="alert_once_per_cause"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.operator.code})"

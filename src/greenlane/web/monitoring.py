@@ -1,0 +1,110 @@
+"""Pages of AEO risk monitoring: the validators' alert queue and a company's own indicators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.monitoring import services
+from greenlane.apps.monitoring.models import Alert, Indicator, Run
+from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES, QUEUE_ROLES, RUN_ROLES
+from greenlane.apps.operators.permissions import get_visible_operator
+
+OPEN = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
+
+
+@role_required(QUEUE_ROLES)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    alerts = Alert.objects.select_related("operator", "handled_by")
+    alerts = alerts.filter(status__in=OPEN) if show == "open" else alerts
+    return render(
+        request,
+        "monitoring/alert_list.html",
+        {
+            "alerts": alerts[:500],
+            "show": show,
+            "runs": Run.objects.all()[:5],
+            "can_run": request.user.role in RUN_ROLES,  # type: ignore[union-attr]
+        },
+    )
+
+
+@role_required(QUEUE_ROLES)
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("operator", "application"), pk=pk)
+    return render(request, "monitoring/alert_detail.html", {"alert": alert})
+
+
+ACTIONS = {
+    "acknowledge": lambda alert, user, text: services.acknowledge(alert, user, text),
+    "dismiss": lambda alert, user, text: services.dismiss(alert, user, text),
+    "reassess": lambda alert, user, text: services.reassess(alert, user, text),
+}
+
+
+@require_POST
+@role_required(QUEUE_ROLES)
+def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        messages.error(request, f"Unknown action {action!r}.")
+        return redirect("alert_detail", pk=alert.pk)
+    text = request.POST.get("reason") or request.POST.get("note") or ""
+    try:
+        handler(alert, request.user, text)
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Alert {action}d." if action != "reassess" else "Reassessment opened."
+        )
+    return redirect("alert_detail", pk=alert.pk)
+
+
+@require_POST
+@role_required(RUN_ROLES)
+def run_now(request: HttpRequest) -> HttpResponse:
+    record = services.request_run(timezone.localdate(), request.user)  # type: ignore[arg-type]
+    messages.success(request, f"Monitoring run of {record.as_of} queued.")
+    return redirect("alert_list")
+
+
+@role_required(QUEUE_ROLES)
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    record = get_object_or_404(Run, pk=pk)
+    return JsonResponse(
+        {"status": record.status, "progress": record.progress, "message": record.message}
+    )
+
+
+def operator_figures(operator: Any) -> list[dict[str, Any]]:
+    """The operator's indicators per run (newest first), each window with its peer figures."""
+    rows = (
+        Indicator.objects.filter(operator=operator, run__status=Run.Status.DONE)
+        .select_related("run")
+        .order_by("-run__as_of", "-run__pk", "window_days")
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows[:60]:
+        entry = out.setdefault(row.run_id, {"as_of": row.run.as_of, "windows": []})
+        entry["windows"].append(row.figures)
+    return list(out.values())
+
+
+@role_required(OPERATOR_VIEW_ROLES)
+def operator_monitoring(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_visible_operator(request.user, pk)
+    runs = operator_figures(operator)
+    return render(
+        request,
+        "monitoring/operator.html",
+        {"operator": operator, "latest": runs[0] if runs else None, "trend": runs},
+    )
