@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/score.py
 	$(BIN)/python bench/model_card.py
 	$(BIN)/python bench/trs.py
+	$(BIN)/python bench/monitoring.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

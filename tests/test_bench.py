@@ -85,3 +85,19 @@ def test_the_trs_benchmark_runs_and_reports(tmp_path: Path) -> None:
     printed = _bench("trs.py", out, "--rows", "20000")
     assert "full metric set on DuckDB" in printed
     assert "ratio pandas / DuckDB" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres_only
+def test_the_monitoring_benchmark_runs_on_both_engines_and_reports(tmp_path: Path) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    out = tmp_path / "benchmarks.md"
+    printed = _bench(
+        "monitoring.py", out, "--rows", "50000", "--operators", "500", "--pg-rows", "50000",
+        "--server", server, timeout=300,
+    )  # fmt: skip
+    assert "indicators on DuckDB" in printed
+    assert "indicators on PostgreSQL (50,000 declarations)" in out.read_text()

@@ -272,11 +272,37 @@ def _port_free(host: str, port: int) -> None:
 def worker(
     once: Annotated[bool, typer.Option(help="Run the queued tasks, then stop")] = False,
 ) -> None:
-    """Run background tasks (ingests, ...) as they are queued."""
+    """Run background tasks (ingests, studies, monitoring, ...) as they are queued; also queues
+    the daily AEO monitoring run (GREENLANE_MONITORING_SCHEDULE=off to stop that)."""
     _django()
+    from django.conf import settings
     from django.core.management import call_command
 
+    if not once and settings.MONITORING_SCHEDULE == "daily":
+        import threading
+
+        threading.Thread(target=_daily_monitoring, name="monitoring-schedule", daemon=True).start()
     call_command("db_worker", batch=once, startup_delay=False, verbosity=1)
+
+
+def _daily_monitoring(every_seconds: float = 600.0) -> None:
+    """Ask for the day's monitoring run now and every ten minutes (it runs once a day)."""
+    import logging
+    import time
+
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from greenlane.apps.monitoring import services
+
+    while True:
+        try:
+            services.schedule_due(timezone.localdate())
+        except Exception:  # the schedule must outlive a database hiccup
+            logging.getLogger(__name__).exception("scheduling the monitoring run failed")
+        finally:
+            close_old_connections()
+        time.sleep(every_seconds)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
 from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.operators.permissions import (
     OPERATOR_ROLES,
@@ -86,6 +87,7 @@ def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recent": declarations.order_by("-declaration_date", "number")[:20],
         "selftest_links": request.user.role in SELFTEST_READ,  # type: ignore[union-attr]
         "can_edit_selftest": request.user.role in SELFTEST_EDIT,  # type: ignore[union-attr]
+        "monitoring_link": request.user.role in OPERATOR_VIEW_ROLES,  # type: ignore[union-attr]
     }
     return render(request, "operators/detail.html", context)
 

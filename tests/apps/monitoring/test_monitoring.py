@@ -162,3 +162,13 @@ def test_greenlane_monitor_runs_from_the_command_line(world: dict[str, Any]) -> 
     said = " ".join(result.output.split())  # the console wraps long lines
     assert "2 certified operators with declarations; 1 new alert(s)" in said
     assert Run.objects.get().status == Run.Status.DONE
+
+
+def test_the_schedule_queues_one_run_a_day_however_often_it_asks(world: dict[str, Any]) -> None:
+    first = services.schedule_due(AS_OF)
+    assert first is not None
+    assert services.schedule_due(AS_OF) is None  # a second worker, or the next check
+    first.refresh_from_db()
+    assert first.status == Run.Status.DONE  # the test settings run tasks at once
+    assert Run.objects.filter(as_of=AS_OF).count() == 1
+    assert services.schedule_due(AS_OF + timedelta(days=1)) is not None

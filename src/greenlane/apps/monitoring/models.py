@@ -28,9 +28,16 @@ class Run(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    #: Started by the daily schedule (at most one such run per day, whatever the workers).
+    scheduled = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of"], condition=models.Q(scheduled=True), name="one_scheduled_run_a_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"monitoring {self.as_of}"

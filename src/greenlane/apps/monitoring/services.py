@@ -76,6 +76,23 @@ def request_run(as_of: date, user: User | None) -> Run:
     return record
 
 
+def schedule_due(day: date) -> Run | None:
+    """Queue the day's scheduled run unless one exists (several workers may ask at once: the
+    database lets one of them create it)."""
+    from greenlane.apps.monitoring.tasks import run_monitoring
+
+    try:
+        with transaction.atomic():
+            record = Run.objects.create(as_of=day, scheduled=True)
+            audit.record("monitoring.run.scheduled", None, record, {"as_of": day.isoformat()})
+    except IntegrityError:
+        return None
+    result = run_monitoring.enqueue(record.pk)
+    Run.objects.filter(pk=record.pk).update(task_id=str(result.id))
+    record.refresh_from_db()
+    return record
+
+
 def execute(record: Run, step: Step | None = None) -> Run:
     """Compute indicators and alerts for ``record.as_of`` and store them in one transaction.
 
