@@ -705,6 +705,7 @@ def monitor(
                 progress.update(task, completed=round(share * 100), description=text)
 
             record = services.execute(record, step)
+            progress.update(task, completed=100, description="done")
     except RulesError as exc:
         Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message=str(exc))
         raise CommandError(str(exc)) from None

@@ -94,12 +94,33 @@ def seed(
                 raise RuntimeError(f"the synthetic {file} had {result.rows_rejected} rejected rows")
         logins = _personas(config)
         _release_study(out / "consignments.parquet", out / "trs-sample.parquet")
-    # Monitoring reads the committed declarations through its own database connection.
+    _monitoring()
+    return logins
+
+
+def _monitoring() -> None:
+    """An inspection officer finds a critical irregularity on the demo trader's latest
+    declaration; the monitoring run that follows raises the alert validators then handle.
+    Monitoring reads committed data through its own connection: run after the seeding."""
+    from greenlane.apps.declarations import services as declarations
     from greenlane.apps.monitoring import services as monitoring
     from greenlane.apps.monitoring.models import Run
 
+    trader = Operator.objects.get(organisation__users__username="trader")
+    latest = (
+        Declaration.objects.filter(importer_code=trader.code, inspection__isnull=True)
+        .order_by("-declaration_date", "-pk")
+        .first()
+    )
+    if latest is not None:
+        declarations.record_inspection(
+            latest,
+            User.objects.get(username="inspector"),
+            fraud_found=True,
+            critical=True,
+            notes="Undeclared dual-use goods found at examination (demo record)",
+        )
     monitoring.execute(Run.objects.create(as_of=timezone.localdate(), status=Run.Status.RUNNING))
-    return logins
 
 
 def _release_study(consignments: Path, sample: Path) -> None:

@@ -31,6 +31,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "alerts": alerts[:500],
             "show": show,
             "runs": Run.objects.all()[:5],
+            # The page refreshes itself while a run is under way (its progress bar moves).
+            "running": Run.objects.filter(
+                status__in=(Run.Status.QUEUED, Run.Status.RUNNING)
+            ).exists(),
             "can_run": request.user.role in RUN_ROLES,  # type: ignore[union-attr]
         },
     )
@@ -85,17 +89,34 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+#: Pooled peer figures are shown to a company only when at least this many peers make them
+#: up: with one or two, the pool would give a competitor's own figures away.
+MIN_PEERS = 3
+
+
+def for_the_company(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures a company may see: its own, and its peers' pooled only when anonymous."""
+    if figures.get("peers", 0) >= MIN_PEERS:
+        return figures
+    return {k: (None if k.startswith("peer_") else v) for k, v in figures.items()}
+
+
 def operator_figures(operator: Any) -> list[dict[str, Any]]:
-    """The operator's indicators per run (newest first), each window with its peer figures."""
+    """The operator's indicators per day (newest first; the latest run of a day), each window
+    with its peers' pooled figures (hidden when there are too few peers to stay anonymous)."""
     rows = (
         Indicator.objects.filter(operator=operator, run__status=Run.Status.DONE)
         .select_related("run")
         .order_by("-run__as_of", "-run__pk", "window_days")
     )
-    out: dict[int, dict[str, Any]] = {}
-    for row in rows[:60]:
-        entry = out.setdefault(row.run_id, {"as_of": row.run.as_of, "windows": []})
-        entry["windows"].append(row.figures)
+    out: dict[Any, dict[str, Any]] = {}
+    runs_of_day: dict[Any, int] = {}
+    for row in rows[:120]:
+        day = row.run.as_of
+        if runs_of_day.setdefault(day, row.run_id) != row.run_id:
+            continue  # an earlier run of the same day
+        entry = out.setdefault(day, {"as_of": day, "windows": []})
+        entry["windows"].append(for_the_company(row.figures))
     return list(out.values())
 
 

@@ -172,3 +172,13 @@ def test_the_schedule_queues_one_run_a_day_however_often_it_asks(world: dict[str
     assert first.status == Run.Status.DONE  # the test settings run tasks at once
     assert Run.objects.filter(as_of=AS_OF).count() == 1
     assert services.schedule_due(AS_OF + timedelta(days=1)) is not None
+
+
+def test_peer_figures_of_fewer_than_three_peers_are_never_shown() -> None:
+    from greenlane.web.monitoring import for_the_company
+
+    figures = {"peers": 2, "detections": 3, "peer_detections": 5, "peer_detection_rate": 0.1}
+    assert for_the_company(figures) == {
+        "peers": 2, "detections": 3, "peer_detections": None, "peer_detection_rate": None,
+    }  # fmt: skip
+    assert for_the_company({**figures, "peers": 3}) == {**figures, "peers": 3}

@@ -122,7 +122,7 @@ def execute(record: Run, step: Step | None = None) -> Run:
                 )
     finally:
         backend.disconnect()
-    say("applying the alert rules", len(windows) / (len(windows) + 1))
+    say("applying the alert rules and storing", len(windows) / (len(windows) + 1))
     candidates: list[rules.Candidate] = []
     for rule in version.rules:
         if isinstance(rule, rules.DetectionAbovePeers):
@@ -186,7 +186,6 @@ def execute(record: Run, step: Step | None = None) -> Run:
             record,
             {"as_of": as_of.isoformat(), "operators": record.operators, "alerts": raised},
         )
-    say("done", 1.0)
     return record
 
 
