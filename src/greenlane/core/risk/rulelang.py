@@ -1,0 +1,282 @@
+"""A small, safe language for selectivity rules over declaration fields.
+
+    hs6 startswith "8517" and origin_country in ["CN", "VN"] and customs_value > 10000
+    not (transport_mode == "4") or customs_value / net_mass_kg < 0.5
+
+Rules are parsed by a grammar (Lark) into a tree of a few node kinds and evaluated by
+walking that tree over columns: nothing is ever handed to ``eval``, no name outside the
+declaration schema resolves, and there are no calls. Every error names its position.
+A comparison on a missing value is false (so `not` of it is true).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from lark import Lark, Token, Transformer, Tree, UnexpectedInput
+
+from greenlane.core.risk.schema import FIELDS, Kind
+
+GRAMMAR = r"""
+?start: or_
+?or_: and_ ("or" and_)*
+?and_: not_ ("and" not_)*
+?not_: "not" not_ -> negate
+     | comparison
+?comparison: sum COMPARE sum -> compare
+     | sum "in" list -> member
+     | sum "not" "in" list -> non_member
+     | sum "startswith" STRING -> prefix
+     | sum
+?sum: product (ADD product)*
+?product: atom (MUL atom)*
+?atom: NUMBER -> number
+     | STRING -> string
+     | NAME -> field
+     | "(" or_ ")"
+list: "[" [literal ("," literal)*] "]"
+?literal: NUMBER -> number
+     | STRING -> string
+COMPARE: "==" | "!=" | "<=" | ">=" | "<" | ">"
+ADD: "+" | "-"
+MUL: "*" | "/"
+STRING: /"[^"\n]{0,200}"/
+NUMBER: /-?\d{1,15}(\.\d{1,10})?/
+NAME: /[a-z_][a-z0-9_]{0,40}/
+%import common.WS
+%ignore WS
+"""
+_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+MAX_LENGTH = 2_000
+BoolArray = npt.NDArray[np.bool_]
+TEXT_KINDS = {Kind.TEXT, Kind.HS6, Kind.COUNTRY, Kind.MODE}
+
+
+class RuleError(ValueError):
+    """A rule that cannot be used, with the 1-based position of the problem."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"line {line}, column {column}: {message}")
+        self.reason, self.line, self.column = message, line, column
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # or, and, not, cmp, in, notin, prefix, arith, field, number, string
+    args: tuple[Any, ...]
+    kind: str  # "bool", "number" or "text"
+
+
+class _Build(Transformer):  # type: ignore[type-arg]
+    def number(self, items: list[Token]) -> Node:
+        return Node("number", (float(items[0]),), "number")
+
+    def string(self, items: list[Token]) -> Node:
+        return Node("string", (str(items[0])[1:-1],), "text")
+
+    def field(self, items: list[Token]) -> Node:
+        name = str(items[0])
+        field = FIELDS.get(name)
+        if field is None or name in ("fraud", "critical", "revenue_recovered", "inspected_on"):
+            raise RuleError(f"unknown field {name!r}", items[0].line or 1, items[0].column or 1)
+        if field.kind is Kind.NUMBER:
+            return Node("field", (name,), "number")
+        if field.kind in TEXT_KINDS:
+            return Node("field", (name,), "text")
+        raise RuleError(
+            f"field {name!r} cannot be used in a rule", items[0].line or 1, items[0].column or 1
+        )
+
+
+def _where(tree: Tree[Token] | Token) -> tuple[int, int]:
+    meta = getattr(tree, "meta", None)
+    if meta is not None and not getattr(meta, "empty", True):
+        return meta.line, meta.column
+    return getattr(tree, "line", 1) or 1, getattr(tree, "column", 1) or 1
+
+
+def _check(tree: Any) -> Node:
+    """Build typed nodes bottom-up, refusing what does not type-check, with its position."""
+    if isinstance(tree, Node):
+        return tree
+    line, column = _where(tree)
+    name = tree.data
+    kids = [c for c in tree.children]
+    if name in ("or_", "and_"):
+        nodes = [_check(k) for k in kids]
+        for node, kid in zip(nodes, kids, strict=True):
+            if node.kind != "bool":
+                raise RuleError(f"'{name[:-1]}' needs conditions on both sides", *_where(kid))
+        return Node(name[:-1], tuple(nodes), "bool")
+    if name == "negate":
+        inner = _check(kids[0])
+        if inner.kind != "bool":
+            raise RuleError("'not' needs a condition", line, column)
+        return Node("not", (inner,), "bool")
+    if name == "compare":
+        left, op, right = _check(kids[0]), str(kids[1]), _check(kids[2])
+        if left.kind != right.kind or left.kind == "bool":
+            raise RuleError(f"cannot compare {left.kind} with {right.kind}", line, column)
+        if left.kind == "text" and op not in ("==", "!="):
+            raise RuleError(f"text can only be compared with == or !=, not {op}", line, column)
+        return Node("cmp", (op, left, right), "bool")
+    if name in ("member", "non_member"):
+        left = _check(kids[0])
+        values = [_check(k) for k in (kids[1].children if len(kids) > 1 else [])]
+        if any(v.kind != left.kind for v in values):
+            raise RuleError(
+                f"the list must hold {left.kind} values like the left side", line, column
+            )
+        return Node(
+            "in" if name == "member" else "notin", (left, tuple(v.args[0] for v in values)), "bool"
+        )
+    if name == "prefix":
+        left = _check(kids[0])
+        if left.kind != "text":
+            raise RuleError("'startswith' needs a text field", line, column)
+        return Node("prefix", (left, str(kids[1])[1:-1]), "bool")
+    if name in ("sum", "product"):
+        node = _check(kids[0])
+        for i in range(1, len(kids), 2):
+            right = _check(kids[i + 1])
+            if node.kind != "number" or right.kind != "number":
+                raise RuleError(f"'{kids[i]}' needs numbers on both sides", *_where(kids[i]))
+            node = Node("arith", (str(kids[i]), node, right), "number")
+        return node
+    raise RuleError(f"unexpected {name}", line, column)
+
+
+@dataclass(frozen=True)
+class Rule:
+    text: str
+    tree: Node
+
+    def fields(self) -> set[str]:
+        found: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Node):
+                if node.op == "field":
+                    found.add(node.args[0])
+                for arg in node.args:
+                    walk(arg)
+            elif isinstance(node, tuple):
+                for arg in node:
+                    walk(arg)
+
+        walk(self.tree)
+        return found
+
+    def evaluate(self, frame: pd.DataFrame) -> BoolArray:
+        """Which rows of ``frame`` (declaration columns) the rule selects."""
+        out = _eval(self.tree, frame)
+        return np.asarray(pd.Series(out).fillna(False).astype(bool), dtype=bool)
+
+
+def parse(text: str) -> Rule:
+    if len(text) > MAX_LENGTH:
+        raise RuleError(f"a rule is at most {MAX_LENGTH} characters")
+    if not text.strip():
+        raise RuleError("the rule is empty")
+    try:
+        tree = _Build().transform(_PARSER.parse(text))
+    except RuleError:
+        raise
+    except UnexpectedInput as exc:
+        raise RuleError(_expected(exc), exc.line or 1, exc.column or 1) from None
+    except Exception as exc:  # a RuleError raised inside the transformer arrives wrapped
+        inner = getattr(exc, "orig_exc", None)
+        if isinstance(inner, RuleError):
+            raise inner from None
+        raise RuleError("the rule cannot be read") from None
+    node = _check(tree)
+    if node.kind != "bool":
+        raise RuleError("a rule must be a condition (a comparison, in, startswith, and/or/not)")
+    return Rule(text, node)
+
+
+def _expected(exc: UnexpectedInput) -> str:
+    token = getattr(exc, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "the rule ends too early"
+    if token is not None:
+        return f"unexpected {str(token)!r}"
+    return "unexpected character"
+
+
+def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(np.nan if kind == "number" else None, index=frame.index)
+    values = frame[name]
+    if kind == "number":
+        return pd.to_numeric(values, errors="coerce")
+    return values.astype("string")
+
+
+def _eval(node: Node, frame: pd.DataFrame) -> Any:
+    op = node.op
+    if op == "field":
+        return _column(frame, node.args[0], node.kind)
+    if op in ("number", "string"):
+        return node.args[0]
+    if op == "or":
+        out = _truth(_eval(node.args[0], frame), frame)
+        for arg in node.args[1:]:
+            out = out | _truth(_eval(arg, frame), frame)
+        return out
+    if op == "and":
+        out = _truth(_eval(node.args[0], frame), frame)
+        for arg in node.args[1:]:
+            out = out & _truth(_eval(arg, frame), frame)
+        return out
+    if op == "not":
+        return ~_truth(_eval(node.args[0], frame), frame)
+    if op == "cmp":
+        symbol, left, right = node.args
+        a, b = _eval(left, frame), _eval(right, frame)
+        result = {
+            "==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
+            "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
+        }[symbol]()  # fmt: skip
+        return _known(result, a, b, frame)
+    if op in ("in", "notin"):
+        values = _eval(node.args[0], frame)
+        series = values if isinstance(values, pd.Series) else pd.Series(values, index=frame.index)
+        hit = series.isin(list(node.args[1]))
+        hit = hit if op == "in" else ~hit
+        return _known(hit, series, None, frame)
+    if op == "prefix":
+        values = _eval(node.args[0], frame)
+        series = values if isinstance(values, pd.Series) else pd.Series(values, index=frame.index)
+        return _known(series.str.startswith(node.args[1]), series, None, frame)
+    if op == "arith":
+        symbol, left, right = node.args
+        a, b = _eval(left, frame), _eval(right, frame)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if symbol == "/":
+                b = b.where(b != 0) if isinstance(b, pd.Series) else (np.nan if b == 0 else b)
+            return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[
+                symbol
+            ]()
+    raise AssertionError(op)
+
+
+def _truth(value: Any, frame: pd.DataFrame) -> pd.Series:
+    if isinstance(value, pd.Series):
+        return value.fillna(False).astype(bool)
+    return pd.Series(bool(value), index=frame.index)
+
+
+def _known(result: Any, a: Any, b: Any, frame: pd.DataFrame) -> pd.Series:
+    """A comparison is false wherever one of its sides is missing."""
+    out = _truth(
+        result if isinstance(result, pd.Series) else pd.Series(result, index=frame.index), frame
+    )
+    for side in (a, b):
+        if isinstance(side, pd.Series):
+            out = out & side.notna().to_numpy()
+    return out

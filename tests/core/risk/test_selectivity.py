@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greenlane.core.risk.selectivity import Policy, PolicyError, assign, certified_on
+
+
+@st.composite
+def office_days(draw: st.DrawFn) -> dict[str, object]:
+    n = draw(st.integers(1, 120))
+    rate = draw(st.sampled_from([0.0, 0.01, 0.05, 0.1]))
+    capacity = draw(st.integers(math.ceil(rate * n), n + 5))
+    forced = draw(
+        st.lists(
+            st.sampled_from([None, None, None, None, "red", "green", "yellow"]),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    return {
+        "policy": Policy(
+            office="O1",
+            capacity=capacity,
+            documentary_capacity=draw(st.integers(0, n)),
+            expected_daily=n,
+            min_random_rate=rate,
+            exploration_share=draw(st.sampled_from([0.0, 0.1, 0.5])),
+            aeo_reduction=draw(st.sampled_from([0.0, 0.2, 0.5])),
+            red_threshold=draw(st.sampled_from([0.0, 0.3])),
+            blue_revenue=draw(st.sampled_from([None, 500.0])),
+        ),
+        "probability": np.array(draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))),
+        "revenue": np.array(draw(st.lists(st.floats(0, 1000), min_size=n, max_size=n))),
+        "aeo": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
+        "forced": forced,
+        "shift": np.array(
+            draw(st.lists(st.sampled_from([0.0, 0.0, 0.1, -0.1]), min_size=n, max_size=n))
+        ),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+def _assign(case: dict[str, object]):  # type: ignore[no-untyped-def]
+    forced = case["forced"]
+    return assign(
+        case["policy"], case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
+        ["rule" if f else None for f in forced], case["shift"],  # type: ignore[union-attr,arg-type]
+        np.random.default_rng(case["seed"]),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=office_days())
+def test_capacity_random_rate_rules_and_aeo_benefit(case: dict[str, object]) -> None:
+    policy: Policy = case["policy"]  # type: ignore[assignment]
+    policy.validate()
+    decision = _assign(case)
+    forced: list[object] = case["forced"]  # type: ignore[assignment]
+    n = len(forced)
+    forced_red = sum(f == "red" for f in forced)
+    red = decision.channel.count("red")
+    # Capacity never exceeded, except by what hard rules alone force.
+    assert red <= max(policy.capacity, forced_red)
+    assert decision.channel.count("yellow") <= policy.documentary_capacity + sum(
+        f == "yellow" for f in forced
+    )
+    # Hard rules always win.
+    for got, want in zip(decision.channel, forced, strict=True):
+        if want is not None:
+            assert got == want
+    # The random quota is met whenever the capacity left by the hard rules allows it.
+    free = sum(f is None for f in forced)
+    quota = min(math.ceil(policy.min_random_rate * n), max(policy.capacity - forced_red, 0), free)
+    assert decision.random is not None
+    assert int(decision.random.sum()) == quota
+    assert all(decision.channel[i] == "red" for i in np.flatnonzero(decision.random))
+    # The AEO reduction applies to certificate holders only.
+    expected = np.clip(
+        case["probability"] * np.where(case["aeo"], 1 - policy.aeo_reduction, 1.0) + case["shift"],  # type: ignore[operator]
+        0,
+        1,
+    )
+    np.testing.assert_allclose(decision.score, expected)
+    assert _assign(case).channel == decision.channel  # the same seed, the same day
+
+
+def test_no_benefit_exempts_from_random_sampling() -> None:
+    n = 200
+    policy = Policy(
+        "O1",
+        capacity=10,
+        documentary_capacity=0,
+        expected_daily=n,
+        min_random_rate=0.05,
+        exploration_share=0,
+    )
+    decision = assign(
+        policy, np.zeros(n), np.zeros(n), np.ones(n, dtype=bool), [None] * n, [None] * n,
+        np.zeros(n), np.random.default_rng(1),
+    )  # fmt: skip
+    assert decision.random is not None
+    assert int(decision.random.sum()) == 10  # every declaration is an AEO's: still sampled
+    assert decision.channel.count("red") == 10
+
+
+def test_a_policy_whose_random_rate_exceeds_its_capacity_is_refused() -> None:
+    with pytest.raises(
+        PolicyError,
+        match=r"random rate 5\.0% of 1,000 declarations a day is 50 examinations, more than "
+        r"the capacity of 20",
+    ):
+        Policy(
+            "O1", capacity=20, documentary_capacity=5, expected_daily=1000, min_random_rate=0.05
+        ).validate()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.integers(0, 100),
+    length=st.one_of(st.none(), st.integers(0, 100)),
+    day=st.integers(-10, 220),
+)
+def test_the_benefit_needs_a_certificate_valid_on_the_declarations_date(
+    start: int, length: int | None, day: int
+) -> None:
+    base = date(2026, 1, 1)
+    valid_from = base + timedelta(days=start)
+    valid_to = None if length is None else valid_from + timedelta(days=length)
+    when = base + timedelta(days=day)
+    held = certified_on(["A", "B"], [when, when], {"A": [(valid_from, valid_to)]})
+    inside = valid_from <= when and (valid_to is None or when <= valid_to)
+    assert held.tolist() == [inside, False]
+
+
+def test_rules_in_force_force_or_shift_and_the_most_severe_force_wins() -> None:
+    import pandas as pd
+
+    from greenlane.core.risk.rulelang import parse
+    from greenlane.core.risk.selectivity import ProfileRule, apply_rules
+
+    frame = pd.DataFrame(
+        {"hs6": ["930100", "930100", "851712"], "origin_country": ["XX", "CN", "CN"]}
+    )
+    day = date(2026, 6, 1)
+    rules = [
+        ProfileRule("arms", parse('hs6 startswith "93"'), "weapons: always examined", force="red"),
+        ProfileRule(
+            "cn", parse('origin_country == "CN"'), "trade facilitation pilot", force="green"
+        ),
+        ProfileRule(
+            "old", parse('hs6 == "851712"'), "expired", force="red", valid_to=date(2026, 1, 1)
+        ),
+        ProfileRule("tel", parse('hs6 startswith "8517"'), "phones mis-declared", shift=0.2),
+    ]
+    forced, why, shift, hits = apply_rules(rules, frame, day)
+    assert forced == ["red", "red", "green"]
+    assert why[1] == "rule arms: weapons: always examined"
+    assert shift.tolist() == [0.0, 0.0, 0.2]
+    assert hits == {"arms": 2, "cn": 2, "tel": 1}  # "old" is not in force: not evaluated
