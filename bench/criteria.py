@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import write
+from synth import cli
 
 MARK = "bench/criteria.py"
 ON = date(2026, 6, 1)
@@ -211,21 +211,18 @@ def report(r: dict[str, float], p: dict[str, float]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assessments", type=int, default=10_000)
-    parser.add_argument("--renders", type=int, default=40)
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="greenlane-bench-"))
-    try:
-        section = report(readiness(args.assessments), report_page(args.renders, tmp))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(section)
-    if not args.no_write:
-        write(args.write, section, MARK)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--assessments", type=int, default=10_000)
+        parser.add_argument("--renders", type=int, default=40)
+
+    def section(args: argparse.Namespace) -> str:
+        tmp = Path(tempfile.mkdtemp(prefix="greenlane-bench-"))
+        try:
+            return report(readiness(args.assessments), report_page(args.renders, tmp))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    return cli(__doc__ or "", MARK, options, section, argv)
 
 
 if __name__ == "__main__":

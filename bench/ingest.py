@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import write
+from synth import cli
 
 MARK = "bench/ingest.py"
 
@@ -139,17 +139,11 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    section = report(run(args.rows, args.server))
-    print(section)
-    if not args.no_write:
-        write(args.write, section, MARK)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rows", type=int, default=1_000_000)
+        parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+
+    return cli(__doc__ or "", MARK, options, lambda a: report(run(a.rows, a.server)), argv)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from greenlane.core.monitoring import indicators
-from synth import write
+from synth import cli
 
 MARK = "bench/monitoring.py"
 AS_OF = date(2026, 6, 30)
@@ -198,19 +198,19 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--operators", type=int, default=10_000)
-    parser.add_argument("--pg-rows", type=int, default=10_000_000, help="0: skip PostgreSQL")
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    section = report(run(args.rows, args.operators, args.pg_rows, args.server))
-    print(section)
-    if not args.no_write:
-        write(args.write, section, MARK)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rows", type=int, default=10_000_000)
+        parser.add_argument("--operators", type=int, default=10_000)
+        parser.add_argument("--pg-rows", type=int, default=10_000_000, help="0: skip PostgreSQL")
+        parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+
+    return cli(
+        __doc__ or "",
+        MARK,
+        options,
+        lambda a: report(run(a.rows, a.operators, a.pg_rows, a.server)),
+        argv,
+    )
 
 
 if __name__ == "__main__":

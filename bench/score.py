@@ -30,7 +30,7 @@ from greenlane.core.risk import mapping
 from greenlane.core.risk.frames import read_frame
 from greenlane.core.risk.model import COMPILE_ROWS, THREADS, RiskModel
 from greenlane.core.synth import SynthConfig, generate
-from synth import write
+from synth import cli
 
 MARK = "bench/score.py"
 RUNS = 3  # timed runs after one warm-up; the median is reported
@@ -119,16 +119,10 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    section = report(run(args.rows))
-    print(section)
-    if not args.no_write:
-        write(args.write, section, MARK)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rows", type=int, default=1_000_000)
+
+    return cli(__doc__ or "", MARK, options, lambda a: report(run(a.rows)), argv)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,27 @@ def report(r: dict[str, float]) -> str:
     )
 
 
+def cli(
+    doc: str,
+    mark: str,
+    options: Callable[[argparse.ArgumentParser], None],
+    section: Callable[[argparse.Namespace], str],
+    argv: list[str],
+) -> int:
+    """The command line every benchmark shares: its own options, then ``--write PATH``
+    (docs/benchmarks.md) or ``--no-write``; prints the section and writes it in place."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    options(parser)
+    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    text = section(args)
+    print(text)
+    if not args.no_write:
+        write(args.write, text, mark)
+    return 0
+
+
 def write(path: Path, section: str, mark: str = MARK) -> None:
     """Replace this benchmark's section of docs/benchmarks.md (or add it)."""
     begin, end = f"<!-- {mark} begin -->", f"<!-- {mark} end -->"
@@ -147,18 +168,11 @@ def write(path: Path, section: str, mark: str = MARK) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args(argv)
-    result = run(args.rows, args.repeat)
-    section = report(result)
-    print(section)
-    if not args.no_write:
-        write(args.write, section)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rows", type=int, default=1_000_000)
+        parser.add_argument("--repeat", type=int, default=3)
+
+    return cli(__doc__ or "", MARK, options, lambda a: report(run(a.rows, a.repeat)), argv)
 
 
 if __name__ == "__main__":

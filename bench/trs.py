@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from greenlane.core.trs import effect, events, metrics
-from synth import write
+from synth import cli
 
 MARK = "bench/trs.py"
 HOUR = 3600
@@ -207,16 +207,10 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    section = report(run(args.rows))
-    print(section)
-    if not args.no_write:
-        write(args.write, section, MARK)
-    return 0
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rows", type=int, default=10_000_000)
+
+    return cli(__doc__ or "", MARK, options, lambda a: report(run(a.rows)), argv)
 
 
 if __name__ == "__main__":
