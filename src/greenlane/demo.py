@@ -94,6 +94,7 @@ def seed(
                 raise RuntimeError(f"the synthetic {file} had {result.rows_rejected} rejected rows")
         logins = _personas(config)
         _release_study(out / "consignments.parquet", out / "trs-sample.parquet")
+        _selectivity()
     _monitoring()
     return logins
 
@@ -121,6 +122,48 @@ def _monitoring() -> None:
             notes="Undeclared dual-use goods found at examination (demo record)",
         )
     monitoring.execute(Run.objects.create(as_of=timezone.localdate(), status=Run.Status.RUNNING))
+
+
+def _selectivity() -> None:
+    """A policy per office sized on its traffic (5% examined, 1% of it at random) and two
+    rules an analyst wrote, tried on recent declarations and activated."""
+    import math
+
+    from greenlane.apps.targeting import selectivity
+
+    analyst = User.objects.get(username="analyst")
+    days = max(Declaration.objects.dates("declaration_date", "day").count(), 1)
+    for office, n in (
+        Declaration.objects.values_list("office_code")
+        .annotate(n=Count("id"))
+        .order_by("office_code")
+    ):
+        daily = max(math.ceil(n / days), 1)
+        selectivity.save_policy(
+            analyst,
+            office,
+            {
+                "capacity": max(math.ceil(daily * 0.05), 2),
+                "documentary_capacity": max(math.ceil(daily * 0.1), 2),
+                "expected_daily": daily,
+                "min_random_rate": 0.01,
+                "exploration_share": 0.1,
+                "aeo_reduction": 0.2,
+                "red_threshold": 0.0,
+                "yellow_threshold": 0.0,
+                "blue_revenue": None,
+            },
+        )
+    for name, values in (
+        ("arms-and-ammunition", {"expression": 'hs6 startswith "93"', "action": "force",
+         "channel": "red", "shift": 0.0, "reason": "Arms and ammunition are always examined"}),
+        ("low-unit-value-electronics", {"expression": 'hs6 startswith "85" and customs_value / '
+         "net_mass_kg < 2", "action": "shift", "channel": "", "shift": 0.15,
+         "reason": "Electronics declared under 2 per kg: possible undervaluation"}),
+    ):  # fmt: skip
+        rule = selectivity.save_rule(analyst, {"name": name, **values})
+        selectivity.dry_run(rule, analyst)
+        selectivity.set_active(rule, analyst, True)
 
 
 def _release_study(consignments: Path, sample: Path) -> None:

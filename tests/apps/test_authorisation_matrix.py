@@ -21,7 +21,7 @@ from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMa
 from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.operators import services as operator_services
-from greenlane.apps.targeting.models import ModelVersion
+from greenlane.apps.targeting.models import ModelVersion, RuleProfile
 from tests import factories
 
 ALL = frozenset(Role)
@@ -104,6 +104,10 @@ WEB: dict[str, Access] = {
     "model_detail": Access("/risk/models/{version}/", MODELS),
     "model_activate": Access("/risk/models/{version}/activate/", MODELS, method="post", ok=302),
     "score_list": Access("/risk/scores/", SCORES),
+    "rule_list": Access("/risk/rules/", MODELS),
+    "rule_detail": Access("/risk/rules/{rule}/", MODELS),
+    "rule_action": Access("/risk/rules/{rule}/dry-run", MODELS, method="post", ok=302),
+    "policy_list": Access("/risk/policies/", MODELS),
     "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
     "declaration_result": Access(
         "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302
@@ -438,12 +442,17 @@ def world(db: None) -> dict[str, object]:
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
     study = factories.study(customs, users[Role.STATISTICIAN])
     run = MonitoringRun.objects.create(as_of=date(2026, 6, 30))
+    rule = RuleProfile.objects.create(
+        name="arms", expression='hs6 startswith "93"', action="force", channel="red",
+        reason="weapons",
+    )  # fmt: skip
     alert = MonitoringAlert.objects.create(
         operator=own, rule="critical-finding", rules_version=date(2026, 1, 1), cause="x",
         severity="high", title="Critical finding at an inspection", run=run,
     )  # fmt: skip
     return {
         "study": study,
+        "rule": rule,
         "run": run,
         "alert": alert,
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
@@ -509,6 +518,7 @@ def test_access_matrix(
         .replace("{study}", str(world["study"].pk))  # type: ignore[attr-defined]
         .replace("{alert}", str(world["alert"].pk))  # type: ignore[attr-defined]
         .replace("{run}", str(world["run"].pk))  # type: ignore[attr-defined]
+        .replace("{rule}", str(world["rule"].pk))  # type: ignore[attr-defined]
     )
     body = access.body
     if body is not None:

@@ -21,6 +21,7 @@ NAV = (
     ("Ingests", "batch_list"),
     ("Risk scores", "score_list"),
     ("Models", "model_list"),
+    ("Rules", "rule_list"),
     ("Release studies", "trs_list"),
     ("Audit log", "audit_log"),
 )

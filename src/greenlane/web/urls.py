@@ -8,6 +8,7 @@ from greenlane.web import (
     monitoring,
     mra,
     risk,
+    selectivity,
     trs,
     views,
 )
@@ -63,6 +64,10 @@ urlpatterns = [
     path("risk/models/<int:version>/", risk.model_detail, name="model_detail"),
     path("risk/models/<int:version>/activate/", risk.model_activate, name="model_activate"),
     path("risk/scores/", risk.score_list, name="score_list"),
+    path("risk/rules/", selectivity.rule_list, name="rule_list"),
+    path("risk/rules/<int:pk>/", selectivity.rule_detail, name="rule_detail"),
+    path("risk/rules/<int:pk>/<str:action>", selectivity.rule_action, name="rule_action"),
+    path("risk/policies/", selectivity.policy_list, name="policy_list"),
     path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
     path("risk/declarations/<int:pk>/result/", risk.declaration_result, name="declaration_result"),
     path("self-test/", assessments.selftest_start, name="selftest_start"),

@@ -61,3 +61,76 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.declaration_id}: {self.probability:.3f}"
+
+
+class RuleProfile(models.Model):
+    """A risk analyst's selectivity rule (``core.risk.rulelang``), dated, with its action.
+
+    A rule acts only when active; it is activated only after a dry run on recent
+    declarations has shown how many it selects, and any change sends it back to draft."""
+
+    class Action(models.TextChoices):
+        FORCE = "force", "Force a channel"
+        SHIFT = "shift", "Move the risk score"
+
+    class Channel(models.TextChoices):
+        RED = "red", "Red (physical examination)"
+        YELLOW = "yellow", "Yellow (documents)"
+        BLUE = "blue", "Blue (post-clearance audit)"
+        GREEN = "green", "Green (release)"
+
+    name = models.SlugField(max_length=60, unique=True)
+    expression = models.TextField()
+    action = models.CharField(max_length=5, choices=Action.choices)
+    channel = models.CharField(max_length=6, choices=Channel.choices, blank=True)
+    shift = models.FloatField(default=0.0, help_text="added to the score, -1 to 1")
+    reason = models.CharField(max_length=300, help_text="what officers read")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=False)
+    revision = models.PositiveIntegerField(default=1)
+    dry_run_revision = models.PositiveIntegerField(null=True, blank=True)
+    dry_run_hits = models.PositiveIntegerField(null=True, blank=True)
+    dry_run_rows = models.PositiveIntegerField(null=True, blank=True)
+    dry_run_from = models.DateField(null=True, blank=True)
+    dry_run_to = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SelectivityPolicy(models.Model):
+    """One version of an office's selectivity policy; the newest version of an office is in
+    force, and earlier ones stay for the decisions they made."""
+
+    office_code = models.CharField(max_length=10)
+    version = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField(help_text="physical examinations a day")
+    documentary_capacity = models.PositiveIntegerField(help_text="documentary checks a day")
+    expected_daily = models.PositiveIntegerField(help_text="declarations a day, expected")
+    min_random_rate = models.FloatField(default=0.01)
+    exploration_share = models.FloatField(default=0.1)
+    aeo_reduction = models.FloatField(default=0.2)
+    red_threshold = models.FloatField(default=0.0)
+    yellow_threshold = models.FloatField(default=0.0)
+    blue_revenue = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["office_code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["office_code", "version"], name="policy_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_code} v{self.version}"

@@ -1,0 +1,138 @@
+"""Risk analysts' pages for selectivity: rule profiles (checked, dry-run, activated) and the
+policy of each office (capacities, random rate, exploration, AEO benefit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.targeting import selectivity
+from greenlane.apps.targeting.models import RuleProfile, SelectivityPolicy
+from greenlane.apps.targeting.permissions import MODEL_ROLES
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = RuleProfile
+        fields = [
+            "name",
+            "expression",
+            "action",
+            "channel",
+            "shift",
+            "reason",
+            "valid_from",
+            "valid_to",
+        ]
+        widgets = {
+            "expression": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_to": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "expression": 'e.g. hs6 startswith "9301" or (origin_country in ["XX", "YY"] and '
+            "customs_value / net_mass_kg < 0.5)",
+        }
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = SelectivityPolicy
+        fields = ["office_code", *selectivity.POLICY_FIELDS]
+
+
+def _save_rule(
+    request: HttpRequest, form: RuleForm, rule: RuleProfile | None
+) -> RuleProfile | None:
+    if not form.is_valid():
+        return None
+    try:
+        return selectivity.save_rule(request.user, form.cleaned_data, rule)  # type: ignore[arg-type]
+    except selectivity.Refused as exc:
+        form.add_error(exc.field, str(exc))
+        return None
+
+
+@role_required(MODEL_ROLES)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST or None)
+    if request.method == "POST":
+        saved = _save_rule(request, form, None)
+        if saved is not None:
+            messages.success(
+                request, f"Rule {saved.name} saved as a draft: dry-run it, then activate."
+            )
+            return redirect("rule_detail", pk=saved.pk)
+    return render(
+        request, "risk/rule_list.html", {"rules": RuleProfile.objects.all(), "form": form}
+    )
+
+
+@role_required(MODEL_ROLES)
+def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(RuleProfile, pk=pk)
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST":
+        saved = _save_rule(request, form, rule)
+        if saved is not None:
+            messages.success(request, "Rule changed: back to draft until dry-run and activated.")
+            return redirect("rule_detail", pk=saved.pk)
+    return render(request, "risk/rule_detail.html", {"rule": rule, "form": form})
+
+
+@require_POST
+@role_required(MODEL_ROLES)
+def rule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    rule = get_object_or_404(RuleProfile, pk=pk)
+    try:
+        if action == "dry-run":
+            rule = selectivity.dry_run(rule, request.user)  # type: ignore[arg-type]
+            messages.success(
+                request,
+                f"The rule selects {rule.dry_run_hits:,} of {rule.dry_run_rows:,} declarations "
+                f"from {rule.dry_run_from} to {rule.dry_run_to}.",
+            )
+        elif action in ("activate", "deactivate"):
+            selectivity.set_active(rule, request.user, action == "activate")  # type: ignore[arg-type]
+            messages.success(request, f"Rule {action}d.")
+        else:
+            messages.error(request, f"Unknown action {action!r}.")
+    except selectivity.Refused as exc:
+        messages.error(request, str(exc))
+    return redirect("rule_detail", pk=rule.pk)
+
+
+@role_required(MODEL_ROLES)
+def policy_list(request: HttpRequest) -> HttpResponse:
+    initial: dict[str, Any] = {}
+    office = request.GET.get("office")
+    if office:
+        current = SelectivityPolicy.objects.filter(office_code=office).order_by("-version").first()
+        if current is not None:
+            initial = {k: getattr(current, k) for k in ("office_code", *selectivity.POLICY_FIELDS)}
+    form = PolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = selectivity.save_policy(
+                request.user,
+                form.cleaned_data["office_code"],
+                form.cleaned_data,  # type: ignore[arg-type]
+            )
+        except selectivity.Refused as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            messages.success(
+                request, f"Policy of {record.office_code} saved as version {record.version}."
+            )
+            return redirect("policy_list")
+    return render(
+        request,
+        "risk/policy_list.html",
+        {"policies": selectivity.policies_in_force(), "form": form},
+    )
