@@ -32,6 +32,8 @@ catalogue_app = typer.Typer(help="The AEO criteria catalogue.", no_args_is_help=
 app.add_typer(catalogue_app, name="catalogue")
 trs_app = typer.Typer(help="Time Release Studies (WCO method).", no_args_is_help=True)
 app.add_typer(trs_app, name="trs")
+token_app = typer.Typer(help="API keys of customs systems (the assess API).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -713,6 +715,43 @@ def monitor(
         Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message="interrupted")
         raise
     console.print(f"Monitoring as of {day}: {record.message}.")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The system's name, e.g. ASYCUDA")],
+) -> None:
+    """Make a key for a customs system; it is shown once, only its hash is kept."""
+    _django()
+    from django.db import IntegrityError
+
+    from greenlane.apps.targeting.assess import make_token
+
+    try:
+        token, key = make_token(name, None)
+    except IntegrityError:
+        raise CommandError(
+            f"a key named {name!r} exists; revoke it or choose another name"
+        ) from None
+    console.print(f"Key for {token.name} (shown once; send it as 'Authorization: Bearer <key>'):")
+    print(key)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The key's name")]) -> None:
+    """Revoke a customs system's key at once."""
+    _django()
+    from django.utils import timezone
+
+    from greenlane.apps.audit import services as audit
+    from greenlane.apps.targeting.models import ApiToken
+
+    token = ApiToken.objects.filter(name=name, revoked_at__isnull=True).first()
+    if token is None:
+        raise CommandError(f"no active key named {name!r}")
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    audit.record("targeting.token.revoked", None, token, {"name": name})
+    console.print(f"Key {name} revoked.")
 
 
 @trs_app.command("run")

@@ -253,6 +253,10 @@ API: dict[tuple[str, str], Access] = {
     ),
     ("get", "/api/v1/declarations/batches"): Access("/api/v1/declarations/batches", INGEST),
     ("get", "/api/v1/risk/models"): Access("/api/v1/risk/models", MODELS),
+    # Customs systems use an API key (tests/apps/targeting/test_assess.py); staff a session.
+    ("post", "/api/v1/declarations/assess"): Access(
+        "/api/v1/declarations/assess", SCORES, method="post", body="{}", ok=422
+    ),
     ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),
     ("get", "/api/v1/risk/declarations/{declaration_id}/score"): Access(
         "/api/v1/risk/declarations/{declaration}/score", SCORES, ok=404

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja.errors import HttpError
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 
 class RoleAuth(SessionAuth):
@@ -26,3 +26,13 @@ class RoleAuth(SessionAuth):
         if user and self.roles is not None and getattr(user, "role", None) not in self.roles:
             raise HttpError(403, "your role may not use this operation")
         return user
+
+
+class TokenAuth(HttpBearer):
+    """A customs system's API key (``Authorization: Bearer gl_...``), made with
+    ``greenlane token create``; a revoked or unknown key is refused (401)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from greenlane.apps.targeting.assess import token_for
+
+        return token_for(token)

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from greenlane.api import (
     accounts,
+    assess,
     assessments,
     catalogue,
     certification,
@@ -27,6 +28,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts.router)
 api.add_router("/operators", operators.router)
 api.add_router("/declarations", declarations.router)
+api.add_router("/declarations", assess.router)
 api.add_router("/risk", risk.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/self-assessments", assessments.router)

@@ -163,3 +163,26 @@ def test_rules_in_force_force_or_shift_and_the_most_severe_force_wins() -> None:
     assert why[1] == "rule arms: weapons: always examined"
     assert shift.tolist() == [0.0, 0.0, 0.2]
     assert hits == {"arms": 2, "cn": 2, "tel": 1}  # "old" is not in force: not evaluated
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=office_days(), used=st.integers(0, 30), chance=st.floats(0, 1))
+def test_in_real_time_the_days_earlier_decisions_count_against_the_capacity(
+    case: dict[str, object], used: int, chance: float
+) -> None:
+    policy: Policy = case["policy"]  # type: ignore[assignment]
+    forced: list[object] = case["forced"]  # type: ignore[assignment]
+    n = len(forced)
+    sampled = np.random.default_rng(0).random(n) < chance
+    decision = assign(
+        policy, case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
+        ["rule" if f else None for f in forced], case["shift"],  # type: ignore[arg-type]
+        np.random.default_rng(1), used_red=used, sampled=sampled,
+    )  # fmt: skip
+    forced_red = sum(f == "red" for f in forced)
+    assert decision.channel.count("red") <= max(policy.capacity - used, 0) + forced_red
+    assert decision.random is not None
+    assert not (decision.random & ~sampled).any()  # only the drawn ones are random samples
+    room = max(policy.capacity - used - forced_red, 0)
+    drawn_free = int((sampled & np.array([f is None for f in forced])).sum())
+    assert int(decision.random.sum()) == min(drawn_free, room)

@@ -3,6 +3,7 @@ with a conditional UPDATE (no lost update, no double decision), audited, notifie
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -44,6 +45,12 @@ from greenlane.core.criteria.engine import assess
 from greenlane.core.criteria.schema import Programme, Tier, Version
 
 __all__ = ["NotAllowed", "Refused"]
+
+
+def _placeholder() -> str:
+    """A unique stand-in number until the row's id gives the real one (fits 30 characters:
+    a timestamp and an id once made 31 and PostgreSQL refused the row)."""
+    return f"pending-{uuid.uuid4().hex[:20]}"
 
 
 class Refused(Exception):
@@ -161,7 +168,7 @@ def apply(
             application = Application.objects.create(
                 kind="renewal" if held else "new",
                 replaces=held,
-                number=f"pending-{now.timestamp()}-{operator.pk}",
+                number=_placeholder(),
                 operator=operator,
                 programme=programme().id,
                 version=check["version"],
@@ -633,7 +640,7 @@ def open_reassessment(certificate: Certificate, user: User, reason: str) -> Appl
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                number=f"pending-{now.timestamp()}-r{certificate.pk}",
+                number=_placeholder(),
                 operator=certificate.operator,
                 programme=certificate.programme, version=version.version, tier=certificate.tier,
                 snapshot=snapshot, stage=Stage.SUBMITTED, kind="reassessment",

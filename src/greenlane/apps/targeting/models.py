@@ -134,3 +134,55 @@ class SelectivityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_code} v{self.version}"
+
+
+class ApiToken(models.Model):
+    """A customs system's key to the assess API. Only its SHA-256 is kept; the key itself is
+    shown once, when it is made (``greenlane token create``)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(
+        max_length=8, help_text="the key's first characters, to tell keys apart"
+    )
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ChannelDecision(models.Model):
+    """A channel given to a declaration, with everything that produced it."""
+
+    number = models.CharField(max_length=40, db_index=True)
+    office_code = models.CharField(max_length=10)
+    declaration_date = models.DateField()
+    importer_code = models.CharField(max_length=40)
+    channel = models.CharField(max_length=6)
+    probability = models.FloatField()
+    score = models.FloatField(help_text="after the AEO benefit and score rules")
+    revenue_at_stake = models.FloatField()
+    reasons = models.JSONField(default=list)
+    random = models.BooleanField(default=False)
+    explored = models.BooleanField(default=False)
+    aeo = models.BooleanField(default=False)
+    policy = models.ForeignKey(SelectivityPolicy, on_delete=models.PROTECT, related_name="+")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    rules = models.JSONField(default=list, help_text="[name, revision] of the rules in force")
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["office_code", "declaration_date"], name="decision_office_day_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.channel}"

@@ -88,10 +88,18 @@ def assign(
     forced_reasons: list[str | None],
     score_shift: FloatArray,
     rng: np.random.Generator,
+    used_red: int = 0,
+    used_yellow: int = 0,
+    sampled: BoolArray | None = None,
 ) -> Decision:
     """Channels for one office-day. ``forced`` holds the hard rules' channel per declaration
     (None: no hard rule), ``score_shift`` the score rules' total adjustment, ``aeo_valid``
-    whether the declaration's operator held a certificate valid on its date."""
+    whether the declaration's operator held a certificate valid on its date.
+
+    A real-time caller passes what the day already used (``used_red``, ``used_yellow``) and
+    its own random draw (``sampled``: each declaration drawn with the random rate's chance),
+    since a quota cannot be met one declaration at a time; a whole day (a simulation) leaves
+    them out and gets the exact quota."""
     n = len(probability)
     channel: list[Channel] = ["green"] * n
     reasons: list[list[str]] = [[] for _ in range(n)]
@@ -105,14 +113,22 @@ def assign(
             reasons[i].append(why or "hard rule")
             free[i] = False
             red_used += forced_channel == "red"
-    capacity_left = max(policy.capacity - red_used, 0)
+    capacity_left = max(policy.capacity - used_red - red_used, 0)
 
     random = np.zeros(n, dtype=bool)
-    quota = min(math.ceil(policy.min_random_rate * n), capacity_left, int(free.sum()))
+    if sampled is None:
+        quota = min(math.ceil(policy.min_random_rate * n), capacity_left, int(free.sum()))
+        picked = (
+            rng.choice(np.flatnonzero(free), size=quota, replace=False)
+            if quota
+            else np.empty(0, dtype=np.int64)
+        )
+    else:
+        picked = np.flatnonzero(sampled & free)[:capacity_left]
+        quota = len(picked)
     if quota:
-        picked = rng.choice(np.flatnonzero(free), size=quota, replace=False)
         random[picked] = True
-        for i in picked:
+        for i in picked.tolist():
             channel[i] = "red"
             reasons[i].append("random compliance sample")
         free[picked] = False
@@ -131,7 +147,7 @@ def assign(
         capacity_left -= explore
 
     order = np.argsort(-score, kind="stable")
-    yellow_left = policy.documentary_capacity
+    yellow_left = max(policy.documentary_capacity - used_yellow, 0)
     for i in order:
         if not free[i]:
             continue

@@ -1,0 +1,102 @@
+"""Real-time assessment for customs systems: ``POST /api/v1/declarations/assess``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError, ValidationError
+from pydantic import BaseModel, field_validator, model_validator
+
+from greenlane.api.auth import RoleAuth, TokenAuth
+from greenlane.apps.targeting import assess as service
+from greenlane.apps.targeting.models import ApiToken
+from greenlane.apps.targeting.permissions import SCORE_ROLES
+from greenlane.core.risk.schema import COUNTRIES
+
+router = Router(tags=["declarations"])
+MAX_BATCH = 10_000
+
+
+class DeclarationIn(Schema):
+    number: str = Field(min_length=1, max_length=40)
+    declaration_date: date
+    office_code: str = Field(min_length=1, max_length=10)
+    transport_mode: str | None = Field(default=None, pattern=r"^[1-9]$")
+    declarant_code: str = Field(default="", max_length=40)
+    importer_code: str = Field(min_length=1, max_length=40)
+    seller_code: str = Field(default="", max_length=40)
+    hs6: str = Field(pattern=r"^\d{6,10}$", description="HS code, 6 to 10 digits")
+    origin_country: str = Field(description="ISO 3166-1 alpha-2")
+    dispatch_country: str | None = None
+    quantity: float | None = Field(default=None, ge=0)
+    net_mass_kg: float = Field(ge=0)
+    customs_value: float = Field(ge=0)
+    tax_rate: float | None = Field(default=None, ge=0, le=1000)
+    duty_amount: float | None = Field(default=None, ge=0)
+
+    @field_validator("hs6")
+    @classmethod
+    def _six_digits(cls, value: str) -> str:
+        return value[:6]
+
+    @field_validator("origin_country", "dispatch_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in COUNTRIES:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        return code
+
+
+class AssessIn(BaseModel):
+    """One declaration, or ``{"declarations": [...]}`` (up to 10,000). A plain pydantic model:
+    ninja's Schema hands a before-validator a wrapped object instead of the JSON dict."""
+
+    declarations: list[DeclarationIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_or_many(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "declarations" not in data:
+            return {"declarations": [data]}
+        return data
+
+
+class AssessmentOut(Schema):
+    number: str
+    channel: str
+    probability: float
+    score: float
+    revenue_at_stake: float
+    reasons: list[str]
+    aeo_benefit: bool
+    random: bool
+
+
+@router.post(
+    "/assess",
+    response=list[AssessmentOut],
+    auth=[TokenAuth(), RoleAuth(SCORE_ROLES)],
+    summary="Channel, score and reasons for one declaration or a batch (API key or session)",
+)
+def assess(request: HttpRequest, body: AssessIn) -> Any:
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    try:
+        return service.assess([d.model_dump() for d in body.declarations], token)
+    except service.Unassessable as exc:
+        if exc.field is None:
+            raise HttpError(409, str(exc)) from None
+        raise ValidationError(
+            [
+                {
+                    "loc": ["body", "declarations", exc.index, exc.field],
+                    "msg": str(exc),
+                    "type": "value_error",
+                }
+            ]
+        ) from None

@@ -1,0 +1,191 @@
+"""Real-time assessment: declarations in, channel, score and reasons out, each decision
+stored with the versions of the policy, model and rules that made it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.operators.models import AeoAuthorisation
+from greenlane.apps.targeting import selectivity, services
+from greenlane.apps.targeting.models import ApiToken, ChannelDecision, ModelVersion, RuleProfile
+from greenlane.core.risk import rulelang
+from greenlane.core.risk.selectivity import ProfileRule, apply_rules, assign, certified_on
+
+#: Reasons are written for declarations that leave the green channel (the top features);
+#: a green one says why it is green only when a rule or the AEO benefit was involved.
+REASONS_TOP = 3
+
+
+class Unassessable(Exception):
+    """The declarations cannot be assessed; ``field`` names the input at fault, if one is."""
+
+    def __init__(self, message: str, index: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.index, self.field = index, field
+
+
+def make_token(name: str, user: User | None) -> tuple[ApiToken, str]:
+    """A new key for a customs system: the key is returned once and only its hash is kept."""
+    key = "gl_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            name=name,
+            prefix=key[:8],
+            key_sha256=hashlib.sha256(key.encode()).hexdigest(),
+            created_by=user,
+        )
+        audit.record("targeting.token.created", user, token, {"name": name, "prefix": token.prefix})
+    return token, key
+
+
+def token_for(key: str) -> ApiToken | None:
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    token = ApiToken.objects.filter(key_sha256=digest, revoked_at__isnull=True).first()
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def _chance(number: str, policy_version: int, rate: float) -> bool:
+    """The random draw of one declaration: reproducible from the server's secret (for audit)
+    and unpredictable without it (a trader cannot time a declaration to escape it)."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{policy_version}:{number}".encode(), hashlib.sha256
+    ).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def _rules() -> tuple[list[ProfileRule], list[list[Any]]]:
+    active = list(RuleProfile.objects.filter(is_active=True).order_by("name"))
+    rules = [
+        ProfileRule(
+            id=r.name,
+            condition=rulelang.parse(r.expression),
+            reason=r.reason,
+            force=r.channel or None,  # type: ignore[arg-type]
+            shift=r.shift if r.action == RuleProfile.Action.SHIFT else 0.0,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+        )
+        for r in active
+    ]
+    return rules, [[r.name, r.revision] for r in active]
+
+
+def _certificates(codes: set[str]) -> dict[str, list[tuple[date, date | None]]]:
+    periods: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    for code, start, end in AeoAuthorisation.objects.filter(operator__code__in=codes).values_list(
+        "operator__code", "valid_from", "valid_to"
+    ):
+        periods[code].append((start, end))
+    return periods
+
+
+def assess(
+    declarations: list[dict[str, Any]], token: ApiToken | None = None
+) -> list[dict[str, Any]]:
+    """Channel, score, revenue at stake and reasons for each declaration (in input order)."""
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        raise Unassessable("no active risk model: train and activate one first")
+    policies = {p.office_code: p for p in selectivity.policies_in_force()}
+    for i, d in enumerate(declarations):
+        if d["office_code"] not in policies:
+            raise Unassessable(
+                f"office {d['office_code']} has no selectivity policy", i, "office_code"
+            )
+    model = services.load(version)
+    frame = pd.DataFrame(declarations)
+    frame["declaration_date"] = pd.to_datetime(frame["declaration_date"])
+    frame["attributes"] = [{}] * len(frame)
+    probability = model.predict_proba(frame)[:, 1]
+    revenue = model.revenue_at_stake(frame)
+    rules, rule_versions = _rules()
+    held = certified_on(
+        frame["importer_code"].tolist(),
+        [d["declaration_date"] for d in declarations],
+        _certificates(set(frame["importer_code"])),
+    )
+    results: list[dict[str, Any] | None] = [None] * len(declarations)
+    rows: list[ChannelDecision] = []
+    groups = frame.groupby(["office_code", frame["declaration_date"].dt.date], sort=False).indices
+    with transaction.atomic():
+        for (office, day), positions in groups.items():
+            record = policies[office]
+            policy = selectivity.as_policy(record)
+            used = ChannelDecision.objects.select_for_update().filter(
+                office_code=office, declaration_date=day
+            )
+            counts = used.aggregate(
+                red=Count("id", filter=Q(channel="red")),
+                yellow=Count("id", filter=Q(channel="yellow")),
+            )
+            part = frame.iloc[positions]
+            forced, why, shift, _ = apply_rules(rules, part, day)
+            sampled = np.array(
+                [_chance(n, record.version, policy.min_random_rate) for n in part["number"]]
+            )
+            decision = assign(
+                policy, probability[positions], revenue[positions], held[positions], forced, why,
+                shift, np.random.default_rng(0), used_red=counts["red"],
+                used_yellow=counts["yellow"], sampled=sampled,
+            )  # fmt: skip
+            flagged = [j for j, c in enumerate(decision.channel) if c != "green"]
+            explained = model.reasons(part.iloc[flagged], top=REASONS_TOP) if flagged else []
+            model_reasons = dict(zip(flagged, explained, strict=True))
+            randomly = decision.random if decision.random is not None else np.zeros(len(part), bool)
+            explored = (
+                decision.explored if decision.explored is not None else np.zeros(len(part), bool)
+            )
+            for j, i in enumerate(positions.tolist()):
+                words = [r.text for r in model_reasons.get(j, [])] + decision.reasons[j]
+                results[i] = {
+                    "number": declarations[i]["number"],
+                    "channel": decision.channel[j],
+                    "probability": float(probability[i]),
+                    "score": float(decision.score[j]),
+                    "revenue_at_stake": float(revenue[i]),
+                    "reasons": words,
+                    "aeo_benefit": bool(held[i]),
+                    "random": bool(randomly[j]),
+                }
+                rows.append(
+                    ChannelDecision(
+                        number=declarations[i]["number"], office_code=office,
+                        declaration_date=day, importer_code=declarations[i]["importer_code"],
+                        channel=decision.channel[j], probability=float(probability[i]),
+                        score=float(decision.score[j]), revenue_at_stake=float(revenue[i]),
+                        reasons=words, random=bool(randomly[j]), explored=bool(explored[j]),
+                        aeo=bool(held[i]), policy=record, model_version=version,
+                        rules=rule_versions, token=token,
+                    )
+                )  # fmt: skip
+        ChannelDecision.objects.bulk_create(rows, batch_size=2000)
+        audit.record(
+            "targeting.assessed",
+            None,
+            ("targeting.batch", f"{timezone.now().isoformat()}"),
+            {
+                "declarations": len(rows),
+                "token": token.name if token else None,
+                "channels": {
+                    c: sum(r.channel == c for r in rows) for c in ("red", "yellow", "blue", "green")
+                },
+                "model": version.version,
+            },
+        )
+    return [r for r in results if r is not None]

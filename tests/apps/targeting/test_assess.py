@@ -1,0 +1,117 @@
+"""The assess API: customs systems send declarations and get channels, scores and reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from greenlane import demo
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.targeting import services
+from greenlane.apps.targeting.assess import make_token
+from greenlane.apps.targeting.models import ChannelDecision, SelectivityPolicy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = (
+    "office_code", "transport_mode", "declarant_code", "importer_code", "seller_code", "hs6",
+    "origin_country", "dispatch_country", "net_mass_kg", "customs_value", "tax_rate",
+)  # fmt: skip
+
+
+def _declarations(n: int) -> list[dict[str, Any]]:
+    today = timezone.localdate().isoformat()
+    out = []
+    for i, row in enumerate(Declaration.objects.order_by("-declaration_date")[:n].values(*FIELDS)):
+        values = {
+            k: (
+                float(v)
+                if k in ("net_mass_kg", "customs_value", "tax_rate") and v is not None
+                else v
+            )
+            for k, v in row.items()
+        }
+        out.append({**values, "number": f"RT-{i:05d}", "declaration_date": today})
+    return out
+
+
+@pytest.mark.slow
+def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+    services.train()
+    _, key = make_token("ASYCUDA", None)
+    batch = _declarations(200)
+    batch[0] = {**batch[0], "hs6": "930190"}  # arms: the demo's hard rule sends it red
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/declarations/assess", {"declarations": batch}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    results = response.json()
+    assert [r["number"] for r in results] == [d["number"] for d in batch]
+    assert results[0]["channel"] == "red"
+    assert any("arms-and-ammunition" in words for words in results[0]["reasons"])
+    for r in results:
+        assert r["channel"] in ("green", "yellow", "red", "blue")
+        if r["channel"] not in ("green",):
+            assert r["reasons"]
+    stored = ChannelDecision.objects.filter(number__startswith="RT-")
+    assert stored.count() == 200
+    for office in {d["office_code"] for d in batch}:
+        policy = SelectivityPolicy.objects.filter(office_code=office).order_by("-version")[0]
+        red = stored.filter(office_code=office, channel="red").exclude(number="RT-00000").count()
+        assert red <= policy.capacity
+        decided = stored.filter(office_code=office).first()
+        assert decided is not None
+        assert decided.policy == policy
+        assert decided.rules
+    one = client.post(
+        "/api/v1/declarations/assess",
+        {**_declarations(1)[0], "number": "RT-ONE"},
+        content_type="application/json",
+    )
+    assert one.status_code == 200
+    assert len(one.json()) == 1
+    assert (
+        Client(HTTP_AUTHORIZATION="Bearer gl_wrong")
+        .post("/api/v1/declarations/assess", batch[:1], content_type="application/json")
+        .status_code
+        == 401
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"origin_country": "XX"}, "origin_country"),
+        ({"hs6": "85A440"}, "hs6"),
+        ({"customs_value": -1}, "customs_value"),
+        ({"declaration_date": "31/02/2026"}, "declaration_date"),
+    ],
+)
+def test_a_malformed_declaration_is_a_422_naming_the_field(
+    change: dict[str, Any], field: str
+) -> None:
+    analyst = factories.user(Role.RISK_ANALYST, factories.organisation("customs"))
+    client = Client()
+    client.force_login(analyst)
+    good = {
+        "number": "N1", "declaration_date": "2026-06-01", "office_code": "SEA1",
+        "importer_code": "OP1", "hs6": "850440", "origin_country": "CN", "net_mass_kg": 10,
+        "customs_value": 100,
+    }  # fmt: skip
+    response = client.post(
+        "/api/v1/declarations/assess", {**good, **change}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    locations = [e["loc"] for e in response.json()["detail"]]
+    assert any(loc[-1] == field for loc in locations), locations
+    no_model = client.post("/api/v1/declarations/assess", good, content_type="application/json")
+    assert no_model.status_code == 409
+    assert "no active risk model" in no_model.json()["detail"]
