@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/model_card.py
 	$(BIN)/python bench/trs.py
 	$(BIN)/python bench/monitoring.py
+	$(BIN)/python bench/assess_api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
