@@ -80,7 +80,8 @@ def _percentile(values: list[float], q: float) -> float:
 def run(declarations: int, seconds: float, port: int) -> dict[str, float]:
     var = Path(tempfile.mkdtemp(prefix="greenlane-assess-"))
     env = {**os.environ, "GREENLANE_VAR_DIR": str(var), "GREENLANE_MONITORING_SCHEDULE": "off"}
-    env.pop("DATABASE_URL", None)
+    for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)  # its own SQLite demo database, with the real settings
     seed = ["demo", "--no-serve", "--declarations", str(declarations), "--operators", "900"]
     subprocess.run([*GREENLANE, *seed], env=env, check=True, capture_output=True)
     made = subprocess.run(

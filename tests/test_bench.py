@@ -101,3 +101,20 @@ def test_the_monitoring_benchmark_runs_on_both_engines_and_reports(tmp_path: Pat
     )  # fmt: skip
     assert "indicators on DuckDB" in printed
     assert "indicators on PostgreSQL (50,000 declarations)" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_assess_api_benchmark_runs_against_a_server_and_reports(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "benchmarks.md"
+    printed = _bench(
+        "assess_api.py", out, "--declarations", "4000", "--seconds", "2", "--port", str(port),
+        timeout=600,
+    )  # fmt: skip
+    assert "single declaration, p99" in printed
+    assert "batch of 10,000 declarations" in out.read_text()
