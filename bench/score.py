@@ -65,7 +65,7 @@ def run(rows: int) -> dict[str, float]:
     assert len(scores) == rows
     scoring = _median_time(score)
 
-    matrix = np.vstack(list(model.features_.blocks(frame)))
+    matrix = model.features_.matrix(frame)
     baseline = _median_time(lambda: model.booster_.booster_.predict(matrix, num_threads=THREADS))
     bare = np.asarray(model.booster_.booster_.predict(matrix, num_threads=THREADS))
     raw = compiled.predict(matrix, n_jobs=THREADS) if compiled is not None else bare

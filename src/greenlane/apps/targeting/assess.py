@@ -20,7 +20,7 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.operators.models import AeoAuthorisation
-from greenlane.apps.targeting import selectivity, services
+from greenlane.apps.targeting import data, selectivity, services
 from greenlane.apps.targeting.models import ApiToken, ChannelDecision, ModelVersion, RuleProfile
 from greenlane.core.risk import rulelang
 from greenlane.core.risk.selectivity import ProfileRule, apply_rules, assign, certified_on
@@ -111,9 +111,11 @@ def assess(
     model = services.load(version)
     frame = pd.DataFrame(declarations)
     frame["declaration_date"] = pd.to_datetime(frame["declaration_date"])
+    for name in data.NUMBERS:  # absent numbers arrive as None: make them NaN, typed
+        frame[name] = pd.to_numeric(frame.get(name), errors="coerce").astype(float)
     frame["attributes"] = [{}] * len(frame)
     probability = model.predict_proba(frame)[:, 1]
-    revenue = model.revenue_at_stake(frame)
+    revenue = probability * model.revenue_.predict(frame)  # as model.revenue_at_stake, once
     rules, rule_versions = _rules()
     held = certified_on(
         frame["importer_code"].tolist(),

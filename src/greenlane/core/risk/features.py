@@ -267,7 +267,8 @@ class HistoryFeatures:
     def blocks(self, frame: pd.DataFrame, rows: int = BLOCK_ROWS) -> Iterator[FloatArray]:
         """The features as float matrices of ``rows`` rows (categories as their codes, missing
         as NaN: the layout of LightGBM's own pandas conversion), for compiled prediction.
-        One block is reused, small enough to stay in the processor's cache."""
+        One block is reused, small enough to stay in the processor's cache: each block is
+        overwritten by the next, so use it before asking for another (or call ``matrix``)."""
         columns = []
         for values in self.columns(frame).values():
             if isinstance(values, pd.Categorical):
@@ -282,6 +283,12 @@ class HistoryFeatures:
             for j, values in enumerate(columns):
                 block[:m, j] = values[start : start + m]
             yield block[:m]
+
+    def matrix(self, frame: pd.DataFrame) -> FloatArray:
+        """The whole feature matrix, a copy (``blocks`` reuses one buffer: never keep them)."""
+        if not len(frame):
+            return np.empty((0, 0))
+        return np.concatenate([block.copy() for block in self.blocks(frame)])
 
     def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         return self.fit(frame).transform(frame)
