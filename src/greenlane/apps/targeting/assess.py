@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -123,7 +123,7 @@ def assess(
         _certificates(set(frame["importer_code"])),
     )
     results: list[dict[str, Any] | None] = [None] * len(declarations)
-    rows: list[ChannelDecision] = []
+    rows: list[dict[str, Any]] = []
     groups = frame.groupby(["office_code", frame["declaration_date"].dt.date], sort=False).indices
     with transaction.atomic():
         for (office, day), positions in groups.items():
@@ -166,17 +166,18 @@ def assess(
                     "random": bool(randomly[j]),
                 }
                 rows.append(
-                    ChannelDecision(
-                        number=declarations[i]["number"], office_code=office,
-                        declaration_date=day, importer_code=declarations[i]["importer_code"],
-                        channel=decision.channel[j], probability=float(probability[i]),
-                        score=float(decision.score[j]), revenue_at_stake=float(revenue[i]),
-                        reasons=words, random=bool(randomly[j]), explored=bool(explored[j]),
-                        aeo=bool(held[i]), policy=record, model_version=version,
-                        rules=rule_versions, token=token,
-                    )
+                    {
+                        "number": declarations[i]["number"], "office_code": office,
+                        "declaration_date": day, "importer_code": declarations[i]["importer_code"],
+                        "channel": decision.channel[j], "probability": float(probability[i]),
+                        "score": float(decision.score[j]), "revenue_at_stake": float(revenue[i]),
+                        "reasons": words, "random": bool(randomly[j]),
+                        "explored": bool(explored[j]), "aeo": bool(held[i]),
+                        "policy_id": record.pk, "model_version_id": version.pk,
+                        "rules": rule_versions, "token_id": token.pk if token else None,
+                    }
                 )  # fmt: skip
-        ChannelDecision.objects.bulk_create(rows, batch_size=2000)
+        _store(rows)
         audit.record(
             "targeting.assessed",
             None,
@@ -185,9 +186,40 @@ def assess(
                 "declarations": len(rows),
                 "token": token.name if token else None,
                 "channels": {
-                    c: sum(r.channel == c for r in rows) for c in ("red", "yellow", "blue", "green")
+                    c: sum(r["channel"] == c for r in rows)
+                    for c in ("red", "yellow", "blue", "green")
                 },
                 "model": version.version,
             },
         )
     return [r for r in results if r is not None]
+
+
+def _store(rows: list[dict[str, Any]]) -> None:
+    """Insert the decisions with one prepared statement (the ORM's bulk_create spent most of
+    a 10,000-declaration batch building model instances). Dates, times and JSON go through
+    their fields' own conversion, so SQLite and PostgreSQL store what the ORM would."""
+    if not rows:
+        return
+    now = timezone.now()
+    meta = ChannelDecision._meta
+    names = [*rows[0], "decided_at"]
+    fields = {name: meta.get_field(name.removesuffix("_id")) for name in names}
+    converted = ("declaration_date", "reasons", "rules", "decided_at")
+    values = [
+        [
+            fields[name].get_db_prep_save(row.get(name, now), connection)
+            if name in converted
+            else row.get(name, now)
+            for name in names
+        ]
+        for row in rows
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(fields[n].column) for n in names)}) "
+        f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
