@@ -158,8 +158,12 @@ def _selectivity() -> None:
         ("arms-and-ammunition", {"expression": 'hs6 startswith "93"', "action": "force",
          "channel": "red", "shift": 0.0, "reason": "Arms and ammunition are always examined"}),
         ("low-unit-value-electronics", {"expression": 'hs6 startswith "85" and customs_value / '
-         "net_mass_kg < 2", "action": "shift", "channel": "", "shift": 0.15,
-         "reason": "Electronics declared under 2 per kg: possible undervaluation"}),
+         "net_mass_kg < 20", "action": "shift", "channel": "", "shift": 0.15,
+         "reason": "Electronics declared under 20 per kg: possible undervaluation"}),
+        ("medicines-via-third-country", {"expression": 'hs6 startswith "30" and '
+         "dispatch_country != origin_country", "action": "force", "channel": "yellow",
+         "shift": 0.0, "reason": "Medicines shipped through a third country: check the "
+         "certificates of origin and the import licence"}),
     ):  # fmt: skip
         rule = selectivity.save_rule(analyst, {"name": name, **values})
         selectivity.dry_run(rule, analyst)
