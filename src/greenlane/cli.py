@@ -771,6 +771,13 @@ def trs_run(
         float | None, typer.Option(help="Outlier rule: exclude above Q3 + k x IQR")
     ] = 3.0,
     replicates: Annotated[int, typer.Option(help="Bootstrap replicates of the AEO effect")] = 200,
+    rate: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Value of a day, % of goods value, low,central,high: for all goods "
+            "('0.6,1.35,2.1', the default) or an HS section ('XVI=0.8,1.5,2.1'); repeatable"
+        ),
+    ] = None,
     previous: Annotated[
         Path | None, typer.Option(help="A previous study's --json result to compare with")
     ] = None,
@@ -800,6 +807,13 @@ def trs_run(
         settings = metrics.Settings(
             targets_hours=services.parse_targets(targets), max_hours=max_hours, iqr_factor=iqr
         )
+        rates = dict(effect.DEFAULT_RATES)
+        for given in rate or []:
+            section, _, values = given.rpartition("=")
+            if section:  # one HS section
+                rates.update(services.parse_rates(f"{section}: {values}"))
+            else:  # every other good (checked like a section's line)
+                rates["*"] = services.parse_rates(f"I: {values}")["I"]
         if engine == "postgres" and url is None:
             if "postgres" not in services.engines():
                 raise CommandError("the application's database is not PostgreSQL: give --url")
@@ -815,7 +829,7 @@ def trs_run(
                 events,
                 title=title,
                 settings=settings,
-                effect_settings=effect.EffectSettings(replicates=replicates),
+                effect_settings=effect.EffectSettings(replicates=replicates, rates=rates),
                 engine=engine,
                 url=url,
                 previous=earlier,

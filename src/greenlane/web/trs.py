@@ -35,6 +35,7 @@ class StudyForm(forms.ModelForm):
             "rate_low",
             "rate_central",
             "rate_high",
+            "rates_by_section",
             "engine",
             "previous",
         ]
@@ -43,6 +44,7 @@ class StudyForm(forms.ModelForm):
             "period_end": forms.DateInput(attrs={"type": "date"}),
             "scope": forms.Textarea(attrs={"rows": 2}),
             "sample_design": forms.Textarea(attrs={"rows": 2}),
+            "rates_by_section": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
@@ -58,6 +60,14 @@ class StudyForm(forms.ModelForm):
         except services.Refused as exc:
             raise forms.ValidationError(str(exc)) from None
         return ", ".join(f"{v:g}" for v in values)
+
+    def clean_rates_by_section(self) -> str:
+        text = self.cleaned_data["rates_by_section"]
+        try:
+            services.parse_rates(text)
+        except services.Refused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return str(text)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -192,3 +192,15 @@ def test_another_administration_sees_none_of_it(people: dict[str, Any]) -> None:
     )
     with pytest.raises(services.Refused, match="your administration's"):
         services.create_study(people["elsewhere"], title="Mine", previous=study)
+
+
+def test_rates_by_goods_category_are_checked_and_used(people: dict[str, Any]) -> None:
+    with pytest.raises(services.Refused, match="line 1: 'XXX' is not an HS section"):
+        services.parse_rates("XXX: 1, 2, 3")
+    with pytest.raises(services.Refused, match="line 2: rates must rise"):
+        services.parse_rates("XVI: 1, 2, 3\nXI: 3, 2, 1")
+    study = services.create_study(
+        people["statistician"], title="S", rates_by_section="xvi: 0.8, 1.5, 2.1"
+    )
+    _, effect_settings = services.study_settings(study)
+    assert effect_settings.rates == {"*": (0.6, 1.35, 2.1), "XVI": (0.8, 1.5, 2.1)}

@@ -22,7 +22,7 @@ def test_it_writes_the_report_and_compares_with_an_earlier_study(tmp_path: Path)
         [
             "trs", "run", str(events), "--out", str(tmp_path / "r.html"),
             "--json", str(tmp_path / "r.json"), "--targets", "3, 6", "--max-hours", "50",
-            "--replicates", "20",
+            "--replicates", "20", "--rate", "XVI=0.8,1.5,2.1", "--rate", "0.5,1,2",
         ],
     )  # fmt: skip
     assert first.exit_code == 0, first.output
@@ -34,6 +34,7 @@ def test_it_writes_the_report_and_compares_with_an_earlier_study(tmp_path: Path)
     assert "<h1>Time Release Study</h1>" in html
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["metrics"]["consignments"] == 4
+    assert document["effect"]["settings"]["rates"] == {"*": [0.5, 1.0, 2.0], "XVI": [0.8, 1.5, 2.1]}
 
     second = runner.invoke(
         app,
@@ -52,6 +53,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
         (["trs", "run", __file__, "--out", "r.docx"], "must name a .html or .pdf"),
         (["trs", "run", __file__, "--out", "r.html", "--engine", "oracle"], "unknown engine"),
         (["trs", "run", __file__, "--out", "r.html"], "unsupported file type"),
+        (["trs", "run", __file__, "--out", "r.html", "--rate", "Z=1,2,3"], "not an HS section"),
     ]
     for args, words in cases:
         result = runner.invoke(app, args)

@@ -95,3 +95,14 @@ def test_the_bootstrap_is_deterministic_for_a_seed() -> None:
     assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high)
     assert a.ci_low is not None
     assert a.ci_low <= a.matched_hours <= (a.ci_high or 0)
+
+
+def test_a_goods_category_can_have_rates_of_its_own() -> None:
+    frame = pd.DataFrame(
+        {"office": ["A", "A"], "aeo": [True, False], "hours": [2, 6], "value": [24_000.0, 1.0]}
+    )
+    # The table's goods are HS 850440: section XVI.
+    general = _estimate(frame, replicates=0, rates={"*": (1.0, 2.0, 3.0)})
+    machinery = _estimate(frame, replicates=0, rates={"*": (1.0, 2.0, 3.0), "XVI": (0.5, 0.5, 0.5)})
+    assert general.value["central"] == pytest.approx(24_000 * 0.02 * 4 / 24)
+    assert machinery.value["central"] == pytest.approx(24_000 * 0.005 * 4 / 24)

@@ -42,6 +42,10 @@ class Study(models.Model):
     rate_low = models.FloatField(default=0.6, help_text="Value of a day, % of goods value (low)")
     rate_central = models.FloatField(default=1.35, help_text="... central")
     rate_high = models.FloatField(default=2.1, help_text="... high")
+    rates_by_section = models.TextField(
+        blank=True,
+        help_text="Other rates for some goods, one HS section a line: XVI: 0.8, 1.5, 2.1",
+    )
     engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.DUCKDB)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -50,8 +50,32 @@ def engines() -> list[str]:
     return out
 
 
+def parse_rates(text: str) -> dict[str, tuple[float, float, float]]:
+    """Rates per HS section, one a line (``XVI: 0.8, 1.5, 2.1``, % of value a day)."""
+    sections = {name for _, name in metrics.HS_SECTIONS}
+    out: dict[str, tuple[float, float, float]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        section, _, values = line.partition(":")
+        section = section.strip().upper()
+        if section not in sections:
+            raise Refused(f"line {number}: {section!r} is not an HS section (I to XXI)")
+        try:
+            low, central, high = (float(v) for v in values.split(","))
+        except ValueError:
+            raise Refused(f"line {number}: give three rates, low, central, high") from None
+        if not 0 <= low <= central <= high:
+            raise Refused(f"line {number}: rates must rise from low to central to high")
+        out[section] = (low, central, high)
+    return out
+
+
 def study_settings(study: Study) -> tuple[metrics.Settings, effect.EffectSettings]:
-    rates = {"*": (study.rate_low, study.rate_central, study.rate_high)}
+    rates = {
+        "*": (study.rate_low, study.rate_central, study.rate_high),
+        **parse_rates(study.rates_by_section),
+    }
     return (
         metrics.Settings(
             targets_hours=parse_targets(study.targets_hours),
