@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trs', '0001_initial'),
+        ("trs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='study',
-            name='rates_by_section',
-            field=models.TextField(blank=True, help_text='Other rates for some goods, one HS section a line: XVI: 0.8, 1.5, 2.1'),
+            model_name="study",
+            name="rates_by_section",
+            field=models.TextField(
+                blank=True,
+                help_text="Other rates for some goods, one HS section a line: XVI: 0.8, 1.5, 2.1",
+            ),
         ),
     ]
