@@ -108,6 +108,7 @@ WEB: dict[str, Access] = {
     "rule_detail": Access("/risk/rules/{rule}/", MODELS),
     "rule_action": Access("/risk/rules/{rule}/dry-run", MODELS, method="post", ok=302),
     "policy_list": Access("/risk/policies/", MODELS),
+    "inspection_queue": Access("/risk/queue/", SCORES),
     "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
     "declaration_result": Access(
         "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302

@@ -22,6 +22,7 @@ NAV = (
     ("Risk scores", "score_list"),
     ("Models", "model_list"),
     ("Rules", "rule_list"),
+    ("Queue", "inspection_queue"),
     ("Release studies", "trs_list"),
     ("Audit log", "audit_log"),
 )

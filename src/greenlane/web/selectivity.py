@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.targeting import selectivity
-from greenlane.apps.targeting.models import RuleProfile, SelectivityPolicy
-from greenlane.apps.targeting.permissions import MODEL_ROLES
+from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
+from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 
 
 class RuleForm(forms.ModelForm):
@@ -135,4 +136,28 @@ def policy_list(request: HttpRequest) -> HttpResponse:
         request,
         "risk/policy_list.html",
         {"policies": selectivity.policies_in_force(), "form": form},
+    )
+
+
+@role_required(SCORE_ROLES)
+def inspection_queue(request: HttpRequest) -> HttpResponse:
+    """Declarations the selectivity sent to a check and that still wait for a result, oldest
+    first, per office; the result is recorded on the declaration's page."""
+    offices = sorted(ChannelDecision.objects.values_list("office_code", flat=True).distinct())
+    office = request.GET.get("office") or (offices[0] if offices else "")
+    done = Inspection.objects.values("declaration__number")
+    waiting = (
+        ChannelDecision.objects.filter(office_code=office, channel__in=("red", "yellow"))
+        .exclude(number__in=done)
+        .order_by("declaration_date", "decided_at")[:300]
+    )
+    pages = dict(
+        Declaration.objects.filter(number__in=[d.number for d in waiting]).values_list(
+            "number", "pk"
+        )
+    )
+    return render(
+        request,
+        "risk/queue.html",
+        {"offices": offices, "office": office, "waiting": waiting, "pages": pages},
     )

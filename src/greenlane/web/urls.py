@@ -68,6 +68,7 @@ urlpatterns = [
     path("risk/rules/<int:pk>/", selectivity.rule_detail, name="rule_detail"),
     path("risk/rules/<int:pk>/<str:action>", selectivity.rule_action, name="rule_action"),
     path("risk/policies/", selectivity.policy_list, name="policy_list"),
+    path("risk/queue/", selectivity.inspection_queue, name="inspection_queue"),
     path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
     path("risk/declarations/<int:pk>/result/", risk.declaration_result, name="declaration_result"),
     path("self-test/", assessments.selftest_start, name="selftest_start"),

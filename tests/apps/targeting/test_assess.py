@@ -115,3 +115,40 @@ def test_a_malformed_declaration_is_a_422_naming_the_field(
     no_model = client.post("/api/v1/declarations/assess", good, content_type="application/json")
     assert no_model.status_code == 409
     assert "no active risk model" in no_model.json()["detail"]
+
+
+@pytest.mark.slow
+def test_declarations_sent_to_a_check_wait_in_the_queue_until_a_result(tmp_path: Path) -> None:
+    from greenlane.apps.declarations.models import Inspection
+
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+    services.train()
+    _, key = make_token("ASYCUDA", None)
+    batch = _declarations(300)
+    batch[0] = {**batch[0], "hs6": "930190"}  # sent red by the hard rule
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    results = client.post(
+        "/api/v1/declarations/assess", {"declarations": batch}, content_type="application/json"
+    ).json()
+    checked = {r["number"] for r in results if r["channel"] in ("red", "yellow")}
+    assert "RT-00000" in checked
+    kept = set(
+        Declaration.objects.filter(number__startswith="RT-").values_list("number", flat=True)
+    )
+    assert kept == {r["number"] for r in results if r["channel"] != "green"}  # greens not kept
+    officer = factories.user(Role.INSPECTION_OFFICER, factories.organisation("customs"))
+    desk = Client()
+    desk.force_login(officer)
+    office = batch[0]["office_code"]
+    page = desk.get(f"/risk/queue/?office={office}").content.decode()
+    assert "RT-00000" in page
+    arms = Declaration.objects.get(number="RT-00000")
+    labels_before = services.train(activate=False).labelled_rows
+    desk.post(
+        f"/risk/declarations/{arms.pk}/result/",
+        {"fraud_found": "1", "critical": "on", "revenue_recovered": "0", "notes": "rifle parts"},
+    )
+    assert Inspection.objects.get(declaration=arms).critical
+    assert "RT-00000" not in desk.get(f"/risk/queue/?office={office}").content.decode()
+    # The officer's result is a label for the next training.
+    assert services.train(activate=False).labelled_rows == labels_before + 1

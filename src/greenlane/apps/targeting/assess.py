@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.targeting import data, selectivity, services
 from greenlane.apps.targeting.models import ApiToken, ChannelDecision, ModelVersion, RuleProfile
@@ -178,6 +179,9 @@ def assess(
                     }
                 )  # fmt: skip
         _store(rows)
+        _keep_selected(
+            [d for d, r in zip(declarations, results, strict=True) if r and r["channel"] != "green"]
+        )
         audit.record(
             "targeting.assessed",
             None,
@@ -220,6 +224,36 @@ def _store(rows: list[dict[str, Any]]) -> None:
         f"INSERT INTO {quote(meta.db_table)} "
         f"({', '.join(quote(fields[n].column) for n in names)}) "
         f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+DECLARATION_COLUMNS = (
+    "number", "declaration_date", "office_code", "transport_mode", "declarant_code",
+    "importer_code", "seller_code", "hs6", "origin_country", "dispatch_country", "quantity",
+    "net_mass_kg", "customs_value", "tax_rate", "duty_amount", "attributes",
+)  # fmt: skip
+
+
+def _keep_selected(declarations: list[dict[str, Any]]) -> None:
+    """Keep the declarations sent to a check (not the green ones), so that officers find
+    them in their queue and their results become labels; a number already on record (an
+    ingested file, an earlier call) is left as it is."""
+    if not declarations:
+        return
+    meta = Declaration._meta
+    fields = [meta.get_field(name) for name in DECLARATION_COLUMNS]
+    values = []
+    for d in declarations:
+        row = {**d, "attributes": {"source": "assess API"}}
+        for text in ("transport_mode", "declarant_code", "seller_code", "dispatch_country"):
+            row[text] = row.get(text) or ""
+        values.append([f.get_db_prep_save(row.get(f.name), connection) for f in fields])
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote('number')}) DO NOTHING"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
