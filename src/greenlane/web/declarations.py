@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms
@@ -17,6 +16,7 @@ from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from greenlane.apps.declarations.tasks import progress_of
 from greenlane.core.risk.mapping import shipped
+from greenlane.web.csvfiles import streamed_csv
 
 
 class UploadForm(forms.Form):
@@ -90,18 +90,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "declarations/batch_detail.html", {"batch": batch, "rejected": rejected})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @role_required(INGEST_ROLES)
 def batch_rejected_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = get_object_or_404(IngestBatch, pk=pk)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in ingest.rejected_rows_csv(batch)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
-    return response
+    return streamed_csv(ingest.rejected_rows_csv(batch), f"batch-{batch.pk}-rejected.csv")

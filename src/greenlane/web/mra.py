@@ -16,6 +16,7 @@ from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
 from greenlane.core.criteria.loader import shipped
+from greenlane.web.csvfiles import spreadsheet_cell
 from greenlane.web.params import optional_date
 
 VIEW = mra.VIEW_ROLES
@@ -101,17 +102,16 @@ def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
     for r in found.rejected:
         raw = r.get("raw") or {}
         writer.writerow(
-            [r["row"], r["reason"], _cell(raw.get("partner_id")), _cell(raw.get("name"))]
+            [
+                r["row"],
+                r["reason"],
+                spreadsheet_cell(raw.get("partner_id")),
+                spreadsheet_cell(raw.get("name")),
+            ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rejected-{found.pk}.csv"'
     return response
-
-
-def _cell(value: object) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @role_required(VIEW)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms
@@ -17,6 +16,7 @@ from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
 from greenlane.web import trs_report
+from greenlane.web.csvfiles import spreadsheet_cell, streamed_csv
 
 
 class StudyForm(forms.ModelForm):
@@ -208,29 +208,13 @@ def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(trs_report.render_summary(study.result))  # type: ignore[arg-type]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value: Any) -> str:
-    """Text a spreadsheet shows as text: a leading formula sign is neutralised."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @role_required(VIEW_ROLES)
 def study_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     study = _finished(request, pk)
-    writer = csv.writer(_Echo())
-    rows = [("file", "row", "consignment", "reason")]
+    rows: list[tuple[Any, ...]] = [("file", "row", "consignment", "reason")]
     for f in study.result["input"]["files"]:  # type: ignore[index]
         rows += [
-            (f["file"], r["row"], _csv_cell(r["consignment"]), _csv_cell(r["reason"]))
+            (f["file"], r["row"], spreadsheet_cell(r["consignment"]), spreadsheet_cell(r["reason"]))
             for r in f["rejected"]
         ]
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="trs-{study.pk}-rejected.csv"'
-    return response
+    return streamed_csv(rows, f"trs-{study.pk}-rejected.csv")

@@ -79,11 +79,12 @@ def render_pdf(document: dict[str, Any]) -> bytes:
     import vl_convert
     import weasyprint
 
-    svgs = [
+    ctx = context(document)
+    ctx["svgs"] = [
         {"id": c["id"], "svg": vl_convert.vegalite_to_svg(_fixed_width(c["spec"]))}
-        for c in context(document)["charts"]
+        for c in ctx["charts"]
     ]
-    html = render_to_string("trs/report_pdf.html", context(document, svgs=svgs))
+    html = render_to_string("trs/report_pdf.html", ctx)
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 

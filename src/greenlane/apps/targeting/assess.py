@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
@@ -199,34 +200,49 @@ def assess(
     return [r for r in results if r is not None]
 
 
-def _store(rows: list[dict[str, Any]]) -> None:
-    """Insert the decisions with one prepared statement (the ORM's bulk_create spent most of
-    a 10,000-declaration batch building model instances). Dates, times and JSON go through
-    their fields' own conversion, so SQLite and PostgreSQL store what the ORM would."""
-    if not rows:
-        return
-    now = timezone.now()
-    meta = ChannelDecision._meta
-    names = [*rows[0], "decided_at"]
-    fields = {name: meta.get_field(name.removesuffix("_id")) for name in names}
-    converted = ("declaration_date", "reasons", "rules", "decided_at")
+def _insert(
+    model: type[Model],
+    names: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    converted: Collection[str],
+    unique: str | None = None,
+) -> None:
+    """Insert ``rows`` with one prepared statement (the ORM's bulk_create spent most of a
+    10,000-declaration batch building model instances). The ``converted`` columns (dates,
+    times, decimals, JSON) go through their fields' own conversion, so SQLite and PostgreSQL
+    store what the ORM would; a row whose ``unique`` value is on record is skipped."""
+    fields = [model._meta.get_field(name) for name in names]
     values = [
         [
-            fields[name].get_db_prep_save(row.get(name, now), connection)
-            if name in converted
-            else row.get(name, now)
-            for name in names
+            f.get_db_prep_save(row[name], connection) if name in converted else row[name]
+            for f, name in zip(fields, names, strict=True)
         ]
         for row in rows
     ]
+    if not values:
+        return
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} "
-        f"({', '.join(quote(fields[n].column) for n in names)}) "
-        f"VALUES ({', '.join(['%s'] * len(names))})"
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        + (f" ON CONFLICT ({quote(unique)}) DO NOTHING" if unique else "")
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def _store(rows: list[dict[str, Any]]) -> None:
+    """The decisions, stamped with the time they were made."""
+    if not rows:
+        return
+    now = timezone.now()
+    _insert(
+        ChannelDecision,
+        [*rows[0], "decided_at"],
+        ({**row, "decided_at": now} for row in rows),
+        converted=("declaration_date", "reasons", "rules", "decided_at"),
+    )
 
 
 DECLARATION_COLUMNS = (
@@ -240,20 +256,10 @@ def _keep_selected(declarations: list[dict[str, Any]]) -> None:
     """Keep the declarations sent to a check (not the green ones), so that officers find
     them in their queue and their results become labels; a number already on record (an
     ingested file, an earlier call) is left as it is."""
-    if not declarations:
-        return
-    meta = Declaration._meta
-    fields = [meta.get_field(name) for name in DECLARATION_COLUMNS]
-    values = []
+    rows = []
     for d in declarations:
         row = {**d, "attributes": {"source": "assess API"}}
         for text in ("transport_mode", "declarant_code", "seller_code", "dispatch_country"):
             row[text] = row.get(text) or ""
-        values.append([f.get_db_prep_save(row.get(f.name), connection) for f in fields])
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote('number')}) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        rows.append({name: row.get(name) for name in DECLARATION_COLUMNS})
+    _insert(Declaration, DECLARATION_COLUMNS, rows, DECLARATION_COLUMNS, unique="number")

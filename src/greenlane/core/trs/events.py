@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from greenlane.core.risk.schema import FALSE_WORDS, TRUE_WORDS
+
 
 class EventFileError(ValueError):
     """The file cannot be read as an event log at all."""
@@ -83,8 +85,8 @@ DIMENSIONS: dict[str, pa.DataType] = {
     "hs6": pa.string(),
     "customs_value": pa.float64(),
 }
-TRUE_WORDS = {"1", "true", "yes", "y", "t"}
-FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
+#: Yes/no words as the declaration schema reads them; an empty cell is "not recorded".
+FLAG_FALSE = FALSE_WORDS | {""}
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def _flag(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
         return column, np.zeros(len(column), dtype=bool)
     text = pc.utf8_lower(_text(column))
     yes = pc.is_in(text, value_set=pa.array(sorted(TRUE_WORDS)))
-    no = pc.is_in(text, value_set=pa.array(sorted(FALSE_WORDS)))
+    no = pc.is_in(text, value_set=pa.array(sorted(FLAG_FALSE)))
     bad = pc.invert(pc.or_(yes, no)).to_numpy(zero_copy_only=False)
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.bool_()), yes), bad
 
