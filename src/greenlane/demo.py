@@ -149,6 +149,7 @@ def _selectivity() -> None:
                 "min_random_rate": 0.01,
                 "exploration_share": 0.1,
                 "aeo_reduction": 0.2,
+                "partner_reduction": 0.1,
                 "red_threshold": 0.0,
                 "yellow_threshold": 0.0,
                 "blue_revenue": None,

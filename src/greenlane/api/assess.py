@@ -75,6 +75,7 @@ class AssessmentOut(Schema):
     revenue_at_stake: float
     reasons: list[str]
     aeo_benefit: bool
+    partner_aeo_benefit: bool
     random: bool
 
 

@@ -83,7 +83,8 @@ def test_a_policy_whose_random_rate_exceeds_its_capacity_is_refused(analyst: Any
     values = {
         "office_code": "sea1", "capacity": "20", "documentary_capacity": "10",
         "expected_daily": "1000", "min_random_rate": "0.05", "exploration_share": "0.1",
-        "aeo_reduction": "0.2", "red_threshold": "0", "yellow_threshold": "0",
+        "aeo_reduction": "0.2", "partner_reduction": "0.1", "red_threshold": "0",
+        "yellow_threshold": "0",
     }  # fmt: skip
     client = _client(analyst)
     page = client.post("/risk/policies/", values).content.decode()

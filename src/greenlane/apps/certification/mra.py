@@ -192,3 +192,59 @@ def _partner(
         m.partner_programme, tier, holder, f"MRA with {m.partner_authority}",
         tuple(BENEFITS[b] for b in m.benefits), start, end,
     )  # fmt: skip
+
+
+#: The MRA benefits that lighten selectivity for a partner AEO's goods.
+RISK_BENEFITS = frozenset({"reduced_inspection", "risk_score_reduction"})
+
+
+def partner_periods(identifiers: set[str]) -> dict[str, list[tuple[date, date | None]]]:
+    """For each identifier (our operator code, EORI or national id, or the partner's id) that
+    names a partner programme's AEO: the periods in which both its AEO status and an MRA
+    granting a selectivity benefit (``RISK_BENEFITS``) were in force, the dates inclusive.
+
+    One query per source, whatever the number of identifiers (the assess API's hot path)."""
+    identifiers = {i.strip() for i in identifiers if i and i.strip()}
+    if not identifiers:
+        return {}
+    mras = [
+        m
+        for m in MutualRecognition.objects.exclude(partner_programme=settings.PROGRAMME)
+        if RISK_BENEFITS & set(m.benefits)
+    ]
+    if not mras:
+        return {}
+    out: dict[str, list[tuple[date, date | None]]] = {}
+
+    def add(key: str, m: MutualRecognition, tier: str, start: date, end: date | None) -> None:
+        if not _tier_ok(m, tier):
+            return
+        begin = max(start, m.effective_from)
+        ends = [e for e in (end, m.effective_to) if e is not None]
+        finish = min(ends) if ends else None
+        if finish is None or begin <= finish:
+            out.setdefault(key, []).append((begin, finish))
+
+    by_programme: dict[str, list[MutualRecognition]] = {}
+    for m in mras:
+        by_programme.setdefault(m.partner_programme, []).append(m)
+    held = AeoAuthorisation.objects.filter(
+        Q(operator__code__in=identifiers)
+        | Q(operator__eori__in=identifiers)
+        | Q(operator__national_id__in=identifiers),
+        programme__in=list(by_programme),
+    ).values_list(
+        "operator__code", "operator__eori", "operator__national_id", "programme", "tier",
+        "valid_from", "valid_to",
+    )  # fmt: skip
+    for code, eori, national, programme, tier, start, end in held:
+        for key in {code, eori, national} & identifiers:
+            for m in by_programme[programme]:
+                add(key, m, tier, start, end)
+    listed = PartnerAeo.objects.filter(
+        Q(partner_id__in=identifiers) | Q(national_id__in=identifiers), mra__in=mras
+    ).select_related("mra")
+    for p in listed:
+        for key in {p.partner_id, p.national_id} & identifiers:
+            add(key, p.mra, p.tier, p.valid_from, p.valid_to)
+    return out

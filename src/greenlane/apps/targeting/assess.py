@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
+from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.targeting import data, selectivity, services
@@ -90,9 +91,9 @@ def _rules() -> tuple[list[ProfileRule], list[list[Any]]]:
 
 def _certificates(codes: set[str]) -> dict[str, list[tuple[date, date | None]]]:
     periods: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
-    for code, start, end in AeoAuthorisation.objects.filter(operator__code__in=codes).values_list(
-        "operator__code", "valid_from", "valid_to"
-    ):
+    for code, start, end in AeoAuthorisation.objects.filter(
+        operator__code__in=codes, programme=settings.PROGRAMME
+    ).values_list("operator__code", "valid_from", "valid_to"):
         periods[code].append((start, end))
     return periods
 
@@ -119,11 +120,12 @@ def assess(
     probability = model.predict_proba(frame)[:, 1]
     revenue = probability * model.revenue_.predict(frame)  # as model.revenue_at_stake, once
     rules, rule_versions = _rules()
+    dates = [d["declaration_date"] for d in declarations]
     held = certified_on(
-        frame["importer_code"].tolist(),
-        [d["declaration_date"] for d in declarations],
-        _certificates(set(frame["importer_code"])),
+        frame["importer_code"].tolist(), dates, _certificates(set(frame["importer_code"]))
     )
+    sellers = frame["seller_code"].fillna("").astype(str).str.strip().tolist()
+    partner = certified_on(sellers, dates, mra.partner_periods(set(sellers)))
     results: list[dict[str, Any] | None] = [None] * len(declarations)
     rows: list[dict[str, Any]] = []
     groups = frame.groupby(["office_code", frame["declaration_date"].dt.date], sort=False).indices
@@ -146,7 +148,7 @@ def assess(
             decision = assign(
                 policy, probability[positions], revenue[positions], held[positions], forced, why,
                 shift, np.random.default_rng(0), used_red=counts["red"],
-                used_yellow=counts["yellow"], sampled=sampled,
+                used_yellow=counts["yellow"], sampled=sampled, partner_valid=partner[positions],
             )  # fmt: skip
             flagged = [j for j, c in enumerate(decision.channel) if c != "green"]
             explained = model.reasons(part.iloc[flagged], top=REASONS_TOP) if flagged else []
@@ -165,6 +167,7 @@ def assess(
                     "revenue_at_stake": float(revenue[i]),
                     "reasons": words,
                     "aeo_benefit": bool(held[i]),
+                    "partner_aeo_benefit": bool(partner[i]),
                     "random": bool(randomly[j]),
                 }
                 rows.append(

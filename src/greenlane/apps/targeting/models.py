@@ -26,6 +26,14 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(help_text="on the held-out last part of the training period")
     artifact = models.CharField(max_length=255, help_text="file under the var folder")
     artifact_sha256 = models.CharField(max_length=64)
+    comparison = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="champion/challenger: both versions on the same held-out declarations",
+    )
+    reference = models.JSONField(
+        default=dict, blank=True, help_text="the score distribution at training, for drift"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -118,6 +126,9 @@ class SelectivityPolicy(models.Model):
     min_random_rate = models.FloatField(default=0.01)
     exploration_share = models.FloatField(default=0.1)
     aeo_reduction = models.FloatField(default=0.2)
+    partner_reduction = models.FloatField(
+        default=0.1, help_text="share off the score when the seller is a partner AEO under an MRA"
+    )
     red_threshold = models.FloatField(default=0.0)
     yellow_threshold = models.FloatField(default=0.0)
     blue_revenue = models.FloatField(null=True, blank=True)
@@ -186,3 +197,65 @@ class ChannelDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.channel}"
+
+
+class Job(models.Model):
+    """What a background job of this app shares: status, progress and who asked."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at"]
+
+
+class TrainingRun(Job):
+    """One (re)training: asked for by an analyst or by the weekly schedule. The version it
+    trained waits as a challenger until an analyst promotes it."""
+
+    #: The Monday of the week a scheduled run belongs to (one per week, whatever the workers).
+    week = models.DateField(null=True, blank=True)
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(Job.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week"], condition=models.Q(week__isnull=False), name="one_retrain_a_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"training {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class SimulationRun(Job):
+    """A replay of a past period under a policy scenario (``core.risk.simulation``)."""
+
+    period_from = models.DateField()
+    period_to = models.DateField()
+    office_code = models.CharField(max_length=10, blank=True, help_text="empty: every office")
+    inspection_rate = models.FloatField()
+    min_random_rate = models.FloatField()
+    exploration_share = models.FloatField()
+    aeo_reduction = models.FloatField()
+    seed = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"simulation {self.period_from} to {self.period_to}"

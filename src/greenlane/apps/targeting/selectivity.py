@@ -124,7 +124,8 @@ def set_active(rule: RuleProfile, user: User, active: bool) -> RuleProfile:
 
 POLICY_FIELDS = (
     "capacity", "documentary_capacity", "expected_daily", "min_random_rate",
-    "exploration_share", "aeo_reduction", "red_threshold", "yellow_threshold", "blue_revenue",
+    "exploration_share", "aeo_reduction", "partner_reduction", "red_threshold",
+    "yellow_threshold", "blue_revenue",
 )  # fmt: skip
 
 

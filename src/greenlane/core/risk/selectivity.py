@@ -11,14 +11,17 @@ Order of decision (after ASYCUDA's selectivity, UNCTAD functional manual):
    declarations (probability nearest one half), not to the top scores, so the model keeps
    learning where it knows least.
 4. **Targeting**: the remaining capacity goes red by adjusted score (the model's probability,
-   reduced for an AEO certificate valid on the declaration's date, then moved by score rules)
+   reduced for an AEO certificate valid on the declaration's date, or for a seller that was a
+   partner programme's AEO under a mutual recognition arrangement in force on that date, then
+   moved by score rules)
    among those at or above ``red_threshold``; the documentary capacity goes yellow the same
    way above ``yellow_threshold``; a declaration with revenue at stake of ``blue_revenue`` or
    more that is still free goes blue (post-clearance audit); the rest is green.
 
 Guarantees (property-tested): red never exceeds the capacity, except where hard rules alone
 force more; the random quota is met; a hard rule's channel always stands; the AEO reduction
-applies only to declarations whose operator held a certificate valid on that date.
+applies only to declarations whose operator held a certificate valid on that date, and the
+partner reduction only to those whose seller was a partner AEO under an MRA in force on it.
 """
 
 from __future__ import annotations
@@ -49,13 +52,14 @@ class Policy:
     min_random_rate: float = 0.01
     exploration_share: float = 0.1
     aeo_reduction: float = 0.2  # share taken off an AEO's score (CTPAT caps it at 20%)
+    partner_reduction: float = 0.0  # share taken off when the seller is a partner AEO (MRA)
     red_threshold: float = 0.0
     yellow_threshold: float = 0.0
     blue_revenue: float | None = None
     version: str = "1"
 
     def validate(self) -> None:
-        for name in ("min_random_rate", "exploration_share", "aeo_reduction"):
+        for name in ("min_random_rate", "exploration_share", "aeo_reduction", "partner_reduction"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise PolicyError(f"{name} must be between 0 and 1, not {value}")
@@ -91,10 +95,13 @@ def assign(
     used_red: int = 0,
     used_yellow: int = 0,
     sampled: BoolArray | None = None,
+    partner_valid: BoolArray | None = None,
 ) -> Decision:
     """Channels for one office-day. ``forced`` holds the hard rules' channel per declaration
     (None: no hard rule), ``score_shift`` the score rules' total adjustment, ``aeo_valid``
-    whether the declaration's operator held a certificate valid on its date.
+    whether the declaration's operator held a certificate valid on its date, ``partner_valid``
+    whether its seller was a partner programme's AEO under an MRA in force on that date (when
+    both hold, the larger reduction applies, once).
 
     A real-time caller passes what the day already used (``used_red``, ``used_yellow``) and
     its own random draw (``sampled``: each declaration drawn with the random rate's chance),
@@ -103,7 +110,14 @@ def assign(
     n = len(probability)
     channel: list[Channel] = ["green"] * n
     reasons: list[list[str]] = [[] for _ in range(n)]
-    reduction = np.where(aeo_valid, 1.0 - policy.aeo_reduction, 1.0)
+    partner = np.zeros(n, dtype=bool) if partner_valid is None else partner_valid
+    domestic_wins = aeo_valid & (~partner | (policy.aeo_reduction >= policy.partner_reduction))
+    partner_wins = partner & ~domestic_wins
+    reduction = np.where(
+        domestic_wins,
+        1.0 - policy.aeo_reduction,
+        np.where(partner_wins, 1.0 - policy.partner_reduction, 1.0),
+    )
     score = np.clip(probability * reduction + score_shift, 0.0, 1.0)
     free = np.ones(n, dtype=bool)
     red_used = 0
@@ -166,8 +180,12 @@ def assign(
             channel[i] = "blue"
             reasons[i].append(f"revenue at stake {revenue[i]:,.0f}: post-clearance audit")
             free[i] = False
-    for i in np.flatnonzero(aeo_valid).tolist():
+    for i in np.flatnonzero(domestic_wins).tolist():
         reasons[i].append(f"AEO benefit: score reduced by {policy.aeo_reduction:.0%}")
+    for i in np.flatnonzero(partner_wins).tolist():
+        reasons[i].append(
+            f"MRA partner AEO benefit: score reduced by {policy.partner_reduction:.0%}"
+        )
     return Decision(channel, score, reasons, random, explored)
 
 

@@ -84,11 +84,13 @@ IMPORT_VAT = 10.0
 
 DOMESTIC_PROGRAMME = "kr-aeo"
 DOMESTIC_TIERS: tuple[tuple[str, float], ...] = (("A", 0.55), ("AA", 0.30), ("AAA", 0.15))
-# Partner programmes whose AEOs the home administration recognises under an MRA.
+# Partner programmes whose AEOs the home administration recognises under an MRA, with the
+# tier their sellers hold, named as the criteria catalogue names it (an MRA limited to some
+# tiers is checked against these ids). Mexico's OEA is not in the catalogue.
 PARTNER_PROGRAMMES: dict[str, tuple[str, str]] = {
-    "DE": ("eu-aeo", "AEOF"), "FR": ("eu-aeo", "AEOF"), "IT": ("eu-aeo", "AEOS"),
-    "NL": ("eu-aeo", "AEOF"), "US": ("us-ctpat", "Tier 2"), "JP": ("jp-aeo", "Exporter"),
-    "CN": ("cn-aeo", "Advanced"), "IN": ("in-aeo", "T2"), "MX": ("mx-oea", "AAA"),
+    "DE": ("eu-aeo", "AEOC-AEOS"), "FR": ("eu-aeo", "AEOC-AEOS"), "IT": ("eu-aeo", "AEOS"),
+    "NL": ("eu-aeo", "AEOC-AEOS"), "US": ("us-ctpat", "tier-2"), "JP": ("jp-aeo", "exporter"),
+    "CN": ("cn-aeo", "advanced"), "IN": ("in-aeo", "T2"), "MX": ("mx-oea", "AAA"),
 }  # fmt: skip
 
 SIZE_CLASSES: tuple[tuple[str, float, int, int], ...] = (
