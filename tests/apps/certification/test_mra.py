@@ -122,3 +122,39 @@ def test_rejected_rows_download_without_formulas(eu, officer) -> None:  # type: 
     csv_text = client.get(f"/mra/{eu.pk}/imports/{batch.pk}/rejected.csv").content.decode()
     assert "'=HYPERLINK" in csv_text
     assert json.dumps(batch.rejected)  # stored as plain data
+
+
+def test_partner_periods_agree_with_the_look_up_on_every_day(eu, officer) -> None:  # type: ignore[no-untyped-def]
+    """What the assess API reads in bulk (periods where the partner AEO status and an MRA with a
+    selectivity benefit overlap) says yes exactly on the days the one-by-one look-up does."""
+    from datetime import timedelta
+
+    from greenlane.core.risk.selectivity import certified_on
+
+    mra.import_list(eu, officer, "eu.csv", LIST.encode())
+    seller = factories.operator(factories.organisation("operator"))
+    AeoAuthorisation.objects.create(
+        operator=seller, programme="eu-aeo", tier="AEOC-AEOS", valid_from=date(2023, 1, 1),
+        valid_to=date(2025, 3, 31),
+    )  # fmt: skip
+    mra.create_mra(
+        officer,
+        {"partner_programme": "us-ctpat", "partner_authority": "CBP",
+         "effective_from": date(2020, 1, 1), "benefits": ["faster_release"]},
+    )  # fmt: skip
+    ctpat = factories.operator(factories.organisation("operator"))
+    AeoAuthorisation.objects.create(
+        operator=ctpat, programme="us-ctpat", tier="tier-2", valid_from=date(2020, 1, 1)
+    )
+    ids = {"DE111", "DE222", seller.code, ctpat.code, "NOBODY"}
+    periods = mra.partner_periods(ids)
+    # Only risk-relevant benefits count: the CTPAT MRA grants faster release only.
+    assert set(periods) == {"DE111", seller.code}
+    day = date(2024, 1, 1)
+    while day <= date(2025, 12, 31):
+        for code in sorted(ids - {ctpat.code}):
+            looked_up = any(r.basis.startswith("MRA") for r in mra.status(code, day))
+            assert certified_on([code], [day], periods)[0] == looked_up, (code, day)  # type: ignore[arg-type]
+        day += timedelta(days=13)
+    assert periods[seller.code] == [(date(2024, 6, 1), date(2025, 3, 31))]
+    assert mra.partner_periods(set()) == {}

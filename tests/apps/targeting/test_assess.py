@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from greenlane import demo
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import services
 from greenlane.apps.targeting.assess import make_token
@@ -61,6 +62,20 @@ def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
         assert r["channel"] in ("green", "yellow", "red", "blue")
         if r["channel"] not in ("green",):
             assert r["reasons"]
+    # The MRA benefit goes to goods whose seller was a recognised partner AEO that day (the
+    # demo's synthetic sellers hold EU, CTPAT, Japanese, Chinese and Indian AEO status).
+    today = timezone.localdate()
+    partner = [
+        any(r.basis.startswith("MRA") for r in mra.status(d["seller_code"] or "", today))
+        for d in batch
+    ]
+    assert any(partner)
+    assert not all(partner)
+    for d, r, expected in zip(batch, results, partner, strict=True):
+        assert r["partner_aeo_benefit"] == expected, d["seller_code"]
+        assert any("MRA partner AEO benefit" in w for w in r["reasons"]) == (
+            expected and not r["aeo_benefit"]  # the domestic benefit is larger in the demo
+        )
     stored = ChannelDecision.objects.filter(number__startswith="RT-")
     assert stored.count() == 200
     for office in {d["office_code"] for d in batch}:

@@ -32,12 +32,14 @@ def office_days(draw: st.DrawFn) -> dict[str, object]:
             min_random_rate=rate,
             exploration_share=draw(st.sampled_from([0.0, 0.1, 0.5])),
             aeo_reduction=draw(st.sampled_from([0.0, 0.2, 0.5])),
+            partner_reduction=draw(st.sampled_from([0.0, 0.1, 0.3])),
             red_threshold=draw(st.sampled_from([0.0, 0.3])),
             blue_revenue=draw(st.sampled_from([None, 500.0])),
         ),
         "probability": np.array(draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))),
         "revenue": np.array(draw(st.lists(st.floats(0, 1000), min_size=n, max_size=n))),
         "aeo": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
+        "partner": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
         "forced": forced,
         "shift": np.array(
             draw(st.lists(st.sampled_from([0.0, 0.0, 0.1, -0.1]), min_size=n, max_size=n))
@@ -51,7 +53,7 @@ def _assign(case: dict[str, object]):  # type: ignore[no-untyped-def]
     return assign(
         case["policy"], case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
         ["rule" if f else None for f in forced], case["shift"],  # type: ignore[union-attr,arg-type]
-        np.random.default_rng(case["seed"]),  # type: ignore[arg-type]
+        np.random.default_rng(case["seed"]), partner_valid=case["partner"],  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -80,13 +82,16 @@ def test_capacity_random_rate_rules_and_aeo_benefit(case: dict[str, object]) -> 
     assert decision.random is not None
     assert int(decision.random.sum()) == quota
     assert all(decision.channel[i] == "red" for i in np.flatnonzero(decision.random))
-    # The AEO reduction applies to certificate holders only.
-    expected = np.clip(
-        case["probability"] * np.where(case["aeo"], 1 - policy.aeo_reduction, 1.0) + case["shift"],  # type: ignore[operator]
-        0,
-        1,
-    )
+    # The AEO reduction applies to certificate holders only, the MRA reduction to partner
+    # AEOs' goods only, and when both hold the larger one applies once.
+    aeo, partner = case["aeo"], case["partner"]
+    cut = np.where(aeo, policy.aeo_reduction, 0.0)
+    cut = np.maximum(cut, np.where(partner, policy.partner_reduction, 0.0))  # type: ignore[arg-type]
+    expected = np.clip(case["probability"] * (1 - cut) + case["shift"], 0, 1)  # type: ignore[operator]
     np.testing.assert_allclose(decision.score, expected)
+    for i, words in enumerate(decision.reasons):
+        benefits = [w for w in words if "benefit" in w]
+        assert len(benefits) == int(bool(aeo[i] or partner[i])), words  # type: ignore[index]
     assert _assign(case).channel == decision.channel  # the same seed, the same day
 
 
