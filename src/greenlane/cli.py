@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -274,36 +274,45 @@ def _port_free(host: str, port: int) -> None:
 def worker(
     once: Annotated[bool, typer.Option(help="Run the queued tasks, then stop")] = False,
 ) -> None:
-    """Run background tasks (ingests, studies, monitoring, ...) as they are queued; also queues
-    the daily AEO monitoring run (GREENLANE_MONITORING_SCHEDULE=off to stop that)."""
+    """Run background tasks (ingests, studies, monitoring, training, ...) as they are queued;
+    also queues the daily AEO monitoring run and the weekly retraining
+    (GREENLANE_MONITORING_SCHEDULE=off, GREENLANE_RETRAIN_SCHEDULE=off to stop them)."""
     _django()
-    from django.conf import settings
     from django.core.management import call_command
 
-    if not once and settings.MONITORING_SCHEDULE == "daily":
+    if not once:
         import threading
 
-        threading.Thread(target=_daily_monitoring, name="monitoring-schedule", daemon=True).start()
+        threading.Thread(target=_schedules, name="schedules", daemon=True).start()
     call_command("db_worker", batch=once, startup_delay=False, verbosity=1)
 
 
-def _daily_monitoring(every_seconds: float = 600.0) -> None:
-    """Ask for the day's monitoring run now and every ten minutes (it runs once a day)."""
+def _schedules(every_seconds: float = 600.0) -> None:
+    """Ask for the day's monitoring run and the week's retraining now and every ten minutes
+    (the database keeps one of each per day / week, whatever the number of workers)."""
     import logging
     import time
 
+    from django.conf import settings
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from greenlane.apps.monitoring import services
+    from greenlane.apps.monitoring import services as monitoring
+    from greenlane.apps.targeting import retraining
 
-    while True:
-        try:
-            services.schedule_due(timezone.localdate())
-        except Exception:  # the schedule must outlive a database hiccup
-            logging.getLogger(__name__).exception("scheduling the monitoring run failed")
-        finally:
-            close_old_connections()
+    due = []
+    if settings.MONITORING_SCHEDULE == "daily":
+        due.append(monitoring.schedule_due)
+    if settings.RETRAIN_SCHEDULE == "weekly":
+        due.append(retraining.schedule_due)
+    while due:
+        for schedule in due:
+            try:
+                schedule(timezone.localdate())
+            except Exception:  # the schedule must outlive a database hiccup
+                logging.getLogger(__name__).exception("scheduling %s failed", schedule.__module__)
+            finally:
+                close_old_connections()
         time.sleep(every_seconds)
 
 
@@ -451,6 +460,140 @@ def train(
     console.print(
         f"Trained on {version.labelled_rows:,} inspection results; v{version.version} is {state}."
     )
+
+
+@app.command()
+def retrain(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+) -> None:
+    """Train a challenger on everything on record and compare it with the active version on
+    the same held-out inspected declarations; it scores only once promoted
+    (`greenlane promote`)."""
+    _django()
+    import json
+
+    from greenlane.apps.targeting import retraining, services
+
+    with _progress() as progress:
+        job = progress.add_task("training", total=100)
+        try:
+            version = retraining.retrain(
+                step=lambda text, share: progress.update(
+                    job, completed=round(share * 100), description=text
+                )
+            )
+        except services.TrainingError as exc:
+            raise CommandError(str(exc)) from None
+        progress.update(job, completed=100, description="done")
+    compared = version.comparison or {}
+    if as_json:
+        console.print_json(json.dumps({"version": version.version, "comparison": compared}))
+        return
+    _print_comparison(version.version, compared)
+
+
+def _print_comparison(number: int, compared: dict[str, Any]) -> None:
+    if compared.get("metrics"):
+        table = Table(
+            "Metric",
+            f"Champion v{compared['champion']}",
+            f"Challenger v{number}",
+            "Difference, 90% interval",
+            "Verdict",
+            title=f"On {compared['rows']:,} held-out inspected declarations "
+            f"({compared['from']} to {compared['to']})",
+        )
+        for m in compared["metrics"]:
+            table.add_row(
+                m["metric"],
+                f"{m['champion']:.3f}",
+                f"{m['challenger']:.3f}",
+                f"{m['low']:+.3f} to {m['high']:+.3f}",
+                m["verdict"],
+            )
+        console.print(table)
+        if compared.get("champion_saw_them"):
+            console.print(
+                f"[yellow]v{compared['champion']} was trained on part of these declarations: "
+                "its figures are flattering.[/]"
+            )
+        console.print(f"v{number} is a challenger: {compared['verdict']}. Promote it with "
+                      f"`greenlane promote {number}`.")  # fmt: skip
+    else:
+        note = compared.get("error") or compared.get("note") or "not compared"
+        console.print(f"v{number} trained; {note}. Promote it with `greenlane promote {number}`.")
+
+
+@app.command()
+def promote(
+    version: Annotated[int, typer.Argument(help="The model version to make active")],
+    reason: Annotated[
+        str, typer.Option(help="Why, when the challenger did worse than the active version")
+    ] = "",
+) -> None:
+    """Make a model version the one that scores, after its champion/challenger comparison."""
+    _django()
+    from greenlane.apps.targeting import retraining
+    from greenlane.apps.targeting.models import ModelVersion
+
+    found = ModelVersion.objects.filter(version=version).first()
+    if found is None:
+        raise CommandError(f"there is no model v{version}")
+    try:
+        retraining.promote(found, None, reason)
+    except retraining.Refused as exc:
+        raise CommandError(str(exc)) from None
+    console.print(f"Model v{version} now scores new declarations.")
+
+
+@app.command()
+def drift(
+    version: Annotated[
+        int | None, typer.Option(help="Model version (default: the active one)")
+    ] = None,
+    weeks: Annotated[int, typer.Option(min=1, max=104, help="Weeks to show")] = 12,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Week by week: the model's score distribution against its training reference (PSI)
+    and the inspections' hit rate."""
+    _django()
+    import json
+
+    from greenlane.apps.targeting import retraining
+    from greenlane.apps.targeting.models import ModelVersion
+
+    chosen = (
+        ModelVersion.objects.filter(version=version).first()
+        if version is not None
+        else ModelVersion.objects.filter(is_active=True).first()
+    )
+    if chosen is None:
+        raise CommandError("no such model version" if version else "no active model")
+    if not chosen.reference:
+        raise CommandError(f"v{chosen.version} kept no reference distribution: train a new version")
+    report = retraining.drift(chosen, weeks=weeks)
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    table = Table(
+        "Week of", "Scored", "Mean", "PSI", "Distribution", "Inspections", "Hit rate",
+        title=f"Model v{chosen.version}: drift against {report['reference']['from']} to "
+        f"{report['reference']['to']}",
+    )  # fmt: skip
+    for w in report["weeks"]:
+        table.add_row(
+            w["week"],
+            f"{w['scored']:,}",
+            "—" if w["mean"] is None else f"{w['mean']:.3f}",
+            "—" if w["psi"] is None else f"{w['psi']:.3f}",
+            w["status"],
+            f"{w['inspected']:,}",
+            "—"
+            if w["hit_rate"] is None
+            else f"{w['hit_rate']:.1%}"
+            + (" (below reference)" if w["hit_below_reference"] else ""),
+        )
+    console.print(table)
 
 
 @app.command()

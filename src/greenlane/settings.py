@@ -91,6 +91,9 @@ CACHES = {
 MAX_UPLOAD_MB = config.env_int("GREENLANE_MAX_UPLOAD_MB", 512)
 # AEO monitoring: the background worker queues one run a day ("daily") or none ("off").
 MONITORING_SCHEDULE = config.env_choice("GREENLANE_MONITORING_SCHEDULE", ("daily", "off"), "daily")
+# Risk model: the background worker retrains once a week ("weekly") or never ("off"); the new
+# version waits, compared with the active one, until an analyst promotes it.
+RETRAIN_SCHEDULE = config.env_choice("GREENLANE_RETRAIN_SCHEDULE", ("weekly", "off"), "weekly")
 # Evidence files of self-tests (PDF, images, office documents): a smaller cap.
 MAX_EVIDENCE_MB = config.env_int("GREENLANE_MAX_EVIDENCE_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

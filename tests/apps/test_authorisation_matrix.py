@@ -21,7 +21,7 @@ from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMa
 from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.operators import services as operator_services
-from greenlane.apps.targeting.models import ModelVersion, RuleProfile
+from greenlane.apps.targeting.models import ModelVersion, RuleProfile, SimulationRun, TrainingRun
 from tests import factories
 
 ALL = frozenset(Role)
@@ -103,12 +103,18 @@ WEB: dict[str, Access] = {
     "model_train": Access("/risk/models/train/", MODELS, method="post", ok=302),
     "model_detail": Access("/risk/models/{version}/", MODELS),
     "model_activate": Access("/risk/models/{version}/activate/", MODELS, method="post", ok=302),
+    "model_compare": Access("/risk/models/{version}/compare/", MODELS, method="post", ok=302),
+    "training_progress": Access("/risk/models/runs/{training}/progress/", MODELS),
     "score_list": Access("/risk/scores/", SCORES),
     "rule_list": Access("/risk/rules/", MODELS),
     "rule_detail": Access("/risk/rules/{rule}/", MODELS),
     "rule_action": Access("/risk/rules/{rule}/dry-run", MODELS, method="post", ok=302),
     "policy_list": Access("/risk/policies/", MODELS),
     "inspection_queue": Access("/risk/queue/", SCORES),
+    "simulation_list": Access("/risk/simulations/", MODELS),
+    "simulation_detail": Access("/risk/simulations/{simulation}/", MODELS),
+    "simulation_progress": Access("/risk/simulations/{simulation}/progress/", MODELS),
+    "what_if": Access("/risk/what-if/", MODELS),
     "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
     "declaration_result": Access(
         "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302
@@ -254,6 +260,13 @@ API: dict[tuple[str, str], Access] = {
     ),
     ("get", "/api/v1/declarations/batches"): Access("/api/v1/declarations/batches", INGEST),
     ("get", "/api/v1/risk/models"): Access("/api/v1/risk/models", MODELS),
+    ("post", "/api/v1/risk/models/{version}/promote"): Access(
+        "/api/v1/risk/models/{version}/promote", MODELS, method="post", body='{"reason": ""}'
+    ),
+    # The world's version kept no reference distribution: refused, past the role check.
+    ("get", "/api/v1/risk/models/{version}/drift"): Access(
+        "/api/v1/risk/models/{version}/drift", MODELS, ok=409
+    ),
     # Customs systems use an API key (tests/apps/targeting/test_assess.py); staff a session.
     ("post", "/api/v1/declarations/assess"): Access(
         "/api/v1/declarations/assess", SCORES, method="post", body="{}", ok=422
@@ -447,6 +460,11 @@ def world(db: None) -> dict[str, object]:
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
     study = factories.study(customs, users[Role.STATISTICIAN])
     run = MonitoringRun.objects.create(as_of=date(2026, 6, 30))
+    training = TrainingRun.objects.create()
+    simulation = SimulationRun.objects.create(
+        period_from=date(2026, 1, 1), period_to=date(2026, 3, 31), inspection_rate=0.05,
+        min_random_rate=0.005, exploration_share=0.1, aeo_reduction=0.2,
+    )  # fmt: skip
     rule = RuleProfile.objects.create(
         name="arms", expression='hs6 startswith "93"', action="force", channel="red",
         reason="weapons",
@@ -458,6 +476,8 @@ def world(db: None) -> dict[str, object]:
     return {
         "study": study,
         "rule": rule,
+        "simulation": simulation,
+        "training": training,
         "run": run,
         "alert": alert,
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
@@ -524,6 +544,8 @@ def test_access_matrix(
         .replace("{alert}", str(world["alert"].pk))  # type: ignore[attr-defined]
         .replace("{run}", str(world["run"].pk))  # type: ignore[attr-defined]
         .replace("{rule}", str(world["rule"].pk))  # type: ignore[attr-defined]
+        .replace("{simulation}", str(world["simulation"].pk))  # type: ignore[attr-defined]
+        .replace("{training}", str(world["training"].pk))  # type: ignore[attr-defined]
     )
     body = access.body
     if body is not None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -10,7 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.apps.declarations.models import Declaration
-from greenlane.apps.targeting import services
+from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 
@@ -28,6 +29,37 @@ class ModelOut(Schema):
     feature_schema: list[str]
     library_versions: dict[str, str]
     artifact_sha256: str
+    comparison: dict[str, Any] = Field(
+        description="champion/challenger: this version and the one active when it was compared, "
+        "on the same held-out inspected declarations"
+    )
+
+
+class PromoteIn(Schema):
+    reason: str = Field(default="", max_length=2000)
+
+
+class DriftWeekOut(Schema):
+    week: date
+    scored: int
+    mean: float | None
+    shares: list[float]
+    psi: float | None
+    status: str
+    inspected: int
+    hits: int
+    hit_rate: float | None
+    hit_low: float | None
+    hit_high: float | None
+    hit_below_reference: bool
+
+
+class DriftOut(Schema):
+    version: int
+    reference: dict[str, Any]
+    weeks: list[DriftWeekOut]
+    shifted_weeks: list[date]
+    low_hit_weeks: list[date]
 
 
 class ReasonOut(Schema):
@@ -53,6 +85,33 @@ class ScoreOut(Schema):
 )
 def list_models(request: HttpRequest) -> list[ModelVersion]:
     return list(ModelVersion.objects.all()[:100])
+
+
+@router.post(
+    "/models/{version}/promote",
+    response=ModelOut,
+    auth=RoleAuth(MODEL_ROLES),
+    summary="Make a version the one that scores (after its comparison with the active one)",
+)
+def promote_model(request: HttpRequest, version: int, body: PromoteIn) -> ModelVersion:
+    item = get_object_or_404(ModelVersion, version=version)
+    try:
+        return retraining.promote(item, request.user, body.reason)  # type: ignore[arg-type]
+    except retraining.Refused as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+@router.get(
+    "/models/{version}/drift",
+    response=DriftOut,
+    auth=RoleAuth(MODEL_ROLES),
+    summary="Week by week: score distribution against the training reference, and hit rate",
+)
+def model_drift(request: HttpRequest, version: int, weeks: int = 12) -> dict[str, Any]:
+    item = get_object_or_404(ModelVersion, version=version)
+    if not item.reference:
+        raise HttpError(409, f"v{version} kept no reference distribution: train a new version")
+    return retraining.drift(item, weeks=min(max(weeks, 1), 104))
 
 
 @router.get(

@@ -23,6 +23,8 @@ NAV = (
     ("Models", "model_list"),
     ("Rules", "rule_list"),
     ("Queue", "inspection_queue"),
+    ("Simulations", "simulation_list"),
+    ("What-if", "what_if"),
     ("Release studies", "trs_list"),
     ("Audit log", "audit_log"),
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,39 +15,135 @@ from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import ResultRefused, record_inspection
-from greenlane.apps.targeting import services
-from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.targeting import retraining, services
+from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
-from greenlane.apps.targeting.tasks import train_model
 
 
 @role_required(MODEL_ROLES)
 def model_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "risk/model_list.html", {"versions": ModelVersion.objects.all()[:50]})
+    active = ModelVersion.objects.filter(is_active=True).first()
+    context = {
+        "versions": ModelVersion.objects.all()[:50],
+        "runs": TrainingRun.objects.select_related("version", "requested_by")[:10],
+        "active": active,
+        "drift": _drift(request, active, weeks=4),
+    }
+    return render(request, "risk/model_list.html", context)
+
+
+def _drift(request: HttpRequest, version: ModelVersion | None, weeks: int) -> dict[str, Any] | None:
+    if version is None or not version.reference:
+        return None
+    return retraining.drift(version, weeks=weeks)
 
 
 @require_POST
 @role_required(MODEL_ROLES)
 def model_train(request: HttpRequest) -> HttpResponse:
-    train_model.enqueue(request.user.pk)
+    retraining.request(request.user)  # type: ignore[arg-type]
     messages.info(
-        request, "Training queued: the new version appears here when the background worker is done."
+        request,
+        "Training queued: the new version appears here when the background worker is done, "
+        "compared with the active one; it scores only once promoted.",
     )
     return redirect("model_list")
 
 
 @role_required(MODEL_ROLES)
+def training_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(TrainingRun, pk=pk)
+    return JsonResponse(
+        {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
+    )
+
+
+@role_required(MODEL_ROLES)
 def model_detail(request: HttpRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
-    return render(request, "risk/model_detail.html", {"item": item, "scored": item.scores.count()})
+    active = ModelVersion.objects.filter(is_active=True).first()
+    raw = request.GET.get("weeks", "12")
+    weeks = min(max(int(raw), 1), 104) if raw.isdigit() else 12
+    report = _drift(request, item, weeks)
+    context = {
+        "item": item,
+        "scored": item.scores.count(),
+        "active": active,
+        "compared": item.comparison or {},
+        "stale": active is not None
+        and not item.is_active
+        and (item.comparison or {}).get("champion") != active.version,
+        "drift": report,
+        "weeks": weeks,
+        "drift_chart": _drift_chart(report) if report else None,
+    }
+    return render(request, "risk/model_detail.html", context)
+
+
+def _drift_chart(report: dict[str, Any]) -> dict[str, Any]:
+    """Vega-Lite: each week's score shares by reference decile (stacked), and the PSI."""
+    shares = [
+        {"week": w["week"], "decile": i + 1, "share": s}
+        for w in report["weeks"]
+        if w["scored"]
+        for i, s in enumerate(w["shares"])
+    ]
+    psi = [{"week": w["week"], "psi": w["psi"]} for w in report["weeks"] if w["psi"] is not None]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "vconcat": [
+            {
+                "title": "Scores by reference decile (10% each when nothing moved)",
+                "width": 560, "height": 180, "data": {"values": shares}, "mark": "bar",
+                "encoding": {
+                    "x": {"field": "week", "type": "ordinal", "title": "Week (Monday)"},
+                    "y": {"field": "share", "type": "quantitative", "stack": "normalize",
+                          "axis": {"format": "%"}, "title": "Share of the week's scores"},
+                    "color": {"field": "decile", "type": "ordinal",
+                              "scale": {"scheme": "blues"}, "title": "Decile"},
+                    "tooltip": [{"field": "week"}, {"field": "decile"},
+                                {"field": "share", "format": ".1%"}],
+                },
+            },
+            {
+                "title": "Population stability index (0.1 moderate, 0.25 major shift)",
+                "width": 560, "height": 120, "data": {"values": psi},
+                "layer": [
+                    {"mark": {"type": "line", "point": True},
+                     "encoding": {"x": {"field": "week", "type": "ordinal", "title": "Week"},
+                                  "y": {"field": "psi", "type": "quantitative", "title": "PSI"}}},
+                    {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#b00"},
+                     "encoding": {"y": {"datum": 0.25}}},
+                ],
+            },
+        ],
+    }  # fmt: skip
+
+
+@require_POST
+@role_required(MODEL_ROLES)
+def model_compare(request: HttpRequest, version: int) -> HttpResponse:
+    item = get_object_or_404(ModelVersion, version=version)
+    result = retraining.compare(item)
+    if result.get("error"):
+        messages.error(request, f"Not compared: {result['error']}")
+    elif result.get("champion") is None:
+        messages.info(request, "There is no other active version to compare with.")
+    else:
+        messages.success(request, f"Compared with v{result['champion']}: {result['verdict']}.")
+    return redirect("model_detail", version=item.version)
 
 
 @require_POST
 @role_required(MODEL_ROLES)
 def model_activate(request: HttpRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
-    services.activate_version(item, request.user)  # type: ignore[arg-type]
-    messages.success(request, f"Model v{item.version} now scores new declarations.")
+    try:
+        retraining.promote(item, request.user, request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except retraining.Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Model v{item.version} now scores new declarations.")
     return redirect("model_detail", version=item.version)
 
 

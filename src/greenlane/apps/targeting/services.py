@@ -25,7 +25,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ModelVersion, Score
-from greenlane.core.risk import metrics
+from greenlane.core.risk import drift, metrics
 from greenlane.core.risk.features import FEATURES_VERSION
 from greenlane.core.risk.model import Reason, RiskModel
 
@@ -68,15 +68,24 @@ def train(actor: User | None = None, activate: bool = True, say: Say | None = No
     early = RiskModel().fit(frame[frame["declaration_date"] < cut])
     holdout = labelled[labelled["declaration_date"] >= cut]
     revenue = holdout["revenue_recovered"].to_numpy(dtype=float)
+    holdout_scores = early.predict_proba(holdout)[:, 1]
     holdout_metrics = metrics.report(
-        early.predict_proba(holdout)[:, 1], holdout["fraud"].astype(float).to_numpy(), revenue
+        holdout_scores, holdout["fraud"].astype(float).to_numpy(), revenue
     )
     say("fitting on everything")
     model = RiskModel().fit(frame)
+    reference = _reference(model, frame)
     with transaction.atomic():
         number = (ModelVersion.objects.aggregate(n=Max("version"))["n"] or 0) + 1
         path = _models_dir() / f"risk-model-v{number}.joblib"
         joblib.dump(model, path)
+        # The earlier fit's scores on the held-out declarations, to compare this version with
+        # whichever version is active when an analyst considers promoting it.
+        np.savez(
+            holdout_path(number),
+            ids=holdout["id"].to_numpy(dtype=np.int64),
+            probability=holdout_scores,
+        )
         version = ModelVersion.objects.create(
             version=number,
             training_from=model.training_window_[0],
@@ -95,6 +104,7 @@ def train(actor: User | None = None, activate: bool = True, say: Say | None = No
                 "pandas": pd.__version__,
             },
             metrics=holdout_metrics,
+            reference=reference,
             artifact=str(path.relative_to(settings.VAR_DIR)),
             artifact_sha256=_sha256(path),
             created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -108,6 +118,36 @@ def train(actor: User | None = None, activate: bool = True, say: Say | None = No
         if activate:
             activate_version(version, actor)
     return version
+
+
+#: The reference score distribution is taken on the last weeks of the training period.
+REFERENCE_DAYS = 28
+
+
+def holdout_path(number: int) -> Path:
+    return _models_dir() / f"risk-model-v{number}-holdout.npz"
+
+
+def _reference(model: RiskModel, frame: pd.DataFrame) -> dict[str, Any]:
+    """The new model's scores on the last weeks it learned from, as drift's yardstick: their
+    bin edges, and the hit rate of that period's inspections."""
+    end = frame["declaration_date"].max()
+    recent = frame[frame["declaration_date"] > end - pd.Timedelta(days=REFERENCE_DAYS)]
+    scores = model.predict_proba(recent)[:, 1]
+    inspected = recent["fraud"].notna()
+    found = recent.loc[inspected, "fraud"].astype(bool)
+    edges = drift.reference_edges(scores)
+    held = np.bincount(drift.bin_of(scores, edges), minlength=drift.BINS)
+    return {
+        "from": str(recent["declaration_date"].min().date()),
+        "to": str(end.date()),
+        "rows": len(recent),
+        "edges": edges,
+        "shares": drift.shares(held).round(6).tolist(),
+        "mean": float(scores.mean()),
+        "inspected": int(inspected.sum()),
+        "hit_rate": float(found.mean()) if len(found) else None,
+    }
 
 
 @transaction.atomic

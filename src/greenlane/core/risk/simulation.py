@@ -14,6 +14,7 @@ same seed gives the same run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,15 @@ def _what_if(scores: np.ndarray, fraud: np.ndarray, revenue: np.ndarray) -> list
     return out
 
 
-def simulate(frame: pd.DataFrame, aeo: np.ndarray, scenario: Scenario) -> list[Week]:
+def simulate(
+    frame: pd.DataFrame,
+    aeo: np.ndarray,
+    scenario: Scenario,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Week]:
     """``frame``: declarations with their true ``fraud`` (bool) and ``revenue_at_stake``;
-    ``aeo``: whether each declaration's importer held a certificate valid on its date."""
+    ``aeo``: whether each declaration's importer held a certificate valid on its date;
+    ``progress``, if given, is told (weeks done, weeks in all) after each week."""
     rng = np.random.default_rng(scenario.seed)
     frame = frame.reset_index(drop=True)
     truth = frame["fraud"].astype(bool).to_numpy()
@@ -90,7 +97,8 @@ def simulate(frame: pd.DataFrame, aeo: np.ndarray, scenario: Scenario) -> list[W
     ).to_numpy()
     inspected = np.zeros(len(frame), dtype=bool)
     weeks: list[Week] = []
-    for w in np.unique(week_of).tolist():
+    numbers = np.unique(week_of).tolist()
+    for w in numbers:
         rows = np.flatnonzero(week_of == w)
         n = len(rows)
         capacity = max(1, math.ceil(scenario.inspection_rate * n))
@@ -134,6 +142,8 @@ def simulate(frame: pd.DataFrame, aeo: np.ndarray, scenario: Scenario) -> list[W
                 what_if=what_if,
             )
         )
+        if progress is not None:
+            progress(len(weeks), len(numbers))
     return weeks
 
 

@@ -6,72 +6,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('targeting', '0003_apitoken_channeldecision'),
+        ("targeting", "0003_apitoken_channeldecision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelversion',
-            name='comparison',
-            field=models.JSONField(blank=True, default=dict, help_text='champion/challenger: both versions on the same held-out declarations'),
+            model_name="modelversion",
+            name="comparison",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="champion/challenger: both versions on the same held-out declarations",
+            ),
         ),
         migrations.AddField(
-            model_name='modelversion',
-            name='reference',
-            field=models.JSONField(blank=True, default=dict, help_text='the score distribution at training, for drift'),
+            model_name="modelversion",
+            name="reference",
+            field=models.JSONField(
+                blank=True, default=dict, help_text="the score distribution at training, for drift"
+            ),
         ),
         migrations.AddField(
-            model_name='selectivitypolicy',
-            name='partner_reduction',
-            field=models.FloatField(default=0.1, help_text='share off the score when the seller is a partner AEO under an MRA'),
+            model_name="selectivitypolicy",
+            name="partner_reduction",
+            field=models.FloatField(
+                default=0.1,
+                help_text="share off the score when the seller is a partner AEO under an MRA",
+            ),
         ),
         migrations.CreateModel(
-            name='SimulationRun',
+            name="SimulationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.FloatField(default=0.0)),
-                ('message', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('period_from', models.DateField()),
-                ('period_to', models.DateField()),
-                ('office_code', models.CharField(blank=True, help_text='empty: every office', max_length=10)),
-                ('inspection_rate', models.FloatField()),
-                ('min_random_rate', models.FloatField()),
-                ('exploration_share', models.FloatField()),
-                ('aeo_reduction', models.FloatField()),
-                ('seed', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.FloatField(default=0.0)),
+                ("message", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("period_from", models.DateField()),
+                ("period_to", models.DateField()),
+                (
+                    "office_code",
+                    models.CharField(blank=True, help_text="empty: every office", max_length=10),
+                ),
+                ("inspection_rate", models.FloatField()),
+                ("min_random_rate", models.FloatField()),
+                ("exploration_share", models.FloatField()),
+                ("aeo_reduction", models.FloatField()),
+                ("seed", models.PositiveIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
-                'abstract': False,
+                "ordering": ["-requested_at"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='TrainingRun',
+            name="TrainingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.FloatField(default=0.0)),
-                ('message', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('week', models.DateField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='targeting.modelversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.FloatField(default=0.0)),
+                ("message", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("week", models.DateField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="targeting.modelversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(condition=models.Q(('week__isnull', False)), fields=('week',), name='one_retrain_a_week')],
+                "ordering": ["-requested_at"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("week__isnull", False)),
+                        fields=("week",),
+                        name="one_retrain_a_week",
+                    )
+                ],
             },
         ),
     ]

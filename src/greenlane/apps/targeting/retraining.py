@@ -1,0 +1,323 @@
+"""The risk model's life after training: retraining (on request or weekly), the comparison of
+a challenger with the active champion, promotion by an analyst, and drift.
+
+A retrained version never scores by itself: it waits as a challenger, compared with the
+active version on the same held-out inspected declarations, until an analyst promotes it
+(``promote``), giving a reason when it did worse. Drift is read week by week from the scores
+and inspection results on record (``drift``), against the reference the version kept at
+training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from greenlane.apps.accounts.models import User
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.targeting import data, services
+from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score, TrainingRun
+from greenlane.core.risk import drift as core
+
+Step = Callable[[str, float], None]
+#: Fewer held-out inspected declarations than this, unseen by the champion, and the
+#: comparison falls back on the whole held-out period (and says the champion saw part of it).
+MIN_COMPARED = 200
+#: Metrics shown side by side; the first decides the verdict.
+COMPARED = ("precision@5", "recall@5", "revenue@5")
+
+
+class Refused(Exception):
+    pass
+
+
+# -- champion and challenger -------------------------------------------------------------
+
+
+def compare(challenger: ModelVersion, champion: ModelVersion | None = None) -> dict[str, Any]:
+    """Compare ``challenger`` with ``champion`` (default: the active version) on the
+    challenger's held-out inspected declarations, store the result on the challenger and
+    return it."""
+    champion = champion or ModelVersion.objects.filter(is_active=True).first()
+    if champion is None or champion.pk == challenger.pk:
+        result: dict[str, Any] = {"champion": None, "note": "no other active version to compare"}
+    else:
+        result = _compare(challenger, champion)
+    ModelVersion.objects.filter(pk=challenger.pk).update(comparison=result)
+    challenger.comparison = result
+    return result
+
+
+def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "champion": champion.version,
+        "compared_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    path = services.holdout_path(challenger.version)
+    if not path.is_file():
+        return {**base, "error": f"v{challenger.version} kept no held-out scores to compare"}
+    held = np.load(path)
+    by_id = dict(zip(held["ids"].tolist(), held["probability"].tolist(), strict=True))
+    inspected = Declaration.objects.filter(
+        inspection__isnull=False,
+        declaration_date__gte=challenger.holdout_from,
+        declaration_date__lte=challenger.training_to,
+    )
+    unseen = inspected.filter(declaration_date__gt=champion.training_to)
+    rows = data.frame(unseen)
+    rows = rows[rows["id"].isin(by_id)] if not rows.empty else rows
+    seen = rows.empty or len(rows) < MIN_COMPARED or rows["fraud"].astype(bool).nunique() < 2
+    if seen:  # too few declarations the champion never saw: use the whole held-out period
+        rows = data.frame(inspected)
+        rows = rows[rows["id"].isin(by_id)] if not rows.empty else rows
+    if rows.empty or rows["fraud"].astype(bool).nunique() < 2:
+        return {**base, "error": "too few held-out inspection results, with and without "
+                "irregularities, to compare the versions"}  # fmt: skip
+    try:
+        champion_scores = services.load(champion).predict_proba(rows)[:, 1]
+    except services.TrainingError as exc:
+        return {**base, "error": f"the champion cannot score: {exc}"}
+    challenger_scores = rows["id"].map(by_id).to_numpy(dtype=float)
+    fraud = rows["fraud"].astype(float).to_numpy()
+    revenue = rows["revenue_recovered"].fillna(0).to_numpy(dtype=float)
+    differences = core.compare(champion_scores, challenger_scores, fraud, revenue, COMPARED)
+    return {
+        **base,
+        "rows": len(rows),
+        "frauds": int(fraud.sum()),
+        "from": str(rows["declaration_date"].min().date()),
+        "to": str(rows["declaration_date"].max().date()),
+        "champion_saw_them": seen,
+        "metrics": [
+            {
+                "metric": d.metric,
+                "champion": d.champion,
+                "challenger": d.challenger,
+                "low": d.low,
+                "high": d.high,
+                "verdict": d.verdict,
+            }
+            for d in differences
+        ],
+        "verdict": differences[0].verdict,
+    }
+
+
+def promote(version: ModelVersion, actor: User | None, reason: str = "") -> ModelVersion:
+    """Make ``version`` the active one, after its comparison with the active version; a
+    challenger that did worse needs a reason."""
+    champion = ModelVersion.objects.filter(is_active=True).first()
+    if champion is not None and champion.pk == version.pk:
+        raise Refused(f"v{version.version} is already the active version")
+    reason = reason.strip()
+    if champion is not None:
+        compared = version.comparison or {}
+        if compared.get("champion") != champion.version:
+            raise Refused(
+                f"compare v{version.version} with the active v{champion.version} before "
+                "promoting it"
+            )
+        if compared.get("verdict") in (None, "worse") and not reason:
+            why = (
+                "did worse than"
+                if compared.get("verdict") == "worse"
+                else "could not be compared with"
+            )
+            raise Refused(
+                f"v{version.version} {why} v{champion.version}: give the reason to promote it"
+            )
+    with transaction.atomic():
+        services.activate_version(version, actor)
+        audit.record(
+            "targeting.model.promoted",
+            actor,
+            version,
+            {
+                "version": version.version,
+                "champion": champion.version if champion else None,
+                "verdict": (version.comparison or {}).get("verdict"),
+                "reason": reason,
+            },
+        )
+    return version
+
+
+# -- (re)training runs -------------------------------------------------------------------
+
+
+def retrain(actor: User | None = None, step: Step | None = None) -> ModelVersion:
+    """Train a challenger on everything on record (inspection results included) and compare
+    it with the active version; it does not score until promoted."""
+    step = step or (lambda _text, _share: None)
+    shares = iter((0.05, 0.3, 0.7))
+    version = services.train(actor, activate=False, say=lambda text: step(text, next(shares, 0.8)))
+    step("comparing with the active version", 0.85)
+    compare(version)
+    return version
+
+
+def request(user: User | None) -> TrainingRun:
+    from greenlane.apps.targeting.tasks import retrain_model
+
+    with transaction.atomic():
+        record = TrainingRun.objects.create(requested_by=user)
+        audit.record("targeting.training.queued", user, record, {})
+    result = retrain_model.enqueue(record.pk)
+    TrainingRun.objects.filter(pk=record.pk).update(task_id=str(result.id))
+    record.refresh_from_db()
+    return record
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def schedule_due(day: date) -> TrainingRun | None:
+    """Queue the week's scheduled retraining unless there is one, or a version was trained
+    this week anyway (several workers may ask at once: the database lets one create it)."""
+    from greenlane.apps.targeting.tasks import retrain_model
+
+    monday = week_of(day)
+    if ModelVersion.objects.filter(created_at__date__gte=monday).exists():
+        return None  # a version was trained this week already (by an analyst, or the demo)
+    try:
+        with transaction.atomic():
+            record = TrainingRun.objects.create(week=monday)
+            audit.record("targeting.training.scheduled", None, record, {"week": monday.isoformat()})
+    except IntegrityError:
+        return None
+    result = retrain_model.enqueue(record.pk)
+    TrainingRun.objects.filter(pk=record.pk).update(task_id=str(result.id))
+    record.refresh_from_db()
+    return record
+
+
+def execute(record: TrainingRun, step: Step | None = None) -> TrainingRun:
+    step = step or (lambda _text, _share: None)
+    version = retrain(record.requested_by, step)
+    with transaction.atomic():
+        TrainingRun.objects.filter(pk=record.pk).update(
+            status=TrainingRun.Status.DONE,
+            progress=1.0,
+            version=version,
+            message=_summary(version),
+            finished_at=timezone.now(),
+        )
+        audit.record(
+            "targeting.training.done", record.requested_by, record, {"version": version.version}
+        )
+    record.refresh_from_db()
+    return record
+
+
+def _summary(version: ModelVersion) -> str:
+    compared = version.comparison or {}
+    if compared.get("champion") is None:
+        return f"v{version.version} trained; no active version to compare with"
+    if "error" in compared:
+        return f"v{version.version} trained; comparison: {compared['error']}"
+    return (
+        f"v{version.version} trained; against v{compared['champion']}: {compared['verdict']} "
+        f"on {COMPARED[0]}"
+    )
+
+
+# -- drift -------------------------------------------------------------------------------
+
+
+def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> dict[str, Any]:
+    """Week by week (declaration dates, Monday first): how ``version`` scored declarations
+    against its training reference (bin shares, PSI) and what inspections found (hit rate
+    with its interval, against the reference period's)."""
+    until = until or timezone.localdate()
+    start = week_of(until) - timedelta(weeks=weeks - 1)
+    reference = version.reference or {}
+    edges = reference.get("edges")
+    by_week: dict[date, dict[str, Any]] = {
+        start + timedelta(weeks=w): {"scored": 0, "sum": 0.0, "bins": [0] * core.BINS}
+        for w in range(weeks)
+    }
+    if edges:
+        bin_case = Case(
+            *[When(probability__lt=e, then=Value(i)) for i, e in enumerate(edges)],
+            default=Value(len(edges)),
+            output_field=IntegerField(),
+        )
+        batch = Score.objects.filter(
+            model_version=version,
+            declaration__declaration_date__gte=start,
+            declaration__declaration_date__lte=until,
+        ).annotate(week=TruncWeek("declaration__declaration_date"), bin=bin_case)
+        live = (
+            ChannelDecision.objects.filter(
+                model_version=version, declaration_date__gte=start, declaration_date__lte=until
+            )
+            .exclude(number__in=batch.values("declaration__number"))
+            .annotate(week=TruncWeek("declaration_date"), bin=bin_case)
+        )
+        for source in (batch, live):
+            for row in source.values("week", "bin").annotate(
+                n=Count("id"), mean=Avg("probability")
+            ):
+                week = _as_date(row["week"])
+                if week in by_week:
+                    item = by_week[week]
+                    item["bins"][row["bin"]] += row["n"]
+                    item["scored"] += row["n"]
+                    item["sum"] += row["mean"] * row["n"]
+    inspections = (
+        Inspection.objects.filter(
+            declaration__declaration_date__gte=start, declaration__declaration_date__lte=until
+        )
+        .annotate(week=TruncWeek("declaration__declaration_date"))
+        .values("week")
+        .annotate(n=Count("id"), hits=Count("id", filter=Q(fraud_found=True)))
+    )
+    found = {_as_date(r["week"]): (r["n"], r["hits"]) for r in inspections}
+    reference_rate = reference.get("hit_rate")
+    expected = reference.get("shares") or [1] * core.BINS
+    out = []
+    for week, item in sorted(by_week.items()):
+        scored = item["scored"]
+        value = core.psi(expected, item["bins"]) if scored else None
+        inspected, hits = found.get(week, (0, 0))
+        interval = core.wilson(hits, inspected)
+        out.append(
+            {
+                "week": week.isoformat(),
+                "scored": scored,
+                "mean": item["sum"] / scored if scored else None,
+                "shares": core.shares(item["bins"]).round(4).tolist(),
+                "psi": value,
+                "status": core.psi_status(value),
+                "inspected": inspected,
+                "hits": hits,
+                "hit_rate": hits / inspected if inspected else None,
+                "hit_low": interval[0] if interval else None,
+                "hit_high": interval[1] if interval else None,
+                "hit_below_reference": bool(
+                    interval and reference_rate is not None and interval[1] < reference_rate
+                ),
+            }
+        )
+    latest = next((w for w in reversed(out) if w["scored"]), None)
+    return {
+        "version": version.version,
+        "reference": {k: reference.get(k) for k in ("from", "to", "rows", "mean", "hit_rate")},
+        "weeks": out,
+        "latest": latest,
+        "shifted_weeks": [w["week"] for w in out if w["status"] == "major shift"],
+        "low_hit_weeks": [w["week"] for w in out if w["hit_below_reference"]],
+    }
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
