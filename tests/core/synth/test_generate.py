@@ -174,3 +174,20 @@ def test_memory_does_not_grow_with_the_number_of_declarations(tmp_path: Path) ->
     large = _peak_kib(400_000, tmp_path / "large")
     # Ten times the rows, streamed in the same chunks: the peak stays about the same.
     assert large < small * 1.25 + 20_000, (small, large)
+
+
+def test_partner_aeos_hold_tiers_the_catalogue_knows() -> None:
+    """An MRA limited to some tiers is checked against the catalogue's tier ids: the synthetic
+    partner AEOs must carry those ids, or no demo MRA limited to a tier would recognise them."""
+    from greenlane.core.criteria.loader import shipped
+    from greenlane.core.synth import world
+
+    programmes = shipped().programmes
+    checked = 0
+    for programme, tier in world.PARTNER_PROGRAMMES.values():
+        if programme in programmes:
+            known = {t.id for v in programmes[programme].versions for t in v.tiers}
+            assert tier in known, (programme, tier, sorted(known))
+            checked += 1
+    assert checked >= 5
+    assert world.DOMESTIC_PROGRAMME in programmes
