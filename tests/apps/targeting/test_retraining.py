@@ -93,9 +93,14 @@ def test_promotion_needs_a_current_comparison_and_a_reason_when_worse(
 ) -> None:
     challenger = retraining.retrain()
     compared = challenger.comparison
-    # Trained on the same data as the champion: the comparison says the champion saw them.
+    # Trained on the same data as the champion: the champion saw them all, so no verdict.
     assert compared["champion_saw_them"] is True
+    assert compared["seen_rows"] == compared["rows"]
+    assert compared["verdict"] == "not comparable"
+    assert {m["verdict"] for m in compared["metrics"]} == {"not comparable"}
     analyst = factories.user("risk_analyst")
+    with pytest.raises(retraining.Refused, match="could not be compared fairly with v1"):
+        retraining.promote(challenger, analyst)
     ModelVersion.objects.filter(pk=challenger.pk).update(
         comparison={**compared, "verdict": "worse"}
     )
@@ -135,17 +140,22 @@ def test_promotion_needs_a_current_comparison_and_a_reason_when_worse(
     page = client.get(f"/risk/models/{challenger.version}/").content.decode()
     assert 'data-testid="verdict"' in page
     assert "Promote: score new declarations with v2" in page
+    assert "wait for new inspection results and compare again" in page
+    assert 'name="reason"' in page  # a reason is asked for
     api = client.post(
         f"/api/v1/risk/models/{challenger.version}/promote",
         {"reason": ""},
         content_type="application/json",
     )
-    if challenger.comparison["verdict"] in ("better", "no clear difference"):
-        assert api.status_code == 200, api.content
-        assert api.json()["is_active"] is True
-    else:
-        assert api.status_code == 409
-        assert "give the reason" in api.json()["detail"]
+    assert api.status_code == 409
+    assert "give the reason" in api.json()["detail"]
+    api = client.post(
+        f"/api/v1/risk/models/{challenger.version}/promote",
+        {"reason": "reviewed with the analysts' board"},
+        content_type="application/json",
+    )
+    assert api.status_code == 200, api.content
+    assert api.json()["is_active"] is True
 
 
 def test_a_training_run_without_labels_fails_with_its_reason() -> None:

@@ -159,6 +159,10 @@ def test_the_what_if_figures_are_the_hand_computed_ones(client: Client, scored: 
         )  # type: ignore[union-attr]
     )
     assert spec["layer"][1]["data"]["values"] == [{"rate": 0.2}]
+    assert 'data-testid="in-sample"' not in page  # the model was trained before the period
+    ModelVersion.objects.filter(pk=scored["active"].pk).update(training_to=date(2026, 3, 5))
+    page = client.get("/risk/what-if/?period_from=2026-03-02&period_to=2026-03-31").content
+    assert b'data-testid="in-sample"' in page  # it learned from part of it: said so
 
 
 def test_random_compliance_samples_only(client: Client, scored: Any) -> None:

@@ -33,6 +33,7 @@ Step = Callable[[str, float], None]
 MIN_COMPARED = 200
 #: Metrics shown side by side; the first decides the verdict.
 COMPARED = ("precision@5", "recall@5", "revenue@5")
+NOT_COMPARABLE = "not comparable"
 
 
 class Refused(Exception):
@@ -89,6 +90,10 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
     fraud = rows["fraud"].astype(float).to_numpy()
     revenue = rows["revenue_recovered"].fillna(0).to_numpy(dtype=float)
     differences = core.compare(champion_scores, challenger_scores, fraud, revenue, COMPARED)
+    seen_rows = int((rows["declaration_date"].dt.date <= champion.training_to).sum())
+    # Scored on declarations it learned from, the champion looks better than it is: the
+    # figures are shown, but no verdict is drawn from them.
+    verdict = NOT_COMPARABLE if seen else differences[0].verdict
     return {
         **base,
         "rows": len(rows),
@@ -96,6 +101,7 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
         "from": str(rows["declaration_date"].min().date()),
         "to": str(rows["declaration_date"].max().date()),
         "champion_saw_them": seen,
+        "seen_rows": seen_rows,
         "metrics": [
             {
                 "metric": d.metric,
@@ -103,11 +109,11 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
                 "challenger": d.challenger,
                 "low": d.low,
                 "high": d.high,
-                "verdict": d.verdict,
+                "verdict": NOT_COMPARABLE if seen else d.verdict,
             }
             for d in differences
         ],
-        "verdict": differences[0].verdict,
+        "verdict": verdict,
     }
 
 
@@ -125,11 +131,11 @@ def promote(version: ModelVersion, actor: User | None, reason: str = "") -> Mode
                 f"compare v{version.version} with the active v{champion.version} before "
                 "promoting it"
             )
-        if compared.get("verdict") in (None, "worse") and not reason:
+        if compared.get("verdict") in (None, "worse", NOT_COMPARABLE) and not reason:
             why = (
                 "did worse than"
                 if compared.get("verdict") == "worse"
-                else "could not be compared with"
+                else "could not be compared fairly with"
             )
             raise Refused(
                 f"v{version.version} {why} v{champion.version}: give the reason to promote it"
