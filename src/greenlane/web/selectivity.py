@@ -70,9 +70,14 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 request, f"Rule {saved.name} saved as a draft: dry-run it, then activate."
             )
             return redirect("rule_detail", pk=saved.pk)
+    rules = list(RuleProfile.objects.all())
+    stats = selectivity.rule_statistics(rules)
     return render(
-        request, "risk/rule_list.html", {"rules": RuleProfile.objects.all(), "form": form}
-    )
+        request,
+        "risk/rule_list.html",
+        {"rules": [(r, stats[r.name]) for r in rules], "form": form,
+         "days": selectivity.STATISTICS_DAYS},
+    )  # fmt: skip
 
 
 @role_required(MODEL_ROLES)
@@ -84,7 +89,8 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if saved is not None:
             messages.success(request, "Rule changed: back to draft until dry-run and activated.")
             return redirect("rule_detail", pk=saved.pk)
-    return render(request, "risk/rule_detail.html", {"rule": rule, "form": form})
+    stats = selectivity.rule_statistics([rule])[rule.name]
+    return render(request, "risk/rule_detail.html", {"rule": rule, "form": form, "stats": stats})
 
 
 @require_POST

@@ -13,9 +13,9 @@ from greenlane import demo
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
-from greenlane.apps.targeting import services
+from greenlane.apps.targeting import selectivity, services
 from greenlane.apps.targeting.assess import make_token
-from greenlane.apps.targeting.models import ChannelDecision, SelectivityPolicy
+from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -165,5 +165,19 @@ def test_declarations_sent_to_a_check_wait_in_the_queue_until_a_result(tmp_path:
     )
     assert Inspection.objects.get(declaration=arms).critical
     assert "RT-00000" not in desk.get(f"/risk/queue/?office={office}").content.decode()
+    # The rule's statistics: what it matched, where it sent them, and its hit rate.
+    rule = RuleProfile.objects.get(name="arms-and-ammunition")
+    matched = [
+        d for d in ChannelDecision.objects.filter(number__startswith="RT-")
+        if rule.name in d.matched_rules
+    ]  # fmt: skip
+    assert [d.number for d in matched] == [b["number"] for b in batch if b["hs6"].startswith("93")]
+    stats = selectivity.rule_statistics([rule])[rule.name]
+    assert stats["matched"] == len(matched)
+    assert stats["channels"] == {"red": len(matched)}
+    assert (stats["inspected"], stats["found"], stats["hit_rate"]) == (1, 1, 1.0)
+    analyst = Client()
+    analyst.force_login(factories.user(Role.RISK_ANALYST, officer.organisation))
+    assert "hit rate 100.0%" in analyst.get(f"/risk/rules/{rule.pk}/").content.decode()
     # The officer's result is a label for the next training.
     assert services.train(activate=False).labelled_rows == labels_before + 1

@@ -163,11 +163,12 @@ def test_rules_in_force_force_or_shift_and_the_most_severe_force_wins() -> None:
         ),
         ProfileRule("tel", parse('hs6 startswith "8517"'), "phones mis-declared", shift=0.2),
     ]
-    forced, why, shift, hits = apply_rules(rules, frame, day)
-    assert forced == ["red", "red", "green"]
-    assert why[1] == "rule arms: weapons: always examined"
-    assert shift.tolist() == [0.0, 0.0, 0.2]
-    assert hits == {"arms": 2, "cn": 2, "tel": 1}  # "old" is not in force: not evaluated
+    out = apply_rules(rules, frame, day)
+    assert out.forced == ["red", "red", "green"]
+    assert out.why[1] == "rule arms: weapons: always examined"
+    assert out.shift.tolist() == [0.0, 0.0, 0.2]
+    assert out.hits == {"arms": 2, "cn": 2, "tel": 1}  # "old" is not in force: not evaluated
+    assert out.matched == [["arms"], ["arms", "cn"], ["cn", "tel"]]
 
 
 @settings(max_examples=200, deadline=None)

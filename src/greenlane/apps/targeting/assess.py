@@ -141,14 +141,15 @@ def assess(
                 yellow=Count("id", filter=Q(channel="yellow")),
             )
             part = frame.iloc[positions]
-            forced, why, shift, _ = apply_rules(rules, part, day)
+            matched = apply_rules(rules, part, day)
             sampled = np.array(
                 [_chance(n, record.version, policy.min_random_rate) for n in part["number"]]
             )
             decision = assign(
-                policy, probability[positions], revenue[positions], held[positions], forced, why,
-                shift, np.random.default_rng(0), used_red=counts["red"],
-                used_yellow=counts["yellow"], sampled=sampled, partner_valid=partner[positions],
+                policy, probability[positions], revenue[positions], held[positions],
+                matched.forced, matched.why, matched.shift, np.random.default_rng(0),
+                used_red=counts["red"], used_yellow=counts["yellow"], sampled=sampled,
+                partner_valid=partner[positions],
             )  # fmt: skip
             flagged = [j for j, c in enumerate(decision.channel) if c != "green"]
             explained = model.reasons(part.iloc[flagged], top=REASONS_TOP) if flagged else []
@@ -179,7 +180,8 @@ def assess(
                         "reasons": words, "random": bool(randomly[j]),
                         "explored": bool(explored[j]), "aeo": bool(held[i]),
                         "policy_id": record.pk, "model_version_id": version.pk,
-                        "rules": rule_versions, "token_id": token.pk if token else None,
+                        "rules": rule_versions, "matched_rules": matched.matched[j],
+                        "token_id": token.pk if token else None,
                     }
                 )  # fmt: skip
         _store(rows)
@@ -244,7 +246,7 @@ def _store(rows: list[dict[str, Any]]) -> None:
         ChannelDecision,
         [*rows[0], "decided_at"],
         ({**row, "decided_at": now} for row in rows),
-        converted=("declaration_date", "reasons", "rules", "decided_at"),
+        converted=("declaration_date", "reasons", "rules", "matched_rules", "decided_at"),
     )
 
 

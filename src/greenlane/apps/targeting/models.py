@@ -185,6 +185,9 @@ class ChannelDecision(models.Model):
     policy = models.ForeignKey(SelectivityPolicy, on_delete=models.PROTECT, related_name="+")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
     rules = models.JSONField(default=list, help_text="[name, revision] of the rules in force")
+    matched_rules = models.JSONField(
+        default=list, help_text="names of the rules this declaration matched"
+    )
     token = models.ForeignKey(
         ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -171,3 +171,46 @@ def policies_in_force() -> list[SelectivityPolicy]:
     for record in SelectivityPolicy.objects.order_by("office_code", "-version"):
         newest.setdefault(record.office_code, record)
     return list(newest.values())
+
+
+STATISTICS_DAYS = 90
+
+
+def rule_statistics(
+    rules: list[RuleProfile], days: int = STATISTICS_DAYS, today: date | None = None
+) -> dict[str, dict[str, Any]]:
+    """For each rule, over the decisions of the last ``days`` days: the declarations it
+    matched, the channels they got, how many were inspected with a result on record, how many
+    of those held an irregularity (the rule's hit rate) and the revenue recovered."""
+    from django.db.models import CharField, Count, Q, Sum
+    from django.db.models.functions import Cast
+
+    from greenlane.apps.targeting.models import ChannelDecision
+
+    since = (today or date.today()) - timedelta(days=days - 1)
+    decisions = ChannelDecision.objects.filter(declaration_date__gte=since).annotate(
+        matched_text=Cast("matched_rules", CharField())
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for rule in rules:
+        # Rule names are slugs, so the quoted name cannot match inside another name.
+        hit = decisions.filter(matched_text__contains=f'"{rule.name}"')
+        channels = {r["channel"]: r["n"] for r in hit.values("channel").annotate(n=Count("id"))}
+        results = Declaration.objects.filter(
+            number__in=hit.values("number"), inspection__isnull=False
+        ).aggregate(
+            inspected=Count("id"),
+            found=Count("id", filter=Q(inspection__fraud_found=True)),
+            recovered=Sum("inspection__revenue_recovered"),
+        )
+        inspected = results["inspected"]
+        out[rule.name] = {
+            "days": days,
+            "matched": sum(channels.values()),
+            "channels": channels,
+            "inspected": inspected,
+            "found": results["found"],
+            "hit_rate": results["found"] / inspected if inspected else None,
+            "recovered": float(results["recovered"] or 0),
+        }
+    return out

@@ -227,26 +227,34 @@ class ProfileRule:
         )
 
 
-def apply_rules(
-    rules: list[ProfileRule], frame: object, day: object
-) -> tuple[list[Channel | None], list[str | None], FloatArray, dict[str, int]]:
+@dataclass
+class RuleOutcome:
+    """What the rules in force did to a day's declarations."""
+
+    forced: list[Channel | None]  # the most severe forced channel, per declaration
+    why: list[str | None]  # its reason
+    shift: FloatArray  # the score rules' total shift
+    hits: dict[str, int]  # declarations each rule selected
+    matched: list[list[str]]  # the rules each declaration matched, in rule order
+
+
+def apply_rules(rules: list[ProfileRule], frame: object, day: object) -> RuleOutcome:
     """Forced channels (the most severe when several rules force), their reasons, the total
-    score shift per declaration, and each rule's hit count, for rules in force on ``day``."""
+    score shift per declaration, each rule's hit count, and the rules each declaration
+    matched, for rules in force on ``day``."""
     n = len(frame)  # type: ignore[arg-type]
-    forced: list[Channel | None] = [None] * n
-    why: list[str | None] = [None] * n
-    shift = np.zeros(n)
-    hits: dict[str, int] = {}
+    out = RuleOutcome([None] * n, [None] * n, np.zeros(n), {}, [[] for _ in range(n)])
     for rule in rules:
         if not rule.in_force(day):
             continue
         selected = rule.condition.evaluate(frame)  # type: ignore[attr-defined]
-        hits[rule.id] = int(selected.sum())
+        out.hits[rule.id] = int(selected.sum())
         for i in np.flatnonzero(selected).tolist():
+            out.matched[i].append(rule.id)
             if rule.force is not None:
-                current = forced[i]
+                current = out.forced[i]
                 if current is None or SEVERITY[rule.force] > SEVERITY[current]:
-                    forced[i], why[i] = rule.force, f"rule {rule.id}: {rule.reason}"
+                    out.forced[i], out.why[i] = rule.force, f"rule {rule.id}: {rule.reason}"
             else:
-                shift[i] += rule.shift
-    return forced, why, shift, hits
+                out.shift[i] += rule.shift
+    return out
