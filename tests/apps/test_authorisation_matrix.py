@@ -515,15 +515,9 @@ def _expected(access: Access, role: str | None, whose: str, is_api: bool) -> int
     return access.ok
 
 
-@pytest.mark.parametrize(("name", "access", "whose"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-@pytest.mark.parametrize("role", [None, *Role], ids=["anonymous", *[r.value for r in Role]])
-def test_access_matrix(
-    world: dict[str, object], name: str, access: Access, whose: str, role: str | None
-) -> None:
-    client = Client()
-    if role is not None:
-        client.force_login(world["users"][role])  # type: ignore[index]
-    path = (
+def url(world: dict[str, object], access: Access, whose: str) -> str:
+    """The table's path with the world's objects (``whose``: the own or the other operator's)."""
+    return (
         access.path.replace("{op}", str(world[whose].pk))  # type: ignore[attr-defined]
         .replace("{batch}", str(world["batch"].pk))  # type: ignore[attr-defined]
         .replace("{upload}", str(world["upload"].pk))  # type: ignore[attr-defined]
@@ -547,6 +541,17 @@ def test_access_matrix(
         .replace("{simulation}", str(world["simulation"].pk))  # type: ignore[attr-defined]
         .replace("{training}", str(world["training"].pk))  # type: ignore[attr-defined]
     )
+
+
+@pytest.mark.parametrize(("name", "access", "whose"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize("role", [None, *Role], ids=["anonymous", *[r.value for r in Role]])
+def test_access_matrix(
+    world: dict[str, object], name: str, access: Access, whose: str, role: str | None
+) -> None:
+    client = Client()
+    if role is not None:
+        client.force_login(world["users"][role])  # type: ignore[index]
+    path = url(world, access, whose)
     body = access.body
     if body is not None:
         body = body.replace("{op}", str(world[whose].pk)).replace(  # type: ignore[attr-defined]

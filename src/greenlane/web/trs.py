@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -203,6 +204,7 @@ def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(VIEW_ROLES)
+@csp_update({"style-src": [trs_report.SUMMARY_STYLE_SOURCE]})
 def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
     return HttpResponse(trs_report.render_summary(study.result))  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ vendored vega-embed, and drawn to SVG by vl-convert for the PDF (which runs no s
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -15,6 +17,17 @@ from greenlane.core.trs import charts
 from greenlane.core.trs.events import STAGES
 
 VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-interpreter.min.js", "vega-embed.min.js")
+# The TFA 7.6 summary is one self-contained page to publish as is, so its style is inline; the
+# page's Content-Security-Policy allows exactly this text by its hash (web/trs.py).
+SUMMARY_STYLE = (
+    "body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; "
+    "padding: 0 1rem; color: #1b2a24; line-height: 1.5; } table { border-collapse: collapse; } "
+    "th, td { text-align: left; padding: .25rem .75rem .25rem 0; "
+    "border-bottom: 1px solid #d5ddd8; } .num { text-align: right; }"
+)
+SUMMARY_STYLE_SOURCE = (
+    f"'sha256-{base64.b64encode(hashlib.sha256(SUMMARY_STYLE.encode()).digest()).decode()}'"
+)
 BREAKDOWN_TITLES = {
     "office_code": "Office",
     "transport_mode": "Mode of transport",
@@ -72,7 +85,12 @@ def render_standalone(document: dict[str, Any]) -> str:
             scripts.append(handle.read().replace("</script", "<\\/script"))
     with open(str(finders.find("greenlane/trs-charts.js")), encoding="utf-8") as handle:
         scripts.append(handle.read())
-    return render_to_string("trs/report_standalone.html", context(document, inline_scripts=scripts))
+    # trs-charts.js keeps vega-embed from injecting its styles (for the pages' policy).
+    with open(str(finders.find("greenlane/vendor/vega-embed.css")), encoding="utf-8") as handle:
+        style = handle.read()
+    return render_to_string(
+        "trs/report_standalone.html", context(document, inline_scripts=scripts, inline_style=style)
+    )
 
 
 def render_pdf(document: dict[str, Any]) -> bytes:
@@ -93,4 +111,4 @@ def _fixed_width(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_summary(document: dict[str, Any]) -> str:
-    return render_to_string("trs/summary.html", context(document))
+    return render_to_string("trs/summary.html", context(document, summary_style=SUMMARY_STYLE))

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
+import re
 from typing import Any
 
 import pytest
@@ -96,11 +99,18 @@ def test_a_statistician_designs_feeds_and_runs_a_study(people: dict[str, Any]) -
     assert html["Content-Disposition"].startswith("attachment")
     assert b"vegaEmbed" in html.content
     assert b"spec-release-curve" in html.content
+    assert b"#vg-tooltip-element" in html.content  # the chart styles, inline in the file
     pdf = client.get(f"/trs/{study.pk}/report.pdf")
     assert pdf.content.startswith(b"%PDF")
-    summary = client.get(f"/trs/{study.pk}/summary/").content.decode()
+    response = client.get(f"/trs/{study.pk}/summary/")
+    summary = response.content.decode()
     assert "Article 7.6" in summary
     assert "5.0 hours" in summary
+    # A page to publish as is: its one inline style is allowed by its hash (docs/security.md).
+    style = re.search(r"<style>(.*?)</style>", summary, re.S)
+    assert style
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"style-src 'self' 'sha256-{digest}'" in response["Content-Security-Policy"]
     rows = list(
         csv.reader(
             io.StringIO(

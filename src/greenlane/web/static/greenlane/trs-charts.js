@@ -10,7 +10,12 @@
       var source = document.getElementById(node.getAttribute("data-chart"));
       if (!source) return;
       var spec = JSON.parse(source.textContent);
-      var options = { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" };
+      // defaultStyle and the tooltip's default style would be injected as inline <style>
+      // elements, which the policy blocks (style-src 'self'): vendor/vega-embed.css has them.
+      var options = {
+        actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
+        defaultStyle: false, tooltip: { disableDefaultStyle: true }
+      };
       if (typeof vega !== "undefined" && vega.expressionInterpreter) {
         options.ast = true;
         options.expr = vega.expressionInterpreter;

@@ -1,0 +1,91 @@
+"""Representative pages, each opened by the role that uses it, load under the
+Content-Security-Policy with nothing blocked: no console error, no ``securitypolicyviolation``
+event, and every chart drawn (Vega runs through its interpreter, its styles come from a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greenlane import demo
+from greenlane.apps.targeting import services
+from greenlane.apps.trs.models import Study
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# Registered before any script of the page runs; read back after each visit.
+LISTEN = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
+));
+"""
+ALL_DRAWN = """() => {
+  const charts = document.querySelectorAll("[data-chart]");
+  return [...charts].every((n) => n.getAttribute("data-drawn") === "yes");
+}"""
+
+
+def _log_in(page: object, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]
+
+
+def _check(page: object, console: list[str], charts: int = 0) -> None:
+    """Nothing blocked on the page now open, and at least ``charts`` charts drawn."""
+    url = page.url  # type: ignore[attr-defined]
+    if charts:
+        page.wait_for_function(ALL_DRAWN, timeout=20_000)  # type: ignore[attr-defined]
+        drawn = page.locator("[data-chart][data-drawn=yes] svg").count()  # type: ignore[attr-defined]
+        assert drawn >= charts, url
+    violations = page.evaluate("window.__violations")  # type: ignore[attr-defined]
+    assert violations == [], url
+    assert console == [], url
+
+
+def test_pages_load_under_the_policy_with_nothing_blocked(
+    live_server: object, page: object, tmp_path: Path
+) -> None:
+    demo.seed(demo.demo_config(declarations=8_000, operators_=300), tmp_path)
+    version = services.train()
+    services.score()
+    study = Study.objects.get(status=Study.Status.DONE)
+    base = live_server.url  # type: ignore[attr-defined]
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+    page.add_init_script(LISTEN)  # type: ignore[attr-defined]
+
+    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
+    _check(page, console)
+    _log_in(page, base, "trader")
+    _check(page, console)
+    page.goto(f"{base}/self-test/")  # type: ignore[attr-defined]
+    page.wait_for_url("**/self-test/")  # type: ignore[attr-defined]
+    _check(page, console)
+    page.get_by_role("button", name="Log out").click()  # type: ignore[attr-defined]
+
+    _log_in(page, base, "statistician")
+    page.goto(f"{base}/trs/{study.pk}/")  # type: ignore[attr-defined]
+    _check(page, console, charts=4)
+    page.goto(f"{base}/trs/{study.pk}/summary/")  # type: ignore[attr-defined]
+    _check(page, console)  # its inline style is allowed by its hash
+    page.goto(f"{base}/")  # type: ignore[attr-defined]  # the summary stands alone: no menu
+    page.get_by_role("button", name="Log out").click()  # type: ignore[attr-defined]
+
+    _log_in(page, base, "analyst")
+    page.goto(f"{base}/risk/models/{version.version}/")  # type: ignore[attr-defined]
+    _check(page, console, charts=1)
+    assert page.get_by_test_id("drift-chart").count() == 1  # type: ignore[attr-defined]
+    page.goto(f"{base}/risk/what-if/")  # type: ignore[attr-defined]
+    _check(page, console, charts=1)
+    page.goto(f"{base}/risk/simulations/")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Queue the simulation").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/risk/simulations/*/")  # type: ignore[attr-defined]
+    _check(page, console, charts=3)
+    page.goto(f"{base}/api/v1/docs")  # type: ignore[attr-defined]
+    page.wait_for_selector(".swagger-ui .info")  # type: ignore[attr-defined]
+    _check(page, console)
