@@ -10,7 +10,10 @@ whatever the file's size.
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -26,6 +29,15 @@ import pyarrow.parquet as pq
 from greenlane.core.risk.mapping import ColumnMapping, MappingError
 
 BATCH_ROWS = 50_000
+#: No declaration layout comes near these: a file beyond them is refused before it is read.
+MAX_COLUMNS = 10_000
+HEADER_BYTES = 1 << 20
+#: Arrow's streaming CSV reader parses blocks of this size and reads a few dozen ahead
+#: (measured: about 32), so a CSV file of any size takes about 130 MB while it is read.
+CSV_BLOCK_BYTES = 1 << 22
+#: An Excel file is a zip archive; one that inflates beyond this many times its size is a
+#: zip bomb (a real workbook's XML compresses ten to fifty times).
+MAX_EXPANSION = 200
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel"}
 
 
@@ -64,18 +76,57 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
             return list(pq.ParquetFile(path).schema_arrow.names)
         except (pa.ArrowInvalid, OSError) as exc:
             raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+    with _workbook(path) as book:
+        sheet = book.worksheets[0]
+        _check_width(sheet.max_column, path)
+        try:
+            first = next(sheet.iter_rows(values_only=True), ())
+        except EXCEL_ERRORS as exc:
+            raise FileError(
+                f"{path.name}: cannot read as an Excel workbook ({_short(exc)})"
+            ) from None
+        _check_width(len(first), path)
+        return [_cell(v) for v in first if v is not None]
+
+
+#: What a damaged workbook raises while it is read (XML parse errors are SyntaxErrors).
+EXCEL_ERRORS = (SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
+                OSError)  # fmt: skip
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """The workbook, read-only and streamed, after checking it is not a zip bomb."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+    size = max(path.stat().st_size, 1)
+    if inflated > MAX_EXPANSION * size:
+        raise FileError(
+            f"{path.name}: expands to {inflated // size:,} times its size ({inflated / 1e6:,.0f} "
+            "MB), far beyond any workbook: refused as a zip bomb"
+        )
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, *EXCEL_ERRORS) as exc:
         raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
     try:
-        first = next(book.worksheets[0].iter_rows(values_only=True), ())
-        return [_cell(v) for v in first if v is not None]
+        yield book
     finally:
         book.close()
+
+
+def _check_width(columns: int | None, path: Path) -> None:
+    if columns is not None and columns > MAX_COLUMNS:
+        raise FileError(
+            f"{path.name}: more than {MAX_COLUMNS:,} columns ({columns:,}); no declaration "
+            "layout has that many"
+        )
 
 
 def read_batches(path: Path, mapping: ColumnMapping) -> Iterator[Batch]:
@@ -165,7 +216,7 @@ def _csv(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batc
     try:
         stream = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=options.encoding, block_size=1 << 22),
+            read_options=pacsv.ReadOptions(encoding=options.encoding, block_size=CSV_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=options.delimiter, invalid_row_handler=on_invalid
             ),
@@ -202,12 +253,27 @@ def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     """The header line alone, parsed by the csv module (the data rows are Arrow's job)."""
     try:
         with path.open("rb") as handle:
-            first = handle.readline(1 << 20).decode(encoding)
+            raw = handle.readline(HEADER_BYTES)
+            if len(raw) == HEADER_BYTES and not raw.endswith(b"\n") and handle.read(1):
+                raise FileError(
+                    f"{path.name}: the header line is longer than {HEADER_BYTES // 2**20} MB; "
+                    "no declaration layout has one that long"
+                )
+        utf16 = encoding.lower().replace("-", "").replace("_", "").startswith("utf16")
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not utf16:
+            raise FileError(
+                f"{path.name}: the file is encoded in UTF-16; save it as UTF-8 or set "
+                "`encoding: utf-16` in the mapping's options"
+            )
+        if b"\0" in raw and not utf16:
+            raise FileError(f"{path.name}: not a text file (it holds NUL bytes); save it as CSV")
+        first = raw.decode(encoding)
         header = next(csv.reader([first], delimiter=delimiter), [])
     except (UnicodeDecodeError, LookupError, csv.Error) as exc:
         raise FileError(f"{path.name}: cannot read the header line ({_short(exc)})") from None
     if not header:
         raise FileError(f"{path.name}: the file is empty")
+    _check_width(len(header), path)
     return [h.strip().lstrip("\ufeff") for h in header]
 
 
@@ -238,34 +304,37 @@ def _cell(value: Any) -> str:
 
 
 def _excel(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
-    try:
+    with _workbook(path) as book:
         sheet_name = mapping.options.sheet
         if sheet_name is not None and sheet_name not in book.sheetnames:
             raise FileError(f"{path.name}: no sheet named {sheet_name!r}")
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_cell(v) for v in next(rows, ())]
-        _check_header(header, needed, path)
-        index = [header.index(c) for c in needed]
-        buffer: list[tuple[int, tuple[Any, ...]]] = []
-        for number, row in enumerate(rows, start=1):
-            if all(v is None for v in row):
-                continue  # a blank line is not a row
-            buffer.append((number, row))
-            if len(buffer) >= BATCH_ROWS:
+        _check_width(sheet.max_column, path)
+        number = 0
+        try:
+            rows = sheet.iter_rows(values_only=True)
+            first = next(rows, ())
+            _check_width(len(first), path)
+            header = [_cell(v) for v in first]
+            _check_header(header, needed, path)
+            index = [header.index(c) for c in needed]
+            buffer: list[tuple[int, tuple[Any, ...]]] = []
+            for number, row in enumerate(rows, start=1):
+                if all(v is None for v in row):
+                    continue  # a blank line is not a row
+                buffer.append((number, row))
+                if len(buffer) >= BATCH_ROWS:
+                    yield _excel_batch(buffer, index, needed)
+                    buffer = []
+            if buffer:
                 yield _excel_batch(buffer, index, needed)
-                buffer = []
-        if buffer:
-            yield _excel_batch(buffer, index, needed)
-    finally:
-        book.close()
+        except (FileError, MappingError):
+            raise
+        except EXCEL_ERRORS as exc:
+            where = f"after row {number}" if number else "in its first rows"
+            raise FileError(
+                f"{path.name}: cannot read as an Excel workbook {where} ({_short(exc)})"
+            ) from None
 
 
 def _excel_batch(
