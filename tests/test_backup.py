@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
-import subprocess
-import sys
 import tarfile
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
 from greenlane import backup
 from greenlane.apps.accounts.models import Organisation
@@ -29,6 +24,7 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import Operator
 from tests import factories
 from tests.conftest import ON_POSTGRES
+from tests.installation import greenlane, installation
 
 pytestmark = pytest.mark.django_db
 
@@ -70,45 +66,15 @@ def economy(var: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- an empty database elsewhere
 
 
-def _postgres_url(name: str) -> str:
-    db = django_settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_postgres_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The environment of a new installation: its own var folder, and on the PostgreSQL leg a
     new database of its own (dropped afterwards)."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DJANGO_SETTINGS_MODULE"] = "greenlane.settings"
-    env["GREENLANE_VAR_DIR"] = str(tmp_path / "restored")
-    name = f"greenlane_restore_{uuid.uuid4().hex[:12]}"
-    if ON_POSTGRES:
-        _admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = _postgres_url(name)
-    try:
+    with installation(tmp_path / "restored", "greenlane_restore") as env:
         yield env
-    finally:
-        if ON_POSTGRES:
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _greenlane(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "greenlane.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+_greenlane = greenlane
 
 
 INSPECT = """
