@@ -84,3 +84,87 @@ def test_an_ingest_killed_in_the_middle_leaves_no_batch_and_a_rerun_completes(
         assert counts["declarations_declaration"] == ROWS
         audit = greenlane(env, "audit", "verify")
         assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+QUEUE_UPLOAD = """
+from django.core.files import File
+from greenlane.apps.accounts.models import User
+from greenlane.apps.declarations import services
+user = User.objects.get(username="ops")
+with open({path!r}, "rb") as handle:
+    upload = services.submit_upload(user, File(handle, name="declarations.parquet"), "greenlane")
+print(upload.pk)
+"""
+
+STATE = """
+import json
+from django_tasks_db.models import DBTaskResult
+from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
+upload = Upload.objects.get()
+print(json.dumps({
+    "upload": upload.status, "message": upload.message,
+    "tasks": sorted(r.status for r in DBTaskResult.objects.all()),
+    "batches": IngestBatch.objects.count(), "declarations": Declaration.objects.count(),
+    "audit_ok": audit.verify()[1] is None,
+}))
+"""
+
+
+def _state(env: dict[str, str]) -> dict[str, object]:
+    import json
+
+    done = greenlane(env, "manage", "shell", "-c", STATE)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_a_worker_killed_in_the_middle_of_a_task_leaves_it_to_be_run_again_once(
+    tmp_path: Path,
+) -> None:
+    with installation(tmp_path / "var", "greenlane_worker") as env:
+        env |= {"GREENLANE_MONITORING_SCHEDULE": "off", "GREENLANE_RETRAIN_SCHEDULE": "off"}
+        made = greenlane(
+            env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
+            "--operators", "500", "--seed", "6",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert greenlane(env, "migrate").returncode == 0
+        admin = greenlane(
+            env | {"GREENLANE_ADMIN_PASSWORD": "a-long-enough-passphrase-17"}, "createadmin", "ops"
+        )
+        assert admin.returncode == 0, admin.stdout + admin.stderr
+        data = str(tmp_path / "synth" / "declarations.parquet")
+        queued = greenlane(env, "manage", "shell", "-c", QUEUE_UPLOAD.format(path=data))
+        assert queued.returncode == 0, queued.stderr
+        before = _uncommitted_bytes(env)
+        worker = subprocess.Popen(
+            command(env, "worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while _uncommitted_bytes(env) - before < MID_WRITE_BYTES:
+                assert worker.poll() is None, "the worker stopped by itself"
+                assert time.monotonic() < deadline, "the worker never started writing"
+                time.sleep(0.02)
+            worker.send_signal(signal.SIGKILL)
+        finally:
+            worker.kill()
+            worker.wait(timeout=30)
+        stuck = _state(env)
+        assert (stuck["upload"], stuck["tasks"]) == ("running", ["RUNNING"])
+        assert (stuck["batches"], stuck["declarations"]) == (0, 0)  # nothing half-written
+        # The next worker sees the task's worker is gone, queues it again and runs it.
+        rerun = greenlane(env, "worker", "--once")
+        assert rerun.returncode == 0, rerun.stderr
+        assert "queued again" in rerun.stderr
+        done = _state(env)
+        assert done["upload"] == "done", done["message"]
+        assert done["tasks"] == ["FAILED", "SUCCESSFUL"]  # the dead attempt, the one that ran
+        assert (done["batches"], done["declarations"]) == (1, ROWS)  # done once
+        assert done["audit_ok"]
+        # Another worker finds nothing more to do: the task is never run twice.
+        again = greenlane(env, "worker", "--once")
+        assert again.returncode == 0
+        assert "queued again" not in again.stderr
+        assert _state(env)["declarations"] == ROWS

@@ -280,16 +280,24 @@ def worker(
     _django()
     from django.core.management import call_command
 
+    from greenlane import jobs
+
+    for found in jobs.recover():  # tasks whose worker died: queued again, once
+        err.print(f"[yellow]{found.task} ({found.record}): its worker {found.worker} stopped; "
+                  "queued again[/]")  # fmt: skip
     if not once:
         import threading
 
         threading.Thread(target=_schedules, name="schedules", daemon=True).start()
-    call_command("db_worker", batch=once, startup_delay=False, verbosity=1)
+    call_command(
+        "db_worker", batch=once, startup_delay=False, verbosity=1, worker_id=jobs.worker_id()
+    )
 
 
 def _schedules(every_seconds: float = 600.0) -> None:
-    """Ask for the day's monitoring run and the week's retraining now and every ten minutes
-    (the database keeps one of each per day / week, whatever the number of workers)."""
+    """Every ten minutes: queue again the tasks of dead workers, and ask for the day's
+    monitoring run and the week's retraining (the database keeps one of each per day / week,
+    whatever the number of workers)."""
     import logging
     import time
 
@@ -297,10 +305,11 @@ def _schedules(every_seconds: float = 600.0) -> None:
     from django.db import close_old_connections
     from django.utils import timezone
 
+    from greenlane import jobs
     from greenlane.apps.monitoring import services as monitoring
     from greenlane.apps.targeting import retraining
 
-    due = []
+    due: list[Any] = [lambda _day: jobs.recover()]
     if settings.MONITORING_SCHEDULE == "daily":
         due.append(monitoring.schedule_due)
     if settings.RETRAIN_SCHEDULE == "weekly":
@@ -310,7 +319,7 @@ def _schedules(every_seconds: float = 600.0) -> None:
             try:
                 schedule(timezone.localdate())
             except Exception:  # the schedule must outlive a database hiccup
-                logging.getLogger(__name__).exception("scheduling %s failed", schedule.__module__)
+                logging.getLogger(__name__).exception("a scheduled check failed")
             finally:
                 close_old_connections()
         time.sleep(every_seconds)

@@ -99,6 +99,9 @@ MONITORING_SCHEDULE = config.env_choice("GREENLANE_MONITORING_SCHEDULE", ("daily
 # Risk model: the background worker retrains once a week ("weekly") or never ("off"); the new
 # version waits, compared with the active one, until an analyst promotes it.
 RETRAIN_SCHEDULE = config.env_choice("GREENLANE_RETRAIN_SCHEDULE", ("weekly", "off"), "weekly")
+# A task running on another host for longer than this (seconds) is taken for one whose worker
+# died, and is queued again (on the worker's own host a dead process is seen at once).
+TASK_TIMEOUT = config.env_int("GREENLANE_TASK_TIMEOUT", 6 * 3600)
 # Evidence files of self-tests (PDF, images, office documents): a smaller cap.
 MAX_EVIDENCE_MB = config.env_int("GREENLANE_MAX_EVIDENCE_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
