@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.contrib.auth import update_session_auth_hash
@@ -113,3 +114,38 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 healthz.allowed_roles = "public"  # type: ignore[attr-defined]
+
+
+UNAVAILABLE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Greenlane: temporarily unavailable</title>
+</head><body><h1>Temporarily unavailable</h1>
+<p>The database cannot be reached just now. Nothing you sent was half-saved: try again in a
+few seconds.</p></body></html>
+"""
+SERVER_ERROR = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Greenlane: error</title></head><body>
+<h1>Something went wrong</h1><p>The error was logged for the administrators. Nothing you sent
+was half-saved.</p></body></html>
+"""
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The answer to an unhandled error (``handler500``): 503 with Retry-After when the database
+    cannot be reached (a restart, a network cut), 500 otherwise; never a trace, and nothing that
+    needs the database (JSON under /api/)."""
+    from django.db import InterfaceError, OperationalError
+
+    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        detail = (
+            "the database is unavailable; try again shortly"
+            if unavailable
+            else "internal error; it was logged"
+        )
+        response: HttpResponse = JsonResponse({"detail": detail}, status=status)
+    else:
+        response = HttpResponse(UNAVAILABLE if unavailable else SERVER_ERROR, status=status)
+    if unavailable:
+        response["Retry-After"] = "5"
+    return response

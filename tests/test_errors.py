@@ -1,0 +1,36 @@
+"""The answer to an unhandled error: no trace, nothing that needs the database, and 503 with
+Retry-After when the database is what failed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+
+from greenlane.web.views import server_error
+
+
+@pytest.mark.parametrize(
+    ("error", "status"), [(OperationalError("server closed the connection"), 503),
+                          (RuntimeError("a bug"), 500)],
+)  # fmt: skip
+@pytest.mark.parametrize("path", ["/register/", "/api/v1/risk/models"])
+def test_an_unhandled_error_is_answered_without_a_trace(
+    error: Exception, status: int, path: str
+) -> None:
+    request = RequestFactory().get(path)
+    try:
+        raise error
+    except Exception:
+        response = server_error(request)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert "Traceback" not in body
+    assert str(error) not in body
+    assert (response.get("Retry-After") == "5") == (status == 503)
+    if path.startswith("/api/"):
+        assert "database is unavailable" in json.loads(body)["detail"] or status == 500
+    else:
+        assert ("cannot be reached" in body) == (status == 503)
