@@ -67,6 +67,10 @@ class AssessIn(BaseModel):
         return data
 
 
+class Problem(Schema):
+    detail: str
+
+
 class AssessmentOut(Schema):
     number: str
     channel: str
@@ -81,7 +85,7 @@ class AssessmentOut(Schema):
 
 @router.post(
     "/assess",
-    response=list[AssessmentOut],
+    response={200: list[AssessmentOut], 409: Problem},
     auth=[TokenAuth(), RoleAuth(SCORE_ROLES)],
     summary="Channel, score and reasons for one declaration or a batch (API key or session)",
 )

@@ -106,7 +106,7 @@ def list_applications(request: HttpRequest, stage: str = "") -> list[dict[str, A
 @router.post(
     "/applications",
     auth=RoleAuth(EDIT_ROLES),
-    response={201: ApplicationOut, 400: Problem},
+    response={201: ApplicationOut, 400: Problem, 404: Problem},
     summary="Apply for a tier of the administration's programme with a submitted self-test",
 )
 def create_application(request: HttpRequest, body: ApplicationIn) -> Status:
@@ -172,7 +172,9 @@ def certificate_transition(
     summary="Public: is this certificate valid? (no login)",
 )
 def verify_certificate(request: HttpRequest, number: str) -> Status:
-    certificate = Certificate.objects.filter(number=number.strip().upper()).first()
+    # No number holds a NUL character (and PostgreSQL refuses to compare text with one).
+    found = Certificate.objects.filter(number=number.strip().upper())
+    certificate = None if "\x00" in number else found.first()
     if certificate is None:
         return Status(404, {"detail": f"no certificate has the number {number}"})
     return Status(200, public_status(certificate))

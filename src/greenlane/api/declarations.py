@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.pagination import Pages
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
@@ -82,7 +83,7 @@ def get_upload(request: HttpRequest, upload_id: int) -> UploadOut:
 
 
 @router.get("/batches", response=list[BatchOut], summary="Ingested files, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_batches(request: HttpRequest) -> list[IngestBatch]:
     return IngestBatch.objects.all()  # type: ignore[return-value]
 
@@ -95,7 +96,7 @@ def get_batch(request: HttpRequest, batch_id: int) -> IngestBatch:
 @router.get(
     "/batches/{batch_id}/rejected", response=list[RejectedOut], summary="Rejected rows with reasons"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_rejected(request: HttpRequest, batch_id: int) -> list[RejectedRow]:
     batch = get_object_or_404(IngestBatch, pk=batch_id)
     return batch.rejected_rows.order_by("row")  # type: ignore[return-value]

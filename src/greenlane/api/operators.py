@@ -4,9 +4,10 @@ from datetime import date
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.pagination import Pages
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import (
     OPERATOR_ROLES,
@@ -43,7 +44,7 @@ class OperatorDetailOut(OperatorOut):
 
 
 @router.get("", response=list[OperatorOut], summary="Operators the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
     operators = visible_operators(request.user).order_by("name", "code")
     if q:

@@ -7,9 +7,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.pagination import Pages
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score
@@ -33,6 +34,10 @@ class ModelOut(Schema):
         description="champion/challenger: this version and the one active when it was compared, "
         "on the same held-out inspected declarations"
     )
+
+
+class Problem(Schema):
+    detail: str
 
 
 class PromoteIn(Schema):
@@ -89,7 +94,7 @@ def list_models(request: HttpRequest) -> list[ModelVersion]:
 
 @router.post(
     "/models/{version}/promote",
-    response=ModelOut,
+    response={200: ModelOut, 409: Problem},
     auth=RoleAuth(MODEL_ROLES),
     summary="Make a version the one that scores (after its comparison with the active one)",
 )
@@ -103,7 +108,7 @@ def promote_model(request: HttpRequest, version: int, body: PromoteIn) -> ModelV
 
 @router.get(
     "/models/{version}/drift",
-    response=DriftOut,
+    response={200: DriftOut, 409: Problem},
     auth=RoleAuth(MODEL_ROLES),
     summary="Week by week: score distribution against the training reference, and hit rate",
 )
@@ -120,7 +125,7 @@ def model_drift(request: HttpRequest, version: int, weeks: int = 12) -> dict[str
     auth=RoleAuth(SCORE_ROLES),
     summary="Scores of the active model, highest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
     scores = Score.objects.filter(model_version__is_active=True).select_related(
         "declaration", "model_version"
@@ -132,7 +137,7 @@ def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
 
 @router.get(
     "/declarations/{declaration_id}/score",
-    response=ScoreOut,
+    response={200: ScoreOut, 409: Problem},
     auth=RoleAuth(SCORE_ROLES),
     summary="A declaration's score by the active model, with reasons",
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from greenlane.api import (
     accounts,
     assess,
@@ -17,8 +15,9 @@ from greenlane.api import (
     trs,
 )
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import GreenlaneAPI
 
-api = NinjaAPI(
+api = GreenlaneAPI(
     title="Greenlane API",
     version="1",
     description="AEO programmes, certification, risk targeting and time release studies.",

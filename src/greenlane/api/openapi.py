@@ -1,0 +1,103 @@
+"""The OpenAPI schema, with the error answers that django-ninja gives but does not document.
+
+django-ninja lists only the statuses an operation declares in ``response=``. The answers its
+own machinery gives (a body that is not JSON: 400; no session: 401; another role: 403; input
+that is not valid: 422; an object that does not exist or is not visible to the caller: 404)
+are added here to every
+operation that can give them, so that clients, and the fuzz test against the schema
+(tests/test_api_fuzz.py), can rely on the documented statuses and bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+
+from greenlane.api.auth import RoleAuth
+from greenlane.api.parser import NulRefusingParser
+
+ERROR = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "title": "ValidationError",
+    "description": "A list of problems with their location, or one sentence.",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "title": "Detail",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {"type": "array"},
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                        "required": ["loc", "msg", "type"],
+                    },
+                },
+            ],
+        }
+    },
+    "required": ["detail"],
+}
+DESCRIPTIONS = {
+    400: "The request body is not JSON (or holds a NUL character)",
+    401: "Not signed in (no session, or no valid API key)",
+    403: "The caller's role may not use this operation",
+    404: "No such object, or not visible to the caller",
+    422: "The input does not parse or is not valid",
+}
+
+
+def _answer(status: int, component: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{component}"}
+    return {"description": DESCRIPTIONS[status], "content": {"application/json": {"schema": ref}}}
+
+
+class GreenlaneSchema(OpenAPISchema):
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        result: dict[str, Any] = super().operation_details(operation)
+        responses = result["responses"]
+        auth = operation.auth_callbacks or []
+        extra: dict[int, str] = {}
+        if "application/json" in result.get("requestBody", {}).get("content", {}):
+            extra[400] = "Error"
+        if auth:
+            extra[401] = "Error"
+        if any(isinstance(a, RoleAuth) and a.roles is not None for a in auth):
+            extra[403] = "Error"
+        if any(p["in"] == "path" for p in result["parameters"]):
+            extra[404] = "Error"
+        if result["parameters"] or "requestBody" in result:
+            extra[422] = "ValidationError"
+        for status, component in extra.items():
+            responses.setdefault(status, _answer(status, component))
+        self.schemas.setdefault("Error", ERROR)
+        self.schemas.setdefault("ValidationError", VALIDATION_ERROR)
+        return result
+
+
+class GreenlaneAPI(NinjaAPI):
+    """The API: its schema documents the framework's error answers; its parser refuses NUL
+    characters (``api/parser.py``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(parser=NulRefusingParser(), **kwargs)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return GreenlaneSchema(self, path_prefix)
