@@ -34,3 +34,22 @@ def test_an_unhandled_error_is_answered_without_a_trace(
         assert "database is unavailable" in json.loads(body)["detail"] or status == 500
     else:
         assert ("cannot be reached" in body) == (status == 503)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/operators/?q=a%00b", "/verify/A%00/", "/register/?q=%00", "/mra/status/?identifier=%00"],
+)
+def test_a_nul_character_in_a_page_request_is_refused_not_a_server_error(url: str) -> None:
+    from django.test import Client
+
+    from tests import factories
+
+    client = Client()
+    client.force_login(factories.user("administrator"))
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "NUL characters" in response.content.decode()
+    form = client.post("/operators/", {"q": "a\x00b"})
+    assert form.status_code == 400
