@@ -77,41 +77,82 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(declarations: int, seconds: float, port: int) -> dict[str, float]:
-    var = Path(tempfile.mkdtemp(prefix="greenlane-assess-"))
-    env = {**os.environ, "GREENLANE_VAR_DIR": str(var), "GREENLANE_MONITORING_SCHEDULE": "off"}
+def seeded(
+    declarations: int, operators: int = 900, prefix: str = "greenlane-assess-"
+) -> dict[str, str]:
+    """Seed a demo database in a scratch folder (trained model, office policies and rules);
+    the environment that points the ``greenlane`` command at it."""
+    var = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {
+        **os.environ,
+        "GREENLANE_VAR_DIR": str(var),
+        "GREENLANE_MONITORING_SCHEDULE": "off",
+        "GREENLANE_RETRAIN_SCHEDULE": "off",
+    }
     for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)  # its own SQLite demo database, with the real settings
-    seed = ["demo", "--no-serve", "--declarations", str(declarations), "--operators", "900"]
+    seed = [
+        "demo",
+        "--no-serve",
+        "--declarations",
+        str(declarations),
+        "--operators",
+        str(operators),
+    ]
     subprocess.run([*GREENLANE, *seed], env=env, check=True, capture_output=True)
+    return env
+
+
+def api_key(env: dict[str, str], name: str = "bench") -> str:
+    """A customs system's key (``greenlane token create``)."""
     made = subprocess.run(
-        [*GREENLANE, "token", "create", "bench"],
+        [*GREENLANE, "token", "create", name], env=env, check=True, capture_output=True, text=True
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def query(env: dict[str, str], code: str) -> Any:
+    """Run ``code`` in ``greenlane manage shell``; the JSON it printed last."""
+    done = subprocess.run(
+        [*GREENLANE, "manage", "shell", "-c", code],
         env=env,
         check=True,
         capture_output=True,
         text=True,
     )
-    key = made.stdout.strip().splitlines()[-1]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def serve(
+    env: dict[str, str], port: int, *, background: bool = False, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``greenlane serve`` (2 web workers; the task worker too with ``background``) and
+    wait until it answers ``/healthz``."""
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
+    options = ["--background" if background else "--no-background", "--workers", "2"]
     server = subprocess.Popen(
-        [*GREENLANE, "serve", "--port", str(port), "--no-background", "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [*GREENLANE, "serve", "--port", str(port), *options], env=env, stdout=out, stderr=out
+    )
+    for _ in range(120):
+        try:
+            _get(f"http://127.0.0.1:{port}/healthz")
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server
+
+
+def run(declarations: int, seconds: float, port: int) -> dict[str, float]:
+    env = seeded(declarations)
+    key = api_key(env)
+    server = serve(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                _get(f"{base}/healthz")
-                break
-            except OSError:
-                time.sleep(0.5)
-        office = json.loads(
-            subprocess.run(
-                [*GREENLANE, "manage", "shell", "-c",
-                 "import json; from greenlane.apps.targeting.models import SelectivityPolicy as P;"
-                 " print(json.dumps(P.objects.order_by('office_code')[0].office_code))"],
-                env=env, check=True, capture_output=True, text=True,
-            ).stdout.strip().splitlines()[-1]
-        )  # fmt: skip
+        office = query(
+            env,
+            "import json; from greenlane.apps.targeting.models import SelectivityPolicy as P;"
+            " print(json.dumps(P.objects.order_by('office_code')[0].office_code))",
+        )
         url = f"{base}/api/v1/declarations/assess"
         _post(url, key, _declaration(0, office))  # warm-up: the model is loaded once
         health = _paced(lambda k: _get(f"{base}/healthz"), 100, seconds / 2)

@@ -118,3 +118,23 @@ def test_the_assess_api_benchmark_runs_against_a_server_and_reports(tmp_path: Pa
     )  # fmt: skip
     assert "single declaration, p99" in printed
     assert "batch of 10,000 declarations" in out.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_the_load_test_mixes_every_kind_of_user_without_an_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "benchmarks.md"
+    # The script exits 1 on any error, or when a kind of request never ran.
+    printed = _bench(
+        "load.py", out, "--users", "8", "--seconds", "15", "--declarations", "1500",
+        "--operators", "300", "--port", str(port), timeout=600,
+    )  # fmt: skip
+    assert "Errors in all: 0." in printed
+    text = out.read_text()
+    for kind in ("self-test save", "assess: 1 declaration", "ingest: upload to done", "page: home"):
+        assert f"| {kind}" in text
