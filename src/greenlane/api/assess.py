@@ -20,7 +20,9 @@ router = Router(tags=["declarations"])
 MAX_BATCH = 10_000
 
 
-class DeclarationIn(Schema):
+# Plain pydantic models: ninja's Schema wraps every object in a getter for Django models, which
+# cost about a second on a batch of 10,000 declarations in and 10,000 results out.
+class DeclarationIn(BaseModel):
     number: str = Field(min_length=1, max_length=40)
     declaration_date: date
     office_code: str = Field(min_length=1, max_length=10)
@@ -71,7 +73,7 @@ class Problem(Schema):
     detail: str
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(BaseModel):
     number: str
     channel: str
     probability: float

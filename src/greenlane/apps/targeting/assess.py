@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from greenlane.core.risk.selectivity import ProfileRule, apply_rules, assign, ce
 #: Reasons are written for declarations that leave the green channel (the top features);
 #: a green one says why it is green only when a rule or the AEO benefit was involved.
 REASONS_TOP = 3
+NO_RULES: list[str] = []  # one object for every declaration no rule matched (converted once)
 
 
 class Unassessable(Exception):
@@ -180,7 +181,7 @@ def assess(
                         "reasons": words, "random": bool(randomly[j]),
                         "explored": bool(explored[j]), "aeo": bool(held[i]),
                         "policy_id": record.pk, "model_version_id": version.pk,
-                        "rules": rule_versions, "matched_rules": matched.matched[j],
+                        "rules": rule_versions, "matched_rules": matched.matched[j] or NO_RULES,
                         "token_id": token.pk if token else None,
                     }
                 )  # fmt: skip
@@ -217,11 +218,25 @@ def _insert(
     times, decimals, JSON) go through their fields' own conversion, so SQLite and PostgreSQL
     store what the ORM would; a row whose ``unique`` value is on record is skipped."""
     fields = [model._meta.get_field(name) for name in names]
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-call proxy
+    # A batch repeats its values (one date, one time, the same rule list): each distinct
+    # value is converted once. Unhashable values (JSON lists) are told apart by identity,
+    # which holds while ``rows`` is alive.
+    memo: dict[tuple[int, Any], Any] = {}
+
+    def prep(i: int, value: Any) -> Any:
+        try:
+            key = (i, value)
+            hash(key)
+        except TypeError:
+            key = (i, ("id", id(value)))
+        if key not in memo:
+            memo[key] = fields[i].get_db_prep_save(value, db)
+        return memo[key]
+
+    wanted = [name in converted for name in names]
     values = [
-        [
-            f.get_db_prep_save(row[name], connection) if name in converted else row[name]
-            for f, name in zip(fields, names, strict=True)
-        ]
+        [prep(i, row[name]) if wanted[i] else row[name] for i, name in enumerate(names)]
         for row in rows
     ]
     if not values:
