@@ -202,7 +202,7 @@ def _get(url: str, key: str = "") -> tuple[int, str]:
         return 0, str(exc)
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="a database server restart is PostgreSQL's")
+@pytest.mark.postgres_only  # a database server going away is PostgreSQL's (SQLite is a file)
 def test_when_the_database_goes_away_under_load_requests_fail_cleanly_and_then_recover(
     tmp_path: Path,
 ) -> None:
