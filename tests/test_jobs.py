@@ -8,6 +8,10 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError
+from django.test import override_settings
 from django.utils import timezone
 
 from greenlane import jobs
@@ -30,3 +34,82 @@ def test_a_worker_on_another_host_is_dead_only_past_the_timeout(settings) -> Non
     assert not jobs._dead("elsewhere:123:abc", now - timedelta(minutes=59))
     assert jobs._dead("elsewhere:123:abc", now - timedelta(minutes=61))
     assert not jobs._dead("a-random-id-from-another-worker", None)
+
+
+# A database outage seen by a living worker: the job is left running, then queued again once.
+
+QUEUE = {"TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}}
+
+
+def _queued_upload():  # type: ignore[no-untyped-def]
+    from greenlane.apps.declarations.services import submit_upload
+    from tests import factories
+    from tests.apps.declarations.test_uploads import LAYOUT, _file
+    from tests.core.risk.rows import good_row
+
+    return submit_upload(factories.user("risk_analyst"), _file([good_row(0), good_row(1)]),
+                         "kcs", LAYOUT)  # fmt: skip
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    from greenlane.apps.audit.models import AuditEvent
+    from greenlane.apps.declarations import tasks
+    from greenlane.apps.declarations.models import Declaration, IngestBatch
+
+    real_ingest, real_reachable = tasks.ingest.ingest, jobs.database_reachable
+    calls: list[str] = []
+
+    def cut_off(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("ingest")
+        if len(calls) == 1:  # the first attempt meets the outage
+            monkeypatch.setattr(jobs, "database_reachable", lambda: False)
+            raise OperationalError("server closed the connection unexpectedly")
+        monkeypatch.setattr(jobs, "database_reachable", real_reachable)
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.ingest, "ingest", cut_off)
+    upload = _queued_upload()
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert calls == ["ingest", "ingest"]
+    assert upload.status == "done", upload.message
+    assert (IngestBatch.objects.count(), Declaration.objects.count()) == (1, 2)
+    # The queue shows the attempt that met the outage (taken up) and the one that ran.
+    results = DBTaskResult.objects.order_by("enqueued_at")
+    assert [r.status for r in results] == ["FAILED", "SUCCESSFUL"]
+    assert results[0].exception_class_path == "greenlane.jobs.WorkerStopped"
+    recovered = AuditEvent.objects.get(action="jobs.task.recovered")
+    assert recovered.data["why"] == "the database went away while it ran"
+    assert recovered.data["queued_again"] is True
+    # Nothing is left to take up: another recovery queues nothing, the upload is not run again.
+    assert jobs.recover() == []
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert calls == ["ingest", "ingest"]
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from greenlane.apps.declarations.models import Upload
+
+    upload = _queued_upload()
+    earlier = jobs.worker_id()  # alive (this process), but retired after an outage
+    DBTaskResult.objects.get().claim(earlier)
+    Upload.objects.filter(pk=upload.pk).update(status="running")
+    assert jobs.recover() == []  # its process lives: not taken up
+    found = jobs.recover([earlier])
+    assert [(f.record, f.worker, f.queued_again) for f in found] == [
+        (f"declarations.Upload:[{upload.pk}]", earlier, True)
+    ]
+    upload.refresh_from_db()
+    assert (upload.status, upload.message) == ("queued", "restarted: the worker running it stopped")
+    assert jobs.recover([earlier]) == []  # once
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "done"

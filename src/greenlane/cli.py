@@ -279,19 +279,39 @@ def worker(
     (GREENLANE_MONITORING_SCHEDULE=off, GREENLANE_RETRAIN_SCHEDULE=off to stop them)."""
     _django()
     from django.core.management import call_command
+    from django.db import DatabaseError
 
     from greenlane import jobs
 
-    for found in jobs.recover():  # tasks whose worker died: queued again, once
-        err.print(f"[yellow]{found.task} ({found.record}): its worker {found.worker} stopped; "
-                  "queued again[/]")  # fmt: skip
-    if not once:
-        import threading
+    retired: list[str] = []  # this process's worker ids stopped by a database outage
+    scheduled = once
+    while True:
+        worker_id = jobs.worker_id()
+        try:
+            for found in jobs.recover(retired):  # tasks whose worker died: queued again, once
+                queued = "queued again" if found.queued_again else "not queued again"
+                err.print(f"[yellow]{found.task} ({found.record}): its worker {found.worker} "
+                          f"stopped; {queued}[/]")  # fmt: skip
+            if not scheduled:
+                import threading
 
-        threading.Thread(target=_schedules, name="schedules", daemon=True).start()
-    call_command(
-        "db_worker", batch=once, startup_delay=False, verbosity=1, worker_id=jobs.worker_id()
-    )
+                threading.Thread(target=_schedules, name="schedules", daemon=True).start()
+                scheduled = True
+            call_command(
+                "db_worker", batch=once, startup_delay=False, verbosity=1, worker_id=worker_id
+            )
+            return
+        except DatabaseError as exc:
+            if once:
+                raise CommandError(f"the database is unavailable: {_first_line(exc)}") from None
+            retired.append(worker_id)
+            err.print(f"[yellow]the database is unavailable ({_first_line(exc)}); the worker "
+                      "waits for it[/]")  # fmt: skip
+            jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _schedules(every_seconds: float = 600.0) -> None:

@@ -11,33 +11,151 @@ running on this host whose process is gone, or on another host for longer than
 record goes back to *queued* and the task is queued again. The claim makes sure only one
 worker runs it; every step is audited. Each worker calls ``recover`` when it starts and every
 ten minutes after.
+
+The database going away (a PostgreSQL restart) is the same case seen from a living worker:
+the job cannot finish nor record its failure. ``background`` leaves such a job *running*
+(``DatabaseUnavailable``), the worker waits for the database (``wait_for_database``), retires
+its worker id and runs ``recover`` with it, so the job is queued again like a dead worker's.
+
+Every job is declared with ``background``: the claim, the outcome, the message of an internal
+error and the registry ``recover`` reads come from one place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import secrets
 import socket
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+from django_tasks.base import Task
+from django_tasks.signals import task_finished
 
 log = logging.getLogger(__name__)
 
-#: Task path -> the model of the record it works on (its first argument is the record's pk).
-RECOVERABLE = {
-    "greenlane.apps.declarations.tasks.ingest_upload": "declarations.Upload",
-    "greenlane.apps.trs.tasks.run_study": "trs.Study",
-    "greenlane.apps.monitoring.tasks.run_monitoring": "monitoring.Run",
-    "greenlane.apps.targeting.tasks.retrain_model": "targeting.TrainingRun",
-    "greenlane.apps.targeting.simulation_tasks.run_simulation": "targeting.SimulationRun",
-}
+#: Task path -> the model of the record it works on (its argument is the record's pk), filled
+#: by ``background``.
+RECOVERABLE: dict[str, str] = {}
+
+#: How long a job whose database went away may stay failed in the queue and still be taken
+#: up by ``recover`` (the database came back before the worker could notice).
+DATABASE_GONE_WINDOW = timedelta(days=1)
+
+
+class DatabaseUnavailable(Exception):
+    """The database went away while a job ran: the job is left to ``recover``."""
+
+
+def database_reachable() -> bool:
+    """Whether a fresh connection to the database answers (closing a broken one first)."""
+    try:
+        connection.close_if_unusable_or_obsolete()
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        return False
+    return True
+
+
+def wait_for_database(say: Callable[[str], None] = log.warning, longest: float = 30.0) -> float:
+    """Block until the database answers again, trying at growing intervals (up to ``longest``
+    seconds apart); how long it took."""
+    started, pause = time.monotonic(), 0.5
+    while not database_reachable():
+        time.sleep(pause)
+        pause = min(pause * 2, longest)
+    waited = time.monotonic() - started
+    say(f"the database answers again (after {waited:.0f} s)")
+    return waited
+
+
+def background(
+    label: str,
+    *,
+    refused: tuple[type[Exception], ...] = (),
+    fail: Callable[[Any, str], None] | None = None,
+    stopped: str,
+    claim: dict[str, Any] | None = None,
+) -> Callable[[Callable[[Any], None]], Task[[int], str]]:
+    """Make ``work(record)`` a background task taking the pk of a ``label`` record.
+
+    The task claims the record (*queued* to *running*, with ``claim``'s fields; only one worker
+    can), runs ``work`` (which records success itself) and returns "done". An exception of
+    ``refused`` is the user's problem: its text becomes the record's message. Any other is
+    logged and the record says ``stopped`` (formatted with ``pk``): never a stack trace. When
+    the database itself went away, nothing can be recorded: the record stays *running* for
+    ``recover`` to queue again. ``fail(record, message)`` marks the record failed; by default
+    status, message and ``finished_at`` are set and the failure audited.
+    """
+
+    def register(work: Callable[[Any], None]) -> Task[[int], str]:
+        @functools.wraps(work)
+        def run(pk: int) -> str:
+            model = apps.get_model(label)
+            claimed = model.objects.filter(pk=pk, status="queued").update(
+                status="running", **(claim or {})
+            )
+            if not claimed:
+                return "not queued"  # already taken or finished: never run twice
+            record = model.objects.get(pk=pk)
+            failed = fail or _failed
+            try:
+                work(record)
+            except refused as exc:
+                failed(record, str(exc))
+                return "failed"
+            except Exception as exc:
+                if isinstance(exc, DatabaseError) and not database_reachable():
+                    raise DatabaseUnavailable(f"{label} {pk}: {exc}") from exc
+                log.exception("%s %s failed", label, pk)
+                failed(record, stopped.format(pk=pk))
+                return "failed"
+            return "done"
+
+        made: Task[[int], str] = task()(run)
+        RECOVERABLE[made.module_path] = label
+        return made
+
+    return register
+
+
+def _failed(record: Model, message: str) -> None:
+    from greenlane.apps.audit import services as audit
+
+    with transaction.atomic():
+        type(record)._default_manager.filter(pk=record.pk).update(
+            status="failed", message=message, finished_at=timezone.now()
+        )
+        audit.record(f"{record._meta.label_lower}.failed", None, record, {"message": message})
+
+
+def step(record: Model, field: str = "message") -> Callable[[str, float], None]:
+    """A progress callback writing the share done and what is being done onto ``record``."""
+
+    def progress(text: str, share: float) -> None:
+        type(record)._default_manager.filter(pk=record.pk).update(
+            progress=share, **{field: text[:200]}
+        )
+
+    return progress
 
 
 def worker_id() -> str:
@@ -56,7 +174,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _dead(worker: str, started_at: Any) -> bool:
+def _dead(worker: str, started_at: Any, retired: Collection[str] = ()) -> bool:
+    if worker in retired:
+        return True  # this process's earlier worker, stopped by a database outage
     host, _, rest = worker.partition(":")
     pid_text = rest.split(":", 1)[0]
     if host == socket.gethostname()[:32] and pid_text.isdigit():
@@ -70,22 +190,28 @@ class Recovered:
     task: str
     record: str
     worker: str
+    queued_again: bool
 
 
-def recover() -> list[Recovered]:
-    """Queue again the tasks whose worker died while running them (see the module's text)."""
+def _label(task_path: str) -> str | None:
+    try:
+        import_string(task_path)  # registers it (``background``)
+    except ImportError:
+        return None
+    return RECOVERABLE.get(task_path)
+
+
+def recover(retired: Collection[str] = ()) -> list[Recovered]:
+    """Queue again the tasks whose worker died while running them, or whose database went away
+    (see the module's text); ``retired``: this process's earlier worker ids."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
-
-    from greenlane.apps.audit import services as audit
 
     out: list[Recovered] = []
     for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
         worker = result.worker_ids[-1] if result.worker_ids else ""
-        if not worker or not _dead(worker, result.started_at):
+        if not worker or not _dead(worker, result.started_at, retired):
             continue
-        label = RECOVERABLE.get(result.task_path)
-        args = (result.args_kwargs or {}).get("args") or []
         with transaction.atomic():
             stopped = DBTaskResult.objects.filter(
                 pk=result.pk, status=TaskResultStatus.RUNNING
@@ -95,27 +221,60 @@ def recover() -> list[Recovered]:
                 exception_class_path="greenlane.jobs.WorkerStopped",
                 traceback=f"its worker {worker} stopped while running it",
             )
-            if not stopped:
-                continue  # another worker recovered it meanwhile
-            requeue = False
-            if label is not None and args:
-                model = apps.get_model(label)
-                requeue = bool(
-                    model.objects.filter(pk=args[0], status="running").update(
-                        status="queued",
-                        message="restarted: the worker running it stopped",
-                    )
-                )
-            audit.record(
-                "jobs.task.recovered",
-                None,
-                ("jobs.task", str(result.pk)),
-                {"task": result.task_path, "record": f"{label}:{args[:1]}", "worker": worker,
-                 "queued_again": requeue},
-            )  # fmt: skip
-            if requeue:
-                task = result.task
-                transaction.on_commit(lambda task=task, args=args: task.enqueue(*args))
-        out.append(Recovered(result.task_path, f"{label}:{args[:1]}", worker))
-        log.warning("task %s (%s) was stopped with its worker %s", result.pk, label, worker)
+            if stopped:  # else another worker recovered it meanwhile
+                out.append(_queue_again(result, worker, "the worker running it stopped"))
+    # The database came back before the worker noticed: the queue could record the failure,
+    # the job's record could not.
+    unavailable = f"{__name__}.DatabaseUnavailable"
+    gone = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED,
+        exception_class_path=unavailable,
+        finished_at__gte=timezone.now() - DATABASE_GONE_WINDOW,
+    )
+    for result in gone:
+        worker = result.worker_ids[-1] if result.worker_ids else ""
+        with transaction.atomic():
+            taken = DBTaskResult.objects.filter(
+                pk=result.pk, exception_class_path=unavailable
+            ).update(exception_class_path=f"{__name__}.WorkerStopped")
+            if taken:  # else another worker took it up meanwhile
+                out.append(_queue_again(result, worker, "the database went away while it ran"))
     return out
+
+
+def _queue_again(result: Any, worker: str, why: str) -> Recovered:
+    """Put the record of a stopped task back to *queued* and queue the task again, audited (in
+    the caller's transaction)."""
+    from greenlane.apps.audit import services as audit
+
+    label = _label(result.task_path)
+    args = (result.args_kwargs or {}).get("args") or []
+    requeue = False
+    if label is not None and args:
+        model = apps.get_model(label)
+        requeue = bool(
+            model.objects.filter(pk=args[0], status="running").update(
+                status="queued", message=f"restarted: {why}"
+            )
+        )
+    audit.record(
+        "jobs.task.recovered",
+        None,
+        ("jobs.task", str(result.pk)),
+        {"task": result.task_path, "record": f"{label}:{args[:1]}", "worker": worker,
+         "why": why, "queued_again": requeue},
+    )  # fmt: skip
+    if requeue:
+        task = result.task
+        transaction.on_commit(lambda task=task, args=args: task.enqueue(*args))
+    log.warning("task %s (%s) stopped: %s", result.pk, label, why)
+    return Recovered(result.task_path, f"{label}:{args[:1]}", worker, requeue)
+
+
+@receiver(task_finished)
+def _after_an_outage(sender: Any, task_result: Any, **_: Any) -> None:
+    """A job that met a database outage and whose failure the queue could record: the database
+    is back, so queue it again now rather than at the next scheduled ``recover``."""
+    unavailable = f"{__name__}.DatabaseUnavailable"
+    if any(e.exception_class_path == unavailable for e in task_result.errors):
+        recover()

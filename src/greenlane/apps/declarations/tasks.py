@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
 
+from greenlane import jobs
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Upload
 from greenlane.core.risk.mapping import MappingError, load, parse
 from greenlane.core.risk.readers import FileError
-
-log = logging.getLogger(__name__)
 
 
 def progress_key(upload_id: int) -> str:
@@ -31,39 +28,30 @@ def progress_of(upload: Upload) -> tuple[int, int | None]:
     return done, total
 
 
-@task()
-def ingest_upload(upload_id: int) -> str:
-    """Claim a queued upload (only one worker can), ingest it, record the outcome."""
-    claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.QUEUED).update(
-        status=Upload.Status.RUNNING
+def _failed(upload: Upload, message: str) -> None:
+    _finish(upload, Upload.Status.FAILED, message)
+
+
+@jobs.background(
+    "declarations.Upload",
+    refused=(ingest.DuplicateFile, MappingError, FileError),
+    fail=_failed,
+    stopped="an internal error stopped the ingest (upload {pk}); nothing was stored",
+)
+def ingest_upload(upload: Upload) -> None:
+    """Ingest a queued upload and record the outcome."""
+    mapping = (
+        parse(upload.mapping_text, upload.mapping_name)
+        if upload.mapping_text
+        else load(upload.mapping_name)
     )
-    if not claimed:
-        return "not queued"  # already taken or finished: never ingest twice
-    upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
-    try:
-        mapping = (
-            parse(upload.mapping_text, upload.mapping_name)
-            if upload.mapping_text
-            else load(upload.mapping_name)
-        )
-        result = ingest.ingest(
-            Path(upload.file.path),
-            mapping,
-            actor=upload.uploaded_by,
-            file_name=upload.original_name,
-            progress=lambda done, total: cache.set(progress_key(upload_id), (done, total), 3600),
-        )
-    except (ingest.DuplicateFile, MappingError, FileError) as exc:
-        _finish(upload, Upload.Status.FAILED, str(exc))
-        return "failed"
-    except Exception:
-        log.exception("ingest of upload %s failed", upload_id)
-        _finish(
-            upload,
-            Upload.Status.FAILED,
-            f"an internal error stopped the ingest (upload {upload_id}); nothing was stored",
-        )
-        return "failed"
+    result = ingest.ingest(
+        Path(upload.file.path),
+        mapping,
+        actor=upload.uploaded_by,
+        file_name=upload.original_name,
+        progress=lambda done, total: cache.set(progress_key(upload.pk), (done, total), 3600),
+    )
     upload.batch = result.batch
     _finish(
         upload,
@@ -71,7 +59,6 @@ def ingest_upload(upload_id: int) -> str:
         f"{result.rows_read:,} rows read: {result.rows_accepted:,} accepted, "
         f"{result.rows_rejected:,} rejected",
     )
-    return "done"
 
 
 @transaction.atomic
