@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/monitoring.py
 	$(BIN)/python bench/assess_api.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/outage.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -108,7 +108,10 @@ def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None
         (f"declarations.Upload:[{upload.pk}]", earlier, True)
     ]
     upload.refresh_from_db()
-    assert (upload.status, upload.message) == ("queued", "restarted: the worker running it stopped")
+    assert (upload.status, upload.message) == (
+        "queued",
+        "restarted: the database went away while it ran",
+    )
     assert jobs.recover([earlier]) == []  # once
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()

@@ -222,7 +222,9 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
                 traceback=f"its worker {worker} stopped while running it",
             )
             if stopped:  # else another worker recovered it meanwhile
-                out.append(_queue_again(result, worker, "the worker running it stopped"))
+                why = ("the database went away while it ran" if worker in retired
+                       else "the worker running it stopped")  # fmt: skip
+                out.append(_queue_again(result, worker, why))
     # The database came back before the worker noticed: the queue could record the failure,
     # the job's record could not.
     unavailable = f"{__name__}.DatabaseUnavailable"
