@@ -145,3 +145,64 @@ def test_accepted_plus_rejected_is_every_consignment(
         assert r.reason
     for row in log.consignments.to_pylist():
         assert row["release"] >= row["arrival"]
+
+
+# Hostile event files: the declaration readers' header checks, and only known columns read.
+
+
+def test_an_event_file_with_millions_of_columns_is_refused_before_it_is_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "e.csv"
+    columns = ",".join(f"c{i}" for i in range(1_000_000))
+    _csv(path, WIDE_HEADER.rstrip("\n") + "," + columns + "\n" + good(0))
+    with pytest.raises(EventFileError, match="header line is longer than 1 MB"):
+        read_events(path)
+    extra = {f"c{i}": [""] for i in range(10_001)}
+    pq.write_table(pa.table({"consignment_id": ["C0"], "release": ["2025-03-01"], **extra}),
+                   tmp_path / "e.parquet")  # fmt: skip
+    with pytest.raises(EventFileError, match="more than 10,000 columns"):
+        read_events(tmp_path / "e.parquet")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (WIDE_HEADER.encode("utf-16"), "encoded in UTF-16"),
+        (b"\x00\x01" * 4000, "not a text file"),
+        (b"", "the file is empty"),
+    ],
+)
+def test_an_event_file_in_the_wrong_encoding_is_named_as_such(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    (tmp_path / "e.csv").write_bytes(content)
+    with pytest.raises(EventFileError, match=reason):
+        read_events(tmp_path / "e.csv")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_columns_a_study_does_not_know_are_not_read(tmp_path: Path, suffix: str) -> None:
+    """A thousand wide columns of text beside the event log cost nothing: the reader takes the
+    known columns only (from the file, for Parquet; while parsing, for CSV)."""
+    from greenlane.core.trs import events
+
+    rows = [good(i) for i in range(50)]
+    plain = _csv(tmp_path / "plain.csv", WIDE_HEADER + "".join(rows))
+    filler = ",".join(["x" * 200] * 1_000)
+    noisy = _csv(
+        tmp_path / "noisy.csv",
+        WIDE_HEADER.rstrip("\n") + "," + ",".join(f"note{i}" for i in range(1_000)) + "\n"
+        + "".join(r.rstrip("\n") + "," + filler + "\n" for r in rows),
+    )  # fmt: skip
+    if suffix == ".parquet":
+        import pyarrow.csv as pacsv
+
+        for path in (plain, noisy):
+            pq.write_table(pacsv.read_csv(path), path.with_suffix(".parquet"))
+        plain, noisy = plain.with_suffix(".parquet"), noisy.with_suffix(".parquet")
+    assert noisy.stat().st_size > 50 * plain.stat().st_size
+    lean, read = events._read_table(plain), events._read_table(noisy)
+    assert read.column_names == lean.column_names
+    assert read.nbytes <= 2 * lean.nbytes
+    assert read_events(noisy).consignments.equals(read_events(plain).consignments)

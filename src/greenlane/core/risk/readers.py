@@ -70,22 +70,24 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
     """The column names of a file, for building a mapping from a sample."""
     fmt = detect_format(path)
     if fmt == "csv":
-        return _csv_header(path, encoding, delimiter)
+        return csv_header(path, encoding, delimiter)
     if fmt == "parquet":
         try:
-            return list(pq.ParquetFile(path).schema_arrow.names)
+            names = list(pq.ParquetFile(path).schema_arrow.names)
         except (pa.ArrowInvalid, OSError) as exc:
             raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+        check_width(len(names), path)
+        return names
     with _workbook(path) as book:
         sheet = book.worksheets[0]
-        _check_width(sheet.max_column, path)
+        check_width(sheet.max_column, path)
         try:
             first = next(sheet.iter_rows(values_only=True), ())
         except EXCEL_ERRORS as exc:
             raise FileError(
                 f"{path.name}: cannot read as an Excel workbook ({_short(exc)})"
             ) from None
-        _check_width(len(first), path)
+        check_width(len(first), path)
         return [_cell(v) for v in first if v is not None]
 
 
@@ -121,11 +123,11 @@ def _workbook(path: Path) -> Iterator[Any]:
         book.close()
 
 
-def _check_width(columns: int | None, path: Path) -> None:
+def check_width(columns: int | None, path: Path) -> None:
     if columns is not None and columns > MAX_COLUMNS:
         raise FileError(
-            f"{path.name}: more than {MAX_COLUMNS:,} columns ({columns:,}); no declaration "
-            "layout has that many"
+            f"{path.name}: more than {MAX_COLUMNS:,} columns ({columns:,}); no layout "
+            "Greenlane reads has that many"
         )
 
 
@@ -211,7 +213,7 @@ def _csv(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batc
         return "skip"
 
     options = mapping.options
-    header = _csv_header(path, options.encoding, options.delimiter)
+    header = csv_header(path, options.encoding, options.delimiter)
     _check_header(header, needed, path)
     try:
         stream = pacsv.open_csv(
@@ -249,7 +251,7 @@ def _rows_with_wrong_width(path: Path, encoding: str, delimiter: str) -> list[in
         return [n for n, row in enumerate((r for r in rows if r), start=1) if len(row) != width]
 
 
-def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
+def csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     """The header line alone, parsed by the csv module (the data rows are Arrow's job)."""
     try:
         with path.open("rb") as handle:
@@ -257,7 +259,7 @@ def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
             if len(raw) == HEADER_BYTES and not raw.endswith(b"\n") and handle.read(1):
                 raise FileError(
                     f"{path.name}: the header line is longer than {HEADER_BYTES // 2**20} MB; "
-                    "no declaration layout has one that long"
+                    "no layout Greenlane reads has one that long"
                 )
         utf16 = encoding.lower().replace("-", "").replace("_", "").startswith("utf16")
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not utf16:
@@ -273,7 +275,7 @@ def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
         raise FileError(f"{path.name}: cannot read the header line ({_short(exc)})") from None
     if not header:
         raise FileError(f"{path.name}: the file is empty")
-    _check_width(len(header), path)
+    check_width(len(header), path)
     return [h.strip().lstrip("\ufeff") for h in header]
 
 
@@ -309,12 +311,12 @@ def _excel(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Ba
         if sheet_name is not None and sheet_name not in book.sheetnames:
             raise FileError(f"{path.name}: no sheet named {sheet_name!r}")
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
-        _check_width(sheet.max_column, path)
+        check_width(sheet.max_column, path)
         number = 0
         try:
             rows = sheet.iter_rows(values_only=True)
             first = next(rows, ())
-            _check_width(len(first), path)
+            check_width(len(first), path)
             header = [_cell(v) for v in first]
             _check_header(header, needed, path)
             index = [header.index(c) for c in needed]

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from greenlane.core.risk import readers
 from greenlane.core.risk.schema import FALSE_WORDS, TRUE_WORDS
 
 
@@ -85,6 +86,8 @@ DIMENSIONS: dict[str, pa.DataType] = {
     "hs6": pa.string(),
     "customs_value": pa.float64(),
 }
+#: Every column an event log may carry that a study reads (both layouts).
+KNOWN_COLUMNS = frozenset(("consignment_id", "stage", "timestamp", *STAGE_NAMES, *DIMENSIONS))
 #: Yes/no words as the declaration schema reads them; an empty cell is "not recorded".
 FLAG_FALSE = FALSE_WORDS | {""}
 
@@ -130,22 +133,33 @@ def _constant(message: str) -> Callable[[int], str]:
 
 
 def _read_table(path: Path) -> pa.Table:
+    """The columns of an event log the study knows, and no others: a file with extra columns,
+    however many, costs the memory of the known ones. The header goes through the declaration
+    readers' checks first (a header line over 1 MB, more than 10,000 columns, UTF-16, binary)."""
     suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".pq", ".csv", ".txt"):
+        raise EventFileError(f"{path.name}: unsupported file type (use .csv or .parquet)")
     try:
         if suffix in (".parquet", ".pq"):
-            return pq.read_table(path)
-        if suffix in (".csv", ".txt"):
-            return pacsv.read_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(
-                    column_types={}, strings_can_be_null=False, auto_dict_encode=False
-                ),
-                read_options=pacsv.ReadOptions(block_size=1 << 22),
-            )
+            names = pq.ParquetFile(path).schema_arrow.names
+            readers.check_width(len(names), path)
+            return pq.read_table(path, columns=[c for c in names if c in KNOWN_COLUMNS])
+        header = readers.csv_header(path, "utf-8", ",")
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                block_size=readers.CSV_BLOCK_BYTES, column_names=header, skip_rows=1
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={}, strings_can_be_null=False, auto_dict_encode=False,
+                include_columns=[c for c in dict.fromkeys(header) if c in KNOWN_COLUMNS],
+            ),
+        )  # fmt: skip
+    except readers.FileError as exc:
+        raise EventFileError(str(exc)) from None
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise EventFileError(f"{path.name}: cannot read the file ({first})") from None
-    raise EventFileError(f"{path.name}: unsupported file type (use .csv or .parquet)")
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
