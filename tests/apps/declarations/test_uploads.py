@@ -122,3 +122,34 @@ def test_the_background_worker_ingests_a_queued_upload_once() -> None:
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     assert Declaration.objects.count() == 2
     assert IngestBatch.objects.count() == 1
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_stopped_before_it_is_marked_done_has_stored_nothing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The batch and the upload's status commit together: an upload that failed after its rows
+    were written leaves none of them, so running it again is not refused as a duplicate."""
+    from greenlane.apps.declarations import tasks
+
+    real_finish = tasks._finish
+
+    def stopped_before_done(upload, status, message):  # type: ignore[no-untyped-def]
+        if status == Upload.Status.DONE:
+            raise RuntimeError("stopped between the rows and the status")
+        real_finish(upload, status, message)
+
+    monkeypatch.setattr(tasks, "_finish", stopped_before_done)
+    upload = submit_upload(factories.user("risk_analyst"), _file([good_row(0), good_row(1)]),
+                           "kcs", LAYOUT)  # fmt: skip
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "failed"
+    assert "nothing was stored" in upload.message
+    assert (IngestBatch.objects.count(), Declaration.objects.count()) == (0, 0)
+    monkeypatch.setattr(tasks, "_finish", real_finish)
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED)
+    tasks.ingest_upload.enqueue(upload.pk)
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "done", upload.message
+    assert (IngestBatch.objects.count(), Declaration.objects.count()) == (1, 2)

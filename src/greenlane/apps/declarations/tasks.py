@@ -29,6 +29,7 @@ def progress_of(upload: Upload) -> tuple[int, int | None]:
 
 
 def _failed(upload: Upload, message: str) -> None:
+    upload.batch = None  # a batch set before the failure was rolled back with it
     _finish(upload, Upload.Status.FAILED, message)
 
 
@@ -45,20 +46,24 @@ def ingest_upload(upload: Upload) -> None:
         if upload.mapping_text
         else load(upload.mapping_name)
     )
-    result = ingest.ingest(
-        Path(upload.file.path),
-        mapping,
-        actor=upload.uploaded_by,
-        file_name=upload.original_name,
-        progress=lambda done, total: cache.set(progress_key(upload.pk), (done, total), 3600),
-    )
-    upload.batch = result.batch
-    _finish(
-        upload,
-        Upload.Status.DONE,
-        f"{result.rows_read:,} rows read: {result.rows_accepted:,} accepted, "
-        f"{result.rows_rejected:,} rejected",
-    )
+    # The batch and the upload's "done" commit together: a worker stopped between the two
+    # would otherwise leave a stored batch under an upload that is run again, and refused as
+    # a duplicate of itself.
+    with transaction.atomic():
+        result = ingest.ingest(
+            Path(upload.file.path),
+            mapping,
+            actor=upload.uploaded_by,
+            file_name=upload.original_name,
+            progress=lambda done, total: cache.set(progress_key(upload.pk), (done, total), 3600),
+        )
+        upload.batch = result.batch
+        _finish(
+            upload,
+            Upload.Status.DONE,
+            f"{result.rows_read:,} rows read: {result.rows_accepted:,} accepted, "
+            f"{result.rows_rejected:,} rejected",
+        )
 
 
 @transaction.atomic
