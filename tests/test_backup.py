@@ -74,9 +74,6 @@ def target(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
 
 
-_greenlane = greenlane
-
-
 INSPECT = """
 import json
 from django.apps import apps
@@ -101,7 +98,7 @@ print(json.dumps({"counts": counts, "audit": [checked, broken is None], "evidenc
 
 
 def _inspect(env: dict[str, str]) -> dict[str, Any]:
-    done = _greenlane(env, "manage", "shell", "-c", INSPECT)
+    done = greenlane(env, "manage", "shell", "-c", INSPECT)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -191,7 +188,7 @@ def test_it_restores_a_backup_into_an_empty_database(
     assert manifest["files"] == {"media": 1, "models": 1}
     assert "sessions.session" not in manifest["models"]
 
-    done = _greenlane(target, "restore", str(archive))
+    done = greenlane(target, "restore", str(archive))
     assert done.returncode == 0, done.stderr
     assert "audit log intact" in done.stdout.lower()
 
@@ -230,7 +227,7 @@ def test_it_refuses_a_damaged_archive_before_writing_anything(
     )
 
     for bad in (flipped, changed):
-        done = _greenlane(target, "restore", str(bad))
+        done = greenlane(target, "restore", str(bad))
         assert done.returncode == 2
         reason = done.stderr.strip().splitlines()[-1]
         assert reason.startswith("greenlane: error: ")
@@ -257,7 +254,7 @@ def test_a_row_that_cannot_be_stored_leaves_the_database_empty_and_is_named(
         return data + json.dumps(row).encode() + b"\n"
 
     bad = _rewrite(archive, tmp_path / "bad.tar.gz", member=duplicate_code, rehash=True)
-    done = _greenlane(target, "restore", str(bad))
+    done = greenlane(target, "restore", str(bad))
 
     assert done.returncode == 2, done.stderr
     assert "operators.operator row pk=999999 cannot be stored" in done.stderr
@@ -278,7 +275,7 @@ def test_an_audit_event_changed_in_the_archive_is_caught_and_nothing_is_restored
 
     # The member hashes are recomputed: only the audit chain itself can tell.
     forged = _rewrite(archive, tmp_path / "forged.tar.gz", member=forge, rehash=True)
-    done = _greenlane(target, "restore", str(forged))
+    done = greenlane(target, "restore", str(forged))
 
     assert done.returncode == 2, done.stderr
     assert "audit chain does not verify" in done.stderr
@@ -288,7 +285,7 @@ def test_an_audit_event_changed_in_the_archive_is_caught_and_nothing_is_restored
 
 def _inspect_count(env: dict[str, str], label: str) -> int:
     script = f"from django.apps import apps; print(apps.get_model({label!r}).objects.count())"
-    done = _greenlane(env, "manage", "shell", "-c", script)
+    done = greenlane(env, "manage", "shell", "-c", script)
     assert done.returncode == 0, done.stderr
     return int(done.stdout.strip().splitlines()[-1])
 
