@@ -105,3 +105,24 @@ def test_serve_says_so_when_the_port_is_taken() -> None:
         result = runner.invoke(app, ["serve", "--port", str(port)])
     assert isinstance(result.exception, CommandError)
     assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
+
+
+@pytest.mark.django_db
+def test_the_rejected_rows_file_of_an_ingest_holds_no_formulas(tmp_path: Path) -> None:
+    import csv
+
+    from tests.core.risk.rows import good_row, spoil, write_csv
+
+    layout = tmp_path / "layout.yaml"
+    layout.write_text((Path(__file__).parent / "apps/declarations/layout.yaml").read_text())
+    row = spoil(good_row(1), "bad_hs")
+    row["Note"] = "@SUM(1+1)*cmd|' /C calc'!A0"
+    data = write_csv(tmp_path / "decl.csv", [good_row(0), row])
+    out = tmp_path / "rejected.csv"
+    result = runner.invoke(
+        app, ["ingest", str(data), "--mapping", str(layout), "--rejected-out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert lines[1][lines[0].index("Note")] == "'@SUM(1+1)*cmd|' /C calc'!A0"

@@ -360,10 +360,9 @@ def ingest(
 ) -> None:
     """Ingest declarations or inspection results through a column mapping, validating every row."""
     _django()
-    import csv
-
     from greenlane.apps.declarations import ingest as service
     from greenlane.apps.declarations import services as service_mappings
+    from greenlane.core import csvsafe
     from greenlane.core.risk.mapping import MappingError
     from greenlane.core.risk.readers import FileError
 
@@ -407,7 +406,7 @@ def ingest(
                 else rejected_out.with_name(f"{rejected_out.stem}-{b.pk}{rejected_out.suffix}")
             )
             with target.open("w", newline="", encoding="utf-8") as handle:
-                csv.writer(handle).writerows(service.rejected_rows_csv(b))
+                csvsafe.Writer(handle).writerows(service.rejected_rows_csv(b))
             console.print(f"Rejected rows of {path.name} written to {target}")
     if table.row_count:
         console.print(table)
@@ -667,6 +666,7 @@ def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> N
 
     from greenlane.apps.targeting import services
     from greenlane.apps.targeting.models import ModelVersion
+    from greenlane.core import csvsafe
     from greenlane.core.risk.frames import read_frame
     from greenlane.core.risk.mapping import MappingError
     from greenlane.core.risk.mapping import load as load_mapping
@@ -682,12 +682,16 @@ def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> N
     except (MappingError, FileError) as exc:
         raise CommandError(str(exc)) from None
     scored = services.score_frame(services.load(version), frame, reasons_share=1.0)
+    numbers = frame["number"].astype(str).tolist()
+    reasons = ["; ".join(r.text for r in why) for why in scored.reasons]
+    if out.suffix == ".csv":  # opened in a spreadsheet: no cell may run as a formula
+        numbers, reasons = [csvsafe.cell(n) for n in numbers], [csvsafe.cell(r) for r in reasons]
     table = pa.table(
         {
-            "declaration_number": frame["number"].astype(str).tolist(),
+            "declaration_number": numbers,
             "probability": scored.probability,
             "revenue_at_stake": scored.revenue_at_stake,
-            "reasons": ["; ".join(r.text for r in why) for why in scored.reasons],
+            "reasons": reasons,
         }
     )
     (pq.write_table if out.suffix == ".parquet" else pacsv.write_csv)(table, out)

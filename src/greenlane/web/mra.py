@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,7 +15,7 @@ from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
 from greenlane.core.criteria.loader import shipped
-from greenlane.web.csvfiles import spreadsheet_cell
+from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.params import optional_date
 
 VIEW = mra.VIEW_ROLES
@@ -94,24 +93,13 @@ def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(VIEW)
-def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
+def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> StreamingHttpResponse:
     found = get_object_or_404(PartnerImport, pk=batch, mra_id=pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "reason", "partner_id", "name"])
+    rows: list[list[Any]] = [["row", "reason", "partner_id", "name"]]
     for r in found.rejected:
         raw = r.get("raw") or {}
-        writer.writerow(
-            [
-                r["row"],
-                r["reason"],
-                spreadsheet_cell(raw.get("partner_id")),
-                spreadsheet_cell(raw.get("name")),
-            ]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected-{found.pk}.csv"'
-    return response
+        rows.append([r["row"], r["reason"], raw.get("partner_id"), raw.get("name")])
+    return streamed_csv(rows, f"rejected-{found.pk}.csv")
 
 
 @role_required(VIEW)

@@ -17,7 +17,7 @@ from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
 from greenlane.web import trs_report
-from greenlane.web.csvfiles import spreadsheet_cell, streamed_csv
+from greenlane.web.csvfiles import streamed_csv
 
 
 class StudyForm(forms.ModelForm):
@@ -215,8 +215,5 @@ def study_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     study = _finished(request, pk)
     rows: list[tuple[Any, ...]] = [("file", "row", "consignment", "reason")]
     for f in study.result["input"]["files"]:  # type: ignore[index]
-        rows += [
-            (f["file"], r["row"], spreadsheet_cell(r["consignment"]), spreadsheet_cell(r["reason"]))
-            for r in f["rejected"]
-        ]
+        rows += [(f["file"], r["row"], r["consignment"], r["reason"]) for r in f["rejected"]]
     return streamed_csv(rows, f"trs-{study.pk}-rejected.csv")

@@ -153,3 +153,17 @@ def test_an_upload_stopped_before_it_is_marked_done_has_stored_nothing(monkeypat
     upload.refresh_from_db()
     assert upload.status == "done", upload.message
     assert (IngestBatch.objects.count(), Declaration.objects.count()) == (1, 2)
+
+
+def test_rejected_rows_download_without_formulas(client: Client) -> None:
+    """A hostile cell in a declaration file comes back in the rejected-rows CSV as text."""
+    analyst = factories.user("risk_analyst")
+    client.force_login(analyst)
+    row = spoil(good_row(1), "bad_hs")
+    row["Note"] = '=HYPERLINK("http://evil.example","open me")'
+    upload = submit_upload(analyst, _file([good_row(0), row]), "kcs", LAYOUT)
+    download = client.get(f"/declarations/batches/{upload.batch_id}/rejected.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    note = lines[0].index("Note")
+    assert lines[1][note] == '\'=HYPERLINK("http://evil.example","open me")'
+    assert all(not v.startswith(("=", "@")) for line in lines for v in line)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -132,3 +133,29 @@ def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
     home = client.get("/").content.decode()
     assert 'data-figure="model_version" data-value="v1"' in home
     assert f'data-figure="scored" data-value="{Declaration.objects.count()}"' in home
+
+
+def test_scores_written_to_csv_hold_no_formulas(seeded: None, tmp_path: Path) -> None:
+    """`greenlane score --file F --out scores.csv`: a declaration number that a spreadsheet would
+    run as a formula is written as text."""
+    import csv
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from greenlane.cli import app
+
+    services.train()
+    (made,) = (tmp_path / "synth").glob("seed-*/declarations.parquet")
+    rows = pq.read_table(made).slice(0, 3).to_pylist()
+    rows[0]["declaration_number"] = "=1+2"
+    data = tmp_path / "hostile.csv"
+    pacsv.write_csv(pa.Table.from_pylist(rows), data)
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(app, ["score", "--file", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        numbers = [line["declaration_number"] for line in csv.DictReader(handle)]
+    assert numbers[0] == "'=1+2"
+    assert numbers[1:] == [str(r["declaration_number"]) for r in rows[1:]]
