@@ -1,0 +1,49 @@
+"""A body larger than any file Greenlane takes is refused before it is read."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from django.test import Client
+
+from tests import factories
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "json"),
+    [("/declarations/uploads/new/", False), ("/api/v1/declarations/uploads", True)],
+)
+def test_a_declared_body_over_the_limit_is_answered_413(settings, path: str, json: bool) -> None:  # type: ignore[no-untyped-def]
+    settings.MAX_UPLOAD_MB = 2
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(factories.user("risk_analyst"))
+    huge = str(10 << 30)  # 10 GB announced; a few bytes sent
+    response = client.generic("POST", path, b"x" * 10, "multipart/form-data; boundary=b",
+                              CONTENT_LENGTH=huge)  # fmt: skip
+    assert response.status_code == 413
+    text = response.json()["detail"] if json else response.content.decode()
+    assert "larger than the largest file Greenlane takes (2 MB)" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_answers_without_waiting_for_the_announced_body(live_server) -> None:  # type: ignore[no-untyped-def]
+    """Over a real socket: 10 GB announced, 1 KB sent, the 413 comes at once."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST /api/v1/declarations/uploads HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n"
+            + f"Content-Length: {10 << 30}\r\n\r\n".encode()
+            + b"x" * 1024
+        )
+        began, answer = time.monotonic(), b""
+        while b"\r\n\r\n" not in answer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert time.monotonic() - began < 5
