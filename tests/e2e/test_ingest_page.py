@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from greenlane.apps.declarations.models import Declaration, IngestBatch
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
 from tests import factories
 from tests.shared_data import kcs_file
 
@@ -32,3 +32,32 @@ def test_an_analyst_hands_in_a_file_and_reads_the_report(live_server: object, pa
     batch = IngestBatch.objects.get()
     shown = page.locator('[data-figure="rows_accepted"]').inner_text()  # type: ignore[attr-defined]
     assert int(shown.replace(",", "")) == batch.rows_accepted == Declaration.objects.count()
+
+
+def test_a_file_over_the_limit_is_refused_in_the_browser_with_its_size(
+    live_server: object, page: object, settings: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    settings.MAX_UPLOAD_MB = 1  # type: ignore[attr-defined]
+    big = Path(str(tmp_path)) / "big.csv"
+    big.write_bytes(b"a,b\n" + b"1,2\n" * 600_000)  # 2.3 MB
+    analyst = factories.user("risk_analyst", username="ana")
+    base = live_server.url  # type: ignore[attr-defined]
+    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(analyst.username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(factories.PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.goto(f"{base}/declarations/uploads/new/")  # type: ignore[attr-defined]
+    field = page.get_by_label("File", exact=True)  # type: ignore[attr-defined]
+    field.set_input_files(str(big))
+    message = field.evaluate("input => input.validationMessage")
+    assert message == "big.csv is 2.3 MB; the limit is 1 MB"
+    page.get_by_role("button", name="Upload and check").click()  # type: ignore[attr-defined]
+    assert page.url == f"{base}/declarations/uploads/new/"  # type: ignore[attr-defined]
+    assert not Upload.objects.exists()  # nothing was sent
+    # A file within the limit clears the message.
+    small = Path(str(tmp_path)) / "small.csv"
+    small.write_bytes(b"a,b\n1,2\n")
+    field.set_input_files(str(small))
+    assert field.evaluate("input => input.validationMessage") == ""

@@ -41,4 +41,25 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     nav = []
     if user is not None and user.is_authenticated:
         nav = [(label, reverse(name)) for label, name in NAV if _allowed(user.role, name)]
-    return {"greenlane_version": __version__, "greenlane_mode": settings.MODE, "nav": nav}
+    return {
+        "greenlane_version": __version__,
+        "greenlane_mode": settings.MODE,
+        "nav": nav,
+        "max_bytes": max_bytes(),
+    }
+
+
+def max_bytes() -> dict[str, int]:
+    """The largest file each kind of form takes, for the browser to check before sending."""
+    from greenlane.apps.certification.mra import MAX_LIST_MB
+
+    return {
+        "data": settings.MAX_UPLOAD_MB << 20,
+        "evidence": settings.MAX_EVIDENCE_MB << 20,
+        "list": MAX_LIST_MB << 20,
+    }
+
+
+def limit(field: Any, kind: str = "data") -> None:
+    """Mark a form's file field with its limit (see ``file-limits.js``)."""
+    field.widget.attrs["data-max-bytes"] = str(max_bytes()[kind])

@@ -16,6 +16,7 @@ from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from greenlane.apps.declarations.tasks import progress_of
 from greenlane.core.risk.mapping import shipped
+from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
 
 
@@ -28,6 +29,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        limit(self.fields["file"])
         saved = [
             (m.name, f"{m.title or m.name} ({m.name}, saved)") for m in SavedMapping.objects.all()
         ]

@@ -19,6 +19,7 @@ from greenlane.apps.declarations.services import MappingRefused, save_mapping
 from greenlane.core.risk.mapping import MappingError, parse, shipped
 from greenlane.core.risk.readers import FileError, read_header
 from greenlane.core.risk.schema import DECLARATION_FIELDS, LABEL_FIELDS
+from greenlane.web.context import limit
 
 
 class SampleForm(forms.Form):
@@ -26,6 +27,10 @@ class SampleForm(forms.Form):
         help_text="A file of the layout to map (CSV, Parquet or .xlsx); only its header is read"
     )
     delimiter = forms.CharField(max_length=1, initial=",", help_text="CSV only")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit(self.fields["sample"])
 
 
 def _field_form(columns: list[str]) -> type[forms.Form]:

@@ -17,6 +17,7 @@ from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
 from greenlane.web import trs_report
+from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
 
 
@@ -83,6 +84,10 @@ class StudyForm(forms.ModelForm):
 
 class EventsForm(forms.Form):
     file = forms.FileField(help_text="Event log: CSV or Parquet, wide or long layout")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit(self.fields["file"])
 
 
 @role_required(VIEW_ROLES)
