@@ -75,6 +75,9 @@ class Cluster:
     ) -> None:
         try:
             self.stop("immediate")
+        except subprocess.CalledProcessError:
+            if kind is None:
+                raise  # else the error that ended the block is the one to see
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -116,3 +116,87 @@ def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
     assert upload.status == "done"
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_a_record_still_queued_when_its_task_stopped_is_queued_again() -> None:
+    """The database went away between the queue's claim and the job's own: the record never
+    left *queued*, and its task is gone; recovery queues a task for it."""
+    from django_tasks_db.models import DBTaskResult
+
+    upload = _queued_upload()
+    earlier = jobs.worker_id()
+    DBTaskResult.objects.get().claim(earlier)  # the record itself is still queued
+    (found,) = jobs.recover([earlier])
+    assert found.queued_again
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "done"
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_a_job_stopped_too_often_is_failed_for_a_person_to_look_at() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from greenlane.apps.audit import services as audit
+    from greenlane.apps.declarations.models import Upload
+
+    upload = _queued_upload()
+    record = f"declarations.Upload:[{upload.pk}]"
+    for _ in range(jobs.MAX_RESTARTS):  # stopped and queued again that often already
+        audit.record("jobs.task.recovered", None, ("jobs.task", "x"),
+                     {"record": record, "queued_again": True})  # fmt: skip
+    earlier = jobs.worker_id()
+    DBTaskResult.objects.get().claim(earlier)
+    Upload.objects.filter(pk=upload.pk).update(status="running")
+    (found,) = jobs.recover([earlier])
+    assert not found.queued_again
+    upload.refresh_from_db()
+    assert upload.status == "failed"
+    assert upload.message.startswith(f"stopped {jobs.MAX_RESTARTS + 1} times")
+    assert DBTaskResult.objects.filter(status="READY").count() == 0  # nothing queued
+
+
+def test_connection_level_errors_are_told_from_others() -> None:
+    import psycopg
+
+    assert jobs.connection_lost(OperationalError("server closed the connection"))
+    assert jobs.connection_lost(psycopg.OperationalError("connection refused"))
+    outer = RuntimeError("ibis could not run the query")
+    outer.__cause__ = psycopg.OperationalError("terminating connection")
+    assert jobs.connection_lost(outer)
+    assert not jobs.connection_lost(ValueError("a bad value"))
+    assert not jobs.connection_lost(psycopg.errors.UniqueViolation("duplicate"))
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_that_cannot_be_recorded_leaves_the_job_to_recovery(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The job failed for a reason of its own, and the database went away before the failure
+    could be written: it is queued again, and the second attempt records the failure."""
+    from greenlane.apps.declarations import tasks
+    from greenlane.core.risk.mapping import MappingError
+
+    real_finish, finishes = tasks._finish, []
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise MappingError("the mapping needs a column the file lacks")
+
+    def finish(upload, status, message):  # type: ignore[no-untyped-def]
+        finishes.append(status)
+        if len(finishes) == 1:
+            raise OperationalError("the database went away")
+        real_finish(upload, status, message)
+
+    monkeypatch.setattr(tasks.ingest, "ingest", refuse)
+    monkeypatch.setattr(tasks, "_finish", finish)
+    upload = _queued_upload()
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert finishes == ["failed", "failed"]
+    assert (upload.status, upload.message) == (
+        "failed",
+        "the mapping needs a column the file lacks",
+    )

@@ -278,15 +278,18 @@ def worker(
     also queues the daily AEO monitoring run and the weekly retraining
     (GREENLANE_MONITORING_SCHEDULE=off, GREENLANE_RETRAIN_SCHEDULE=off to stop them)."""
     _django()
+    import contextlib
+    import time
+
     from django.core.management import call_command
-    from django.db import DatabaseError
+    from django.db import DatabaseError, connection
 
     from greenlane import jobs
 
-    retired: list[str] = []  # this process's worker ids stopped by a database outage
-    scheduled = once
+    retired: list[str] = []  # this process's earlier worker ids (stopped by an error)
+    scheduled, pause = once, 1.0
     while True:
-        worker_id = jobs.worker_id()
+        worker_id, began = jobs.worker_id(), time.monotonic()
         try:
             for found in jobs.recover(retired):  # tasks whose worker died: queued again, once
                 queued = "queued again" if found.queued_again else "not queued again"
@@ -304,10 +307,29 @@ def worker(
         except DatabaseError as exc:
             if once:
                 raise CommandError(f"the database is unavailable: {_first_line(exc)}") from None
-            retired.append(worker_id)
-            err.print(f"[yellow]the database is unavailable ({_first_line(exc)}); the worker "
-                      "waits for it[/]")  # fmt: skip
-            jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
+            retired.append(worker_id)  # a task it was running is queued again by ``recover``
+            with contextlib.suppress(Exception):
+                connection.close()  # broken: the next query opens a new one
+            if _stopping():
+                return  # asked to stop (SIGTERM) before the error: stop now
+            if time.monotonic() - began > 60:
+                pause = 1.0  # it had been working: not a loop of failures
+            reachable = jobs.database_reachable()
+            then = "starting again" if reachable else "waiting for the database"
+            err.print(f"[yellow]the worker stopped on a database error ({_first_line(exc)}); "
+                      f"{then}[/]")  # fmt: skip
+            if not reachable:
+                jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
+            time.sleep(pause)  # an error the database keeps giving must not spin the worker
+            pause = min(pause * 2, 30.0)
+
+
+def _stopping() -> bool:
+    """Whether django-tasks' worker was asked to stop (its signal handler is still set)."""
+    import signal
+
+    handler = signal.getsignal(signal.SIGTERM)
+    return getattr(getattr(handler, "__self__", None), "running", True) is False
 
 
 def _first_line(exc: BaseException) -> str:

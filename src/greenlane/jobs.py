@@ -37,7 +37,13 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.db.models import Model
 from django.dispatch import receiver
 from django.utils import timezone
@@ -56,22 +62,44 @@ RECOVERABLE: dict[str, str] = {}
 #: up by ``recover`` (the database came back before the worker could notice).
 DATABASE_GONE_WINDOW = timedelta(days=1)
 
+#: A job stopped this many times (its worker died, or the database went away) is not queued
+#: again: it is marked failed, for a person to look at the cause.
+MAX_RESTARTS = 5
+
 
 class DatabaseUnavailable(Exception):
     """The database went away while a job ran: the job is left to ``recover``."""
 
 
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a connection-level database error: Django's
+    OperationalError or InterfaceError, or the PostgreSQL driver's own, raised by code that
+    talks to it directly (COPY, Ibis)."""
+    while exc is not None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        kind = type(exc)
+        if kind.__module__.split(".")[0] == "psycopg" and kind.__name__ in (
+            "OperationalError", "InterfaceError"
+        ):  # fmt: skip
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def database_reachable() -> bool:
-    """Whether a fresh connection to the database answers (closing a broken one first)."""
+    """Whether a new connection to the database answers. A connection of its own: the caller's
+    may be broken or inside a transaction, and is left as it is."""
+    probe = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
-        connection.close_if_unusable_or_obsolete()
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
+        probe.ensure_connection()
+        with probe.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
-        with contextlib.suppress(DatabaseError):
-            connection.close()
+    except Exception:
         return False
+    finally:
+        with contextlib.suppress(Exception):
+            probe.close()
     return True
 
 
@@ -83,7 +111,7 @@ def wait_for_database(say: Callable[[str], None] = log.warning, longest: float =
         time.sleep(pause)
         pause = min(pause * 2, longest)
     waited = time.monotonic() - started
-    say(f"the database answers again (after {waited:.0f} s)")
+    say(f"the database answers (after {waited:.0f} s)")
     return waited
 
 
@@ -94,6 +122,7 @@ def background(
     fail: Callable[[Any, str], None] | None = None,
     stopped: str,
     claim: dict[str, Any] | None = None,
+    audit_as: str | None = None,
 ) -> Callable[[Callable[[Any], None]], Task[[int], str]]:
     """Make ``work(record)`` a background task taking the pk of a ``label`` record.
 
@@ -101,29 +130,43 @@ def background(
     can), runs ``work`` (which records success itself) and returns "done". An exception of
     ``refused`` is the user's problem: its text becomes the record's message. Any other is
     logged and the record says ``stopped`` (formatted with ``pk``): never a stack trace. When
-    the database itself went away, nothing can be recorded: the record stays *running* for
-    ``recover`` to queue again. ``fail(record, message)`` marks the record failed; by default
-    status, message and ``finished_at`` are set and the failure audited.
+    the database went away (a connection-level error, or no answer now), nothing is recorded:
+    ``DatabaseUnavailable`` leaves the record for ``recover`` to queue again. ``fail(record,
+    message)`` marks the record failed; by default status, message and ``finished_at`` are set
+    and ``<audit_as>.failed`` audited (``audit_as``: the model's label by default).
     """
 
     def register(work: Callable[[Any], None]) -> Task[[int], str]:
+        def failed(record: Model, message: str) -> None:
+            try:
+                if fail is not None:
+                    fail(record, message)
+                else:
+                    _failed(record, message, audit_as or record._meta.label_lower)
+            except Exception as exc:  # nothing can be recorded: leave it to ``recover``
+                raise DatabaseUnavailable(f"{label} {record.pk}: {exc}") from exc
+
         @functools.wraps(work)
         def run(pk: int) -> str:
             model = apps.get_model(label)
-            claimed = model.objects.filter(pk=pk, status="queued").update(
-                status="running", **(claim or {})
-            )
-            if not claimed:
+            try:
+                claimed = model.objects.filter(pk=pk, status="queued").update(
+                    status="running", **(claim or {})
+                )
+                record = model.objects.get(pk=pk) if claimed else None
+            except Exception as exc:
+                if connection_lost(exc):
+                    raise DatabaseUnavailable(f"{label} {pk}: {exc}") from exc
+                raise
+            if record is None:
                 return "not queued"  # already taken or finished: never run twice
-            record = model.objects.get(pk=pk)
-            failed = fail or _failed
             try:
                 work(record)
             except refused as exc:
                 failed(record, str(exc))
                 return "failed"
             except Exception as exc:
-                if isinstance(exc, DatabaseError) and not database_reachable():
+                if connection_lost(exc) or not database_reachable():
                     raise DatabaseUnavailable(f"{label} {pk}: {exc}") from exc
                 log.exception("%s %s failed", label, pk)
                 failed(record, stopped.format(pk=pk))
@@ -137,14 +180,14 @@ def background(
     return register
 
 
-def _failed(record: Model, message: str) -> None:
+def _failed(record: Model, message: str, action: str) -> None:
     from greenlane.apps.audit import services as audit
 
     with transaction.atomic():
         type(record)._default_manager.filter(pk=record.pk).update(
             status="failed", message=message, finished_at=timezone.now()
         )
-        audit.record(f"{record._meta.label_lower}.failed", None, record, {"message": message})
+        audit.record(f"{action}.failed", None, record, {"message": message})
 
 
 def step(record: Model, field: str = "message") -> Callable[[str, float], None]:
@@ -245,32 +288,45 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
 
 
 def _queue_again(result: Any, worker: str, why: str) -> Recovered:
-    """Put the record of a stopped task back to *queued* and queue the task again, audited (in
-    the caller's transaction)."""
+    """Put the record of a stopped task back to *queued* and queue the task again, audited, in
+    the caller's transaction; after ``MAX_RESTARTS`` stops, mark it failed instead."""
     from greenlane.apps.audit import services as audit
+    from greenlane.apps.audit.models import AuditEvent
 
     label = _label(result.task_path)
     args = (result.args_kwargs or {}).get("args") or []
+    record = f"{label}:{args[:1]}"
     requeue = False
     if label is not None and args:
         model = apps.get_model(label)
-        requeue = bool(
-            model.objects.filter(pk=args[0], status="running").update(
-                status="queued", message=f"restarted: {why}"
+        stops = AuditEvent.objects.filter(
+            action="jobs.task.recovered", data__record=record, data__queued_again=True
+        ).count()
+        # A record still *queued* lost its task before the task could claim it.
+        mine = model.objects.filter(pk=args[0], status__in=("running", "queued"))
+        if stops >= MAX_RESTARTS:
+            mine.update(
+                status="failed",
+                finished_at=timezone.now(),
+                message=f"stopped {stops + 1} times ({why}, the last time); not run again: "
+                "look at the worker's log, then run it again",
             )
-        )
+        else:
+            fresh = {"progress": 0.0} if any(
+                f.name == "progress" for f in model._meta.get_fields()
+            ) else {}  # fmt: skip
+            requeue = bool(mine.update(status="queued", message=f"restarted: {why}", **fresh))
     audit.record(
         "jobs.task.recovered",
         None,
         ("jobs.task", str(result.pk)),
-        {"task": result.task_path, "record": f"{label}:{args[:1]}", "worker": worker,
-         "why": why, "queued_again": requeue},
+        {"task": result.task_path, "record": record, "worker": worker, "why": why,
+         "queued_again": requeue},
     )  # fmt: skip
     if requeue:
-        task = result.task
-        transaction.on_commit(lambda task=task, args=args: task.enqueue(*args))
+        result.task.enqueue(*args)  # a row of the queue: committed with the record's update
     log.warning("task %s (%s) stopped: %s", result.pk, label, why)
-    return Recovered(result.task_path, f"{label}:{args[:1]}", worker, requeue)
+    return Recovered(result.task_path, record, worker, requeue)
 
 
 @receiver(task_finished)

@@ -206,3 +206,11 @@ def test_columns_a_study_does_not_know_are_not_read(tmp_path: Path, suffix: str)
     assert read.column_names == lean.column_names
     assert read.nbytes <= 2 * lean.nbytes
     assert read_events(noisy).consignments.equals(read_events(plain).consignments)
+
+
+def test_an_event_file_without_a_known_column_or_with_one_twice_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EventFileError, match="none of its columns is one a study reads"):
+        read_events(_csv(tmp_path / "a.csv", "name,amount\nx,1\n"))
+    doubled = "consignment_id,release, release\nC1,2025-03-01 08:00,2025-03-01 09:00\n"
+    with pytest.raises(EventFileError, match="the column\\(s\\) release appear twice"):
+        read_events(_csv(tmp_path / "b.csv", doubled))

@@ -11,6 +11,7 @@ from greenlane.apps.targeting.models import TrainingRun
     "targeting.TrainingRun",
     refused=(services.TrainingError,),
     stopped="an internal error stopped the training (run {pk}); nothing changed",
+    audit_as="targeting.training",
 )
 def retrain_model(record: TrainingRun) -> None:
     """Execute a queued training run."""

@@ -145,6 +145,15 @@ def _read_table(path: Path) -> pa.Table:
             readers.check_width(len(names), path)
             return pq.read_table(path, columns=[c for c in names if c in KNOWN_COLUMNS])
         header = readers.csv_header(path, "utf-8", ",")
+        known = [c for c in header if c in KNOWN_COLUMNS]
+        if not known:  # (and Arrow would read every column)
+            raise EventFileError(
+                f"{path.name}: none of its columns is one a study reads (consignment_id, "
+                "stage, timestamp, the stage names, ...): not an event log"
+            )
+        twice = sorted({c for c in known if known.count(c) > 1})
+        if twice:
+            raise EventFileError(f"{path.name}: the column(s) {', '.join(twice)} appear twice")
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
@@ -152,7 +161,7 @@ def _read_table(path: Path) -> pa.Table:
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={}, strings_can_be_null=False, auto_dict_encode=False,
-                include_columns=[c for c in dict.fromkeys(header) if c in KNOWN_COLUMNS],
+                include_columns=known,
             ),
         )  # fmt: skip
     except readers.FileError as exc:
