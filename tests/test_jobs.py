@@ -200,3 +200,13 @@ def test_a_failure_that_cannot_be_recorded_leaves_the_job_to_recovery(monkeypatc
         "failed",
         "the mapping needs a column the file lacks",
     )
+
+
+def test_the_worker_and_the_server_refuse_an_unmigrated_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.installation import greenlane, installation
+
+    with installation(tmp_path / "var", "greenlane_unmigrated") as env:
+        for command in (["worker", "--once"], ["serve", "--port", "0", "--no-background"]):
+            done = greenlane(env, *command, timeout=120)
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert "run `greenlane migrate`" in done.stderr

@@ -219,6 +219,12 @@ def serve(
 
     _port_free(host, port)
     call_command("check", fail_level="ERROR", verbosity=0)
+    pending = _unapplied_migrations()
+    if pending:
+        raise CommandError(
+            f"the database lacks {len(pending)} migration(s) (first: {pending[0]}): run "
+            "`greenlane migrate` first"
+        )
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
     sys.stdout.flush()
@@ -286,6 +292,17 @@ def worker(
 
     from greenlane import jobs
 
+    if not jobs.database_reachable():
+        if once:
+            raise CommandError("the database is unavailable")
+        err.print("[yellow]the database is unavailable; the worker waits for it[/]")
+        jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
+    pending = _unapplied_migrations()
+    if pending:
+        raise CommandError(
+            f"the database lacks {len(pending)} migration(s) (first: {pending[0]}): run "
+            "`greenlane migrate`, then start the worker"
+        )
     retired: list[str] = []  # this process's earlier worker ids (stopped by an error)
     scheduled, pause = once, 1.0
     while True:
@@ -322,6 +339,15 @@ def worker(
                 jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
             time.sleep(pause)  # an error the database keeps giving must not spin the worker
             pause = min(pause * 2, 30.0)
+
+
+def _unapplied_migrations() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
 def _stopping() -> bool:
