@@ -41,3 +41,12 @@ def page(browser: object) -> Iterator[object]:
     yield page
     context.close()
     assert errors == [], f"browser console errors: {errors}"
+
+
+def log_in(page: object, base: str, username: str, password: str) -> None:
+    """Sign in through the login page and wait for the home page."""
+    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from greenlane.apps.certification import services
 from greenlane.apps.certification.models import Certificate
 from tests import factories
 from tests.apps.certification.world import world
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple 42"
@@ -24,10 +25,7 @@ def _login(browser: object, base: str, user: object) -> object:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(user.username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, user.username, PASSWORD)
     page.errors = errors  # type: ignore[attr-defined]
     return page
 

@@ -11,6 +11,7 @@ import pytest
 from greenlane import demo
 from greenlane.apps.targeting import services
 from greenlane.apps.trs.models import Study
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -28,11 +29,7 @@ ALL_DRAWN = """() => {
 
 
 def _log_in(page: object, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]
+    log_in(page, base, username, demo.DEMO_PASSWORD)
 
 
 def _check(page: object, console: list[str], charts: int = 0) -> None:

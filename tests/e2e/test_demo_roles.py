@@ -13,6 +13,7 @@ from greenlane import demo
 from greenlane.apps.accounts.models import User
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.operators.models import ConsultantAccess, Operator
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,11 +54,7 @@ def test_each_demo_role_logs_in_and_sees_its_figures(
     assert {login.username for login in logins} == set(EXPECTED)
     base = live_server.url  # type: ignore[attr-defined]
     for login in logins:
-        page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-        page.get_by_label("Username").fill(login.username)  # type: ignore[attr-defined]
-        page.get_by_label("Password").fill(demo.DEMO_PASSWORD)  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
-        page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]
+        log_in(page, base, login.username, demo.DEMO_PASSWORD)
         assert login.organisation in page.get_by_test_id("who").inner_text()  # type: ignore[attr-defined]
 
         key, compute = EXPECTED[login.username]

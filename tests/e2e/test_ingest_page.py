@@ -6,6 +6,7 @@ import pytest
 
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
 from tests import factories
+from tests.e2e.conftest import log_in
 from tests.shared_data import kcs_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,10 +16,7 @@ def test_an_analyst_hands_in_a_file_and_reads_the_report(live_server: object, pa
     kcs_valid = kcs_file("valid.csv")
     analyst = factories.user("risk_analyst", username="ana")
     base = live_server.url  # type: ignore[attr-defined]
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(analyst.username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(factories.PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    log_in(page, base, analyst.username, factories.PASSWORD)
     page.get_by_role("link", name="Ingests").click()  # type: ignore[attr-defined]
     page.get_by_role("link", name="Hand in a file").click()  # type: ignore[attr-defined]
     page.get_by_label("File", exact=True).set_input_files(str(kcs_valid))  # type: ignore[attr-defined]
@@ -44,10 +42,7 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_with_its_size(
     big.write_bytes(b"a,b\n" + b"1,2\n" * 600_000)  # 2.3 MB
     analyst = factories.user("risk_analyst", username="ana")
     base = live_server.url  # type: ignore[attr-defined]
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(analyst.username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(factories.PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    log_in(page, base, analyst.username, factories.PASSWORD)
     page.goto(f"{base}/declarations/uploads/new/")  # type: ignore[attr-defined]
     field = page.get_by_label("File", exact=True)  # type: ignore[attr-defined]
     field.set_input_files(str(big))

@@ -9,6 +9,7 @@ import pytest
 from greenlane import demo
 from greenlane.apps.targeting import services
 from greenlane.apps.targeting.models import Score
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -22,10 +23,7 @@ def test_an_analyst_opens_the_top_score_and_reads_why(
     top = Score.objects.order_by("-probability", "id").select_related("declaration").first()
     assert top is not None
     base = live_server.url  # type: ignore[attr-defined]
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill("analyst")  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    log_in(page, base, "analyst", demo.DEMO_PASSWORD)
     page.get_by_role("link", name="Risk scores").click()  # type: ignore[attr-defined]
     page.get_by_role("link", name=top.declaration.number).click()  # type: ignore[attr-defined]
     shown = page.get_by_test_id("probability").first.inner_text()  # type: ignore[attr-defined]

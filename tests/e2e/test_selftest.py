@@ -11,6 +11,7 @@ from greenlane.apps.assessments import services
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.core.criteria.loader import shipped
 from tests import factories
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple 42"
@@ -25,10 +26,7 @@ def test_a_trader_completes_a_self_test_and_downloads_the_pdf(
     trader.save()
     base = live_server.url  # type: ignore[attr-defined]
     p = page
-    p.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    p.get_by_label("Username").fill("tess")  # type: ignore[attr-defined]
-    p.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
-    p.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    log_in(p, base, "tess", PASSWORD)
     p.get_by_role("link", name="Self-test").click()  # type: ignore[attr-defined]
 
     requirements = shipped().baseline.requirements

@@ -11,6 +11,7 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.trs.models import Study
 from tests import factories
 from tests.apps.trs.test_studies import HEADER, ROWS
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple 42"
@@ -28,10 +29,7 @@ def test_design_feed_run_and_read_a_study(
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(statistician.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, statistician.username, PASSWORD)
 
     page.get_by_role("link", name="Release studies").click()
     page.get_by_role("link", name="New study").click()

@@ -8,6 +8,7 @@ import pytest
 
 from greenlane import demo
 from greenlane.apps.targeting import services
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -19,10 +20,7 @@ def test_an_analyst_moves_the_inspection_rate(
     services.train()
     services.score()
     base = live_server.url  # type: ignore[attr-defined]
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill("analyst")  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    log_in(page, base, "analyst", demo.DEMO_PASSWORD)
     page.get_by_role("link", name="What-if").click()  # type: ignore[attr-defined]
     page.wait_for_selector("#chart-what-if[data-drawn=yes]")  # type: ignore[attr-defined]
     at_five = page.get_by_test_id("what-if-inspected").inner_text()  # type: ignore[attr-defined]
