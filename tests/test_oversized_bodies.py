@@ -6,7 +6,8 @@ import socket
 import time
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
 from tests import factories
 
@@ -25,7 +26,30 @@ def test_a_declared_body_over_the_limit_is_answered_413(settings, path: str, jso
                               CONTENT_LENGTH=huge)  # fmt: skip
     assert response.status_code == 413
     text = response.json()["detail"] if json else response.content.decode()
-    assert "larger than the largest file Greenlane takes (2 MB)" in text
+    assert "larger than the largest file this form takes (2 MB)" in text
+
+
+@pytest.mark.django_db
+def test_a_form_that_takes_smaller_files_has_its_own_limit(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.MAX_EVIDENCE_MB = 1
+    client = Client()
+    client.force_login(factories.user("trader"))
+    three_mb = str(3 << 20)
+    evidence = client.generic(
+        "POST", "/operators/1/self-test/evidence", b"x" * 10, "multipart/form-data; boundary=b",
+        CONTENT_LENGTH=three_mb,
+    )  # fmt: skip
+    assert evidence.status_code == 413
+    assert "larger than the largest file this form takes (1 MB)" in evidence.content.decode()
+    # The same size to a form that takes data files goes on to its view.
+    from greenlane.web.middleware import RefuseOversizedBodies
+
+    seen: list[str] = []
+    guard = RefuseOversizedBodies(lambda request: seen.append(request.path) or HttpResponse())  # type: ignore[func-returns-value]
+    request = RequestFactory().post("/declarations/uploads/new/", b"", content_type="text/plain")
+    request.META["CONTENT_LENGTH"] = three_mb
+    assert guard(request).status_code == 200
+    assert seen == ["/declarations/uploads/new/"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -32,6 +32,7 @@ from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
+from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
 
 ANSWER_CHOICES = [
@@ -164,6 +165,7 @@ def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("selftest_edit", args=[operator.pk]) + "#profile")
 
 
+@takes_files("evidence")
 @require_POST
 @role_required(EDIT_ROLES)
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:

@@ -16,6 +16,7 @@ from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
 from greenlane.core.criteria.loader import shipped
 from greenlane.web.csvfiles import streamed_csv
+from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
 
 VIEW = mra.VIEW_ROLES
@@ -71,6 +72,7 @@ def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@takes_files("list")
 @require_POST
 @role_required(mra.MANAGE_ROLES)
 def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
