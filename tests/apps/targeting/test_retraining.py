@@ -220,3 +220,28 @@ def _drift_is_counted_week_by_week_and_a_shift_is_flagged(seeded: ModelVersion) 
     assert [(w["week"], w["scored"], w["hits"]) for w in body["weeks"]] == [
         (w["week"], w["scored"], w["hits"]) for w in retraining.drift(seeded, weeks=8)["weeks"]
     ]
+
+
+def test_a_training_run_stopped_after_its_training_does_not_train_twice(
+    seeded: ModelVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The version is linked to its run as it is registered; run again (after a stop), the run
+    compares that version and finishes, without a second challenger."""
+    run = TrainingRun.objects.create()
+    real_compare = retraining.compare
+
+    def stopped(version: ModelVersion) -> None:
+        raise RuntimeError("stopped between the training and the comparison")
+
+    monkeypatch.setattr(retraining, "compare", stopped)
+    with pytest.raises(RuntimeError):
+        retraining.execute(run)
+    run.refresh_from_db()
+    assert run.version is not None
+    assert ModelVersion.objects.count() == 2  # the champion and this run's challenger
+    monkeypatch.setattr(retraining, "compare", real_compare)
+    retraining.execute(run)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.DONE
+    assert ModelVersion.objects.count() == 2
+    assert run.version.comparison["champion"] == seeded.version  # type: ignore[union-attr]

@@ -159,12 +159,27 @@ def promote(version: ModelVersion, actor: User | None, reason: str = "") -> Mode
 # -- (re)training runs -------------------------------------------------------------------
 
 
-def retrain(actor: User | None = None, step: Step | None = None) -> ModelVersion:
+def retrain(
+    actor: User | None = None, step: Step | None = None, run: TrainingRun | None = None
+) -> ModelVersion:
     """Train a challenger on everything on record (inspection results included) and compare
-    it with the active version; it does not score until promoted."""
+    it with the active version; it does not score until promoted. With ``run``, the version is
+    linked to it as it is registered, and a run that already has one (it was stopped after the
+    training) is only compared again: never two challengers from one run."""
     step = step or (lambda _text, _share: None)
-    shares = iter((0.05, 0.3, 0.7))
-    version = services.train(actor, activate=False, say=lambda text: step(text, next(shares, 0.8)))
+    version = None
+    if run is not None:
+        version = TrainingRun.objects.get(pk=run.pk).version
+    if version is None:
+        shares = iter((0.05, 0.3, 0.7))
+        link = (
+            (lambda v: TrainingRun.objects.filter(pk=run.pk).update(version=v))
+            if run is not None
+            else None
+        )
+        version = services.train(
+            actor, activate=False, say=lambda text: step(text, next(shares, 0.8)), saved=link
+        )
     step("comparing with the active version", 0.85)
     compare(version)
     return version
@@ -208,7 +223,7 @@ def schedule_due(day: date) -> TrainingRun | None:
 
 def execute(record: TrainingRun, step: Step | None = None) -> TrainingRun:
     step = step or (lambda _text, _share: None)
-    version = retrain(record.requested_by, step)
+    version = retrain(record.requested_by, step, run=record)
     with transaction.atomic():
         TrainingRun.objects.filter(pk=record.pk).update(
             status=TrainingRun.Status.DONE,

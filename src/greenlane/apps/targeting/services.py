@@ -51,11 +51,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def train(actor: User | None = None, activate: bool = True, say: Say | None = None) -> ModelVersion:
+def train(
+    actor: User | None = None,
+    activate: bool = True,
+    say: Say | None = None,
+    saved: Callable[[ModelVersion], None] | None = None,
+) -> ModelVersion:
     """Fit on every declaration and inspection result on record.
 
     Metrics come from a first fit on all but the last 20% of the labelled period, scored on
     that last part (a time-based holdout); the registered model is then fitted on everything.
+    ``saved(version)`` runs in the transaction that registers the version.
     """
     say = say or (lambda _: None)
     say("reading declarations")
@@ -117,6 +123,8 @@ def train(actor: User | None = None, activate: bool = True, say: Say | None = No
         )
         if activate:
             activate_version(version, actor)
+        if saved is not None:
+            saved(version)
     return version
 
 
