@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -297,9 +296,6 @@ def report(r: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     found: dict[str, Any] = {}
-    # Stopped from outside (a test's timeout): leave through the `finally`s, which stop the
-    # server, its worker and the PostgreSQL cluster.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     def options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--users", type=int, default=8)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -138,7 +139,10 @@ def cli(
     argv: list[str],
 ) -> int:
     """The command line every benchmark shares: its own options, then ``--write PATH``
-    (docs/benchmarks.md) or ``--no-write``; prints the section and writes it in place."""
+    (docs/benchmarks.md) or ``--no-write``; prints the section and writes it in place.
+    Stopped from outside (SIGTERM, a test's timeout), it leaves through its ``finally`` blocks,
+    which stop the servers and databases a benchmark started."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     options(parser)
     parser.add_argument("--write", type=Path, default=Path("docs/benchmarks.md"))

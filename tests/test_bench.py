@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench(script: str, out: Path, *args: str, timeout: int = 600) -> str:
-    """Run ``bench/<script>`` writing its section to ``out``; return what it printed."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args, "--write", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=True,
-    )
-    return done.stdout
+from tests.bench_runner import free_port, run_bench
 
 
 @pytest.mark.slow
 def test_the_synth_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    printed = _bench("synth.py", out, "--rows", "20000", "--repeat", "1", timeout=300)
+    printed = run_bench("synth.py", out, "--rows", "20000", "--repeat", "1", timeout=300)
     assert "rows per second" in printed
     text = out.read_text()
     assert "bench/synth.py begin" in text
@@ -41,7 +27,7 @@ def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
     out = tmp_path / "benchmarks.md"
-    printed = _bench("ingest.py", out, "--rows", "20000", "--server", server, timeout=300)
+    printed = run_bench("ingest.py", out, "--rows", "20000", "--server", server, timeout=300)
     assert "ingest, rows per second" in printed
     assert "20,000 synthetic declarations" in out.read_text()
 
@@ -53,7 +39,7 @@ def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
 
     kcs_file("train.csv")
     out = tmp_path / "card.md"
-    _bench("model_card.py", out, "--declarations", "30000")
+    run_bench("model_card.py", out, "--declarations", "30000")
     text = out.read_text()
     assert "### KCS data" in text
     assert "### Synthetic economy (30,000 declarations" in text
@@ -64,7 +50,7 @@ def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
 @pytest.mark.once
 def test_the_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    printed = _bench("score.py", out, "--rows", "20000")
+    printed = run_bench("score.py", out, "--rows", "20000")
     assert "scoring, rows per second" in printed
     assert "20,000 synthetic declarations" in out.read_text()
 
@@ -73,7 +59,7 @@ def test_the_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
 @pytest.mark.once
 def test_the_criteria_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    printed = _bench("criteria.py", out, "--assessments", "500", "--renders", "3", timeout=300)
+    printed = run_bench("criteria.py", out, "--assessments", "500", "--renders", "3", timeout=300)
     assert "assessments per second" in printed
     assert "gap-report page p95" in out.read_text()
 
@@ -82,7 +68,7 @@ def test_the_criteria_benchmark_runs_and_reports(tmp_path: Path) -> None:
 @pytest.mark.once
 def test_the_trs_benchmark_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    printed = _bench("trs.py", out, "--rows", "20000")
+    printed = run_bench("trs.py", out, "--rows", "20000")
     assert "full metric set on DuckDB" in printed
     assert "ratio pandas / DuckDB" in out.read_text()
 
@@ -95,7 +81,7 @@ def test_the_monitoring_benchmark_runs_on_both_engines_and_reports(tmp_path: Pat
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
     out = tmp_path / "benchmarks.md"
-    printed = _bench(
+    printed = run_bench(
         "monitoring.py", out, "--rows", "50000", "--operators", "500", "--pg-rows", "50000",
         "--server", server, timeout=300,
     )  # fmt: skip
@@ -106,13 +92,9 @@ def test_the_monitoring_benchmark_runs_on_both_engines_and_reports(tmp_path: Pat
 @pytest.mark.slow
 @pytest.mark.once
 def test_the_assess_api_benchmark_runs_against_a_server_and_reports(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     out = tmp_path / "benchmarks.md"
-    printed = _bench(
+    printed = run_bench(
         "assess_api.py", out, "--declarations", "4000", "--seconds", "2", "--port", str(port),
         timeout=600,
     )  # fmt: skip
@@ -123,14 +105,10 @@ def test_the_assess_api_benchmark_runs_against_a_server_and_reports(tmp_path: Pa
 @pytest.mark.slow
 @pytest.mark.once
 def test_the_load_test_mixes_every_kind_of_user_without_an_error(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     out = tmp_path / "benchmarks.md"
     # The script exits 1 on any error, or when a kind of request never ran.
-    printed = _bench(
+    printed = run_bench(
         "load.py", out, "--users", "8", "--seconds", "15", "--declarations", "1500",
         "--operators", "300", "--port", str(port), timeout=600,
     )  # fmt: skip

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.bench_runner import run_bench
 from tests.conftest import ON_POSTGRES
 from tests.installation import command, greenlane, installation
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 ROWS = 300_000
 #: Written but not committed: the ingest is caught in the middle of its transaction.
 MID_WRITE_BYTES = 4 << 20
@@ -179,22 +178,11 @@ def test_when_postgresql_restarts_under_load_requests_fail_cleanly_and_the_servi
     """A real restart of a PostgreSQL server of the test's own (`bench/outage.py` in reduced
     form: one restart, a short outage), under load, while the worker is writing an ingest."""
     out = tmp_path / "benchmarks.md"
-    script = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "outage.py"), "--users", "4", "--outage", "3",
-         "--restarts", "1", "--rows", "150000", "--after", "3", "--patience", "240",
-         "--write", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        stdout, stderr = script.communicate(timeout=900)
-    except subprocess.TimeoutExpired:
-        script.terminate()  # it stops its server and its PostgreSQL cluster on the way out
-        stdout, stderr = script.communicate(timeout=120)
-    done = subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
     # The script checks every answer (503 or the normal one during the outage, never a trace;
     # the normal one after), the ingest done once after its recovery, the same server and
     # worker, the audit chain; it exits 1 and says what failed otherwise.
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_bench("outage.py", out, "--users", "4", "--outage", "3", "--restarts", "1",
+           "--rows", "150000", "--after", "3", "--patience", "240", timeout=900)  # fmt: skip
     text = out.read_text()
     assert "assess API 503:" in text  # the outage was seen
     assert "health check 503:" in text
