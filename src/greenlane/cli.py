@@ -219,12 +219,7 @@ def serve(
 
     _port_free(host, port)
     call_command("check", fail_level="ERROR", verbosity=0)
-    pending = _unapplied_migrations()
-    if pending:
-        raise CommandError(
-            f"the database lacks {len(pending)} migration(s) (first: {pending[0]}): run "
-            "`greenlane migrate` first"
-        )
+    _require_migrated()
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
     sys.stdout.flush()
@@ -292,17 +287,15 @@ def worker(
 
     from greenlane import jobs
 
+    def say_back(text: str) -> None:
+        err.print(f"[green]{text}[/]")
+
     if not jobs.database_reachable():
         if once:
             raise CommandError("the database is unavailable")
         err.print("[yellow]the database is unavailable; the worker waits for it[/]")
-        jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
-    pending = _unapplied_migrations()
-    if pending:
-        raise CommandError(
-            f"the database lacks {len(pending)} migration(s) (first: {pending[0]}): run "
-            "`greenlane migrate`, then start the worker"
-        )
+        jobs.wait_for_database(say_back)
+    _require_migrated()
     retired: list[str] = []  # this process's earlier worker ids (stopped by an error)
     scheduled, pause = once, 1.0
     while True:
@@ -336,18 +329,24 @@ def worker(
             err.print(f"[yellow]the worker stopped on a database error ({_first_line(exc)}); "
                       f"{then}[/]")  # fmt: skip
             if not reachable:
-                jobs.wait_for_database(lambda text: err.print(f"[green]{text}[/]"))
+                jobs.wait_for_database(say_back)
             time.sleep(pause)  # an error the database keeps giving must not spin the worker
             pause = min(pause * 2, 30.0)
 
 
-def _unapplied_migrations() -> list[str]:
+def _require_migrated() -> None:
+    """One line, not a loop of missing-table errors, when the database lacks migrations."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+    if plan:
+        first = f"{plan[0][0].app_label}.{plan[0][0].name}"
+        raise CommandError(
+            f"the database lacks {len(plan)} migration(s) (first: {first}): run "
+            "`greenlane migrate` first"
+        )
 
 
 def _stopping() -> bool:

@@ -71,6 +71,12 @@ class DatabaseUnavailable(Exception):
     """The database went away while a job ran: the job is left to ``recover``."""
 
 
+#: How the queue names a job that met a database outage, and one whose worker stopped (set by
+#: ``recover``, and for a taken-up outage, so it is taken up once).
+UNAVAILABLE = f"{__name__}.DatabaseUnavailable"
+STOPPED = f"{__name__}.WorkerStopped"
+
+
 def connection_lost(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or what caused it) is a connection-level database error: Django's
     OperationalError or InterfaceError, or the PostgreSQL driver's own, raised by code that
@@ -261,7 +267,7 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
             ).update(
                 status=TaskResultStatus.FAILED,
                 finished_at=timezone.now(),
-                exception_class_path="greenlane.jobs.WorkerStopped",
+                exception_class_path=STOPPED,
                 traceback=f"its worker {worker} stopped while running it",
             )
             if stopped:  # else another worker recovered it meanwhile
@@ -270,18 +276,17 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
                 out.append(_queue_again(result, worker, why))
     # The database came back before the worker noticed: the queue could record the failure,
     # the job's record could not.
-    unavailable = f"{__name__}.DatabaseUnavailable"
     gone = DBTaskResult.objects.filter(
         status=TaskResultStatus.FAILED,
-        exception_class_path=unavailable,
+        exception_class_path=UNAVAILABLE,
         finished_at__gte=timezone.now() - DATABASE_GONE_WINDOW,
     )
     for result in gone:
         worker = result.worker_ids[-1] if result.worker_ids else ""
         with transaction.atomic():
             taken = DBTaskResult.objects.filter(
-                pk=result.pk, exception_class_path=unavailable
-            ).update(exception_class_path=f"{__name__}.WorkerStopped")
+                pk=result.pk, exception_class_path=UNAVAILABLE
+            ).update(exception_class_path=STOPPED)
             if taken:  # else another worker took it up meanwhile
                 out.append(_queue_again(result, worker, "the database went away while it ran"))
     return out
@@ -333,6 +338,5 @@ def _queue_again(result: Any, worker: str, why: str) -> Recovered:
 def _after_an_outage(sender: Any, task_result: Any, **_: Any) -> None:
     """A job that met a database outage and whose failure the queue could record: the database
     is back, so queue it again now rather than at the next scheduled ``recover``."""
-    unavailable = f"{__name__}.DatabaseUnavailable"
-    if any(e.exception_class_path == unavailable for e in task_result.errors):
+    if any(e.exception_class_path == UNAVAILABLE for e in task_result.errors):
         recover()
