@@ -51,6 +51,21 @@ def _queued_upload():  # type: ignore[no-untyped-def]
                          "kcs", LAYOUT)  # fmt: skip
 
 
+def _claimed_by_a_retired_worker(running: bool = True):  # type: ignore[no-untyped-def]
+    """A queued upload whose task a worker of this process claimed (alive, but retired after
+    an outage); the upload itself *running*, or still *queued* (its own claim never ran)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from greenlane.apps.declarations.models import Upload
+
+    upload = _queued_upload()
+    earlier = jobs.worker_id()
+    DBTaskResult.objects.get().claim(earlier)
+    if running:
+        Upload.objects.filter(pk=upload.pk).update(status="running")
+    return upload, earlier
+
+
 @override_settings(**QUEUE)
 @pytest.mark.django_db(transaction=True)
 def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -94,14 +109,7 @@ def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatc
 @override_settings(**QUEUE)
 @pytest.mark.django_db(transaction=True)
 def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    from greenlane.apps.declarations.models import Upload
-
-    upload = _queued_upload()
-    earlier = jobs.worker_id()  # alive (this process), but retired after an outage
-    DBTaskResult.objects.get().claim(earlier)
-    Upload.objects.filter(pk=upload.pk).update(status="running")
+    upload, earlier = _claimed_by_a_retired_worker()
     assert jobs.recover() == []  # its process lives: not taken up
     found = jobs.recover([earlier])
     assert [(f.record, f.worker, f.queued_again) for f in found] == [
@@ -123,11 +131,7 @@ def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None
 def test_a_record_still_queued_when_its_task_stopped_is_queued_again() -> None:
     """The database went away between the queue's claim and the job's own: the record never
     left *queued*, and its task is gone; recovery queues a task for it."""
-    from django_tasks_db.models import DBTaskResult
-
-    upload = _queued_upload()
-    earlier = jobs.worker_id()
-    DBTaskResult.objects.get().claim(earlier)  # the record itself is still queued
+    upload, earlier = _claimed_by_a_retired_worker(running=False)
     (found,) = jobs.recover([earlier])
     assert found.queued_again
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
@@ -141,16 +145,12 @@ def test_a_job_stopped_too_often_is_failed_for_a_person_to_look_at() -> None:
     from django_tasks_db.models import DBTaskResult
 
     from greenlane.apps.audit import services as audit
-    from greenlane.apps.declarations.models import Upload
 
-    upload = _queued_upload()
+    upload, earlier = _claimed_by_a_retired_worker()
     record = f"declarations.Upload:[{upload.pk}]"
     for _ in range(jobs.MAX_RESTARTS):  # stopped and queued again that often already
         audit.record("jobs.task.recovered", None, ("jobs.task", "x"),
                      {"record": record, "queued_again": True})  # fmt: skip
-    earlier = jobs.worker_id()
-    DBTaskResult.objects.get().claim(earlier)
-    Upload.objects.filter(pk=upload.pk).update(status="running")
     (found,) = jobs.recover([earlier])
     assert not found.queued_again
     upload.refresh_from_db()
