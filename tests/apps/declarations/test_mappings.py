@@ -7,7 +7,7 @@ from django.test import Client
 
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.models import Declaration, SavedMapping, Upload
-from greenlane.apps.declarations.services import MappingRefused, resolve_mapping, save_mapping
+from greenlane.apps.declarations.services import MappingRefused, mapping_named, save_mapping
 from greenlane.core.risk import mapping
 from tests import factories
 from tests.apps.declarations.test_uploads import _file
@@ -93,13 +93,13 @@ def test_a_mapping_missing_a_required_field_is_not_saved() -> None:
 
 def test_names_of_shipped_or_saved_mappings_are_not_taken_twice() -> None:
     user = factories.user("risk_analyst")
-    kcs = mapping.load("kcs")
+    kcs = mapping.named("kcs")
     with pytest.raises(MappingRefused, match="shipped mapping"):
         save_mapping(user, kcs)
     mine = kcs.model_copy(update={"name": "mine"})
     save_mapping(user, mine)
     with pytest.raises(MappingRefused, match="exists already"):
         save_mapping(user, mine)
-    resolved, text = resolve_mapping("mine")
+    resolved, text = mapping_named("mine")
     assert resolved == mine
     assert text

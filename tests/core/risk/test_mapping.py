@@ -59,10 +59,26 @@ def test_the_shipped_mappings_load() -> None:
     }  # fmt: skip
 
 
-def test_load_takes_a_name_or_a_file(tmp_path: Path) -> None:
+def test_the_command_line_loads_a_name_or_its_own_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD)
-    assert mapping.load(str(path)).name == "mine"
-    assert mapping.load("kcs").name == "kcs"
+    assert mapping.load_file_or_name(str(path)).name == "mine"
+    assert mapping.load_file_or_name("kcs").name == "kcs"
+    assert mapping.load(str(path)).name == "mine"  # the former name, still used by the CLI
     with pytest.raises(mapping.MappingError, match="no mapping named 'nope'"):
-        mapping.load("nope")
+        mapping.load_file_or_name("nope")
+
+
+@pytest.mark.parametrize("kind", ["absolute", "relative", "missing"])
+def test_a_name_is_never_read_as_a_file(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(GOOD)
+    name = {
+        "absolute": str(path),
+        "relative": "../" * 12 + str(path).lstrip("/"),
+        "missing": str(tmp_path / "nothing.yaml"),
+    }[kind]
+    with pytest.raises(mapping.MappingError, match="no mapping named") as refused:
+        mapping.named(name)
+    assert "Importer" not in str(refused.value)  # nothing of the file's content
+    assert mapping.named("kcs").name == "kcs"

@@ -14,7 +14,15 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, Inspection, SavedMapping, Upload
-from greenlane.core.risk.mapping import ColumnMapping, MappingError, load, parse, shipped, to_yaml
+from greenlane.core.risk.mapping import (
+    ColumnMapping,
+    MappingError,
+    load_file_or_name,
+    named,
+    parse,
+    shipped,
+    to_yaml,
+)
 from greenlane.core.risk.readers import FileError, detect_format
 
 
@@ -34,7 +42,7 @@ def submit_upload(
         if mapping_text:
             mapping = parse(mapping_text, "mapping file")
         else:
-            mapping, mapping_text = resolve_mapping(mapping_name)
+            mapping, mapping_text = mapping_named(mapping_name)
     except (FileError, MappingError) as exc:
         raise UploadRefused(str(exc)) from None
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
@@ -113,12 +121,25 @@ class MappingRefused(Exception):
     """The mapping cannot be saved; the message says why."""
 
 
-def resolve_mapping(name: str) -> tuple[ColumnMapping, str]:
-    """A saved mapping by name, else a shipped one; with its YAML text when it is a saved one."""
+def mapping_named(name: str) -> tuple[ColumnMapping, str]:
+    """A saved mapping by name, else a shipped one; with its YAML text when it is a saved one.
+    Only names: what a request asks for never opens a file on the server."""
     saved = SavedMapping.objects.filter(name=name).first()
     if saved is not None:
         return parse(saved.text, f"saved mapping {name}"), saved.text
-    return load(name), ""
+    return named(name), ""
+
+
+def resolve_mapping_or_file(name_or_path: str) -> tuple[ColumnMapping, str]:
+    """For the command line only, where a path is the user's own: a saved or shipped mapping
+    by name, else a mapping file by path."""
+    if SavedMapping.objects.filter(name=name_or_path).exists():
+        return mapping_named(name_or_path)
+    return load_file_or_name(name_or_path), ""
+
+
+#: The command line's former name for ``resolve_mapping_or_file``, kept until it uses the new one.
+resolve_mapping = resolve_mapping_or_file
 
 
 def save_mapping(user: User, mapping: ColumnMapping) -> SavedMapping:

@@ -12,7 +12,7 @@ from greenlane import jobs
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Upload
-from greenlane.core.risk.mapping import MappingError, load, parse
+from greenlane.core.risk.mapping import MappingError, named, parse
 from greenlane.core.risk.readers import FileError
 
 
@@ -44,7 +44,7 @@ def ingest_upload(upload: Upload) -> None:
     mapping = (
         parse(upload.mapping_text, upload.mapping_name)
         if upload.mapping_text
-        else load(upload.mapping_name)
+        else named(upload.mapping_name)
     )
     # The batch and the upload's "done" commit together: a worker stopped between the two
     # would otherwise leave a stored batch under an upload that is run again, and refused as
