@@ -1,0 +1,45 @@
+"""AEO risk monitoring: monitor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from greenlane.cli._common import CommandError, _date, _django, _progress, console
+
+commands = typer.Typer()
+
+
+@commands.command()
+def monitor(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day of the run, YYYY-MM-DD (default today)")
+    ] = None,
+) -> None:
+    """AEO risk monitoring: indicators of certified operators, alert rules, new alerts."""
+    _django()
+    from django.utils import timezone
+
+    from greenlane.apps.monitoring import services
+    from greenlane.apps.monitoring.models import Run
+    from greenlane.core.monitoring.rules import RulesError
+
+    day = _date(as_of) if as_of else timezone.localdate()
+    record = Run.objects.create(as_of=day, status=Run.Status.RUNNING)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Monitoring", total=100)
+
+            def step(text: str, share: float) -> None:
+                progress.update(task, completed=round(share * 100), description=text)
+
+            record = services.execute(record, step)
+            progress.update(task, completed=100, description="done")
+    except RulesError as exc:
+        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message=str(exc))
+        raise CommandError(str(exc)) from None
+    except Exception:
+        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message="interrupted")
+        raise
+    console.print(f"Monitoring as of {day}: {record.message}.")
