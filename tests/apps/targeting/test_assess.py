@@ -181,3 +181,23 @@ def test_declarations_sent_to_a_check_wait_in_the_queue_until_a_result(tmp_path:
     assert "hit rate 100.0%" in analyst.get(f"/risk/rules/{rule.pk}/").content.decode()
     # The officer's result is a label for the next training.
     assert services.train(activate=False).labelled_rows == labels_before + 1
+
+
+@pytest.mark.slow
+def test_an_active_rule_saved_before_the_limits_is_a_409_naming_it(tmp_path: Path) -> None:
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+    services.train()
+    RuleProfile.objects.create(
+        name="deep", expression="1+" * 986 + "1 > 0", action="force", channel="red",
+        reason="saved before rules were bounded", is_active=True, dry_run_revision=1,
+    )  # fmt: skip
+    _, key = make_token("ASYCUDA", None)
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
+        "/api/v1/declarations/assess",
+        {"declarations": _declarations(1)},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert "the active rule deep cannot be used" in response.json()["detail"]
+    assert "a rule nests at most 32 levels deep" in response.json()["detail"]
+    assert not ChannelDecision.objects.filter(number__startswith="RT-").exists()

@@ -105,3 +105,28 @@ def test_a_forcing_rule_needs_its_channel_and_dates_in_order(analyst: Any) -> No
             analyst,
             {**RULE, "shift": 0.0, "valid_from": date(2026, 2, 1), "valid_to": date(2026, 1, 1)},
         )
+
+
+DEEP = "1+" * 932 + "1 > 0"  # saved, dry-run and activated before rules were bounded
+
+
+def test_a_rule_nested_past_the_limit_is_refused_at_save_with_the_limit(analyst: Any) -> None:
+    page = _client(analyst).post("/risk/rules/", {**RULE, "expression": DEEP})
+    assert "line 1, column 1: a rule nests at most 32 levels deep" in page.content.decode()
+    assert not RuleProfile.objects.exists()
+
+
+def test_the_dry_run_of_a_rule_saved_before_the_limits_is_refused_not_a_500(
+    analyst: Any,
+) -> None:
+    factories.declaration(
+        factories.operator(factories.organisation("operator")), declaration_date=date(2026, 5, 1)
+    )
+    rule = RuleProfile.objects.create(
+        name="deep", expression="1+" * 986 + "1 > 0", action="force", channel="red", reason="x"
+    )
+    page = _client(analyst).post(f"/risk/rules/{rule.pk}/dry-run", follow=True)
+    assert page.status_code == 200
+    assert "a rule nests at most 32 levels deep" in page.content.decode()
+    rule.refresh_from_db()
+    assert rule.dry_run_revision is None

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenlane.core.risk.rulelang import RuleError, parse
+from greenlane.core.risk.rulelang import Node, Rule, RuleError, parse
 
 FRAME = pd.DataFrame(
     {
@@ -89,3 +91,105 @@ def test_token_soup_is_a_rule_or_a_clear_refusal(tokens: list[str]) -> None:
         return
     assert where[0] == 1  # one line of input
     assert 1 <= where[1] <= max(len(text), 1) + 1
+
+
+LIMITS = ("a rule is at most", "a rule has at most", "a rule nests at most")
+ROWS = pd.DataFrame({"customs_value": [0.0, 3.0, 250.0], "net_mass_kg": [1.0, 2.0, 7.0]})
+
+
+def _arithmetic(depth: int) -> st.SearchStrategy[tuple[str, Any]]:
+    """Fully bracketed arithmetic with its value computed by plain Python, row by row."""
+    leaf = st.one_of(
+        st.integers(0, 3).map(lambda n: (str(n), lambda row, n=n: float(n))),
+        st.sampled_from(["customs_value", "net_mass_kg"]).map(
+            lambda name: (name, lambda row, name=name: row[name])
+        ),
+    )
+    if depth == 0:
+        return leaf
+    inner = _arithmetic(depth - 1)
+    ops = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+    branch = st.tuples(inner, st.sampled_from(sorted(ops)), inner).map(
+        lambda t: (
+            f"({t[0][0]} {t[1]} {t[2][0]})",
+            lambda row, t=t: ops[t[1]](t[0][1](row), t[2][1](row)),
+        )
+    )
+    return st.one_of(leaf, branch)
+
+
+def _chain(kind: str, n: int) -> tuple[str, Any]:
+    """Long flat or deeply nested expressions of the shapes found in the review."""
+    if kind == "sum":  # 1 + 1 + ... > 0: flat to read, nested once built
+        return "1+" * n + "1 > 0", lambda row: True
+    if kind == "not":
+        return "not " * n + "customs_value > 1", lambda row: (row["customs_value"] > 1) != (n % 2)
+    if kind == "brackets":  # (1 + (1 + (... 1))) > n
+        return "(1+" * n + "1" + ")" * n + f" > {n}", lambda row: True
+    return " and ".join(["customs_value >= 0"] * (n + 1)), lambda row: True
+
+
+COMPARE = {
+    "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}  # fmt: skip
+CHAINS = st.tuples(
+    st.sampled_from(["sum", "not", "brackets", "and"]),
+    st.one_of(st.integers(0, 120), st.integers(900, 1000)),  # around the limits, and far past
+).map(lambda t: _chain(*t))
+COMPARISONS = st.tuples(_arithmetic(7), st.sampled_from(sorted(COMPARE)), _arithmetic(7)).map(
+    lambda t: (
+        f"{t[0][0]} {t[1]} {t[2][0]}",
+        lambda row, t=t: COMPARE[t[1]](t[0][1](row), t[2][1](row)),
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=st.one_of(CHAINS, COMPARISONS))
+def test_a_long_or_deep_rule_is_refused_with_the_limit_or_selects_as_written(
+    case: tuple[str, Any],
+) -> None:
+    text, reference = case
+    try:
+        rule = parse(text)
+    except RuleError as exc:
+        refusal = (exc.reason, exc.line, exc.column)
+    else:
+        expected = [bool(reference(row)) for _, row in ROWS.iterrows()]
+        assert rule.evaluate(ROWS).tolist() == expected
+        return
+    assert refusal[0].startswith(LIMITS), refusal
+    assert refusal[1] == 1
+    assert 1 <= refusal[2] <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "column"),
+    [
+        ("1+" * 932 + "1 > 0", "a rule nests at most 32 levels deep", 1),  # as reviewed
+        ("1+" * 986 + "1 > 0", "a rule nests at most 32 levels deep", 1),
+        ("customs_value > 0 and " + "1+" * 40 + "1 > 0", "nests at most 32 levels", 23),
+        ("not " * 33 + "customs_value > 1", "a rule nests at most 32 levels deep", 129),
+        ("customs_value in [" + ", ".join(["1"] * 600) + "]", "at most 500 terms", 1510),
+        ("1 > 0 or " * 300 + "1 > 0", "a rule is at most 2000 characters", 1),
+    ],
+)
+def test_a_rule_past_a_limit_is_refused_with_the_limit_and_the_position(
+    text: str, words: str, column: int
+) -> None:
+    with pytest.raises(RuleError) as caught:
+        parse(text)
+    assert words in caught.value.reason
+    assert (caught.value.line, caught.value.column) == (1, column)
+
+
+def test_evaluation_does_not_recurse_however_deep_the_tree() -> None:
+    """Built directly, past what parse accepts: evaluation walks an explicit stack."""
+    value = Node("field", ("customs_value",), "number")
+    for _ in range(5_000):
+        value = Node("arith", ("+", value, Node("number", (1.0,), "number")), "number")
+    condition = Node("cmp", (">", value, Node("number", (5_004.0,), "number")), "bool")
+    rule = Rule("built", condition)
+    assert rule.evaluate(FRAME).tolist() == [True, True, False, True]
+    assert rule.fields() == {"customs_value"}

@@ -73,12 +73,23 @@ def _chance(number: str, policy_version: int, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
+def _condition(rule: RuleProfile) -> rulelang.Rule:
+    """An active rule saved before the present limits is refused by name, not a 500: the
+    analyst deactivates or changes it (dropping it silently would change the channels)."""
+    try:
+        return rulelang.parse(rule.expression)
+    except rulelang.RuleError as exc:
+        raise Unassessable(
+            f"the active rule {rule.name} cannot be used ({exc}): deactivate or change it"
+        ) from None
+
+
 def _rules() -> tuple[list[ProfileRule], list[list[Any]]]:
     active = list(RuleProfile.objects.filter(is_active=True).order_by("name"))
     rules = [
         ProfileRule(
             id=r.name,
-            condition=rulelang.parse(r.expression),
+            condition=_condition(r),
             reason=r.reason,
             force=r.channel or None,  # type: ignore[arg-type]
             shift=r.shift if r.action == RuleProfile.Action.SHIFT else 0.0,

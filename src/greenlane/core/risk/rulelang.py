@@ -7,6 +7,10 @@ Rules are parsed by a grammar (Lark) into a tree of a few node kinds and evaluat
 walking that tree over columns: nothing is ever handed to ``eval``, no name outside the
 declaration schema resolves, and there are no calls. Every error names its position.
 A comparison on a missing value is false (so `not` of it is true).
+
+A rule is bounded in characters, nodes and nesting depth, checked on the parse tree before
+anything walks it recursively; evaluation runs over an explicit stack, so no rule that was
+accepted can exhaust Python's recursion limit where declarations are assessed.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ NAME: /[a-z_][a-z0-9_]{0,40}/
 %ignore WS
 """
 _PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
-MAX_LENGTH = 2_000
+MAX_LENGTH = 2_000  # characters
+MAX_NODES = 500  # fields, numbers, texts, list items and operations
+MAX_DEPTH = 32  # nesting: brackets, not, and each further + - * / of a chain
 BoolArray = npt.NDArray[np.bool_]
 TEXT_KINDS = {Kind.TEXT, Kind.HS6, Kind.COUNTRY, Kind.MODE}
 
@@ -156,20 +162,7 @@ class Rule:
     tree: Node
 
     def fields(self) -> set[str]:
-        found: set[str] = set()
-
-        def walk(node: Any) -> None:
-            if isinstance(node, Node):
-                if node.op == "field":
-                    found.add(node.args[0])
-                for arg in node.args:
-                    walk(arg)
-            elif isinstance(node, tuple):
-                for arg in node:
-                    walk(arg)
-
-        walk(self.tree)
-        return found
+        return {node.args[0] for node in _nodes(self.tree) if node.op == "field"}
 
     def evaluate(self, frame: pd.DataFrame) -> BoolArray:
         """Which rows of ``frame`` (declaration columns) the rule selects."""
@@ -183,7 +176,9 @@ def parse(text: str) -> Rule:
     if not text.strip():
         raise RuleError("the rule is empty")
     try:
-        tree = _Build().transform(_PARSER.parse(text))
+        parsed = _PARSER.parse(text)  # LALR: an explicit parser stack, no recursion
+        _bounded(parsed)
+        tree = _Build().transform(parsed)
     except RuleError:
         raise
     except UnexpectedInput as exc:
@@ -197,6 +192,35 @@ def parse(text: str) -> Rule:
     if node.kind != "bool":
         raise RuleError("a rule must be a condition (a comparison, in, startswith, and/or/not)")
     return Rule(text, node)
+
+
+def _bounded(tree: Tree[Token]) -> None:
+    """Refuse a parse tree past MAX_NODES or MAX_DEPTH at the first term found past it,
+    walking it without recursion (the transformer and type check that follow recurse, to a
+    depth this bounds)."""
+    count = 0
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Token):
+            continue  # an operator, or the text of a leaf already counted
+        count += 1
+        if count > MAX_NODES:
+            raise RuleError(f"a rule has at most {MAX_NODES} terms and operations", *_where(item))
+        if depth > MAX_DEPTH:
+            raise RuleError(f"a rule nests at most {MAX_DEPTH} levels deep", *_where(item))
+        # Left to right, so the position reported is the first one past the limit as read.
+        stack.extend((child, below + 1) for child, below in reversed(_deepened(item, depth)))
+
+
+def _deepened(tree: Tree[Token], depth: int) -> list[tuple[Tree[Token] | Token, int]]:
+    """The children of ``tree``, each with the depth of the node it hangs from: a chain
+    a + b + c is one parse node but nested operations, ((a + b) + c), one per operator."""
+    kids = tree.children
+    if tree.data not in ("sum", "product"):
+        return [(kid, depth) for kid in kids]
+    operators = len(kids) // 2
+    return [(kid, depth + operators - max(i // 2, 1)) for i, kid in enumerate(kids)]
 
 
 def _expected(exc: UnexpectedInput) -> str:
@@ -217,46 +241,75 @@ def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:
     return values.astype("string")
 
 
-def _eval(node: Node, frame: pd.DataFrame) -> Any:
+def _children(node: Node) -> tuple[Node, ...]:
+    if node.op in ("or", "and"):
+        return node.args
+    if node.op in ("not", "in", "notin", "prefix"):
+        return (node.args[0],)
+    if node.op in ("cmp", "arith"):
+        return (node.args[1], node.args[2])
+    return ()
+
+
+def _nodes(root: Node) -> list[Node]:
+    """Every node, each after its parent (pre-order), without recursion."""
+    order, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(_children(node))
+    return order
+
+
+def _eval(root: Node, frame: pd.DataFrame) -> Any:
+    """The value of ``root`` over ``frame``: children first, over an explicit stack."""
+    values: dict[int, Any] = {}
+    for node in reversed(_nodes(root)):  # every child before its parent
+        values[id(node)] = _apply(node, [values.pop(id(c)) for c in _children(node)], frame)
+    return values[id(root)]
+
+
+def _apply(node: Node, kids: list[Any], frame: pd.DataFrame) -> Any:
+    """One node's value from its children's values."""
     op = node.op
     if op == "field":
         return _column(frame, node.args[0], node.kind)
     if op in ("number", "string"):
         return node.args[0]
     if op == "or":
-        out = _truth(_eval(node.args[0], frame), frame)
-        for arg in node.args[1:]:
-            out = out | _truth(_eval(arg, frame), frame)
+        out = _truth(kids[0], frame)
+        for kid in kids[1:]:
+            out = out | _truth(kid, frame)
         return out
     if op == "and":
-        out = _truth(_eval(node.args[0], frame), frame)
-        for arg in node.args[1:]:
-            out = out & _truth(_eval(arg, frame), frame)
+        out = _truth(kids[0], frame)
+        for kid in kids[1:]:
+            out = out & _truth(kid, frame)
         return out
     if op == "not":
-        return ~_truth(_eval(node.args[0], frame), frame)
+        return ~_truth(kids[0], frame)
     if op == "cmp":
-        symbol, left, right = node.args
-        a, b = _eval(left, frame), _eval(right, frame)
+        symbol = node.args[0]
+        a, b = kids
         result = {
             "==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
             "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
         }[symbol]()  # fmt: skip
         return _known(result, a, b, frame)
     if op in ("in", "notin"):
-        values = _eval(node.args[0], frame)
+        values = kids[0]
         series = values if isinstance(values, pd.Series) else pd.Series(values, index=frame.index)
         hit = series.isin(list(node.args[1]))
         hit = hit if op == "in" else ~hit
         return _known(hit, series, None, frame)
     if op == "prefix":
-        values = _eval(node.args[0], frame)
+        values = kids[0]
         series = values if isinstance(values, pd.Series) else pd.Series(values, index=frame.index)
         return _known(series.str.startswith(node.args[1]), series, None, frame)
     if op == "arith":
-        symbol, left, right = node.args
-        a, b = _eval(left, frame), _eval(right, frame)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        symbol = node.args[0]
+        a, b = kids
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if symbol == "/":
                 b = b.where(b != 0) if isinstance(b, pd.Series) else (np.nan if b == 0 else b)
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[
