@@ -27,3 +27,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # that a real deployment would serve.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+# Public verification is rate-limited per client address, and every test client is 127.0.0.1:
+# tests/apps/certification/test_public_verification.py sets a small limit where it tests it.
+VERIFICATION_ATTEMPTS = 100_000

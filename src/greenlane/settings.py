@@ -138,6 +138,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # W006 asks for lockout by address as well; we lock by username on purpose (see above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Public certificate verification (number + code): attempts per client address per window.
+VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30)
+VERIFICATION_WINDOW = 600  # seconds
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -185,6 +185,7 @@ WEB: dict[str, Access] = {
         frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR, Role.STATISTICIAN}),
     ),
     "certificate_detail": Access("/certificates/{certificate}/", READ, scoped=True),
+    "certificate_qr": Access("/certificates/{certificate}/qr.svg", READ, scoped=True),
     "certificate_transition": Access(
         "/certificates/{certificate}/transitions/reinstate",
         READ,
@@ -239,8 +240,7 @@ WEB: dict[str, Access] = {
     "trs_rejected": Access("/trs/{study}/rejected.csv", CUSTOMS),
     "register": Access("/register/", PUBLIC),
     "verify": Access("/verify/", PUBLIC),
-    "verify_number": Access("/verify/{number}/", PUBLIC),
-    "verify_qr": Access("/verify/{number}/qr.svg", PUBLIC),
+    "verify_number": Access("/verify/{number}/?code={code}", PUBLIC),
     "healthz": Access("/healthz", PUBLIC),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
@@ -335,7 +335,7 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/public/register"): Access("/api/v1/public/register", PUBLIC),
     ("get", "/api/v1/mra/status"): Access("/api/v1/mra/status?identifier=X", MRA_VIEW),
     ("get", "/api/v1/public/certificates/{number}"): Access(
-        "/api/v1/public/certificates/{number}", PUBLIC
+        "/api/v1/public/certificates/{number}?code={code}", PUBLIC
     ),
     ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
         "/api/v1/declarations/batches/{batch}", INGEST
@@ -530,6 +530,7 @@ def url(world: dict[str, object], access: Access, whose: str) -> str:
         .replace("{application}", str(world["applications"][whose].pk))  # type: ignore[index]
         .replace("{certificate}", str(world["certificates"][whose].pk))  # type: ignore[index]
         .replace("{number}", world["certificates"][whose].number)  # type: ignore[index]
+        .replace("{code}", world["certificates"][whose].verification_code)  # type: ignore[index]
         .replace("{finding}", str(world["finding"].pk))  # type: ignore[attr-defined]
         .replace("{review}", str(world["reviews"][whose].pk))  # type: ignore[index]
         .replace("{mra}", str(world["mra"].pk))  # type: ignore[attr-defined]

@@ -73,10 +73,16 @@ def test_apply_review_visit_decide_and_verify(live_server: object, browser: obje
     decider.get_by_test_id("certificate").click()  # type: ignore[attr-defined]
     certificate = Certificate.objects.get()
     assert certificate.tier == "AA"
+    code = decider.get_by_test_id("verification-code").locator("code").inner_text()  # type: ignore[attr-defined]
 
     public = browser.new_page()  # type: ignore[attr-defined]
     public.goto(f"{base}/verify/")
     public.get_by_label("Certificate number").fill(certificate.number)
+    public.get_by_label("Verification code").fill("WRONG-CODE-0000")
+    public.get_by_role("button", name="Check").click()
+    assert "No certificate matches" in public.get_by_test_id("error").inner_text()
+    assert w.operator.name not in public.content()
+    public.get_by_label("Verification code").fill(code)
     public.get_by_role("button", name="Check").click()
     verdict = public.get_by_test_id("verdict").inner_text()
     assert verdict.startswith("Valid")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
 from greenlane.apps.accounts.models import User
@@ -21,7 +21,13 @@ from greenlane.apps.certification.permissions import (
     visible_applications,
     visible_certificates,
 )
-from greenlane.apps.certification.public import public_status, register_entries
+from greenlane.apps.certification.public import (
+    NOT_VERIFIED,
+    public_status,
+    register_entries,
+    retry_after,
+    verified,
+)
 from greenlane.core.certification.lifecycle import NotAllowed
 
 router = Router(tags=["certification"], auth=RoleAuth(VIEW_ROLES))
@@ -168,15 +174,26 @@ def certificate_transition(
 
 @public.get(
     "/certificates/{number}",
-    response={200: CertificateOut, 404: Problem},
-    summary="Public: is this certificate valid? (no login)",
+    response={200: CertificateOut, 404: Problem, 429: Problem},
+    summary="Public: is this certificate valid? Number and verification code (no login)",
+    description="`code` is the verification code printed on the certificate (hyphens and case "
+    "do not matter). A wrong or missing code answers 404 exactly like a number that does not "
+    "exist. More than the allowed attempts from one client address in ten minutes answer 429 "
+    "with `Retry-After` (seconds).",
 )
-def verify_certificate(request: HttpRequest, number: str) -> Status:
-    # No number holds a NUL character (and PostgreSQL refuses to compare text with one).
-    found = Certificate.objects.filter(number=number.strip().upper())
-    certificate = None if "\x00" in number else found.first()
+def verify_certificate(
+    request: HttpRequest,
+    number: str,
+    code: str = Query("", description="the verification code printed on the certificate"),
+) -> Status | HttpResponse:
+    wait = retry_after(request)
+    if wait:
+        response = JsonResponse({"detail": "too many verification attempts"}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    certificate = verified(number, code)
     if certificate is None:
-        return Status(404, {"detail": f"no certificate has the number {number}"})
+        return Status(404, {"detail": NOT_VERIFIED})
     return Status(200, public_status(certificate))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +22,21 @@ from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
-from greenlane.apps.certification import services, statistics
+from greenlane.apps.certification import codes, services, statistics
 from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
     visible_applications,
     visible_certificates,
 )
+from greenlane.apps.certification.public import (
+    NOT_VERIFIED,
+    public_status,
+    register_entries,
+    retry_after,
+    verified,
+)
 from greenlane.apps.certification.public import expired as _expired
-from greenlane.apps.certification.public import public_status, register_entries
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
 from greenlane.web.params import optional_date
@@ -261,6 +268,8 @@ def _render_certificate(
         else [],
         "error": error,
         "expired": _expired(certificate),
+        "verification_code": codes.formatted(certificate.verification_code),
+        "verification_url": _verification_url(request, certificate),
     }
     return render(request, "certification/certificate_detail.html", context, status=status)
 
@@ -353,24 +362,41 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def verify(request: HttpRequest, number: str = "") -> HttpResponse:
-    """Public: anyone checks a certificate by its number (or by scanning its QR code)."""
+    """Public: anyone holding a certificate checks it by its number and the verification code
+    printed on it (or by scanning its QR code, which carries both). Decision record 0015."""
     number = (number or request.GET.get("number", "")).strip().upper()
-    found = None
-    if number:
-        certificate = Certificate.objects.filter(number=number).select_related("operator").first()
-        found = public_status(certificate) if certificate else None
-    status = 404 if number and found is None else 200
-    return render(
-        request, "certification/verify.html", {"number": number, "found": found}, status=status
-    )
+    code = request.GET.get("code", "").strip()
+    context: dict[str, Any] = {"number": number, "code": code, "found": None}
+    if not (number and code):
+        return render(request, "certification/verify.html", context)
+    wait = retry_after(request)
+    if wait:
+        context["error"] = "Too many checks from your address; try again later."
+        response = render(request, "certification/verify.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    certificate = verified(number, code)
+    if certificate is None:
+        context["error"] = NOT_VERIFIED
+        return render(request, "certification/verify.html", context, status=404)
+    context["found"] = public_status(certificate)
+    return render(request, "certification/verify.html", context)
 
 
-def verify_qr(request: HttpRequest, number: str) -> HttpResponse:
-    if not Certificate.objects.filter(number=number).exists():
-        raise Http404
-    url = request.build_absolute_uri(reverse("verify_number", args=[number]))
+def _verification_url(request: HttpRequest, certificate: Certificate) -> str:
+    path = reverse("verify_number", args=[certificate.number])
+    query = urlencode({"code": codes.formatted(certificate.verification_code)})
+    return request.build_absolute_uri(f"{path}?{query}")
+
+
+@role_required(VIEW_ROLES)
+def certificate_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The QR code printed on the certificate: the verification page with number and code."""
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2)
+    segno.make(_verification_url(request, certificate), error="m").save(
+        out, kind="svg", scale=4, border=2
+    )
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "private, max-age=3600"
     return response

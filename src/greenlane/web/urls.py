@@ -153,6 +153,7 @@ urlpatterns = [
         name="certification_statistics",
     ),
     path("certificates/<int:pk>/", certification.certificate_detail, name="certificate_detail"),
+    path("certificates/<int:pk>/qr.svg", certification.certificate_qr, name="certificate_qr"),
     path(
         "certificates/<int:pk>/transitions/<str:name>",
         certification.certificate_transition,
@@ -185,6 +186,5 @@ urlpatterns = [
     path("register/", certification.register, name="register"),
     path("verify/", certification.verify, name="verify"),
     path("verify/<str:number>/", certification.verify, name="verify_number"),
-    path("verify/<str:number>/qr.svg", certification.verify_qr, name="verify_qr"),
     path("healthz", views.healthz, name="healthz"),
 ]

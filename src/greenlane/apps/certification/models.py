@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.certification.codes import new_verification_code
 from greenlane.apps.operators.models import Operator
 from greenlane.core.certification.lifecycle import OPEN_STAGES as OPEN
 from greenlane.core.certification.lifecycle import CertificateStatus, Stage
@@ -188,6 +189,12 @@ class Certificate(models.Model):
     revision = models.PositiveIntegerField(default=0)
     public_consent = models.BooleanField(
         default=False, help_text="the holder agrees to appear in the public AEO register"
+    )
+    verification_code = models.CharField(
+        max_length=16,
+        default=new_verification_code,
+        editable=False,
+        help_text="printed on the certificate; a public check needs it with the number",
     )
     issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField()

@@ -1,14 +1,28 @@
-"""What anyone may know about a certificate: holder, programme, tier, status, validity."""
+"""What anyone may know about a certificate: holder, programme, tier, status, validity.
+
+Two ways in, decision record 0015: the register lists the certificates whose holders agreed to
+be listed; anyone else's certificate answers only to its number *and* the verification code
+printed on it, and a wrong pair answers exactly like a number that does not exist. Attempts are
+counted per client address in the shared cache, so guessing codes is slow on every process.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
+from greenlane.apps.certification import codes
 from greenlane.apps.certification.models import Certificate
 from greenlane.core.criteria.loader import shipped
+
+NOT_VERIFIED = "No certificate matches this number and verification code."
 
 
 def expired(certificate: Certificate) -> bool:
@@ -45,3 +59,29 @@ def register_entries(q: str = "") -> QuerySet[Certificate]:
     if q:
         certificates = certificates.filter(Q(number__iexact=q) | Q(operator__name__icontains=q))
     return certificates.order_by("operator__name", "number")
+
+
+def verified(number: str, code: str) -> Certificate | None:
+    """The certificate with this number and code, or None; nothing tells the two misses apart."""
+    number, code = number.strip().upper(), codes.normalise(code)
+    if not number or not code or "\x00" in number:  # PostgreSQL refuses NUL in text
+        return None
+    found = Certificate.objects.filter(number=number, verification_code=code)
+    return found.select_related("operator").first()
+
+
+def retry_after(request: HttpRequest) -> int:
+    """Count one verification attempt from the request's client address; while the address is
+    over ``VERIFICATION_ATTEMPTS`` per ``VERIFICATION_WINDOW`` seconds, the seconds to wait
+    (else 0). A fixed window per address in the cache every process shares."""
+    window = settings.VERIFICATION_WINDOW
+    now = int(time.time())
+    start = now - now % window
+    key = f"verify-attempts:{get_client_ip_address(request) or 'unknown'}:{start}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return start + window - now if count > settings.VERIFICATION_ATTEMPTS else 0
