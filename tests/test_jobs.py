@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,25 @@ def test_a_worker_on_this_host_is_dead_when_its_process_is_gone() -> None:
     assert not jobs._dead(f"{host}:{os.getpid()}:abc", now - timedelta(days=30))
     assert jobs.worker_id().startswith(f"{host}:{os.getpid()}:")
     assert len(jobs.worker_id()) <= 64  # the queue's limit
+
+
+def test_a_worker_whose_process_ended_unreaped_is_dead() -> None:
+    """A worker killed under a parent that has not waited for it yet is a zombie: it still
+    answers ``kill(pid, 0)``, and was taken for alive, so its task was never queued again."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = socket.gethostname()[:32]
+        assert not jobs._dead(f"{host}:{child.pid}:abc", timezone.now())
+        child.kill()
+        deadline = time.monotonic() + 10
+        while jobs._state(child.pid) != "Z":  # ended, not reaped (no wait() yet)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, 0)  # the zombie still answers a signal check
+        assert jobs._dead(f"{host}:{child.pid}:abc", timezone.now())
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_a_worker_on_another_host_is_dead_only_past_the_timeout(settings) -> None:  # type: ignore[no-untyped-def]

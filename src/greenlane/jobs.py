@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -214,13 +215,27 @@ def worker_id() -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` on this host is running. A zombie (a process that ended and
+    that its parent has not reaped yet) is dead: ``kill(pid, 0)`` succeeds on it, and taking
+    it for alive left its task *running* for ever."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process: it exists
-    return True
+        pass  # someone else's process: it exists
+    return _state(pid) not in {"Z", "X"}
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter from ``/proc`` (Linux), None where there is no ``/proc``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "X" if Path("/proc/self").exists() else None  # it ended meanwhile
+    # "pid (command) S ...": the command may hold spaces and parentheses; the state follows
+    # the last closing parenthesis.
+    return stat[stat.rfind(")") + 2 :][:1] or None
 
 
 def _dead(worker: str, started_at: Any, retired: Collection[str] = ()) -> bool:
