@@ -71,3 +71,55 @@ def test_the_server_answers_without_waiting_for_the_announced_body(live_server) 
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert time.monotonic() - began < 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "size", "status"),
+    [
+        # The review's 200 MB multipart body to the login page, written to /tmp before.
+        ("/login/", 200 << 20, 413),
+        ("/login/", 2 << 20, 413),  # a page without a file takes a form of 1 MB at most
+        ("/risk/rules/", 2 << 20, 413),
+        ("/api/v1/declarations/assess", 11 << 20, 413),  # a JSON body: Django's own cap
+        ("/api/v1/declarations/assess", 3 << 20, None),  # a batch of 10,000 fits
+        ("/declarations/mappings/new/", 3 << 20, None),  # the sample file of a mapping
+        ("/trs/1/events", 3 << 20, None),  # an event log
+    ],
+)
+def test_a_view_that_takes_no_files_refuses_a_large_body_before_reading_it(
+    path: str, size: int, status: int | None
+) -> None:
+    from greenlane.web.middleware import RefuseOversizedBodies
+
+    seen: list[str] = []
+    guard = RefuseOversizedBodies(lambda request: seen.append(request.path) or HttpResponse())  # type: ignore[func-returns-value]
+    request = RequestFactory().post(path, b"", content_type="multipart/form-data; boundary=b")
+    request.META["CONTENT_LENGTH"] = str(size)
+    answer = guard(request)
+    if status is None:
+        assert (answer.status_code, seen) == (200, [path])
+    else:
+        assert (answer.status_code, seen) == (status, [])
+        text = answer.content.decode()
+        assert "larger than the largest" in text
+
+
+def test_every_api_operation_that_takes_a_file_is_given_the_file_limit() -> None:
+    """An operation with a file in its body that is missing from ``TAKES_FILES`` would be
+    refused any file over the JSON limit."""
+    from greenlane.api.urls import TAKES_FILES, api
+
+    schema = api.get_openapi_schema()
+    with_files = set()
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            form = content.get("multipart/form-data", {}).get("schema", {})
+            if "$ref" in form:
+                name = form["$ref"].rsplit("/", 1)[-1]
+                form = schema["components"]["schemas"][name]
+            if any(p.get("format") == "binary" for p in form.get("properties", {}).values()):
+                with_files.add(path.removeprefix("/api/v1/"))
+    assert with_files
+    assert with_files == set(TAKES_FILES)

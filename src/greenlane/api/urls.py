@@ -17,6 +17,12 @@ from greenlane.api import (
 from greenlane.api.auth import RoleAuth
 from greenlane.api.openapi import GreenlaneAPI
 
+#: The operations that take files, by route under /api/v1/ and the kind of file
+#: (``web.context.max_bytes``); a request announcing more is refused before it is read
+#: (``web.middleware.RefuseOversizedBodies``). Every other operation takes a JSON body of at
+#: most ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+TAKES_FILES = {"declarations/uploads": "data"}
+
 api = GreenlaneAPI(
     title="Greenlane API",
     version="1",

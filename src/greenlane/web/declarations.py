@@ -18,6 +18,7 @@ from greenlane.apps.declarations.tasks import progress_of
 from greenlane.core.risk.mapping import shipped
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
+from greenlane.web.middleware import takes_files
 
 
 class UploadForm(forms.Form):
@@ -38,6 +39,7 @@ class UploadForm(forms.Form):
         ]
 
 
+@takes_files("data")
 @role_required(INGEST_ROLES)
 def upload_new(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)

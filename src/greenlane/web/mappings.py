@@ -20,6 +20,7 @@ from greenlane.core.risk.mapping import MappingError, parse, shipped
 from greenlane.core.risk.readers import FileError, read_header
 from greenlane.core.risk.schema import DECLARATION_FIELDS, LABEL_FIELDS
 from greenlane.web.context import limit
+from greenlane.web.middleware import takes_files
 
 
 class SampleForm(forms.Form):
@@ -86,6 +87,7 @@ def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@takes_files("data")
 @role_required(INGEST_ROLES)
 def mapping_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "columns" in request.POST:

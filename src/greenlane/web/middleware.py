@@ -37,12 +37,15 @@ class RefuseNulCharacters:
 
 #: Room for the form's other fields and the multipart framing around the largest file.
 FORM_MARGIN_BYTES = 1 << 20
+#: The largest body of a page's form that takes no file (a login, a rule, a finding).
+FORM_BYTES = 1 << 20
 
 
 def takes_files(kind: str) -> Callable[[Any], Any]:
-    """Mark a view as taking files of ``kind`` (``web.context.max_bytes``: evidence, list);
-    a larger request to it is refused before it is read. Unmarked views get the largest
-    limit (data files)."""
+    """Mark a view as taking files of ``kind`` (``web.context.max_bytes``: data, evidence,
+    list); a larger request to it is refused before it is read. A view that is not marked
+    takes no files: it gets ``FORM_BYTES`` (an API operation, a JSON body as large as Django
+    reads: ``DATA_UPLOAD_MAX_MEMORY_SIZE``; those that take files: ``api.urls.TAKES_FILES``)."""
 
     def mark(view: Any) -> Any:
         view.takes_files = kind
@@ -52,36 +55,29 @@ def takes_files(kind: str) -> Callable[[Any], Any]:
 
 
 class RefuseOversizedBodies:
-    """A request whose declared body is larger than the files its view takes (plus room for
-    the form) is answered 413 before a byte of it is read: otherwise Django would first write
-    the whole body to a temporary file, and a hostile client could fill the disk with one
-    request. The limit is the view's (``takes_files``), else the largest one
-    (``GREENLANE_MAX_UPLOAD_MB``). Django reads no body without a Content-Length, so none can
-    slip past as chunked."""
+    """A request whose declared body is larger than its view takes is answered 413 before a
+    byte of it is read: otherwise Django would first write the whole body to a temporary
+    file, and a hostile client could fill the disk with one request (a 200 MB multipart body
+    sent to the login page was written to /tmp). The limit is the files the view takes (plus
+    room for the form: ``takes_files``), else a form's or a JSON body's. Django reads no body
+    without a Content-Length, so none can slip past as chunked."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from greenlane.web.context import max_bytes
-
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return HttpResponseBadRequest(
                 "Content-Length is not a number", content_type="text/plain"
             )
-        limits = max_bytes()
-        if declared <= min(limits.values()) + FORM_MARGIN_BYTES:
+        if declared <= FORM_BYTES:
             return self.get_response(request)
-        try:
-            kind = getattr(resolve(request.path_info).func, "takes_files", "data")
-        except Resolver404:
-            kind = "data"
-        limit = limits.get(kind, limits["data"])
-        if declared > limit + FORM_MARGIN_BYTES:
-            message = (f"the request ({declared / 2**20:,.1f} MB) is larger than the largest "
-                       f"file this form takes ({limit >> 20} MB)")  # fmt: skip
+        limit, margin, what = _body_limit(request)
+        if declared > limit + margin:
+            message = (f"the request ({declared / 2**20:,.1f} MB) is larger than {what} "
+                       f"({limit / 2**20:,.0f} MB)")  # fmt: skip
             if request.path.startswith("/api/"):
                 response: HttpResponse = JsonResponse({"detail": message}, status=413)
             else:
@@ -90,3 +86,27 @@ class RefuseOversizedBodies:
                 )
             return response
         return self.get_response(request)
+
+
+def _body_limit(request: HttpRequest) -> tuple[int, int, str]:
+    """The largest file or body the request's view takes, the room given beside it for the
+    rest of the form, and what to call it in a refusal."""
+    from django.conf import settings
+
+    from greenlane.api.urls import TAKES_FILES
+    from greenlane.web.context import max_bytes
+
+    api = request.path.startswith("/api/")
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        kind = None
+    else:
+        kind = getattr(match.func, "takes_files", None)
+        if api:
+            kind = TAKES_FILES.get(match.route.removeprefix("api/v1/"))
+    if kind is not None:
+        return max_bytes()[kind], FORM_MARGIN_BYTES, "the largest file this form takes"
+    if api:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE, 0, "the largest body this API takes"
+    return FORM_BYTES, 0, "the largest form this page takes"

@@ -19,6 +19,7 @@ from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage,
 from greenlane.web import trs_report
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
+from greenlane.web.middleware import takes_files
 
 
 class StudyForm(forms.ModelForm):
@@ -138,6 +139,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@takes_files("data")
 @require_POST
 @role_required(MANAGE_ROLES)
 def study_events(request: HttpRequest, pk: int) -> HttpResponse:
