@@ -1,17 +1,26 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.models import Declaration, SavedMapping, Upload
-from greenlane.apps.declarations.services import MappingRefused, mapping_named, save_mapping
+from greenlane.apps.declarations.services import (
+    MappingRefused,
+    mapping_named,
+    save_mapping,
+    submit_upload,
+)
 from greenlane.core.risk import mapping
 from tests import factories
 from tests.apps.declarations.test_uploads import _file
 from tests.core.risk.rows import HEADER, good_row
+from tests.core.risk.test_hostile_files import shared_strings_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +112,35 @@ def test_names_of_shipped_or_saved_mappings_are_not_taken_twice() -> None:
     resolved, text = mapping_named("mine")
     assert resolved == mine
     assert text
+
+
+def test_a_shared_strings_bomb_as_a_sample_is_read_to_its_header_only(tmp_path: Path) -> None:
+    """The reviewer's 2.4 MB workbook of 18 million shared strings held a web worker at 1.2 GB
+    for two minutes; the page reads only the first row and the strings it names."""
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    bomb = shared_strings_bomb(tmp_path / "bomb.xlsx")
+    sample = SimpleUploadedFile("bomb.xlsx", bomb.read_bytes())
+    started = time.monotonic()
+    step = client.post("/declarations/mappings/new/", {"sample": sample, "delimiter": ","})
+    assert time.monotonic() - started < 5
+    assert step.status_code == 200
+    assert 'value="No"' in step.content.decode()
+    late = shared_strings_bomb(tmp_path / "late.xlsx", entries=200_000, header_index=200_000)
+    sample = SimpleUploadedFile("late.xlsx", late.read_bytes())
+    step = client.post("/declarations/mappings/new/", {"sample": sample, "delimiter": ","})
+    assert step.status_code == 200
+    assert "late.xlsx: cannot read as an Excel workbook" in step.content.decode()
+    assert "not within the first 2 MB of the shared strings" in step.content.decode()
+
+
+def test_the_ingest_worker_refuses_a_shared_strings_bomb(tmp_path: Path) -> None:
+    bomb = shared_strings_bomb(tmp_path / "bomb.xlsx")
+    upload = submit_upload(
+        factories.user("risk_analyst"),
+        SimpleUploadedFile("bomb.xlsx", bomb.read_bytes()),
+        "kcs",
+    )
+    assert upload.status == "failed"
+    assert "more than 2,000,000 shared strings" in upload.message
+    assert not Declaration.objects.exists()

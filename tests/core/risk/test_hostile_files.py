@@ -3,6 +3,9 @@ bounded memory; none crashes the reader or eats the machine."""
 
 from __future__ import annotations
 
+import os
+import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from greenlane.core.risk import readers
+from greenlane.core.risk import excel, readers
 from greenlane.core.risk.readers import FileError, read_batches, read_header
 from tests.core.risk.rows import HEADER, MAPPING, good_row, write_csv
 
@@ -144,3 +147,111 @@ def test_memory_follows_the_block_not_the_file(
     long_rows, long_peak = _peak_while_reading(path)
     assert (short_rows, long_rows) == (100_000, 400_000)
     assert long_peak < 1.5 * short_peak, (short_peak, long_peak)
+
+
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def shared_strings_bomb(
+    path: Path, entries: int = 2_100_000, header_index: int = 0, noise: int = 400_000
+) -> Path:
+    """A workbook whose header cell names shared string ``header_index`` ("No", first or
+    last) among ``entries`` one-letter strings, padded with random bytes so that it stays under the expansion ratio
+    (as the reviewer's 2.4 MB file did, 125 times)."""
+    plain = _workbook(path.with_suffix(".plain.xlsx"), [good_row(0)])
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{STRINGS_TYPE}"/>'
+                    "</Types>".encode(),
+                )
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b'<c r="A1" t="inlineStr"><is><t>No</t></is></c>',
+                    f'<c r="A1" t="s"><v>{header_index}</v></c>'.encode(),
+                )
+            out.writestr(item, data)
+        with out.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            part.write(b"<si><t>No</t></si>" if header_index == 0 else b"")
+            block = b"<si><t>a</t></si>" * 100_000
+            for _ in range(entries // 100_000):
+                part.write(block)
+            part.write(b"<si><t>No</t></si></sst>" if header_index else b"</sst>")
+        out.writestr(zipfile.ZipInfo("xl/media/noise.bin"), os.urandom(noise))
+    plain.unlink()
+    return path
+
+
+def test_a_shared_strings_bomb_is_refused_before_openpyxl_loads_it(tmp_path: Path) -> None:
+    """2.1 million entries (36 MB of XML in 0.5 MB, under the expansion ratio) took openpyxl
+    25 s and 230 MB; the reviewer's 18 million held a web worker at 1.2 GB."""
+    path = shared_strings_bomb(tmp_path / "strings.xlsx")
+    assert path.stat().st_size * readers.MAX_EXPANSION > 36_000_000
+    started = time.monotonic()
+    with pytest.raises(FileError, match="more than 2,000,000 shared strings"):
+        _drain(path)
+    assert time.monotonic() - started < 10
+
+
+def test_a_header_sample_reads_the_first_row_not_the_workbook(tmp_path: Path) -> None:
+    """The mapping page reads a sample inside a web request: only the first row and the
+    shared strings it names, in bounded memory."""
+    path = shared_strings_bomb(tmp_path / "strings.xlsx", header_index=0)
+    tracemalloc.start()
+    try:
+        header = read_header(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert header[:2] == ["No", "Date"]
+    assert peak < 30 * 2**20, peak
+
+
+def test_a_header_naming_a_shared_string_far_down_is_refused(tmp_path: Path) -> None:
+    path = shared_strings_bomb(tmp_path / "late.xlsx", entries=200_000, header_index=200_000)
+    with pytest.raises(FileError, match="not within the first 2 MB of the shared strings"):
+        read_header(path)
+
+
+def test_a_part_that_inflates_beyond_its_declared_size_is_refused(tmp_path: Path) -> None:
+    """The zip directory's sizes are the file's word only: a part that holds more than it
+    declares is not read past its declared size, and the mismatch refuses the file."""
+    path = _workbook(tmp_path / "liar.xlsx", [good_row(i) for i in range(50)])
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        item = archive.getinfo("xl/worksheets/sheet1.xml")
+    declared = item.file_size.to_bytes(4, "little")
+    smaller = (item.file_size // 2).to_bytes(4, "little")
+    local = item.header_offset + 22
+    assert data[local : local + 4] == declared
+    data[local : local + 4] = smaller
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(b"xl/worksheets/sheet1.xml") + 1)
+    assert data[central + 24 : central + 28] == declared
+    data[central + 24 : central + 28] = smaller
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileError, match="damaged"):
+        _drain(path)
+
+
+@pytest.mark.parametrize(
+    ("cap", "value", "reason"),
+    [
+        ("MAX_UNPACKED_BYTES", 1 << 20, "its parts together inflate"),
+        ("MAX_SHEET_BYTES", 1 << 16, "xl/worksheets/sheet1.xml inflate"),
+        ("MAX_PART_BYTES", 1 << 10, "inflate(s) to more than"),
+    ],
+)
+def test_each_part_and_the_whole_are_capped_absolutely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: str, value: int, reason: str
+) -> None:
+    path = _workbook(tmp_path / "big.xlsx", [good_row(i) for i in range(2_000)])
+    if cap == "MAX_UNPACKED_BYTES":
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(zipfile.ZipInfo("xl/media/noise.bin"), os.urandom(1 << 20))
+    monkeypatch.setattr(excel, cap, value)
+    with pytest.raises(FileError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        _drain(path)

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from greenlane.core.risk import excel
 from greenlane.core.risk.mapping import ColumnMapping, MappingError
 
 BATCH_ROWS = 50_000
@@ -78,17 +79,14 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
             raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
         check_width(len(names), path)
         return names
-    with _workbook(path) as book:
-        sheet = book.worksheets[0]
-        check_width(sheet.max_column, path)
+    # Inside a web request: the first row only, never the whole workbook (``excel.header``).
+    with _archive(path) as archive:
         try:
-            first = next(sheet.iter_rows(values_only=True), ())
-        except EXCEL_ERRORS as exc:
-            raise FileError(
-                f"{path.name}: cannot read as an Excel workbook ({_short(exc)})"
-            ) from None
-        check_width(len(first), path)
-        return [_cell(v) for v in first if v is not None]
+            first = excel.header(archive)
+        except excel.Refused as exc:
+            raise FileError(f"{path.name}: cannot read as an Excel workbook ({exc})") from None
+    check_width(len(first), path)
+    return [_cell(v) for v in first if v is not None]
 
 
 #: What a damaged workbook raises while it is read (XML parse errors are SyntaxErrors).
@@ -97,22 +95,35 @@ EXCEL_ERRORS = (SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError,
 
 
 @contextmanager
+def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The workbook's zip archive, after checking its directory's sizes are not a zip bomb's."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+    with archive:
+        inflated = sum(item.file_size for item in archive.infolist())
+        size = max(path.stat().st_size, 1)
+        if inflated > MAX_EXPANSION * size:
+            raise FileError(
+                f"{path.name}: expands to {inflated // size:,} times its size "
+                f"({inflated / 1e6:,.0f} MB), far beyond any workbook: refused as a zip bomb"
+            )
+        yield archive
+
+
+@contextmanager
 def _workbook(path: Path) -> Iterator[Any]:
-    """The workbook, read-only and streamed, after checking it is not a zip bomb."""
+    """The workbook, read-only and streamed, after checking it is not a zip bomb: neither by
+    its directory nor by what its parts really inflate to (``excel.check``)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            inflated = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
-    size = max(path.stat().st_size, 1)
-    if inflated > MAX_EXPANSION * size:
-        raise FileError(
-            f"{path.name}: expands to {inflated // size:,} times its size ({inflated / 1e6:,.0f} "
-            "MB), far beyond any workbook: refused as a zip bomb"
-        )
+    with _archive(path) as archive:
+        try:
+            excel.check(archive)
+        except excel.Refused as exc:
+            raise FileError(f"{path.name}: cannot read as an Excel workbook ({exc})") from None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, *EXCEL_ERRORS) as exc:
