@@ -13,6 +13,7 @@ from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from tests import factories
 from tests.core.risk.rows import HEADER, good_row, spoil
+from tests.core.risk.test_hostile_files import PARQUET_DAMAGE, damaged_parquet
 
 pytestmark = pytest.mark.django_db
 LAYOUT = (Path(__file__).parent / "layout.yaml").read_text()
@@ -167,3 +168,19 @@ def test_rejected_rows_download_without_formulas(client: Client) -> None:
     note = lines[0].index("Note")
     assert lines[1][note] == '\'=HYPERLINK("http://evil.example","open me")'
     assert all(not v.startswith(("=", "@")) for line in lines for v in line)
+
+
+@pytest.mark.parametrize("shape", PARQUET_DAMAGE)
+def test_a_damaged_parquet_upload_fails_with_the_reason(tmp_path: Path, shape: str) -> None:
+    """Not "an internal error": the row count for the progress bar read the footer outside
+    the file checks."""
+    path = damaged_parquet(tmp_path / "d.parquet", shape)
+    upload = submit_upload(
+        factories.user("risk_analyst"),
+        SimpleUploadedFile("d.parquet", path.read_bytes()),
+        "kcs",
+        LAYOUT,
+    )
+    assert upload.status == "failed"
+    assert "d.parquet: cannot read as Parquet" in upload.message
+    assert not IngestBatch.objects.exists()

@@ -4,6 +4,7 @@ bounded memory; none crashes the reader or eats the machine."""
 from __future__ import annotations
 
 import os
+import random
 import time
 import tracemalloc
 import zipfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from greenlane.core.risk import excel, readers
@@ -156,8 +158,8 @@ def shared_strings_bomb(
     path: Path, entries: int = 2_100_000, header_index: int = 0, noise: int = 400_000
 ) -> Path:
     """A workbook whose header cell names shared string ``header_index`` ("No", first or
-    last) among ``entries`` one-letter strings, padded with random bytes so that it stays under the expansion ratio
-    (as the reviewer's 2.4 MB file did, 125 times)."""
+    last) among ``entries`` one-letter strings, padded with random bytes so that it stays
+    under the expansion ratio (as the reviewer's 2.4 MB file did, 125 times)."""
     plain = _workbook(path.with_suffix(".plain.xlsx"), [good_row(0)])
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
@@ -255,3 +257,43 @@ def test_each_part_and_the_whole_are_capped_absolutely(
     monkeypatch.setattr(excel, cap, value)
     with pytest.raises(FileError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         _drain(path)
+
+
+def damaged_parquet(path: Path, shape: str, table: pa.Table | None = None) -> Path:
+    """A Parquet file of ``table`` (declarations by default) damaged as the reviewer's were,
+    or in its pages."""
+    if table is None:
+        table = pa.table({c: [good_row(i)[c] for i in range(2_000)] for c in HEADER})
+    pq.write_table(table, path, row_group_size=500)
+    good = path.read_bytes()
+    noise = random.Random(16).randbytes
+    damaged = {
+        "random between the markers": b"PAR1" + noise(4_000) + b"PAR1",
+        "truncated": good[: len(good) // 2],
+        "footer length 2**31-1": good[:-8] + (2**31 - 1).to_bytes(4, "little") + b"PAR1",
+        "footer of noise": good[: -8 - 300] + noise(300) + good[-8:],
+        "pages of noise": good[:4] + noise(3_000) + good[3_004:],
+    }[shape]
+    path.write_bytes(damaged)
+    return path
+
+
+PARQUET_DAMAGE = [
+    "random between the markers",
+    "truncated",
+    "footer length 2**31-1",
+    "footer of noise",
+    "pages of noise",
+]
+
+
+@pytest.mark.parametrize("shape", PARQUET_DAMAGE)
+def test_a_damaged_parquet_file_is_refused_with_the_reason(tmp_path: Path, shape: str) -> None:
+    path = damaged_parquet(tmp_path / "d.parquet", shape)
+    with pytest.raises(FileError, match=r"d\.parquet: cannot read as Parquet .*\(.+\)"):
+        _drain(path)
+    if shape != "pages of noise":  # the footer is whole: the header and row count are there
+        with pytest.raises(FileError, match="cannot read as Parquet"):
+            read_header(path)
+        with pytest.raises(FileError, match="cannot read as Parquet"):
+            readers.parquet_rows(path)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greenlane.core.trs.events import EventFileError, read_events
+from tests.core.risk.test_hostile_files import PARQUET_DAMAGE, damaged_parquet
 
 WIDE_HEADER = "consignment_id,office_code,aeo,arrival,lodged,registered,release,exit\n"
 
@@ -214,3 +215,15 @@ def test_an_event_file_without_a_known_column_or_with_one_twice_is_refused(tmp_p
     doubled = "consignment_id,release, release\nC1,2025-03-01 08:00,2025-03-01 09:00\n"
     with pytest.raises(EventFileError, match="the column\\(s\\) release appear twice"):
         read_events(_csv(tmp_path / "b.csv", doubled))
+
+
+@pytest.mark.parametrize("shape", PARQUET_DAMAGE)
+def test_a_damaged_parquet_event_file_is_refused_with_the_reason(
+    tmp_path: Path, shape: str
+) -> None:
+    rows = [good(i).rstrip("\n").split(",") for i in range(2_000)]
+    names = WIDE_HEADER.strip().split(",")
+    table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
+    path = damaged_parquet(tmp_path / "e.parquet", shape, table)
+    with pytest.raises(EventFileError, match=r"e\.parquet: cannot read .*\(.+\)"):
+        read_events(path)

@@ -22,14 +22,13 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from django.db import connection, transaction
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
 from greenlane.core.risk.mapping import ColumnMapping
-from greenlane.core.risk.readers import Batch, detect_format, read_batches
+from greenlane.core.risk.readers import Batch, detect_format, parquet_rows, read_batches
 from greenlane.core.risk.validate import Numbers, Rejection, Validated, validate
 
 T = TypeVar("T")
@@ -81,7 +80,7 @@ def expected_rows(path: Path) -> int | None:
     """A quick estimate for progress bars: Parquet knows; CSV lines are counted."""
     fmt = detect_format(path)
     if fmt == "parquet":
-        return int(pq.read_metadata(path).num_rows)
+        return parquet_rows(path)  # a damaged footer is a FileError with its reason
     if fmt == "csv":
         with path.open("rb") as handle:
             return max(

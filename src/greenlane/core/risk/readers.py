@@ -73,10 +73,7 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
     if fmt == "csv":
         return csv_header(path, encoding, delimiter)
     if fmt == "parquet":
-        try:
-            names = list(pq.ParquetFile(path).schema_arrow.names)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+        names = list(parquet_file(path).schema_arrow.names)
         check_width(len(names), path)
         return names
     # Inside a web request: the first row only, never the whole workbook (``excel.header``).
@@ -290,14 +287,38 @@ def csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     return [h.strip().lstrip("\ufeff") for h in header]
 
 
-def _parquet(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
+#: What a damaged Parquet file raises (every Arrow error, I/O errors, Thrift decoding).
+PARQUET_ERRORS = (pa.ArrowException, OSError, ValueError, EOFError, IndexError)
+
+
+def parquet_file(path: Path) -> pq.ParquetFile:
+    """The file's footer read and checked: a damaged one is a FileError naming the problem."""
     try:
-        handle = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        return pq.ParquetFile(path)
+    except PARQUET_ERRORS as exc:
         raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+
+
+def parquet_rows(path: Path) -> int:
+    """The number of rows the file's footer declares."""
+    return int(parquet_file(path).metadata.num_rows)
+
+
+def _parquet(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batch]:
+    handle = parquet_file(path)
     _check_header(handle.schema_arrow.names, needed, path)
     positions = _Positions()
-    for record_batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=needed):
+    batches = handle.iter_batches(batch_size=BATCH_ROWS, columns=needed)
+    while True:
+        try:
+            record_batch = next(batches, None)
+        except PARQUET_ERRORS as exc:
+            where = f"after row {positions.next - 1}" if positions.next > 1 else "in its first rows"
+            raise FileError(
+                f"{path.name}: cannot read as Parquet {where} ({_short(exc)})"
+            ) from None
+        if record_batch is None:
+            return
         table = pa.table({c: plain(record_batch.column(c)) for c in needed})
         yield Batch(table, positions.take(table.num_rows))
 

@@ -25,7 +25,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from greenlane.core.risk import readers
 from greenlane.core.risk.schema import FALSE_WORDS, TRUE_WORDS
@@ -141,9 +140,10 @@ def _read_table(path: Path) -> pa.Table:
         raise EventFileError(f"{path.name}: unsupported file type (use .csv or .parquet)")
     try:
         if suffix in (".parquet", ".pq"):
-            names = pq.ParquetFile(path).schema_arrow.names
+            handle = readers.parquet_file(path)
+            names = handle.schema_arrow.names
             readers.check_width(len(names), path)
-            return pq.read_table(path, columns=[c for c in names if c in KNOWN_COLUMNS])
+            return handle.read(columns=[c for c in names if c in KNOWN_COLUMNS])
         header = readers.csv_header(path, "utf-8", ",")
         known = [c for c in header if c in KNOWN_COLUMNS]
         if not known:  # (and Arrow would read every column)
@@ -166,7 +166,7 @@ def _read_table(path: Path) -> pa.Table:
         )  # fmt: skip
     except readers.FileError as exc:
         raise EventFileError(str(exc)) from None
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+    except (*readers.PARQUET_ERRORS, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise EventFileError(f"{path.name}: cannot read the file ({first})") from None
 
