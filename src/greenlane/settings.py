@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "greenlane.apps.accounts.sessions.SessionTimeouts",  # idle and absolute session limits
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -163,6 +164,17 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Signed-in sessions end after GREENLANE_SESSION_IDLE_MINUTES without a request and
+# GREENLANE_SESSION_MAX_HOURS after the login (greenlane.apps.accounts.sessions); the stored
+# session expires with the absolute limit, and in production the cookie with the browser.
+SESSION_IDLE_MINUTES = config.env_int("GREENLANE_SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = config.env_int("GREENLANE_SESSION_MAX_HOURS", 12)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
+    raise config.ConfigError(
+        "GREENLANE_SESSION_IDLE_MINUTES and GREENLANE_SESSION_MAX_HOURS must be at least 1"
+    )
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

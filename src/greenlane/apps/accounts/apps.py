@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organisations"
 
     def ready(self) -> None:
-        from greenlane.apps.accounts import signals  # noqa: F401  (connects audit receivers)
+        from greenlane.apps.accounts import (  # noqa: F401  (connect their receivers)
+            sessions,
+            signals,
+        )
