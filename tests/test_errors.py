@@ -36,6 +36,23 @@ def test_an_unhandled_error_is_answered_without_a_trace(
         assert ("cannot be reached" in body) == (status == 503)
 
 
+
+def test_a_body_that_stopped_arriving_is_a_408_not_a_server_error() -> None:
+    """``greenlane.server`` raises when a client sends its body too slowly; Django reports it
+    as an unreadable body."""
+    from django.http import UnreadablePostError
+
+    from greenlane.server import SlowClient
+
+    try:
+        try:
+            raise SlowClient("the request body did not arrive in time")
+        except SlowClient as slow:
+            raise UnreadablePostError(*slow.args) from slow
+    except UnreadablePostError:
+        response = server_error(RequestFactory().post("/login/"))
+    assert response.status_code == 408
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",

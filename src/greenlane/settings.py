@@ -97,6 +97,9 @@ CACHES = {
     }
 }
 MAX_UPLOAD_MB = config.env_int("GREENLANE_MAX_UPLOAD_MB", 512)
+# `greenlane serve`: seconds a client has to send a request's headers, and its body (plus a
+# second per 500 bytes received); a slower one is dropped so it cannot hold a worker thread.
+REQUEST_TIMEOUT = config.env_int("GREENLANE_REQUEST_TIMEOUT", 20)
 # AEO monitoring: the background worker queues one run a day ("daily") or none ("off").
 MONITORING_SCHEDULE = config.env_choice("GREENLANE_MONITORING_SCHEDULE", ("daily", "off"), "daily")
 # Risk model: the background worker retrains once a week ("weekly") or never ("off"); the new

@@ -123,11 +123,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Web worker processes")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per web worker")] = 8,
     background: Annotated[bool, typer.Option(help="Also run a background task worker")] = True,
 ) -> None:
-    """Serve the web app and API with gunicorn (static files through whitenoise)."""
-    import signal
-    import subprocess
+    """Serve the web app and API with gunicorn (threaded workers, static files through
+    whitenoise) and a background worker, started again if it dies."""
+    from greenlane import server
 
     _django()
     from django.core.management import call_command
@@ -138,38 +139,12 @@ def serve(
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Greenlane at [bold]http://{host}:{port}[/] (Ctrl+C stops it)")
     sys.stdout.flush()
-    web = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "greenlane.wsgi:application",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "-",
-        "--timeout",
-        "120",
-    ]
-    children = [subprocess.Popen(web)]
-    if background:
-        children.append(subprocess.Popen([sys.executable, "-m", "greenlane.cli", "worker"]))
-
-    def stop(*_: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        children[0].wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
-        for child in children:
-            child.wait(timeout=30)
+    worker = [sys.executable, "-m", "greenlane.cli", "worker"] if background else None
+    code = server.supervise(
+        server.gunicorn_command(host, port, workers, threads), worker, err.print
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def _port_free(host: str, port: int) -> None:

@@ -134,8 +134,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
     cannot be reached (a restart, a network cut), 500 otherwise; never a trace, and nothing that
     needs the database (JSON under /api/)."""
     from django.db import InterfaceError, OperationalError
+    from django.http import UnreadablePostError
 
-    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    error = sys.exc_info()[1]
+    if isinstance(error, UnreadablePostError):
+        # The client stopped sending its body (``greenlane.server``: too slow, or gone).
+        return HttpResponse(
+            "the request body did not arrive in time", status=408, content_type="text/plain"
+        )
+    unavailable = isinstance(error, (OperationalError, InterfaceError))
     status = 503 if unavailable else 500
     if request.path.startswith("/api/"):
         detail = (
