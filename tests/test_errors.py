@@ -36,7 +36,6 @@ def test_an_unhandled_error_is_answered_without_a_trace(
         assert ("cannot be reached" in body) == (status == 503)
 
 
-
 def test_a_body_that_stopped_arriving_is_a_408_not_a_server_error() -> None:
     """``greenlane.server`` raises when a client sends its body too slowly; Django reports it
     as an unreadable body."""
@@ -52,6 +51,7 @@ def test_a_body_that_stopped_arriving_is_a_408_not_a_server_error() -> None:
     except UnreadablePostError:
         response = server_error(RequestFactory().post("/login/"))
     assert response.status_code == 408
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(

@@ -49,7 +49,6 @@ def test_a_body_that_does_not_keep_pace_is_refused_and_bytes_buy_time() -> None:
         assert paced.recv(10) == b"z"
 
 
-
 def test_closing_reads_only_what_has_arrived() -> None:
     """gunicorn lingers on its main thread after closing, reading what the client sends; a
     client that sends nothing must not hold that thread."""
@@ -63,6 +62,7 @@ def test_closing_reads_only_what_has_arrived() -> None:
         began = time.monotonic()
         assert paced.recv(100) == b""
         assert time.monotonic() - began < 0.5
+
 
 @contextlib.contextmanager
 def _serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
@@ -80,9 +80,11 @@ def _serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen
     try:
         deadline = time.monotonic() + 60
         while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2),
+            ):
+                break
             assert serve.poll() is None, Path(log.name).read_text()
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
@@ -198,6 +200,7 @@ def test_serve_starts_its_killed_worker_again_and_the_job_is_done_once(tmp_path:
             assert (state["batches"], state["declarations"]) == (1, ROWS)  # done once
             assert state["audit_ok"]
             again = [p for p in psutil.Process(serve.pid).children() if "worker" in p.cmdline()]
-            assert len(again) == 1 and again[0].pid != workers[0].pid
+            assert len(again) == 1
+            assert again[0].pid != workers[0].pid
         said = (Path(env["GREENLANE_VAR_DIR"]) / "serve.log").read_text()
         assert "the background worker ended (exit code -9); starting it again" in said
