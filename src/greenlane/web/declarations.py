@@ -15,7 +15,7 @@ from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from greenlane.apps.declarations.tasks import progress_of
-from greenlane.core.risk.mapping import shipped
+from greenlane.core.risk.mapping import MAX_MAPPING_BYTES, shipped
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
@@ -45,10 +45,19 @@ def upload_new(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         mapping_file = form.cleaned_data["mapping_file"]
+        # Read no more of a mapping file than a mapping may be.
+        raw = mapping_file.read(MAX_MAPPING_BYTES + 1) if mapping_file else b""
         try:
-            text = mapping_file.read().decode("utf-8") if mapping_file else ""
+            if len(raw) > MAX_MAPPING_BYTES:
+                raise UploadRefused(
+                    f"The mapping file is longer than {MAX_MAPPING_BYTES >> 10:,} KB; "
+                    "no column mapping needs that."
+                )
             upload = submit_upload(
-                request.user, form.cleaned_data["file"], form.cleaned_data["mapping"], text
+                request.user,
+                form.cleaned_data["file"],
+                form.cleaned_data["mapping"],
+                raw.decode("utf-8"),
             )  # type: ignore[arg-type]
         except UnicodeDecodeError:
             form.add_error("mapping_file", "The mapping file is not UTF-8 text.")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from tests import factories
 from tests.core.risk.rows import HEADER, good_row, spoil
-from tests.core.risk.test_hostile_files import PARQUET_DAMAGE, damaged_parquet
+from tests.core.risk.test_hostile_files import PARQUET_DAMAGE, billion_laughs, damaged_parquet
 
 pytestmark = pytest.mark.django_db
 LAYOUT = (Path(__file__).parent / "layout.yaml").read_text()
@@ -184,3 +185,29 @@ def test_a_damaged_parquet_upload_fails_with_the_reason(tmp_path: Path, shape: s
     assert upload.status == "failed"
     assert "d.parquet: cannot read as Parquet" in upload.message
     assert not IngestBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (billion_laughs().encode(), "anchors and aliases"),
+        (b"name: x\n" + b"#" * (1 << 20), "longer than 1,024 KB"),
+    ],
+)
+def test_a_hostile_mapping_file_is_refused_at_once(content: bytes, reason: str) -> None:
+    """The reviewer's 700-byte alias bomb took 81 s inside the web request."""
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    started = time.monotonic()
+    response = client.post(
+        "/declarations/uploads/new/",
+        {
+            "file": _file([good_row(0)]),
+            "mapping": "kcs",
+            "mapping_file": SimpleUploadedFile("m.yaml", content),
+        },
+    )
+    assert time.monotonic() - started < 10  # (the page's first request included)
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert Upload.objects.count() == 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from greenlane.core.criteria.loader import CatalogueError, check, load_catalogue
+from tests.core.risk.test_hostile_files import billion_laughs
 
 from .helpers import SHIPPED, catalogue_of
 
@@ -235,3 +237,24 @@ def test_it_rejects_an_operator_type_listed_twice(tmp_path: Path) -> None:
     (problem,) = _check(tmp_path, text).problems
     assert "an operator type is listed twice" in problem.reason
     assert problem.line == _line_of(text, "operator_types")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (billion_laughs(), "more than 100,000 values, aliases counted"),
+        ("a: &a [x, *a]\n", "nested deeper than 32 levels, aliases counted"),
+        ("a: " + "[" * 10_000 + "]" * 10_000 + "\n", "nested deeper than 32 levels"),
+    ],
+)
+def test_it_refuses_an_alias_bomb_or_a_bottomless_file_at_once(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    """Aliases stay allowed (a dated version may repeat the one before), but bounded: a
+    catalogue or self-test file comes from a person's disk."""
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    started = time.monotonic()
+    with pytest.raises(CatalogueError, match=reason):
+        check([path])
+    assert time.monotonic() - started < 2

@@ -3,6 +3,7 @@ bounded memory; none crashes the reader or eats the machine."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
@@ -15,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from greenlane.core.risk import excel, readers
+from greenlane.core.risk import excel, mapping, readers
+from greenlane.core.risk.mapping import MappingError
 from greenlane.core.risk.readers import FileError, read_batches, read_header
 from tests.core.risk.rows import HEADER, MAPPING, good_row, write_csv
 
@@ -297,3 +299,50 @@ def test_a_damaged_parquet_file_is_refused_with_the_reason(tmp_path: Path, shape
             read_header(path)
         with pytest.raises(FileError, match="cannot read as Parquet"):
             readers.parquet_rows(path)
+
+
+# Hostile column mappings (an uploaded mapping file, a mapping name from a request).
+
+MAPPING_TEXT = mapping.to_yaml(MAPPING)
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """A few hundred bytes whose last alias stands for 9**9 values (the reviewer's 700 took
+    81 s to validate in a web request)."""
+    lines = ["name: bomb", 'a: &a ["x","x","x","x","x","x","x","x","x"]']
+    names = "abcdefghijklmnop"[:levels]
+    for previous, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join([*lines, "columns: {number: No}", f"attributes: *{names[-1]}", ""])
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (billion_laughs(), "anchors and aliases"),
+        (MAPPING_TEXT + "attributes: &keep [Note]\n", "anchors and aliases"),
+        (
+            MAPPING_TEXT + "labels: " + "[" * 10_000 + "]" * 10_000 + "\n",
+            "nested deeper than 32 levels",
+        ),
+        (MAPPING_TEXT + "title: " + "x" * mapping.MAX_MAPPING_BYTES + "\n", "longer than 1,024 KB"),
+    ],
+)
+def test_a_mapping_bomb_is_refused_before_it_is_validated(text: str, reason: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(MappingError, match=reason):
+        mapping.parse(text, "bomb.yaml")
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize(
+    "name", ["/etc/passwd", "/etc/shadow", "../../../../etc/passwd", "mine.yaml", "nothing.yaml"]
+)
+def test_a_path_as_a_mapping_name_is_only_an_unknown_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text(MAPPING_TEXT)
+    with pytest.raises(MappingError, match=r"^no mapping named .* \(shipped: ") as refused:
+        mapping.named(name)
+    assert "Importer" not in str(refused.value)

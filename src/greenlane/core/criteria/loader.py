@@ -26,10 +26,14 @@ from greenlane.core.criteria.schema import (
     Ref,
     Version,
 )
-from greenlane.core.risk.mapping import _Loader as _Yaml12Loader
+from greenlane.core.risk.mapping import MAX_YAML_DEPTH
+from greenlane.core.risk.mapping import Yaml12Loader as _Yaml12Loader
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+#: The most values one catalogue or self-test file may hold, each alias counted as the values
+#: it repeats: the largest shipped programme (in-aeo, with aliases) has about 1,700.
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class _Document:
         self.origin = origin
         self.lines: dict[Path_, int] = {}
         self.problems: list[Problem] = []
+        self.values = 0
         loader = _Yaml12Loader(text)
         try:
             node = loader.get_single_node()
@@ -83,6 +88,17 @@ class _Document:
             loader.dispose()
 
     def _build(self, loader: Any, node: yaml.Node, path: Path_) -> Any:
+        # Aliases (a dated version repeating the one before) are welcome, but each is built
+        # again: bound the values built, so nested aliases cannot stand for billions of them,
+        # and the depth, since an alias may point at its own ancestor.
+        self.values += 1
+        if self.values > MAX_VALUES or len(path) > MAX_YAML_DEPTH:
+            reason = (
+                f"more than {MAX_VALUES:,} values, aliases counted"
+                if self.values > MAX_VALUES
+                else f"nested deeper than {MAX_YAML_DEPTH} levels, aliases counted"
+            )
+            raise CatalogueError([Problem(self.origin, node.start_mark.line + 1, reason)])
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}

@@ -17,19 +17,55 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from greenlane.core.risk.schema import DECLARATION_FIELDS, FIELDS, LABEL_FIELDS
 
+#: The longest mapping text read (a recoding of a few thousand codes stays far below).
+MAX_MAPPING_BYTES = 1 << 20
+#: The deepest nesting a YAML file of Greenlane's may have (a mapping needs four levels).
+MAX_YAML_DEPTH = 32
 
-class _Loader(yaml.SafeLoader):
+
+class Yaml12Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false. YAML 1.1 would read a column named No, Yes, On or Off
-    as a boolean and lose its name."""
+    as a boolean and lose its name. And no nesting deeper than ``MAX_YAML_DEPTH``: PyYAML
+    composes recursively, so a file of ten thousand ``[`` would reach Python's limit."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
-_Loader.yaml_implicit_resolvers = {
+Yaml12Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
+Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+class _Loader(Yaml12Loader):
+    """A mapping's YAML: no anchors or aliases (``&a``, ``*a``). Each alias is the same object
+    again, so 700 bytes of nested aliases ("billion laughs") stand for billions of values that
+    validation walks (81 s in a web request); a mapping never needs one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 class MappingError(ValueError):
@@ -136,6 +172,10 @@ def _short_source(source: dict[str, Any]) -> Any:
 
 
 def parse(text: str, origin: str = "<mapping>") -> ColumnMapping:
+    if len(text) > MAX_MAPPING_BYTES:
+        raise MappingError(
+            f"{origin}: longer than {MAX_MAPPING_BYTES >> 10:,} KB; no column mapping needs that"
+        )
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -189,9 +229,12 @@ load = load_file_or_name
 
 __all__ = [
     "FIELDS",
+    "MAX_MAPPING_BYTES",
+    "MAX_YAML_DEPTH",
     "ColumnMapping",
     "MappingError",
     "Source",
+    "Yaml12Loader",
     "load",
     "load_file_or_name",
     "named",
