@@ -17,7 +17,7 @@ from greenlane.apps.declarations.models import SavedMapping
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import MappingRefused, save_mapping
 from greenlane.core.risk.mapping import MappingError, parse, shipped
-from greenlane.core.risk.readers import FileError, read_header
+from greenlane.core.risk.readers import MAX_COLUMNS, FileError, read_header
 from greenlane.core.risk.schema import DECLARATION_FIELDS, LABEL_FIELDS
 from greenlane.web.context import limit
 from greenlane.web.middleware import takes_files
@@ -91,7 +91,10 @@ def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(INGEST_ROLES)
 def mapping_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "columns" in request.POST:
-        columns = json.loads(request.POST["columns"])
+        columns = _columns(request.POST["columns"])
+        if columns is None:
+            context = {"form": SampleForm(), "error": BAD_COLUMNS}
+            return render(request, "declarations/mapping_new.html", context, status=400)
         form = _field_form(columns)(request.POST)
         if form.is_valid():
             try:
@@ -126,6 +129,35 @@ def mapping_new(request: HttpRequest) -> HttpResponse:
                 request, "declarations/mapping_fields.html", {"form": form, "columns": columns}
             )
     return render(request, "declarations/mapping_new.html", {"form": sample})
+
+
+BAD_COLUMNS = (
+    "columns: the sample's column names did not come back as a list of names; "
+    "hand in the sample file again."
+)
+
+
+def _columns(raw: str) -> list[str] | None:
+    """The sample's column names, carried from the first step to the second in a hidden
+    field; None when the field is not a JSON list of at most MAX_COLUMNS texts."""
+    try:
+        columns = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(columns, list) or len(columns) > MAX_COLUMNS:
+        return None
+    if not all(isinstance(c, str) and _is_unicode(c) for c in columns):
+        return None
+    return columns
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text with a lone surrogate (JSON can carry one; no page can show it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _mapping(data: dict[str, Any]) -> Any:

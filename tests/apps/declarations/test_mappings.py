@@ -144,3 +144,18 @@ def test_the_ingest_worker_refuses_a_shared_strings_bomb(tmp_path: Path) -> None
     assert upload.status == "failed"
     assert "more than 2,000,000 shared strings" in upload.message
     assert not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "columns", ["not json", "5", "[1,2]", "null", '{"a": 1}', "[" * 100_000, '["\\ud800"]']
+)
+def test_a_malformed_column_list_is_a_400_naming_the_field(columns: str) -> None:
+    client = Client()
+    client.force_login(factories.user("risk_analyst"))
+    response = client.post(
+        "/declarations/mappings/new/",
+        {"columns": columns, "delimiter": ",", "name": "x", "date_format": "%Y", **FIELDS},
+    )
+    assert response.status_code == 400
+    assert "columns: the sample&#x27;s column names" in response.content.decode()
+    assert not SavedMapping.objects.exists()
