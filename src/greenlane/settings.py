@@ -58,8 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "greenlane.apps.accounts.sessions.SessionTimeouts",  # idle and absolute session limits
     "django.contrib.messages.middleware.MessageMiddleware",
+    "greenlane.apps.accounts.sessions.SessionTimeouts",  # idle and absolute session limits
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

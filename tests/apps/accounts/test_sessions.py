@@ -46,6 +46,7 @@ def test_an_idle_session_is_signed_out(monkeypatch: pytest.MonkeyPatch) -> None:
     page = client.get(reverse("home"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))
+    assert "signed out after a while without activity" in client.get(page["Location"]).text
     assert client.get("/api/v1/accounts/me").status_code == 401  # and it stays signed out
 
 

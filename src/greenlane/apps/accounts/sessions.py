@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -22,6 +23,10 @@ from django.http import HttpRequest, HttpResponse
 STARTED = "greenlane.session.started"
 SEEN = "greenlane.session.seen"
 RENEW_AFTER = 60  # seconds between two writes of the last-seen time
+ENDED = {
+    "idle": "You were signed out after a while without activity. Please sign in again.",
+    "lifetime": "Your session reached its time limit. Please sign in again.",
+}
 
 
 def _now() -> float:
@@ -59,8 +64,11 @@ class SessionTimeouts:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = _now()
-            if expired(request.session, now):
+            why = expired(request.session, now)
+            if why:
                 logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.info(request, ENDED[why])
             else:
                 request.session.setdefault(STARTED, int(now))
                 if now - request.session.get(SEEN, 0) >= RENEW_AFTER:
