@@ -135,8 +135,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Lockout after repeated failed logins (django-axes), greenlane.apps.accounts.lockout: per
 # username *and* client address, so a stranger's failures never lock the user out; plus a
 # back-off per username summed over all addresses, which spares the addresses the user has
-# logged in from before. The client address is REMOTE_ADDR (behind a proxy, set axes'
-# AXES_IPWARE_* settings so that it is the client's, not the proxy's).
+# logged in from before. The client address is REMOTE_ADDR, or behind GREENLANE_TRUSTED_PROXIES
+# proxies the one they name in X-Forwarded-For (greenlane.apps.accounts.clients).
+TRUSTED_PROXIES = config.env_int("GREENLANE_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "greenlane.apps.accounts.clients.client_address"
 AXES_FAILURE_LIMIT = config.env_int("GREENLANE_LOCKOUT_ATTEMPTS", 5)
 LOCKOUT_USERNAME_ATTEMPTS = config.env_int("GREENLANE_LOCKOUT_USERNAME_ATTEMPTS", 50)
 AXES_COOLOFF_TIME = 0.25  # hours

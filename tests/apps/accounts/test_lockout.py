@@ -57,3 +57,51 @@ def test_fewer_failures_from_many_addresses_do_not_back_off(settings) -> None:  
     for n in range(7):
         _login(f"203.0.113.{n}", user.username, "guess")
     assert _login("192.0.2.1", user.username, factories.PASSWORD) == 302
+
+
+def test_behind_a_proxy_the_lockout_counts_the_client_it_names_not_the_proxy(settings) -> None:  # type: ignore[no-untyped-def]
+    """Every request reaches Greenlane from the proxy's address; the proxy appends the
+    client's to X-Forwarded-For (after whatever the client wrote there itself)."""
+    settings.TRUSTED_PROXIES = 1
+    user = factories.user("statistician")
+    proxy = "10.0.0.2"
+
+    def via_proxy(client_address: str, password: str, forged: str = "") -> int:
+        client = Client(
+            REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"{forged}{client_address}".lstrip(", ")
+        )
+        answer = client.post(reverse("login"), {"username": user.username, "password": password})
+        return answer.status_code
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # The attacker writes a new address of its own each time: it is not the one counted.
+        via_proxy(ATTACKER, "guess", forged=f"192.0.2.{n}, ")
+    assert via_proxy(ATTACKER, factories.PASSWORD) == 429
+    assert via_proxy(USER, factories.PASSWORD) == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "192.0.2.9", "10.0.0.2"),  # no proxy trusted: the header is the client's word
+        (1, "192.0.2.9", "192.0.2.9"),
+        (1, "198.51.100.1, 192.0.2.9", "192.0.2.9"),
+        (2, "198.51.100.1, 192.0.2.9, 10.0.0.1", "192.0.2.9"),
+        (2, "192.0.2.9", "10.0.0.2"),  # fewer entries than proxies: not trusted
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_the_one_the_trusted_proxies_name(
+    settings,
+    proxies: int,
+    forwarded: str,
+    expected: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from django.test import RequestFactory
+
+    from greenlane.apps.accounts.clients import client_address
+
+    settings.TRUSTED_PROXIES = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected

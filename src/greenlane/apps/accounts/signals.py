@@ -8,6 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from greenlane.apps.accounts.clients import client_address
 from greenlane.apps.audit import services as audit
 
 
@@ -15,7 +16,7 @@ def _client(request: HttpRequest | None) -> dict[str, str]:
     if request is None:
         return {}
     return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
+        "ip": client_address(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
     }
 
