@@ -33,8 +33,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from greenlane.api.parser import MAX_INTEGER
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.targeting.assess import make_token
 from tests import factories
 from tests.apps.test_authorisation_matrix import API as MATRIX
@@ -133,12 +135,12 @@ def _credentials(objects: dict[str, Any]) -> dict[str, tuple[dict[str, str], dic
 def _use_known(case: schemathesis.Case, known: dict[str, list[Any]], data: st.DataObject) -> None:
     """Swap generated ids for existing ones, most of the time."""
 
-    def pick(name: str, generated: Any) -> Any:
+    def pick(name: str, generated: Any, in_body: bool = False) -> Any:
         if name == "name":  # a transition
             steps = CERTIFICATE_STEPS if "certificates" in case.path else APPLICATION_STEPS
             return data.draw(st.sampled_from([generated, *steps]))
         if name not in known:
-            return generated
+            return _hostile(generated, in_body, data)
         return data.draw(st.sampled_from([generated, *known[name], *known[name]]))
 
     for field in ("path_parameters", "query"):
@@ -153,10 +155,26 @@ def _use_known(case: schemathesis.Case, known: dict[str, list[Any]], data: st.Da
                 walk(item)
         elif isinstance(body, dict):
             for name, value in list(body.items()):
-                body[name] = pick(name, value)
+                body[name] = pick(name, value, in_body=case.media_type == "application/json")
                 walk(body[name])
 
     walk(case.body)
+
+
+#: Integers past what the database takes (a signed 64-bit integer): each was a 500 (issue 16).
+HUGE_INTEGERS = [2**63, -(2**63) - 1, 10**30]
+#: Not characters at all: a lone surrogate cannot be encoded to be stored (issue 16). Only in
+#: JSON bodies, which can escape one; an address or a query cannot carry one.
+LONE_SURROGATES = ["a\ud800b", "\udfff"]
+
+
+def _hostile(generated: Any, in_body: bool, data: st.DataObject) -> Any:
+    """Now and then, in place of a generated number or text, a kind that once made a 500."""
+    if isinstance(generated, int) and not isinstance(generated, bool):
+        return data.draw(st.sampled_from([generated, generated, generated, *HUGE_INTEGERS]))
+    if isinstance(generated, str) and in_body:
+        return data.draw(st.sampled_from([generated, generated, generated, *LONE_SURROGATES]))
+    return generated
 
 
 @pytest.fixture
@@ -259,3 +277,117 @@ def test_it_refuses_nul_characters_which_postgresql_cannot_hold() -> None:
     response = client.put(answer, body, content_type="application/json")
     assert response.status_code == 200
     assert response.json()["comment"] == "a\\u0000b"
+
+
+@pytest.mark.django_db
+def test_it_refuses_lone_surrogates_naming_the_field() -> None:
+    """Each was a 500 (issue 16): a lone surrogate cannot be encoded to be stored."""
+    objects = _surrogate_world()
+    client = Client()
+    client.force_login(objects["trader"])
+    answer = (
+        f"/api/v1/self-assessments/operators/{objects['operator'].pk}/draft/answers/COMP-RECORD"
+    )
+    body = '{"answer": "met", "comment": "a\\ud800b"}'
+    response = client.put(answer, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "body.comment: lone surrogates" in response.json()["detail"]
+    # A surrogate pair is one character (U+1F600), and a backslash before it is plain text.
+    for text, stored in (("a\\ud83d\\ude00b", "a\U0001f600b"), ("a\\\\ud800b", "a\\ud800b")):
+        body = f'{{"answer": "met", "comment": "{text}"}}'
+        response = client.put(answer, body, content_type="application/json")
+        assert response.status_code == 200, response.content
+        assert response.json()["comment"] == stored
+    for path, caller in (
+        (f"applications/{objects['application'].pk}/transitions/provide_information", "trader"),
+        (f"certificates/{objects['certificate'].pk}/transitions/suspend", "decision"),
+    ):
+        client.force_login(objects[caller])
+        response = client.post(
+            f"/api/v1/certification/{path}",
+            '{"answer": "a\\ud800b", "reason": "a\\udfffb", "\\ud800": 1}',
+            content_type="application/json",
+        )
+        assert response.status_code == 400, response.content
+        assert "lone surrogates" in response.json()["detail"]
+    assert AuditEvent.objects.filter(action__startswith="certification.").count() == 0
+
+
+def _surrogate_world() -> dict[str, Any]:
+    org = factories.organisation("operator")
+    operator = factories.operator(org)
+    trader = factories.user(Role.TRADER, org)
+    decision = factories.user(Role.DECISION_OFFICER, factories.organisation("customs"))
+    application, certificate = factories.certified(
+        operator, factories.answered_draft(operator, trader), decision
+    )
+    return {
+        "operator": operator, "trader": trader, "decision": decision,
+        "application": application, "certificate": certificate,
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/self-assessments?operator=9223372036854775808",  # was a 500 (issue 16)
+        "/api/v1/self-assessments/9223372036854775808",
+        "/api/v1/operators/99999999999999999999",
+        "/api/v1/monitoring/operators/9223372036854775808/indicators",
+    ],
+)
+def test_it_refuses_ids_past_64_bits_naming_the_field(path: str) -> None:
+    client = Client()
+    client.force_login(factories.user(Role.VALIDATOR, factories.organisation("customs")))
+    response = client.get(path)
+    assert response.status_code == 422, response.content
+    name = path.split("?")[-1].split("=")[0] if "?" in path else None
+    location = response.json()["detail"][0]["loc"]
+    assert location[0] in ("query", "path")
+    if name:
+        assert location == ["query", name]
+
+
+def test_every_integer_the_api_takes_fits_the_database() -> None:
+    """An integer past a signed 64-bit one made the database raise, a 500: every integer in a
+    path, a query or a body is bounded (``api.parser.Id``), so the next operation is too."""
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    unbounded = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            inputs = [(p["name"], p["schema"]) for p in operation.get("parameters", [])]
+            content = operation.get("requestBody", {}).get("content", {})
+            inputs += [("body", c["schema"]) for c in content.values()]
+            for name, node in inputs:
+                for where, integer in _integers(node, components, name):
+                    if (
+                        not -MAX_INTEGER - 1
+                        <= integer.get("minimum", -(2**64))
+                        <= (integer.get("maximum", 2**64))
+                        <= MAX_INTEGER
+                    ):
+                        unbounded.append(f"{method.upper()} {path} {where}")
+    assert unbounded == []
+
+
+def _integers(node: Any, components: dict[str, Any], where: str) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    stack, seen = [(node, where)], set()
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, list):
+            stack.extend((inner, at) for inner in item)
+        elif isinstance(item, dict):
+            if "$ref" in item and item["$ref"] not in seen:
+                seen.add(item["$ref"])
+                stack.append((components[item["$ref"].split("/")[-1]], at))
+            if item.get("type") == "integer":
+                found.append((at, item))
+            for key, inner in item.items():
+                if key == "properties":
+                    stack.extend((schema, f"{at}.{name}") for name, schema in inner.items())
+                elif key in ("anyOf", "oneOf", "allOf", "items", "additionalProperties"):
+                    stack.append((inner, at))
+    return found

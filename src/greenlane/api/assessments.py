@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.parser import Id
 from greenlane.apps.assessments import services
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import (
@@ -61,7 +62,7 @@ def _summary(a: SelfAssessment) -> dict[str, Any]:
 
 
 @router.get("", response=list[AssessmentOut], summary="Self-assessments the caller may see")
-def list_assessments(request: HttpRequest, operator: int | None = None) -> list[dict[str, Any]]:
+def list_assessments(request: HttpRequest, operator: Id | None = None) -> list[dict[str, Any]]:
     found = visible_assessments(request.user).order_by("-created_at")
     if operator is not None:
         found = found.filter(operator_id=operator)
@@ -69,7 +70,7 @@ def list_assessments(request: HttpRequest, operator: int | None = None) -> list[
 
 
 @router.get("/{assessment_id}", summary="One self-assessment: answers, readiness and ranked gaps")
-def get_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
+def get_assessment(request: HttpRequest, assessment_id: Id) -> dict[str, Any]:
     assessment = get_object_or_404(visible_assessments(request.user), pk=assessment_id)
     answers = [
         {"requirement": a.requirement, "answer": a.answer or None, "comment": a.comment}
@@ -88,7 +89,7 @@ def get_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
     auth=EDIT,
     summary="Readiness and gaps of the operator's current self-test, computed now",
 )
-def draft_readiness(request: HttpRequest, operator_id: int) -> dict[str, Any]:
+def draft_readiness(request: HttpRequest, operator_id: Id) -> dict[str, Any]:
     operator = editable_operator(request.user, operator_id)
     return services.evaluate(operator, services.draft_of(operator))
 
@@ -99,7 +100,7 @@ def draft_readiness(request: HttpRequest, operator_id: int) -> dict[str, Any]:
     response={200: AnswerOut, 400: Problem},
     summary="Save one answer (met, partly, not_met, na; empty: not answered)",
 )
-def put_answer(request: HttpRequest, operator_id: int, requirement: str, body: AnswerIn) -> Status:
+def put_answer(request: HttpRequest, operator_id: Id, requirement: str, body: AnswerIn) -> Status:
     operator = editable_operator(request.user, operator_id)
     try:
         row = services.save_answer(operator, request.user, requirement, body.answer, body.comment)  # type: ignore[arg-type]
@@ -115,7 +116,7 @@ def put_answer(request: HttpRequest, operator_id: int, requirement: str, body: A
     response={200: AssessmentOut, 400: Problem},
     summary="Freeze the current self-test into a snapshot",
 )
-def submit(request: HttpRequest, operator_id: int) -> Status:
+def submit(request: HttpRequest, operator_id: Id) -> Status:
     operator = editable_operator(request.user, operator_id)
     try:
         snapshot = services.submit(operator, request.user)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.parser import Id
 from greenlane.apps.accounts.models import User
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
@@ -51,13 +52,13 @@ class ApplicationOut(Schema):
 
 
 class ApplicationIn(Schema):
-    operator: int
+    operator: Id
     tier: str
-    snapshot: int
+    snapshot: Id
 
 
 class TransitionIn(Schema):
-    validator: int | None = None
+    validator: Id | None = None
     question: str = ""
     answer: str = ""
     planned_on: date | None = None
@@ -126,7 +127,7 @@ def create_application(request: HttpRequest, body: ApplicationIn) -> Status:
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, summary="One application")
-def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def get_application(request: HttpRequest, application_id: Id) -> dict[str, Any]:
     return _out(get_object_or_404(visible_applications(request.user), pk=application_id))
 
 
@@ -139,7 +140,7 @@ def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]
     "changes then.",
 )
 def application_transition(
-    request: HttpRequest, application_id: int, name: str, body: TransitionIn
+    request: HttpRequest, application_id: Id, name: str, body: TransitionIn
 ) -> Status:
     application = get_object_or_404(visible_applications(request.user), pk=application_id)
     data: dict[str, Any] = body.dict(exclude={"validator"}, exclude_unset=True)
@@ -160,7 +161,7 @@ def application_transition(
     summary="Suspend, reinstate, revoke or surrender a certificate",
 )
 def certificate_transition(
-    request: HttpRequest, certificate_id: int, name: str, body: CertificateTransitionIn
+    request: HttpRequest, certificate_id: Id, name: str, body: CertificateTransitionIn
 ) -> Status:
     certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
     try:

@@ -4,13 +4,14 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Path, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
+from greenlane.api.parser import MAX_INTEGER, Id
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
@@ -78,7 +79,7 @@ def create_upload(
 
 
 @router.get("/uploads/{upload_id}", response=UploadOut, summary="Status and progress of an upload")
-def get_upload(request: HttpRequest, upload_id: int) -> UploadOut:
+def get_upload(request: HttpRequest, upload_id: Id) -> UploadOut:
     return _upload_out(get_object_or_404(Upload.objects.select_related("batch"), pk=upload_id))
 
 
@@ -89,7 +90,7 @@ def list_batches(request: HttpRequest) -> list[IngestBatch]:
 
 
 @router.get("/batches/{batch_id}", response=BatchOut, summary="One ingest report")
-def get_batch(request: HttpRequest, batch_id: int) -> IngestBatch:
+def get_batch(request: HttpRequest, batch_id: Id) -> IngestBatch:
     return get_object_or_404(IngestBatch, pk=batch_id)
 
 
@@ -97,6 +98,10 @@ def get_batch(request: HttpRequest, batch_id: int) -> IngestBatch:
     "/batches/{batch_id}/rejected", response=list[RejectedOut], summary="Rejected rows with reasons"
 )
 @paginate(Pages)
-def list_rejected(request: HttpRequest, batch_id: int) -> list[RejectedRow]:
+def list_rejected(
+    request: HttpRequest,
+    # paginate's wrapper resolves annotations in its own module, where Id is unknown
+    batch_id: int = Path(..., ge=1, le=MAX_INTEGER),
+) -> list[RejectedRow]:
     batch = get_object_or_404(IngestBatch, pk=batch_id)
     return batch.rejected_rows.order_by("row")  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.parser import Id
 from greenlane.apps.monitoring.models import Alert
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES, QUEUE_ROLES
 from greenlane.apps.operators.permissions import get_visible_operator
@@ -56,7 +57,7 @@ def alerts(request: HttpRequest, status: str | None = None) -> Any:
     auth=RoleAuth(OPERATOR_VIEW_ROLES),
     summary="An operator's indicators per run and window, with anonymous peer figures",
 )
-def operator_indicators(request: HttpRequest, operator_id: int) -> Any:
+def operator_indicators(request: HttpRequest, operator_id: Id) -> Any:
     operator = get_visible_operator(request.user, operator_id)
     return [
         {"as_of": run["as_of"], "window_days": w["window_days"], "figures": w}

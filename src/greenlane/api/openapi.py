@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from greenlane.api.auth import RoleAuth
-from greenlane.api.parser import NulRefusingParser
+from greenlane.api.parser import BodyRefused, NulRefusingParser
 
 ERROR = {
     "title": "Error",
@@ -52,7 +54,7 @@ VALIDATION_ERROR = {
     "required": ["detail"],
 }
 DESCRIPTIONS = {
-    400: "The request body is not JSON (or holds a NUL character)",
+    400: "The request body is not JSON (or holds a NUL character or a lone surrogate)",
     401: "Not signed in (no session, or no valid API key)",
     403: "The caller's role may not use this operation",
     404: "No such object, or not visible to the caller",
@@ -90,10 +92,17 @@ class GreenlaneSchema(OpenAPISchema):
 
 class GreenlaneAPI(NinjaAPI):
     """The API: its schema documents the framework's error answers; its parser refuses NUL
-    characters (``api/parser.py``)."""
+    characters and lone surrogates (``api/parser.py``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(parser=NulRefusingParser(), **kwargs)
+
+    def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        # django-ninja answers any body its parser refuses with one sentence: name the field.
+        if isinstance(exc, HttpError) and isinstance(exc.__cause__, BodyRefused):
+            detail = f"Cannot parse request body: {exc.__cause__}"
+            return self.create_response(request, {"detail": detail}, status=400)
+        return super().on_exception(request, exc)
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
+from greenlane.api.parser import Id
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import (
     OPERATOR_ROLES,
@@ -55,5 +56,5 @@ def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
 @router.get(
     "/{operator_id}", response=OperatorDetailOut, summary="One operator with its AEO status"
 )
-def get_operator(request: HttpRequest, operator_id: int) -> Operator:
+def get_operator(request: HttpRequest, operator_id: Id) -> Operator:
     return get_visible_operator(request.user, operator_id)

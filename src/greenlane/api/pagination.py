@@ -7,10 +7,12 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
+from greenlane.api.parser import MAX_INTEGER
+
 MAX_LIMIT = 1000
 # The databases take OFFSET as a signed 64-bit integer; a larger one was a 500 (found by
 # tests/test_api_fuzz.py), now a 422.
-MAX_OFFSET = 2**63 - 1
+MAX_OFFSET = MAX_INTEGER
 
 
 class Pages(LimitOffsetPagination):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
+from greenlane.api.parser import Id
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score
@@ -98,7 +99,7 @@ def list_models(request: HttpRequest) -> list[ModelVersion]:
     auth=RoleAuth(MODEL_ROLES),
     summary="Make a version the one that scores (after its comparison with the active one)",
 )
-def promote_model(request: HttpRequest, version: int, body: PromoteIn) -> ModelVersion:
+def promote_model(request: HttpRequest, version: Id, body: PromoteIn) -> ModelVersion:
     item = get_object_or_404(ModelVersion, version=version)
     try:
         return retraining.promote(item, request.user, body.reason)  # type: ignore[arg-type]
@@ -112,11 +113,13 @@ def promote_model(request: HttpRequest, version: int, body: PromoteIn) -> ModelV
     auth=RoleAuth(MODEL_ROLES),
     summary="Week by week: score distribution against the training reference, and hit rate",
 )
-def model_drift(request: HttpRequest, version: int, weeks: int = 12) -> dict[str, Any]:
+def model_drift(
+    request: HttpRequest, version: Id, weeks: Annotated[int, Field(ge=1, le=104)] = 12
+) -> dict[str, Any]:
     item = get_object_or_404(ModelVersion, version=version)
     if not item.reference:
         raise HttpError(409, f"v{version} kept no reference distribution: train a new version")
-    return retraining.drift(item, weeks=min(max(weeks, 1), 104))
+    return retraining.drift(item, weeks=weeks)
 
 
 @router.get(
@@ -141,7 +144,7 @@ def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
     auth=RoleAuth(SCORE_ROLES),
     summary="A declaration's score by the active model, with reasons",
 )
-def get_score(request: HttpRequest, declaration_id: int) -> Score:
+def get_score(request: HttpRequest, declaration_id: Id) -> Score:
     declaration = get_object_or_404(Declaration, pk=declaration_id)
     item = get_object_or_404(
         Score.objects.select_related("declaration", "model_version"),

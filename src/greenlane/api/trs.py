@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.parser import Id
 from greenlane.apps.trs.permissions import VIEW_ROLES, visible_studies
 
 router = Router(tags=["time release studies"], auth=RoleAuth(VIEW_ROLES))
@@ -43,5 +44,5 @@ def studies(request: HttpRequest) -> Any:
     response=StudyResultOut,
     summary="One study with its result document (metrics, AEO effect, input accounting)",
 )
-def study(request: HttpRequest, study_id: int) -> Any:
+def study(request: HttpRequest, study_id: Id) -> Any:
     return get_object_or_404(visible_studies(request.user), pk=study_id)

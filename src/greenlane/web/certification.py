@@ -39,7 +39,7 @@ from greenlane.apps.certification.public import (
 from greenlane.apps.certification.public import expired as _expired
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
-from greenlane.web.params import optional_date
+from greenlane.web.params import optional_date, optional_id
 
 
 @role_required(EDIT_ROLES)
@@ -168,7 +168,8 @@ def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
         k: request.POST.get(k, "") for k in ("question", "answer", "plan", "reason", "tier", "note")
     }
     if "validator" in request.POST:
-        data["validator"] = User.objects.filter(pk=request.POST.get("validator") or 0).first()
+        chosen = optional_id(request.POST.get("validator"))
+        data["validator"] = User.objects.filter(pk=chosen).first() if chosen else None
     if "planned_on" in request.POST:
         data["planned_on"] = optional_date(request.POST.get("planned_on"))
     try:
@@ -341,7 +342,8 @@ def certificate_reassess(request: HttpRequest, pk: int) -> HttpResponse:
 def self_review_submit(request: HttpRequest, pk: int, review: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     item = get_object_or_404(SelfReview, pk=review, certificate=certificate)
-    snapshot = SelfAssessment.objects.filter(pk=request.POST.get("snapshot") or 0).first()
+    chosen = optional_id(request.POST.get("snapshot"))
+    snapshot = SelfAssessment.objects.filter(pk=chosen).first() if chosen else None
     try:
         services.submit_self_review(item, request.user, snapshot)  # type: ignore[arg-type]
     except NotAllowed as exc:
