@@ -159,3 +159,48 @@ def test_partner_periods_agree_with_the_look_up_on_every_day(eu, officer) -> Non
         day += timedelta(days=13)
     assert periods[seller.code] == [(date(2024, 6, 1), date(2025, 3, 31))]
     assert mra.partner_periods(set()) == {}
+
+
+HTTP_ONLY = "the source must be a web address starting http:// or https://"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("javascript:alert(1)", HTTP_ONLY),  # was stored and rendered as a link (issue 16)
+        (" JavaScript:alert(1)", HTTP_ONLY),
+        ("java\tscript:alert(1)", HTTP_ONLY),
+        ("data:text/html,<script>alert(1)</script>", HTTP_ONLY),
+        ("vbscript:msgbox(1)", HTTP_ONLY),
+        ("ftp://example.org/mra.pdf", HTTP_ONLY),
+        ("//evil.example/x", HTTP_ONLY),
+        ("https://" + "a" * 200 + ".org/", "the source address is at most 200 characters"),
+    ],
+)
+def test_an_mra_source_that_is_not_an_http_address_is_refused(officer, url, words) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(officer)
+    page = client.post(
+        "/mra/",
+        {"partner_programme": "us-ctpat", "partner_authority": "CBP",
+         "effective_from": "2020-01-01", "benefits": ["faster_release"], "reference_url": url},
+    )  # fmt: skip
+    assert page.status_code == 400
+    assert words in page.content.decode()
+    assert not mra.MutualRecognition.objects.exists()
+
+
+def test_an_mra_source_shows_as_a_link_only_when_it_is_http(officer) -> None:  # type: ignore[no-untyped-def]
+    base = {"partner_programme": "us-ctpat", "partner_authority": "CBP",
+            "effective_from": date(2020, 1, 1), "benefits": ["faster_release"]}  # fmt: skip
+    good = mra.create_mra(officer, base | {"reference_url": " https://www.cbp.gov/mra "})
+    assert good.reference_url == "https://www.cbp.gov/mra"
+    client = Client()
+    client.force_login(officer)
+    page = client.get(f"/mra/{good.pk}/").content.decode()
+    assert '<a href="https://www.cbp.gov/mra" rel="noopener noreferrer">' in page
+    # A row stored before the check: shown as text, never as a link.
+    mra.MutualRecognition.objects.filter(pk=good.pk).update(reference_url="javascript:alert(1)")
+    page = client.get(f"/mra/{good.pk}/").content.decode()
+    assert "javascript:alert(1)" in page
+    assert 'href="javascript' not in page

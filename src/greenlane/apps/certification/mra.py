@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 
@@ -32,6 +34,7 @@ MANAGE_ROLES = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 #: Who reads MRAs and looks up recognised AEOs: AEO staff, and risk analysts (MRA benefits).
 VIEW_ROLES = frozenset(AEO_ROLES | {Role.RISK_ANALYST})
 MAX_LIST_MB = 50
+MAX_URL = 200  # the column's length
 
 
 def _partner_tiers(programme: str) -> frozenset[str] | None:
@@ -63,6 +66,7 @@ def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
     known = _partner_tiers(partner)
     if known is not None and any(t not in known for t in tiers):
         raise Refused(f"{partner} has the tiers {', '.join(sorted(known))}", "partner_tiers")
+    reference_url = web_address(data.get("reference_url"))
     with transaction.atomic():
         overlap = MutualRecognition.objects.filter(partner_programme=partner).filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=start)
@@ -75,7 +79,7 @@ def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
         mra = MutualRecognition.objects.create(
             partner_programme=partner, partner_authority=authority, partner_tiers=tiers,
             signed_on=data.get("signed_on"), effective_from=start, effective_to=end,
-            benefits=benefits, reference_url=str(data.get("reference_url") or "")[:200],
+            benefits=benefits, reference_url=reference_url,
             created_by=user,
         )  # fmt: skip
         audit.record(
@@ -83,6 +87,24 @@ def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
             {"partner": partner, "from": start.isoformat(), "benefits": benefits},
         )  # fmt: skip
     return mra
+
+
+def web_address(raw: object) -> str:
+    """An http(s) address to show as a link, or "" when none is given; anything else is
+    refused: a ``javascript:`` or ``data:`` address stored here was rendered as a link that
+    ran script when followed (issue 16)."""
+    url = str(raw or "").strip()
+    if not url:
+        return ""
+    if len(url) > MAX_URL:
+        raise Refused(f"the source address is at most {MAX_URL} characters", "reference_url")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise Refused(
+            "the source must be a web address starting http:// or https://", "reference_url"
+        ) from None
+    return url
 
 
 def import_list(mra: MutualRecognition, user: User, name: str, content: bytes) -> PartnerImport:
