@@ -54,6 +54,7 @@ DEFECTS: dict[str, tuple[str, str, str]] = {
     "no_importer": ("Importer", "", "importer_code is missing"),
     "bad_mode": ("Mode", "CAMEL", "transport_mode is not a known mode"),
     "bad_flag": ("Fraud", "maybe", "fraud is not yes/no"),
+    "formula_number": ("No", "=cmd|' /C calc'!A0", "number is not a declaration number"),
 }
 
 

@@ -50,7 +50,7 @@ def test_each_defect_is_rejected_with_its_reason_and_row(tmp_path: Path, defect:
     assert len(rejected) == 1
     assert rejected[0].row == 2
     assert DEFECTS[defect][2] in rejected[0].reason
-    assert rejected[0].raw["No"] == "N0000001"
+    assert rejected[0].raw["No"] == rows[1]["No"]
 
 
 def test_a_row_with_several_defects_lists_them_all(tmp_path: Path) -> None:
@@ -197,3 +197,32 @@ def test_a_number_repeated_across_batches_names_the_first_row(
         (6, f"declaration number {rows[1]['No']} already appears in row 2"),
         (7, f"declaration number {rows[1]['No']} already appears in row 2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("number", "accepted"),
+    [
+        ("97061800", True),  # KCS
+        ("D7-0000000001", True),  # greenlane synth
+        ("21DE123456789012A1", True),  # EU movement reference number
+        ("9GB123456789012-1234567", True),  # WCO UCR
+        ("2024/000123.A_1", True),
+        ("x" * 40, True),
+        ("x" * 41, False),
+        ("=cmd|' /C calc'!A0", False),
+        ("+1", False),
+        ("-1", False),
+        ("@SUM(1)", False),
+        ("N 1", False),
+        ("N1\t=1", False),
+        ("<script>", False),
+        ("\uff2e\uff11", False),  # fullwidth letters look like N1 and are not
+    ],
+)
+def test_a_declaration_number_has_the_form_of_one(
+    tmp_path: Path, number: str, accepted: bool
+) -> None:
+    kept, rejected = _run(write_csv(tmp_path / "f.csv", [{**good_row(0), "No": number}]))
+    assert kept.num_rows == int(accepted)
+    if not accepted:
+        assert rejected[0].reason.startswith("number is not a declaration number")

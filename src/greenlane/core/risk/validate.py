@@ -29,6 +29,10 @@ from greenlane.core.risk.schema import (
 )
 
 HS_DIGITS = r"^\d{6,10}$"
+#: A declaration number: ASCII letters and digits, with - / . _ inside, at most 40 characters
+#: (the column's width). National numbers, MRNs and UCRs fit; a formula (=, +, -, @), a space
+#: or a control character does not, so no number can run in a spreadsheet or break a page.
+DECLARATION_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,39}$"
 NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 BoolArray = npt.NDArray[np.bool_]
 
@@ -244,6 +248,7 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
                     pc.and_(pc.is_valid(typed[name]), pc.invert(labelled)),
                     f"{name} given without fraud",
                 )
+    _number_format(typed["number"], mapping.columns["number"], checks)
     seen.check(typed["number"], batch.rows, checks)
 
     typed["attributes"] = pa.array(_attributes(table, mapping.attributes), pa.string())
@@ -258,6 +263,15 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
     ]
     rejected += [Rejection(m.row, m.reason, {"line": m.raw}) for m in batch.malformed]
     return Validated(accepted, rejected)
+
+
+def _number_format(numbers: pa.Array, source: Source, checks: _Checks) -> None:
+    ok = pc.match_substring_regex(numbers, DECLARATION_NUMBER)
+    checks.add(
+        pc.and_(pc.is_valid(numbers), pc.invert(ok)),
+        f"number is not a declaration number: letters, digits and - / . _ only, at most 40 "
+        f"characters ({source.column})",
+    )
 
 
 def _as_written(table: pa.Table) -> list[dict[str, str]]:
