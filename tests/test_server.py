@@ -137,8 +137,12 @@ def _dropped(conn: socket.socket) -> bytes:
 def test_slow_clients_do_not_stall_the_server_and_are_dropped_in_time(tmp_path: Path) -> None:
     with installation(tmp_path / "var") as env:
         env["GREENLANE_REQUEST_TIMEOUT"] = "3"
+        home = tmp_path / "home"  # where gunicorn would put its control socket
+        env |= {"HOME": str(home), "XDG_RUNTIME_DIR": ""}
         assert greenlane(env, "migrate").returncode == 0
         with _serving(env, "--workers", "1", "--threads", "8", "--no-background") as (_, port):
+            # No control socket shared with every other server of the same user.
+            assert not (home / ".gunicorn").exists()
             # Six slow clients (two stalled the two synchronous workers before): the site
             # answers at once.
             slow = _slow_clients(port, 6)
