@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
+from greenlane.core.risk.mapping import parse
 from tests import factories
 from tests.core.risk.rows import HEADER, good_row, spoil
 from tests.core.risk.test_hostile_files import PARQUET_DAMAGE, billion_laughs, damaged_parquet
@@ -211,3 +213,38 @@ def test_a_hostile_mapping_file_is_refused_at_once(content: bytes, reason: str) 
     assert response.status_code == 200
     assert reason in response.content.decode()
     assert Upload.objects.count() == 0
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_whose_batch_was_stored_before_it_was_marked_done_reads_done() -> None:
+    """A run that stored the batch and stopped before marking the upload done (a worker of a
+    version that committed the two apart, or a commit whose reply was lost): run again, the
+    upload finds its own batch and reads done, not "already ingested"."""
+    analyst = factories.user("risk_analyst")
+    upload = submit_upload(analyst, _file([good_row(0), good_row(1)]), "kcs", LAYOUT)
+    ingest.ingest(
+        Path(upload.file.path), parse(LAYOUT), actor=analyst, file_name=upload.original_name
+    )
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    upload.refresh_from_db()
+    assert upload.status == "done", upload.message
+    assert upload.message == "2 rows read: 2 accepted, 0 rejected"
+    assert upload.batch == IngestBatch.objects.get()
+    assert Declaration.objects.count() == 2
+
+
+@pytest.mark.parametrize("same_person", [True, False])
+def test_the_same_content_handed_in_again_is_still_a_duplicate(same_person: bool) -> None:
+    first = factories.user("risk_analyst")
+    done = submit_upload(first, _file([good_row(0)]), "kcs", LAYOUT)
+    assert done.status == "done"
+    again = submit_upload(
+        first if same_person else factories.user("risk_analyst"),
+        _file([good_row(0)]),
+        "kcs",
+        LAYOUT,
+    )
+    assert again.status == "failed"
+    assert "this file was already ingested" in again.message
+    assert again.batch is None

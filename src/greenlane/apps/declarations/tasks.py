@@ -11,7 +11,7 @@ from django.utils import timezone
 from greenlane import jobs
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations import ingest
-from greenlane.apps.declarations.models import Upload
+from greenlane.apps.declarations.models import IngestBatch, Upload
 from greenlane.core.risk.mapping import MappingError, named, parse
 from greenlane.core.risk.readers import FileError
 
@@ -49,21 +49,45 @@ def ingest_upload(upload: Upload) -> None:
     # The batch and the upload's "done" commit together: a worker stopped between the two
     # would otherwise leave a stored batch under an upload that is run again, and refused as
     # a duplicate of itself.
-    with transaction.atomic():
-        result = ingest.ingest(
-            Path(upload.file.path),
-            mapping,
-            actor=upload.uploaded_by,
-            file_name=upload.original_name,
-            progress=lambda done, total: cache.set(progress_key(upload.pk), (done, total), 3600),
-        )
-        upload.batch = result.batch
-        _finish(
-            upload,
-            Upload.Status.DONE,
-            f"{result.rows_read:,} rows read: {result.rows_accepted:,} accepted, "
-            f"{result.rows_rejected:,} rejected",
-        )
+    try:
+        with transaction.atomic():
+            result = ingest.ingest(
+                Path(upload.file.path),
+                mapping,
+                actor=upload.uploaded_by,
+                file_name=upload.original_name,
+                progress=lambda done, total: cache.set(
+                    progress_key(upload.pk), (done, total), 3600
+                ),
+            )
+            upload.batch = result.batch
+            _finish(upload, Upload.Status.DONE, _summary(result.batch))
+    except ingest.DuplicateFile as exc:
+        if not _stored_by(upload, exc.batch):
+            raise
+        # Its own batch, stored by an earlier run that stopped before it could say so (a
+        # worker of a version that committed the two apart, or a lost commit reply): the data
+        # is in, so the upload is done.
+        upload.batch = exc.batch
+        _finish(upload, Upload.Status.DONE, _summary(exc.batch))
+
+
+def _summary(batch: IngestBatch) -> str:
+    return (
+        f"{batch.rows_read:,} rows read: {batch.rows_accepted:,} accepted, "
+        f"{batch.rows_rejected:,} rejected"
+    )
+
+
+def _stored_by(upload: Upload, batch: IngestBatch) -> bool:
+    """Whether ``batch`` (of the same content) is this upload's: stored for its uploader under
+    its file name after it was handed in, and no other upload's."""
+    return (
+        batch.created_by_id == upload.uploaded_by_id
+        and batch.file_name == upload.original_name[:255]
+        and batch.created_at >= upload.created_at
+        and not Upload.objects.filter(batch=batch).exclude(pk=upload.pk).exists()
+    )
 
 
 @transaction.atomic
