@@ -93,8 +93,9 @@ class AssessmentOut(BaseModel):
 )
 def assess(request: HttpRequest, body: AssessIn) -> Any:
     token = request.auth if isinstance(request.auth, ApiToken) else None
+    user = None if token else request.auth
     try:
-        return service.assess([d.model_dump() for d in body.declarations], token)
+        return service.assess([d.model_dump() for d in body.declarations], token, user)
     except service.Unassessable as exc:
         if exc.field is None:
             raise HttpError(409, str(exc)) from None

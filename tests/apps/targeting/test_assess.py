@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,17 @@ from django.utils import timezone
 
 from greenlane import demo
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import selectivity, services
 from greenlane.apps.targeting.assess import make_token
-from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
+from greenlane.apps.targeting.models import (
+    ApiToken,
+    ChannelDecision,
+    RuleProfile,
+    SelectivityPolicy,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +208,47 @@ def test_an_active_rule_saved_before_the_limits_is_a_409_naming_it(tmp_path: Pat
     assert "the active rule deep cannot be used" in response.json()["detail"]
     assert "a rule nests at most 32 levels deep" in response.json()["detail"]
     assert not ChannelDecision.objects.filter(number__startswith="RT-").exists()
+
+
+@pytest.mark.parametrize("kind", ["wrong", "revoked", "empty"])
+def test_a_wrong_or_revoked_key_is_a_401_whatever_the_session(kind: str) -> None:
+    """It was ``403 CSRF check Failed``: the key check fell through to the session check."""
+    token, key = make_token("ASYCUDA", None)
+    if kind == "revoked":
+        ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    sent = {"wrong": "gl_wrong", "revoked": key, "empty": ""}[kind]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {sent}", enforce_csrf_checks=True)
+    client.force_login(factories.user(Role.RISK_ANALYST, factories.organisation("customs")))
+    response = client.post(
+        "/api/v1/declarations/assess", {"number": "N1"}, content_type="application/json"
+    )
+    assert response.status_code == 401, response.content
+    assert response.json() == {"detail": "the API key is unknown or revoked"}
+
+
+@pytest.mark.slow
+def test_an_assessment_is_audited_under_the_key_or_the_person(tmp_path: Path) -> None:
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+    services.train()
+    token, key = make_token("ASYCUDA", None)
+    by_key = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
+        "/api/v1/declarations/assess",
+        {"declarations": _declarations(2)},
+        content_type="application/json",
+    )
+    assert by_key.status_code == 200
+    analyst = factories.user(Role.RISK_ANALYST, factories.organisation("customs"))
+    by_person = Client()
+    by_person.force_login(analyst)
+    one = {**_declarations(1)[0], "number": "RT-PERSON"}
+    assert (
+        by_person.post("/api/v1/declarations/assess", one, content_type="application/json")
+    ).status_code == 200
+    first, second = AuditEvent.objects.filter(action="targeting.assessed").order_by("seq")
+    assert (first.actor_id, first.data["key_name"], first.data["key_id"]) == (
+        None, "ASYCUDA", token.pk,
+    )  # fmt: skip
+    assert key not in json.dumps(first.data)
+    assert (second.actor_id, second.actor, second.data["key_id"]) == (
+        analyst.pk, analyst.username, None,
+    )  # fmt: skip

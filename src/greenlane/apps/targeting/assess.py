@@ -111,9 +111,10 @@ def _certificates(codes: set[str]) -> dict[str, list[tuple[date, date | None]]]:
 
 
 def assess(
-    declarations: list[dict[str, Any]], token: ApiToken | None = None
+    declarations: list[dict[str, Any]], token: ApiToken | None = None, user: User | None = None
 ) -> list[dict[str, Any]]:
-    """Channel, score, revenue at stake and reasons for each declaration (in input order)."""
+    """Channel, score, revenue at stake and reasons for each declaration (in input order),
+    audited under the API key (its name and id, never the key) or the signed-in ``user``."""
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         raise Unassessable("no active risk model: train and activate one first")
@@ -202,11 +203,13 @@ def assess(
         )
         audit.record(
             "targeting.assessed",
-            None,
+            user,
             ("targeting.batch", f"{timezone.now().isoformat()}"),
             {
                 "declarations": len(rows),
-                "token": token.name if token else None,
+                # Not "token" or "api_key": the audit log masks keys so named.
+                "key_name": token.name if token else None,
+                "key_id": token.pk if token else None,
                 "channels": {
                     c: sum(r["channel"] == c for r in rows)
                     for c in ("red", "yellow", "blue", "green")
