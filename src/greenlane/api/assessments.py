@@ -72,6 +72,8 @@ def list_assessments(request: HttpRequest, operator: Id | None = None) -> list[d
 @router.get("/{assessment_id}", summary="One self-assessment: answers, readiness and ranked gaps")
 def get_assessment(request: HttpRequest, assessment_id: Id) -> dict[str, Any]:
     assessment = get_object_or_404(visible_assessments(request.user), pk=assessment_id)
+    if not assessment.is_draft:
+        services.snapshot_read([assessment], request.user, "api")  # type: ignore[arg-type]
     answers = [
         {"requirement": a.requirement, "answer": a.answer or None, "comment": a.comment}
         for a in assessment.answers.all()

@@ -201,6 +201,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
     if not can_read_evidence(request.user, evidence):
         raise Http404
+    services.evidence_downloaded(evidence, request.user)  # type: ignore[arg-type]
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -290,12 +291,14 @@ def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAs
 @role_required(READ_ROLES)
 def snapshot_report(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
+    services.snapshot_read([snapshot], request.user, "page")  # type: ignore[arg-type]
     return render(request, "assessments/report.html", _report(request, operator, snapshot))
 
 
 @role_required(READ_ROLES)
 def snapshot_pdf(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
+    services.snapshot_read([snapshot], request.user, "pdf")  # type: ignore[arg-type]
     return _pdf(_report(request, operator, snapshot), f"{operator.code}-selftest-{snapshot.pk}")
 
 
@@ -329,6 +332,7 @@ def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
                 after.submitted_at or after.created_at
             ):
                 before, after = after, before
+            services.snapshot_read([before, after], request.user, "comparison")  # type: ignore[arg-type]
             changes = compare(before.result or {}, after.result or {})
             old = services.answers_of(before)
             new = services.answers_of(after)

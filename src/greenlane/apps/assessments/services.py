@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
+from greenlane.apps.accounts.roles import CUSTOMS_ROLES
 from greenlane.apps.assessments.evidence import EvidenceRefused, inspect
 from greenlane.apps.assessments.models import ActionItem, Answer, Evidence, SelfAssessment
 from greenlane.apps.audit import services as audit
@@ -257,6 +258,37 @@ def remove_evidence(evidence: Evidence, user: User) -> None:
         {"requirement": evidence.requirement, "file": evidence.original_name},
     )
     evidence.delete()  # the stored file stays: earlier snapshots may point to it
+
+
+def evidence_downloaded(evidence: Evidence, user: User) -> None:
+    """Record that ``user`` downloaded an evidence file: a company's confidential document,
+    whoever reads it (its own staff, its consultant, the assigned validator)."""
+    audit.record(
+        "assessments.evidence.downloaded",
+        user,
+        evidence,
+        {
+            "operator": evidence.assessment.operator_id,
+            "assessment": evidence.assessment_id,
+            "requirement": evidence.requirement,
+            "file": evidence.original_name,
+            "sha256": evidence.sha256,
+        },
+    )
+
+
+def snapshot_read(snapshots: list[SelfAssessment], user: User, via: str) -> None:
+    """Record that a customs officer read a company's submitted self-test (``via``: the
+    page, the PDF, the comparison or the API); the company's own side reads its own freely."""
+    if getattr(user, "role", None) not in CUSTOMS_ROLES:
+        return
+    for snapshot in snapshots:
+        audit.record(
+            "assessments.snapshot.read",
+            user,
+            snapshot,
+            {"operator": snapshot.operator_id, "via": via},
+        )
 
 
 def answers_of(assessment: SelfAssessment | None) -> dict[str, str | None]:
