@@ -346,3 +346,18 @@ def test_a_path_as_a_mapping_name_is_only_an_unknown_name(
     with pytest.raises(MappingError, match=r"^no mapping named .* \(shipped: ") as refused:
         mapping.named(name)
     assert "Importer" not in str(refused.value)
+
+
+def test_the_header_sample_reads_a_workbook_as_openpyxl_does(tmp_path: Path) -> None:
+    """The header reader is Greenlane's own (so that it stops at the first row): it gives the
+    names the ingest, which reads through openpyxl, will look for."""
+    book = openpyxl.Workbook()
+    book.active.append(["No", 2024, 1.5, True, None, "  Value ", "Ré"])
+    book.active.append(["x"] * 7)
+    book.active.cell(row=1, column=9).value = "After a gap"
+    book.save(tmp_path / "mixed.xlsx")
+    with readers._workbook(tmp_path / "mixed.xlsx") as opened:
+        first = next(opened.worksheets[0].iter_rows(values_only=True))
+    expected = [readers._cell(v) for v in first if v is not None]
+    assert read_header(tmp_path / "mixed.xlsx") == expected
+    assert expected == ["No", "2024", "1.5", "True", "Value", "Ré", "After a gap"]
