@@ -104,7 +104,7 @@ def _ingest(path: Path) -> float:
     from greenlane.core.risk import mapping
 
     started = time.perf_counter()
-    result = ingest.ingest(path, mapping.load("greenlane"))
+    result = ingest.ingest(path, mapping.named("greenlane"))
     elapsed = time.perf_counter() - started
     assert result.rows_rejected == 0, result
     return elapsed

@@ -49,7 +49,7 @@ def synthetic(declarations: int) -> dict[str, Any]:
         ),
         out,
     )
-    frame, _ = read_frame([out / "declarations.parquet"], mapping.load("greenlane"))
+    frame, _ = read_frame([out / "declarations.parquet"], mapping.named("greenlane"))
     inspections = pd.read_parquet(out / "inspections.parquet")
     truth = pd.read_parquet(out / "truth.parquet")
     cut = pd.Timestamp(date(2025, 10, 1))
@@ -110,7 +110,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     kcs = args.shared / "data" / "kcs-import-declarations"
     lines = [f"<!-- {MARK} begin -->"]
-    kcs_result = evaluate(mapping.load("kcs"), [kcs / "train.csv"], kcs / "valid.csv")
+    kcs_result = evaluate(mapping.named("kcs"), [kcs / "train.csv"], kcs / "valid.csv")
     lines += table(
         "KCS data: fit on train.csv (2020), scored on valid.csv (Jan-Mar 2021)", kcs_result
     )

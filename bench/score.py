@@ -38,7 +38,7 @@ RUNS = 3  # timed runs after one warm-up; the median is reported
 
 def run(rows: int) -> dict[str, float]:
     tmp = Path(tempfile.mkdtemp(prefix="greenlane-score-"))
-    layout = mapping.load("greenlane")
+    layout = mapping.named("greenlane")
     train_dir, test_dir = tmp / "train", tmp / "test"
     year = {"operators": 5_000, "consignments": False}
     generate(SynthConfig(seed=21, declarations=200_000, start=date(2025, 1, 1), **year), train_dir)  # type: ignore[arg-type]

@@ -87,7 +87,7 @@ def seed(
         for name, file in (("greenlane", "declarations"), ("greenlane-inspections", "inspections")):
             result = ingest.ingest(
                 out / f"{file}.parquet",
-                mapping.load(name),
+                mapping.named(name),
                 progress=step if file == "declarations" else None,
             )
             if result.rows_rejected:

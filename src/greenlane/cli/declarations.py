@@ -80,7 +80,7 @@ def ingest(
     from greenlane.core.risk.readers import FileError
 
     try:
-        column_mapping, _ = service_mappings.resolve_mapping(mapping)
+        column_mapping, _ = service_mappings.resolve_mapping_or_file(mapping)
     except MappingError as exc:
         raise CommandError(str(exc)) from None
     table = Table("File", "Read", "Accepted", "Rejected", "Inspections", "Batch", title="Ingested")

@@ -25,7 +25,7 @@ def evaluate(
 
     from greenlane.core.risk.evaluate import evaluate as run
     from greenlane.core.risk.mapping import MappingError
-    from greenlane.core.risk.mapping import load as load_mapping
+    from greenlane.core.risk.mapping import load_file_or_name as load_mapping
     from greenlane.core.risk.readers import FileError
 
     for path in [*train, test]:
@@ -255,7 +255,7 @@ def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> N
     from greenlane.core import csvsafe
     from greenlane.core.risk.frames import read_frame
     from greenlane.core.risk.mapping import MappingError
-    from greenlane.core.risk.mapping import load as load_mapping
+    from greenlane.core.risk.mapping import load_file_or_name as load_mapping
     from greenlane.core.risk.readers import FileError
 
     version = chosen or ModelVersion.objects.filter(is_active=True).first()

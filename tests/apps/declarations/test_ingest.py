@@ -123,7 +123,7 @@ def test_the_rejected_rows_download_names_row_reason_and_values(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_the_kcs_files_ingest_through_the_shipped_mapping() -> None:
-    kcs = mapping.load("kcs")
+    kcs = mapping.named("kcs")
     result = ingest.ingest(kcs_file("valid.csv"), kcs)
     assert result.rows_read == 8134
     assert result.rows_accepted + result.rows_rejected == 8134

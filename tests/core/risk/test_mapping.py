@@ -64,7 +64,6 @@ def test_the_command_line_loads_a_name_or_its_own_file(tmp_path: Path) -> None:
     path.write_text(GOOD)
     assert mapping.load_file_or_name(str(path)).name == "mine"
     assert mapping.load_file_or_name("kcs").name == "kcs"
-    assert mapping.load(str(path)).name == "mine"  # the former name, still used by the CLI
     with pytest.raises(mapping.MappingError, match="no mapping named 'nope'"):
         mapping.load_file_or_name("nope")
 

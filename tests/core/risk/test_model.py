@@ -29,7 +29,7 @@ def economy(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
         ),
         out,
     )
-    frame, rejected = read_frame([out / "declarations.parquet"], mapping.load("greenlane"))
+    frame, rejected = read_frame([out / "declarations.parquet"], mapping.named("greenlane"))
     assert rejected == 0
     truth = pd.read_parquet(out / "truth.parquet")
     frame = frame.merge(
@@ -109,13 +109,13 @@ def test_training_without_both_outcomes_is_refused(economy: pd.DataFrame) -> Non
 def test_evaluate_refuses_a_test_period_before_training(tmp_path: Path) -> None:
     valid = kcs_file("valid.csv")
     with pytest.raises(ValueError, match="time-based split"):
-        evaluate(mapping.load("kcs"), [valid], valid)
+        evaluate(mapping.named("kcs"), [valid], valid)
 
 
 @pytest.mark.once
 @pytest.mark.slow
 def test_on_the_kcs_data_the_model_beats_both_baselines_and_the_published_figures() -> None:
-    result = evaluate(mapping.load("kcs"), [kcs_file("train.csv")], kcs_file("valid.csv"))
+    result = evaluate(mapping.named("kcs"), [kcs_file("train.csv")], kcs_file("valid.csv"))
     model, base = result["model"], result["baselines"]
     for n in (5, 10):
         key = f"precision@{n}"

@@ -138,10 +138,6 @@ def resolve_mapping_or_file(name_or_path: str) -> tuple[ColumnMapping, str]:
     return load_file_or_name(name_or_path), ""
 
 
-#: The command line's former name for ``resolve_mapping_or_file``, kept until it uses the new one.
-resolve_mapping = resolve_mapping_or_file
-
-
 def save_mapping(user: User, mapping: ColumnMapping) -> SavedMapping:
     if mapping.name in shipped():
         raise MappingRefused(f"{mapping.name!r} is the name of a shipped mapping; choose another")

@@ -223,10 +223,6 @@ def load_file_or_name(name_or_path: str) -> ColumnMapping:
     return named(name_or_path)
 
 
-#: The command line's former name for ``load_file_or_name``, kept until it uses the new one.
-load = load_file_or_name
-
-
 __all__ = [
     "FIELDS",
     "MAX_MAPPING_BYTES",
@@ -235,7 +231,6 @@ __all__ = [
     "MappingError",
     "Source",
     "Yaml12Loader",
-    "load",
     "load_file_or_name",
     "named",
     "parse",

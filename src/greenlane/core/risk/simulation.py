@@ -168,7 +168,7 @@ def from_synthetic(folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
     from greenlane.core.risk.frames import read_frame
     from greenlane.core.risk.selectivity import certified_on
 
-    frame, _ = read_frame([folder / "declarations.parquet"], mapping.load("greenlane"))
+    frame, _ = read_frame([folder / "declarations.parquet"], mapping.named("greenlane"))
     truth = pd.read_parquet(folder / "truth.parquet")[
         ["declaration_number", "fraud", "revenue_at_stake"]
     ]
