@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.permissions import role_required
@@ -82,6 +82,7 @@ def application_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def application_list(request: HttpRequest) -> HttpResponse:
     applications = (
@@ -117,6 +118,7 @@ def _application(request: HttpRequest, pk: int) -> Application:
     )
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def application_detail(
     request: HttpRequest, pk: int, status: int = 200, error: str = ""
@@ -231,6 +233,7 @@ def site_report(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- certificates
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def certificate_list(request: HttpRequest) -> HttpResponse:
     certificates = visible_certificates(request.user).select_related("operator")
@@ -241,6 +244,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     return render(request, "certification/certificate_list.html", {"page": page, "q": q})
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def certificate_detail(
     request: HttpRequest, pk: int, status: int = 200, error: str = ""
@@ -295,6 +299,7 @@ def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
 STATISTICS_ROLES = frozenset(AEO_ROLES | {Role.STATISTICIAN})
 
 
+@require_safe
 @role_required(STATISTICS_ROLES)
 def certification_statistics(request: HttpRequest) -> HttpResponse:
     data = statistics.summary()
@@ -391,6 +396,7 @@ def _verification_url(request: HttpRequest, certificate: Certificate) -> str:
     return request.build_absolute_uri(f"{path}?{query}")
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def certificate_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code printed on the certificate: the verification page with number and code."""

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.certification import mra
@@ -56,6 +56,7 @@ def mra_list(request: HttpRequest) -> HttpResponse:
     return render(request, "certification/mra_list.html", context, status=400 if error else 200)
 
 
+@require_safe
 @role_required(VIEW)
 def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MutualRecognition, pk=pk)
@@ -94,6 +95,7 @@ def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mra_detail", pk=item.pk)
 
 
+@require_safe
 @role_required(VIEW)
 def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> StreamingHttpResponse:
     found = get_object_or_404(PartnerImport, pk=batch, mra_id=pk)
@@ -104,6 +106,7 @@ def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> StreamingHttp
     return streamed_csv(rows, f"rejected-{found.pk}.csv")
 
 
+@require_safe
 @role_required(VIEW)
 def mra_status(request: HttpRequest) -> HttpResponse:
     identifier = request.GET.get("identifier", "").strip()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import Declaration
@@ -20,6 +20,7 @@ from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def model_list(request: HttpRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
@@ -50,6 +51,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
     return redirect("model_list")
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def training_progress(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(TrainingRun, pk=pk)
@@ -58,6 +60,7 @@ def training_progress(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def model_detail(request: HttpRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
@@ -147,6 +150,7 @@ def model_activate(request: HttpRequest, version: int) -> HttpResponse:
     return redirect("model_detail", version=item.version)
 
 
+@require_safe
 @role_required(SCORE_ROLES)
 def score_list(request: HttpRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
@@ -193,6 +197,7 @@ def declaration_result(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("declaration_detail", pk=pk)
 
 
+@require_safe
 @role_required(SCORE_ROLES)
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import Declaration, Inspection
@@ -145,6 +145,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(SCORE_ROLES)
 def inspection_queue(request: HttpRequest) -> HttpResponse:
     """Declarations the selectivity sent to a check and that still wait for a result, oldest

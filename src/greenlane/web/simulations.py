@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import Declaration
@@ -115,6 +116,7 @@ def simulation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SimulationRun, pk=pk)
@@ -132,6 +134,7 @@ def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "risk/simulation_detail.html", context)
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def simulation_progress(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(SimulationRun, pk=pk)
@@ -257,6 +260,7 @@ def _whatif_values(request: HttpRequest, active: ModelVersion | None) -> dict[st
     }
 
 
+@require_safe
 @role_required(MODEL_ROLES)
 def what_if(request: HttpRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
@@ -32,6 +33,7 @@ from greenlane.apps.operators.permissions import (
 from greenlane.web.figures import HOME_FIGURES
 
 
+@require_safe
 @role_required(ANY_ROLE)
 def home(request: HttpRequest) -> HttpResponse:
     figures, tables = HOME_FIGURES[request.user.role](request.user)  # type: ignore[union-attr]
@@ -66,6 +68,7 @@ def password_changed(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_changed.html")
 
 
+@require_safe
 @role_required(OPERATOR_ROLES)
 def operator_list(request: HttpRequest) -> HttpResponse:
     operators = visible_operators(request.user)
@@ -76,6 +79,7 @@ def operator_list(request: HttpRequest) -> HttpResponse:
     return render(request, "operators/list.html", {"page": page, "q": query})
 
 
+@require_safe
 @role_required(OPERATOR_ROLES)
 def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_visible_operator(request.user, pk)
@@ -93,6 +97,7 @@ def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "operators/detail.html", context)
 
 
+@require_safe
 @role_required({Role.ADMINISTRATOR})
 def audit_log(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.order_by("-seq")
