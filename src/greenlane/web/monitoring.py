@@ -94,11 +94,19 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 MIN_PEERS = 3
 
 
+#: Kept with the figures for the alert rules, never shown: ``last_detection`` is the internal
+#: id of a declaration (the cause that raises an alert once), not a figure (issue 16).
+INTERNAL = frozenset({"last_detection"})
+
+
 def for_the_company(figures: dict[str, Any]) -> dict[str, Any]:
     """The figures a company may see: its own, and its peers' pooled only when anonymous."""
-    if figures.get("peers", 0) >= MIN_PEERS:
-        return figures
-    return {k: (None if k.startswith("peer_") else v) for k, v in figures.items()}
+    anonymous = figures.get("peers", 0) >= MIN_PEERS
+    return {
+        k: (None if k.startswith("peer_") and not anonymous else v)
+        for k, v in figures.items()
+        if k not in INTERNAL
+    }
 
 
 def operator_figures(operator: Any) -> list[dict[str, Any]]:

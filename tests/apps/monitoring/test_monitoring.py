@@ -125,6 +125,8 @@ def test_a_company_sees_its_own_indicators_against_anonymous_peers(world: dict[s
     api = response.json()
     assert api[0]["figures"]["detections"] == 12
     assert set(api[0]["figures"]) >= {"peer_detection_rate", "peers"}
+    # No internal declaration id (issue 16): the rules keep it, the company never sees it.
+    assert all("last_detection" not in w["figures"] for w in api)
     for peer in [world["clean"], *world["peers"]]:
         assert peer.code not in response.content.decode()
     assert (
