@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
 import re
 import zipfile
@@ -51,6 +52,7 @@ _FORBIDDEN_ENTRIES = re.compile(
 )
 _MAX_ENTRIES = 5000
 _MAX_EXPANSION = 200  # uncompressed size at most 200 x the file (zip bombs)
+_MAX_UNPACKED = 512 << 20  # and at most 512 MB whatever the file's size
 
 
 def _is_text(head: bytes) -> bool:
@@ -79,17 +81,21 @@ def _check_text(name: str, stream: IO[bytes]) -> None:
 
 def _check_office(name: str, stream: IO[bytes], content_type: str, size: int) -> None:
     """An office file is a zip: it must hold the parts of its kind and nothing executable."""
+    cap = min(_MAX_EXPANSION * max(size, 1), _MAX_UNPACKED)
     try:
         with zipfile.ZipFile(stream) as archive:
             entries = archive.infolist()
             names = {e.filename for e in entries}
-    except (zipfile.BadZipFile, OSError, ValueError):
+            if len(entries) > _MAX_ENTRIES:
+                raise EvidenceRefused(f"{name}: too many parts for an office document")
+            # The sizes a zip declares are the sender's word: the cheap check first, then
+            # the parts unpacked for real, up to the cap.
+            if sum(e.file_size for e in entries) > cap or not _unpacks_within(archive, cap):
+                raise EvidenceRefused(f"{name}: expands far beyond its size (a zip bomb?)")
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
+        # RuntimeError: encrypted; NotImplementedError: a compression zipfile cannot read.
         raise EvidenceRefused(f"{name}: not a readable office document") from None
     stream.seek(0)
-    if len(entries) > _MAX_ENTRIES:
-        raise EvidenceRefused(f"{name}: too many parts for an office document")
-    if sum(e.file_size for e in entries) > _MAX_EXPANSION * max(size, 1):
-        raise EvidenceRefused(f"{name}: expands far beyond its size (a zip bomb?)")
     required = OFFICE[content_type]
     if required not in names or (
         content_type.startswith("application/vnd.openxml") and "[Content_Types].xml" not in names
@@ -98,6 +104,26 @@ def _check_office(name: str, stream: IO[bytes], content_type: str, size: int) ->
     bad = sorted(n for n in names if _FORBIDDEN_ENTRIES.search(n))
     if bad:
         raise EvidenceRefused(f"{name}: contains macros or programs ({bad[0]}), not accepted")
+
+
+def _unpacks_within(archive: zipfile.ZipFile, cap: int) -> bool:
+    """Whether every part, unpacked for real, comes to at most ``cap`` bytes in all.
+
+    Each part is read as if it declared more than is left of the cap: zipfile stops reading a
+    part at its declared size, so a part that lies about it (and about its checksum to match)
+    would otherwise never be unpacked here, though an office program unpacks it whole. A part
+    whose content does not match its checksum raises BadZipFile (checked at its end, which
+    reading one byte past the cap never reaches)."""
+    left = cap
+    for entry in archive.infolist():
+        claimed = copy.copy(entry)
+        claimed.file_size = left + 2
+        with archive.open(claimed) as part:
+            while chunk := part.read(min(1 << 20, left + 1)):
+                left -= len(chunk)
+                if left < 0:
+                    return False
+    return True
 
 
 def _size(stream: IO[bytes]) -> int:
