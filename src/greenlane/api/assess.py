@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError, ValidationError
 from pydantic import BaseModel, field_validator, model_validator
 
 from greenlane.api.auth import RoleAuth, TokenAuth
 from greenlane.apps.targeting import assess as service
+from greenlane.apps.targeting import quota
 from greenlane.apps.targeting.models import ApiToken
 from greenlane.apps.targeting.permissions import SCORE_ROLES
 from greenlane.core.risk.schema import COUNTRIES
@@ -87,13 +88,20 @@ class AssessmentOut(BaseModel):
 
 @router.post(
     "/assess",
-    response={200: list[AssessmentOut], 409: Problem},
+    response={200: list[AssessmentOut], 409: Problem, 429: Problem},
     auth=[TokenAuth(), RoleAuth(SCORE_ROLES)],
     summary="Channel, score and reasons for one declaration or a batch (API key or session)",
 )
 def assess(request: HttpRequest, body: AssessIn) -> Any:
     token = request.auth if isinstance(request.auth, ApiToken) else None
     user = None if token else request.auth
+    if token is not None:
+        try:
+            quota.charge(token, len(body.declarations))
+        except quota.Exceeded as exc:
+            refused = JsonResponse({"detail": str(exc)}, status=429)
+            refused["Retry-After"] = str(exc.retry_after)
+            return refused
     try:
         return service.assess([d.model_dump() for d in body.declarations], token, user)
     except service.Unassessable as exc:

@@ -262,3 +262,28 @@ class SimulationRun(Job):
 
     def __str__(self) -> str:
         return f"simulation {self.period_from} to {self.period_to}"
+
+
+class KeyUsage(models.Model):
+    """Declarations one API key sent in one window (a minute or a day), counted with a
+    conditional update so that every process and host shares the count (``quota.py``)."""
+
+    class Window(models.TextChoices):
+        MINUTE = "minute"
+        DAY = "day"
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="usage")
+    window = models.CharField(max_length=6, choices=Window.choices)
+    starts_at = models.DateTimeField()
+    declarations = models.PositiveBigIntegerField(default=0)
+    alerted = models.BooleanField(default=False, help_text="the limit was reported once")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "window", "starts_at"], name="one_count_per_key_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.window} {self.starts_at:%Y-%m-%d %H:%M}: {self.declarations}"
