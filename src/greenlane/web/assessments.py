@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.roles import Role
@@ -43,6 +43,7 @@ ANSWER_CHOICES = [
 ]
 
 
+@require_safe
 @role_required(EDIT_ROLES)
 def selftest_start(request: HttpRequest) -> HttpResponse:
     operators = list(visible_operators(request.user)[:200])
@@ -196,6 +197,7 @@ def evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> HttpResp
     return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{evidence.requirement}")
 
 
+@require_safe
 @role_required(READ_ROLES)
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
@@ -259,6 +261,7 @@ def _report(
     return context
 
 
+@require_safe
 @role_required(EDIT_ROLES)
 def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The current self-test against the rules of today, or of another date (?on=)."""
@@ -270,6 +273,7 @@ def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/report.html", context, status=400 if error else 200)
 
 
+@require_safe
 @role_required(EDIT_ROLES)
 def selftest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
@@ -288,6 +292,7 @@ def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAs
     return operator, snapshot
 
 
+@require_safe
 @role_required(READ_ROLES)
 def snapshot_report(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
@@ -295,6 +300,7 @@ def snapshot_report(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     return render(request, "assessments/report.html", _report(request, operator, snapshot))
 
 
+@require_safe
 @role_required(READ_ROLES)
 def snapshot_pdf(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
@@ -309,6 +315,7 @@ def _pdf(context: dict[str, Any], name: str) -> HttpResponse:
     return response
 
 
+@require_safe
 @role_required(READ_ROLES)
 def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Snapshots of an operator, and the progress between two of them."""
@@ -390,6 +397,7 @@ def action_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 # --------------------------------------------------------------------------- catalogue
 
 
+@require_safe
 @role_required(ANY_ROLE)
 def catalogue_list(request: HttpRequest) -> HttpResponse:
     catalogue = services.catalogue()
@@ -400,6 +408,7 @@ def catalogue_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(ANY_ROLE)
 def catalogue_programme(request: HttpRequest, programme_id: str) -> HttpResponse:
     programme = services.catalogue().programmes.get(programme_id)

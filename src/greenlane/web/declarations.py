@@ -8,6 +8,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations import ingest
@@ -68,6 +69,7 @@ def upload_new(request: HttpRequest) -> HttpResponse:
     return render(request, "declarations/upload_new.html", {"form": form})
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.select_related("batch", "uploaded_by"), pk=pk)
@@ -76,6 +78,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def upload_progress(request: HttpRequest, pk: int) -> JsonResponse:
     upload = get_object_or_404(Upload.objects.select_related("batch"), pk=pk)
@@ -87,6 +90,7 @@ def _progress(upload: Upload) -> dict[str, Any]:
     return {"done": done, "total": total, "batch_id": upload.batch_id}
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def batch_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(IngestBatch.objects.select_related("created_by"), 50).get_page(
@@ -96,6 +100,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return render(request, "declarations/batch_list.html", {"page": page, "uploads": uploads})
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(IngestBatch, pk=pk)
@@ -103,6 +108,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "declarations/batch_detail.html", {"batch": batch, "rejected": rejected})
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def batch_rejected_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = get_object_or_404(IngestBatch, pk=pk)

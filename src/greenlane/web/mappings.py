@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations.models import SavedMapping
@@ -66,6 +67,7 @@ def _field_form(columns: list[str]) -> type[forms.Form]:
     return type("FieldForm", (forms.Form,), fields)
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def mapping_list(request: HttpRequest) -> HttpResponse:
     return render(
@@ -78,6 +80,7 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(INGEST_ROLES)
 def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(

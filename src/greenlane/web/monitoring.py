@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.monitoring import services
@@ -19,6 +19,7 @@ from greenlane.apps.operators.permissions import get_visible_operator
 OPEN = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 
 
+@require_safe
 @role_required(QUEUE_ROLES)
 def alert_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
@@ -40,6 +41,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(QUEUE_ROLES)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.select_related("operator", "application"), pk=pk)
@@ -81,6 +83,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
     return redirect("alert_list")
 
 
+@require_safe
 @role_required(QUEUE_ROLES)
 def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
     record = get_object_or_404(Run, pk=pk)
@@ -128,6 +131,7 @@ def operator_figures(operator: Any) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+@require_safe
 @role_required(OPERATOR_VIEW_ROLES)
 def operator_monitoring(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_visible_operator(request.user, pk)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.trs import services
@@ -91,6 +91,7 @@ class EventsForm(forms.Form):
         limit(self.fields["file"])
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = visible_studies(request.user).select_related("created_by")
@@ -118,6 +119,7 @@ def _study(request: HttpRequest, pk: int) -> Study:
     return get_object_or_404(visible_studies(request.user).select_related("previous"), pk=pk)
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     study = _study(request, pk)
@@ -168,6 +170,7 @@ def study_run(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("trs_detail", pk=study.pk)
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_progress(request: HttpRequest, pk: int) -> JsonResponse:
     study = _study(request, pk)
@@ -196,6 +199,7 @@ def _download(content: bytes | str, content_type: str, name: str) -> HttpRespons
     return response
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_report_html(request: HttpRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
@@ -203,6 +207,7 @@ def study_report_html(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(html, "text/html; charset=utf-8", f"trs-{study.pk}-report.html")
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
@@ -210,6 +215,7 @@ def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(pdf, "application/pdf", f"trs-{study.pk}-report.pdf")
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 @csp_update({"style-src": [trs_report.SUMMARY_STYLE_SOURCE]})
 def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
@@ -217,6 +223,7 @@ def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(trs_report.render_summary(study.result))  # type: ignore[arg-type]
 
 
+@require_safe
 @role_required(VIEW_ROLES)
 def study_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     study = _finished(request, pk)

@@ -19,6 +19,16 @@ READ_ONLY = [
     "/risk/models/", "/risk/models/1/", "/risk/models/runs/1/progress/", "/risk/scores/",
     "/risk/declarations/1/", "/risk/queue/", "/risk/simulations/1/",
     "/risk/simulations/1/progress/", "/risk/what-if/",
+    "/self-test/", "/evidence/1/", "/operators/1/self-test/report/",
+    "/operators/1/self-test/report.pdf", "/operators/1/self-tests/", "/operators/1/self-tests/1/",
+    "/operators/1/self-tests/1/report.pdf", "/catalogue/", "/catalogue/kr-aeo/",
+    "/monitoring/alerts/", "/monitoring/alerts/1/", "/monitoring/runs/1/progress",
+    "/operators/1/monitoring/",
+    "/declarations/uploads/1/", "/declarations/uploads/1/progress", "/declarations/batches/",
+    "/declarations/batches/1/", "/declarations/batches/1/rejected.csv",
+    "/declarations/mappings/", "/declarations/mappings/1/",
+    "/trs/", "/trs/1/", "/trs/1/progress", "/trs/1/report.html", "/trs/1/report.pdf",
+    "/trs/1/summary/", "/trs/1/rejected.csv",
 ]  # fmt: skip
 
 
