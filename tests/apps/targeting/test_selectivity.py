@@ -130,3 +130,14 @@ def test_the_dry_run_of_a_rule_saved_before_the_limits_is_refused_not_a_500(
     assert "a rule nests at most 32 levels deep" in page.content.decode()
     rule.refresh_from_db()
     assert rule.dry_run_revision is None
+
+
+def test_a_rule_saved_before_the_limits_cannot_be_activated(analyst: Any) -> None:
+    rule = RuleProfile.objects.create(
+        name="deep", expression=DEEP, action="force", channel="red", reason="x",
+        dry_run_revision=1,
+    )  # fmt: skip
+    page = _client(analyst).post(f"/risk/rules/{rule.pk}/activate", follow=True)
+    assert "a rule nests at most 32 levels deep" in page.content.decode()
+    rule.refresh_from_db()
+    assert not rule.is_active

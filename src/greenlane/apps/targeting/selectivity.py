@@ -111,6 +111,8 @@ def set_active(rule: RuleProfile, user: User, active: bool) -> RuleProfile:
         locked = RuleProfile.objects.select_for_update().get(pk=rule.pk)
         if active and locked.dry_run_revision != locked.revision:
             raise Refused("dry-run the rule on recent declarations before activating it")
+        if active:  # a rule saved before a check it now fails (rule limits) stays inactive
+            check_rule({k: getattr(locked, k) for k in RULE_FIELDS})
         locked.is_active = active
         locked.save(update_fields=["is_active", "updated_at"])
         audit.record(
