@@ -1,4 +1,4 @@
-"""Event logs of consignments, read and checked row by row.
+"""Event logs of consignments, read block by block and checked row by row.
 
 Two layouts are accepted, both with Greenlane's column names (``docs/trs.md``):
 
@@ -14,14 +14,12 @@ twice, stages out of order, or no arrival or release (a TRS measures arrival to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -131,10 +129,31 @@ def _constant(message: str) -> Callable[[int], str]:
     return lambda _: message
 
 
-def _read_table(path: Path) -> pa.Table:
+#: CSV is parsed in blocks of this many bytes (a row may not be longer), Parquet in batches of
+#: this many rows: reading costs what is kept of the rows checked (their checked values, not
+#: their text) and a constant for the blocks in flight (Arrow reads about twenty ahead), not
+#: a multiple of the file (docs/trs.md, "Memory").
+CSV_BLOCK_BYTES = readers.CSV_BLOCK_BYTES
+PARQUET_BATCH_ROWS = readers.BATCH_ROWS
+
+
+@dataclass
+class _Source:
+    """An event log opened: the known columns' names, and their values block by block."""
+
+    names: list[str]
+    blocks: Iterator[pa.Table]
+
+
+def _open(path: Path) -> _Source:
     """The columns of an event log the study knows, and no others: a file with extra columns,
     however many, costs the memory of the known ones. The header goes through the declaration
-    readers' checks first (a header line over 1 MB, more than 10,000 columns, UTF-16, binary)."""
+    readers' checks first (a header line over 1 MB, more than 10,000 columns, UTF-16, binary).
+
+    A CSV file is parsed in blocks by Arrow's streaming reader, every known column as text:
+    no type is guessed from the data, so a value is judged on its own (a bad value late in the
+    file is that row's rejection, never a type error for the file), and what a row says does
+    not depend on the other rows. A Parquet file keeps the types it declares."""
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".pq", ".csv", ".txt"):
         raise EventFileError(f"{path.name}: unsupported file type (use .csv or .parquet)")
@@ -143,32 +162,66 @@ def _read_table(path: Path) -> pa.Table:
             handle = readers.parquet_file(path)
             names = handle.schema_arrow.names
             readers.check_width(len(names), path)
-            return handle.read(columns=[c for c in names if c in KNOWN_COLUMNS])
-        header = readers.csv_header(path, "utf-8", ",")
-        known = [c for c in header if c in KNOWN_COLUMNS]
-        if not known:  # (and Arrow would read every column)
-            raise EventFileError(
-                f"{path.name}: none of its columns is one a study reads (consignment_id, "
-                "stage, timestamp, the stage names, ...): not an event log"
+            known = [c for c in names if c in KNOWN_COLUMNS]
+            schema = pa.schema([handle.schema_arrow.field(c) for c in known])
+            batches: Iterator[pa.RecordBatch] = handle.iter_batches(
+                batch_size=PARQUET_BATCH_ROWS, columns=known
             )
-        twice = sorted({c for c in known if known.count(c) > 1})
-        if twice:
-            raise EventFileError(f"{path.name}: the column(s) {', '.join(twice)} appear twice")
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                block_size=readers.CSV_BLOCK_BYTES, column_names=header, skip_rows=1
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={}, strings_can_be_null=False, auto_dict_encode=False,
-                include_columns=known,
-            ),
-        )  # fmt: skip
+        else:
+            header = readers.csv_header(path, "utf-8", ",")
+            known = [c for c in header if c in KNOWN_COLUMNS]
+            if not known:  # (and Arrow would read every column)
+                raise EventFileError(
+                    f"{path.name}: none of its columns is one a study reads (consignment_id, "
+                    "stage, timestamp, the stage names, ...): not an event log"
+                )
+            twice = sorted({c for c in known if known.count(c) > 1})
+            if twice:
+                raise EventFileError(f"{path.name}: the column(s) {', '.join(twice)} appear twice")
+            schema = pa.schema([(c, pa.string()) for c in known])
+            # One thread: the threaded reader parses dozens of blocks ahead of the consumer.
+            batches = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1,
+                    use_threads=False,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in known}, strings_can_be_null=False,
+                    auto_dict_encode=False, include_columns=known,
+                ),
+            )  # fmt: skip
     except readers.FileError as exc:
         raise EventFileError(str(exc)) from None
     except (*readers.PARQUET_ERRORS, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise EventFileError(f"{path.name}: cannot read the file ({first})") from None
+        raise EventFileError(_unreadable(path, exc)) from None
+    return _Source(known, _tables(path, schema, batches))
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return f"{path.name}: cannot read the file ({first})"
+
+
+def _tables(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """The file's blocks as tables; at least one (empty when the file has no rows)."""
+    empty = True
+    while True:
+        try:
+            batch = next(batches, None)
+        except (*readers.PARQUET_ERRORS, UnicodeDecodeError) as exc:
+            raise EventFileError(_unreadable(path, exc)) from None
+        if batch is None:
+            break
+        empty = False
+        yield pa.Table.from_batches([batch])
+    if empty:
+        yield schema.empty_table()
+
+
+def _read_table(path: Path) -> pa.Table:
+    """The known columns of an event log, whole (for inspection; studies read by the block)."""
+    return pa.concat_tables(list(_open(path).blocks))
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -281,123 +334,216 @@ def _build(ids: pa.Array, dims: dict[str, pa.Array], stages: dict[str, np.ndarra
     return pa.table(columns)
 
 
-def read_wide(table: pa.Table) -> EventLog:
-    n = table.num_rows
-    checks = _Checks(n)
-    if "consignment_id" not in table.column_names:
-        raise EventFileError("the file has no consignment_id column")
-    ids = _text(table["consignment_id"])
-    stages: dict[str, np.ndarray] = {}
-    for name in STAGE_NAMES:
-        if name in table.column_names:
-            values, bad = _timestamps(table[name])
-            checks.add(bad, f"{name} is not a date and time")
-            stages[name] = values
-    dims = _dimensions(table, checks)
-    present = pc.not_equal(ids, "").to_numpy(zero_copy_only=False)
-    checks.add(~present, "consignment_id is missing")
-    repeated = pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated().to_numpy() & present
+def _blocks_of(source: pa.Table | Iterable[pa.Table]) -> Iterable[pa.Table]:
+    return [source] if isinstance(source, pa.Table) else source
+
+
+def read_wide(source: pa.Table | Iterable[pa.Table]) -> EventLog:
+    """Check a wide event log block by block. Every check but one looks at its row alone and
+    is made on the block; a consignment met twice is found at the end, from the ids of every
+    row (kept as one text column). Kept between blocks: the ids, the accepted rows (already in
+    their final types) and the reasons of the rows that failed."""
+    ids_seen: list[pa.Array] = []
+    parts: list[pa.Table] = []
+    # Rows that failed a check of their own: reasons before and after the duplicate check's
+    # (the order in which they are reported), and the consignment named.
+    failed: dict[int, tuple[list[str], list[str], str]] = {}
+    n = 0
+    for block in _blocks_of(source):
+        if "consignment_id" not in block.column_names:
+            raise EventFileError("the file has no consignment_id column")
+        rows = block.num_rows
+        before = _Checks(rows)
+        ids = _text(block["consignment_id"])
+        stages: dict[str, np.ndarray] = {}
+        for name in STAGE_NAMES:
+            if name in block.column_names:
+                values, bad = _timestamps(block[name])
+                before.add(bad, f"{name} is not a date and time")
+                stages[name] = values
+        dims = _dimensions(block, before)
+        present = pc.not_equal(ids, "").to_numpy(zero_copy_only=False)
+        before.add(~present, "consignment_id is missing")
+        after = _Checks(rows)
+        _consignment_checks(stages, after, rows)
+        wrong = before.failed | after.failed
+        for i in np.flatnonzero(wrong).tolist():
+            failed[n + i] = (before.reasons(i), after.reasons(i), ids[i].as_py())
+        built = _build(ids, dims, stages)
+        parts.append(built.filter(pa.array(~wrong)) if wrong.any() else built)
+        ids_seen.append(ids)
+        n += rows
+    if not parts:
+        raise EventFileError("no rows and no columns: not an event log")
+    # A consignment met twice: every row whose id an earlier row had (rejected or not).
+    ids_all = pa.chunked_array(ids_seen, pa.string())
+    codes, first_row = _codes(ids_all)
+    repeated = codes >= 0
+    repeated[first_row] = False
+    again = np.flatnonzero(repeated)
+    named = dict(zip(again.tolist(), pc.take(ids_all, pa.array(again)).to_pylist(), strict=True))
+    rejected: list[Rejection] = []
+    for i in sorted({*failed, *named}):
+        head, tail, cid = failed.get(i) or ([], [], "")
+        if i in named:
+            cid = named[i]
+            head = [*head, f"consignment {cid} already appears in row {first_row[codes[i]] + 1}"]
+        rejected.append(Rejection(i + 1, "; ".join([*head, *tail]), cid))
+    accepted = pa.concat_tables(parts)
     if repeated.any():
-        listed = ids.to_pylist()
-        first: dict[str, int] = {}
-        for i, cid in enumerate(listed):
-            first.setdefault(cid, i + 1)
-        checks.add(
-            repeated, lambda i: f"consignment {listed[i]} already appears in row {first[listed[i]]}"
-        )
-    _consignment_checks(stages, checks, n)
-    bad_rows = np.flatnonzero(checks.failed)
-    rejected = [
-        Rejection(int(i) + 1, "; ".join(checks.reasons(int(i))), ids[int(i)].as_py())
-        for i in bad_rows
-    ]
-    accepted = _build(ids, dims, stages)
-    if len(bad_rows):
-        accepted = accepted.filter(pa.array(~checks.failed))
+        survived = np.ones(n, dtype=bool)
+        survived[list(failed)] = False
+        accepted = accepted.filter(pa.array(~repeated[survived]))
     return EventLog("wide", accepted, rejected, n, n)
 
 
-def read_long(table: pa.Table) -> EventLog:
-    missing = [c for c in ("consignment_id", "stage", "timestamp") if c not in table.column_names]
-    if missing:
-        raise EventFileError(f"a long event log needs the column(s) {', '.join(missing)}")
-    n = table.num_rows
-    row_checks = _Checks(n)
-    dims = _dimensions(table, row_checks)
-    reasons = [row_checks.reasons(i) if row_checks.failed[i] else [] for i in range(n)]
-    ids = _text(table["consignment_id"]).to_pylist()
-    stage = pc.utf8_lower(_text(table["stage"])).to_pylist()
-    when, bad = _timestamps(table["timestamp"])
-    seen: dict[tuple[str, str], int] = {}
-    for i in range(n):
-        if not ids[i]:
-            reasons[i].append("consignment_id is missing")
-        if stage[i] not in STAGE_NAMES:
-            known = ", ".join(STAGE_NAMES)
-            reasons[i].append(f"unknown stage {stage[i]!r} (known: {known})")
-        if bad[i]:
-            reasons[i].append("timestamp is not a date and time")
-        elif np.isnan(when[i]):
-            reasons[i].append("timestamp is missing")
-        key = (ids[i], stage[i])
-        if not reasons[i] and seen.setdefault(key, i + 1) != i + 1:
-            reasons[i].append(f"{stage[i]} of consignment {ids[i]} already in row {seen[key]}")
+def _codes(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A number for each row's id: 0, 1, ... in order of first appearance, -1 for an empty id;
+    and the first row of each number. Found by a stable sort of the ids rather than a hash
+    table of them: a million ids take about half the memory."""
+    n = len(ids)
+    order = pc.sort_indices(ids).to_numpy(zero_copy_only=False).astype(np.int64)
+    ordered = _array(pc.take(ids, order))  # equal ids together, each group in row order
+    start = np.ones(n, dtype=bool)
+    if n > 1:
+        start[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(
+            zero_copy_only=False
+        )
+    del ordered
+    first = np.empty(n, dtype=np.int64)  # the first row with the same id
+    first[order] = order[start][np.cumsum(start) - 1]
+    present = pc.not_equal(ids, "").to_numpy(zero_copy_only=False)
+    heads = present & (first == np.arange(n))
+    codes = np.where(present, (np.cumsum(heads) - 1)[first], -1)
+    return codes, np.flatnonzero(heads)
+
+
+def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
+    """Check a long event log block by block. An event's own checks (its values, its stage)
+    are made on its block; what needs a consignment's every event (an event met twice, the
+    order of stages, the first value of each attribute) is done at the end on what was kept
+    of each event: its consignment id, stage (a number), time and checked attributes."""
+    ids_seen: list[pa.Array] = []
+    stage_codes: list[np.ndarray] = []
+    times: list[np.ndarray] = []
+    dim_parts: dict[str, list[pa.Array]] = {}
+    reasons: dict[int, list[str]] = {}  # rows with a reason of their own, and those reasons
+    n = 0
+    known = pa.array(STAGE_NAMES)
+    for block in _blocks_of(source):
+        missing = [
+            c for c in ("consignment_id", "stage", "timestamp") if c not in block.column_names
+        ]
+        if missing:
+            raise EventFileError(f"a long event log needs the column(s) {', '.join(missing)}")
+        size = block.num_rows
+        row_checks = _Checks(size)
+        dims = _dimensions(block, row_checks)
+        ids = _text(block["consignment_id"])
+        stage = pc.utf8_lower(_text(block["stage"]))
+        code = pc.fill_null(pc.index_in(stage, value_set=known), -1).to_numpy(zero_copy_only=False)
+        when, bad = _timestamps(block["timestamp"])
+        no_id = pc.equal(ids, "").to_numpy(zero_copy_only=False)
+        unknown = code < 0
+        untimed = bad | np.isnan(when)
+        for i in np.flatnonzero(row_checks.failed | no_id | unknown | untimed).tolist():
+            why = row_checks.reasons(i) if row_checks.failed[i] else []
+            if no_id[i]:
+                why.append("consignment_id is missing")
+            if unknown[i]:
+                names = ", ".join(STAGE_NAMES)
+                why.append(f"unknown stage {stage[i].as_py()!r} (known: {names})")
+            if bad[i]:
+                why.append("timestamp is not a date and time")
+            elif np.isnan(when[i]):
+                why.append("timestamp is missing")
+            reasons[n + i] = why
+        ids_seen.append(ids)
+        stage_codes.append(code.astype(np.int8))
+        times.append(when)
+        for name, values in dims.items():
+            dim_parts.setdefault(name, []).append(values)
+        n += size
+    if not ids_seen:
+        raise EventFileError("no rows and no columns: not an event log")
+    ids_all = pa.chunked_array(ids_seen, pa.string())
+    codes, heads = _codes(ids_all)  # the consignment of each row, -1 for none
+    consignments = pc.cast(_array(pc.take(ids_all, pa.array(heads))), pa.string())
+    count = len(consignments)
+    stage_of = np.concatenate(stage_codes).astype(np.int64)
+    when = np.concatenate(times)
+    # An event met twice: among the events without a reason, the second of a consignment's
+    # stage and every later one (named with the row of the first).
+    clean = np.ones(n, dtype=bool)
+    clean[list(reasons)] = False
+    kept = np.flatnonzero(clean)
+    key = codes[kept] * len(STAGE_NAMES) + stage_of[kept]
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    again = np.ones(len(kept), dtype=bool)
+    again[first] = False
+    for k in np.flatnonzero(again).tolist():
+        i = int(kept[k])
+        cid = consignments[codes[i]].as_py()
+        reasons[i] = [
+            f"{STAGE_NAMES[stage_of[i]]} of consignment {cid} already in row "
+            f"{kept[first[which[k]]] + 1}"
+        ]
     # Consignments are built from the rows that passed (a rejected row is reported, and its
     # consignment measured without it); a consignment failing its own checks (order, no
     # release) rejects every one of its remaining rows, each with the consignment's reason.
-    order: list[str] = []
-    rows_of: dict[str, list[int]] = {}
-    for i in range(n):
-        if ids[i]:
-            if ids[i] not in rows_of:
-                order.append(ids[i])
-            rows_of.setdefault(ids[i], []).append(i)
-    stages = {name: np.full(len(order), np.nan) for name in STAGE_NAMES}
-    position = {cid: j for j, cid in enumerate(order)}
-    for i in range(n):
-        if not reasons[i]:
-            stages[stage[i]][position[ids[i]]] = when[i]
-    consignment_checks = _Checks(len(order))
-    _consignment_checks(stages, consignment_checks, len(order))
+    used = kept[~again]
+    stages = {name: np.full(count, np.nan) for name in STAGE_NAMES}
+    for s, name in enumerate(STAGE_NAMES):
+        at = used[stage_of[used] == s]
+        stages[name][codes[at]] = when[at]
+    consignment_checks = _Checks(count)
+    _consignment_checks(stages, consignment_checks, count)
+    rejected_rows = set(reasons)
+    if consignment_checks.failed.any():
+        with_id = codes >= 0
+        rejected_rows.update(
+            np.flatnonzero(with_id & consignment_checks.failed[np.maximum(codes, 0)]).tolist()
+        )
+    own: dict[int, str] = {}
     rejected: list[Rejection] = []
-    for j, cid in enumerate(order):
-        own = consignment_checks.reasons(j) if consignment_checks.failed[j] else []
-        for i in rows_of[cid]:
-            why = reasons[i] or own
-            if why:
-                rejected.append(Rejection(i + 1, "; ".join(why), cid))
-    rejected += [Rejection(i + 1, "; ".join(reasons[i]), "") for i in range(n) if not ids[i]]
+    for i in sorted(rejected_rows):
+        j = int(codes[i])
+        cid = "" if j < 0 else consignments[j].as_py()
+        if i in reasons:
+            reason = "; ".join(reasons[i])
+        else:
+            if j not in own:
+                own[j] = "; ".join(consignment_checks.reasons(j))
+            reason = own[j]
+        rejected.append(Rejection(i + 1, reason, cid))
     # Dimensions: the first non-empty value among the consignment's rows.
-    first_value: dict[str, list[Any]] = {name: [None] * len(order) for name in dims}
-    for name, values in dims.items():
-        listed = values.to_pylist()
-        for cid, j in position.items():
-            for i in rows_of[cid]:
-                if listed[i] is not None:
-                    first_value[name][j] = listed[i]
-                    break
-    dim_arrays = {name: pa.array(first_value[name], DIMENSIONS[name]) for name in dims}
-    built = _build(pa.array(order, pa.string()), dim_arrays, stages)
-    rejected.sort(key=lambda r: r.row)
-    return EventLog(
-        "long", built.filter(pa.array(~consignment_checks.failed)), rejected, n, len(order)
-    )
+    dim_arrays: dict[str, pa.Array] = {}
+    for name, chunks in dim_parts.items():
+        values = pa.chunked_array(chunks)
+        valued = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False) & (codes >= 0))
+        present, first = np.unique(codes[valued], return_index=True)
+        pick = np.full(count, -1, dtype=np.int64)
+        pick[present] = valued[first]
+        taken = pc.take(values, pa.array(pick, mask=pick < 0))
+        dim_arrays[name] = pc.cast(_array(taken), DIMENSIONS[name])
+    built = _build(consignments, dim_arrays, stages)
+    return EventLog("long", built.filter(pa.array(~consignment_checks.failed)), rejected, n, count)
 
 
 def read_events(path: Path, layout: str | None = None) -> EventLog:
     """Read an event log; the layout is told or recognised from the columns."""
-    table = _read_table(path)
+    source = _open(path)
     if layout is None:
-        layout = "long" if {"stage", "timestamp"} <= set(table.column_names) else "wide"
+        layout = "long" if {"stage", "timestamp"} <= set(source.names) else "wide"
     if layout == "long":
-        return read_long(table)
+        return read_long(source.blocks)
     if layout == "wide":
-        if not set(STAGE_NAMES) & set(table.column_names):
+        if not set(STAGE_NAMES) & set(source.names):
             raise EventFileError(
                 f"{path.name}: no stage columns ({', '.join(STAGE_NAMES)}) and no "
                 "stage/timestamp columns: not an event log"
             )
-        return read_wide(table)
+        return read_wide(source.blocks)
     raise EventFileError(f"unknown layout {layout!r} (wide or long)")
 
 
