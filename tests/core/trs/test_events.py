@@ -36,6 +36,30 @@ def test_a_good_wide_file_is_read_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("arrival", "utc"),
+    [
+        ("2025-03-01T08:00:00Z", "2025-03-01 08:00"),
+        ("2025-03-01T17:00:00+09:00", "2025-03-01 08:00"),  # Seoul
+        ("2025-03-01T03:00:00-0500", "2025-03-01 08:00"),  # Lima
+        ("2025-03-01 08:00:00.750", "2025-03-01 08:00"),
+        ("2025-03-01T08:00:00.5Z", "2025-03-01 08:00"),
+    ],
+)
+def test_iso_times_with_a_zone_or_fractions_are_read_in_utc(
+    tmp_path: Path, arrival: str, utc: str
+) -> None:
+    from datetime import UTC, datetime
+
+    row = f"C9,OF1,yes,{arrival},,,2025-03-02 08:00,\n"
+    log = read_events(_csv(tmp_path / "e.csv", WIDE_HEADER + row))
+    assert log.rejected == []
+    seconds = log.consignments.column("arrival").to_pylist()[0]
+    if isinstance(seconds, datetime):
+        seconds = seconds.replace(tzinfo=UTC).timestamp()
+    assert datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M") == utc
+
+
+@pytest.mark.parametrize(
     ("row", "reason"),
     [
         ("C9,OF1,yes,2025-03-01 08:00,,,,\n", "no release time"),

@@ -247,10 +247,17 @@ def _timestamps(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     text = _text(column)
     values = np.full(len(text), np.nan)
     bad = np.zeros(len(text), dtype=bool)
-    parsed = pc.strptime(text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
-    other = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    short = pc.strptime(text, format="%Y-%m-%d %H:%M", unit="s", error_is_null=True)
-    for candidate in (parsed, other, short):
+    # ISO 8601 as systems export it: fractions of a second are dropped, and a "Z" or an offset
+    # (+09:00, +0900) places the time, which is then counted in UTC.
+    iso = pc.replace_substring_regex(text, pattern=r"(:\d\d)\.\d+", replacement=r"\1")
+    iso = pc.replace_substring_regex(iso, pattern=r"Z$", replacement="+0000")
+    iso = pc.replace_substring_regex(iso, pattern=r"([+-]\d\d):(\d\d)$", replacement=r"\1\2")
+    candidates = [
+        pc.strptime(iso, format=layout, unit="s", error_is_null=True)
+        for layout in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                       "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z")
+    ]  # fmt: skip
+    for candidate in candidates:
         got = pc.cast(candidate, pa.int64()).to_numpy(zero_copy_only=False).astype(float)
         values = np.where(np.isnan(values), got, values)
     present = pc.not_equal(text, "").to_numpy(zero_copy_only=False)
