@@ -49,6 +49,14 @@ def _greenlane(tmp_path: Path, *args: str, **extra: str) -> subprocess.Completed
             {"GREENLANE_LOCKOUT_ATTEMPTS": "many"},
             "GREENLANE_LOCKOUT_ATTEMPTS='many' is not an integer",
         ),
+        # A limit of 0 would refuse every request (or lock everyone out) instead of stopping.
+        ({"GREENLANE_LOCKOUT_ATTEMPTS": "0"}, "GREENLANE_LOCKOUT_ATTEMPTS='0' must be at least 1"),
+        (
+            {"GREENLANE_KEY_DECLARATIONS_PER_DAY": "-5"},
+            "GREENLANE_KEY_DECLARATIONS_PER_DAY='-5' must be at least 1",
+        ),
+        ({"GREENLANE_REQUEST_TIMEOUT": "0"}, "GREENLANE_REQUEST_TIMEOUT='0' must be at least 1"),
+        ({"GREENLANE_TRUSTED_PROXIES": "-1"}, "GREENLANE_TRUSTED_PROXIES='-1' must be at least 0"),
     ],
 )
 def test_it_stops_with_one_line_and_exit_code_2(

@@ -42,15 +42,20 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
     raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
-def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:
+def env_int(
+    name: str, default: int, env: Mapping[str, str] | None = None, *, minimum: int | None = None
+) -> int:
     env = os.environ if env is None else env
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
 
 
 def env_choice(

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "greenlane.web.middleware.RefuseOtherMethods",
     "greenlane.web.middleware.RefuseOversizedBodies",
     "greenlane.web.middleware.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,7 +100,7 @@ CACHES = {
 MAX_UPLOAD_MB = config.env_int("GREENLANE_MAX_UPLOAD_MB", 512)
 # `greenlane serve`: seconds a client has to send a request's headers, and its body (plus a
 # second per 500 bytes received); a slower one is dropped so it cannot hold a worker thread.
-REQUEST_TIMEOUT = config.env_int("GREENLANE_REQUEST_TIMEOUT", 20)
+REQUEST_TIMEOUT = config.env_int("GREENLANE_REQUEST_TIMEOUT", 20, minimum=1)
 # AEO monitoring: the background worker queues one run a day ("daily") or none ("off").
 MONITORING_SCHEDULE = config.env_choice("GREENLANE_MONITORING_SCHEDULE", ("daily", "off"), "daily")
 # Risk model: the background worker retrains once a week ("weekly") or never ("off"); the new
@@ -137,10 +138,10 @@ LOGOUT_REDIRECT_URL = "login"
 # back-off per username summed over all addresses, which spares the addresses the user has
 # logged in from before. The client address is REMOTE_ADDR, or behind GREENLANE_TRUSTED_PROXIES
 # proxies the one they name in X-Forwarded-For (greenlane.apps.accounts.clients).
-TRUSTED_PROXIES = config.env_int("GREENLANE_TRUSTED_PROXIES", 0)
+TRUSTED_PROXIES = config.env_int("GREENLANE_TRUSTED_PROXIES", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "greenlane.apps.accounts.clients.client_address"
-AXES_FAILURE_LIMIT = config.env_int("GREENLANE_LOCKOUT_ATTEMPTS", 5)
-LOCKOUT_USERNAME_ATTEMPTS = config.env_int("GREENLANE_LOCKOUT_USERNAME_ATTEMPTS", 50)
+AXES_FAILURE_LIMIT = config.env_int("GREENLANE_LOCKOUT_ATTEMPTS", 5, minimum=1)
+LOCKOUT_USERNAME_ATTEMPTS = config.env_int("GREENLANE_LOCKOUT_USERNAME_ATTEMPTS", 50, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "greenlane.apps.accounts.lockout.LockoutHandler"
@@ -149,7 +150,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS: list[str] = []
 # Public certificate verification (number + code): attempts per client address per window.
-VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30)
+VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30, minimum=1)
 VERIFICATION_WINDOW = 600  # seconds
 
 LANGUAGE_CODE = "en"
@@ -172,12 +173,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Signed-in sessions end after GREENLANE_SESSION_IDLE_MINUTES without a request and
 # GREENLANE_SESSION_MAX_HOURS after the login (greenlane.apps.accounts.sessions); the stored
 # session expires with the absolute limit, and in production the cookie with the browser.
-SESSION_IDLE_MINUTES = config.env_int("GREENLANE_SESSION_IDLE_MINUTES", 30)
-SESSION_MAX_HOURS = config.env_int("GREENLANE_SESSION_MAX_HOURS", 12)
-if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
-    raise config.ConfigError(
-        "GREENLANE_SESSION_IDLE_MINUTES and GREENLANE_SESSION_MAX_HOURS must be at least 1"
-    )
+SESSION_IDLE_MINUTES = config.env_int("GREENLANE_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = config.env_int("GREENLANE_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
@@ -239,5 +236,7 @@ LOGGING = {
 
 # Declarations one assess API key may send a minute and a day (apps/targeting/quota.py);
 # past either, 429 with Retry-After, audited once per window.
-KEY_DECLARATIONS_PER_MINUTE = config.env_int("GREENLANE_KEY_DECLARATIONS_PER_MINUTE", 20_000)
-KEY_DECLARATIONS_PER_DAY = config.env_int("GREENLANE_KEY_DECLARATIONS_PER_DAY", 500_000)
+KEY_DECLARATIONS_PER_MINUTE = config.env_int(
+    "GREENLANE_KEY_DECLARATIONS_PER_MINUTE", 20_000, minimum=1
+)
+KEY_DECLARATIONS_PER_DAY = config.env_int("GREENLANE_KEY_DECLARATIONS_PER_DAY", 500_000, minimum=1)
