@@ -5,10 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.urls import Resolver404, resolve
 
 from greenlane.api.parser import MESSAGE, holds_nul
+
+
+class RefuseOtherMethods:
+    """Pages are read with GET (or HEAD) and changed with POST; any other method to a page is
+    answered 405 before a view runs (a page that takes a form would otherwise render its form
+    for a PUT or a DELETE). Read-only pages refuse POST themselves (``require_safe``); the API
+    routes methods per operation itself."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.PAGE_METHODS and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
+        return self.get_response(request)
 
 
 class RefuseNulCharacters:
