@@ -120,22 +120,28 @@ def _state(env: dict[str, str]) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def prepare_for_an_upload(env: dict[str, str], tmp_path: Path) -> str:
+    """A migrated installation without scheduled work, its administrator ``ops``, and
+    ``ROWS`` synthetic declarations to hand in (their file's path)."""
+    env |= {"GREENLANE_MONITORING_SCHEDULE": "off", "GREENLANE_RETRAIN_SCHEDULE": "off"}
+    made = greenlane(
+        env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
+        "--operators", "500", "--seed", "6",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert greenlane(env, "migrate").returncode == 0
+    admin = greenlane(
+        env | {"GREENLANE_ADMIN_PASSWORD": "a-long-enough-passphrase-17"}, "createadmin", "ops"
+    )
+    assert admin.returncode == 0, admin.stdout + admin.stderr
+    return str(tmp_path / "synth" / "declarations.parquet")
+
+
 def test_a_worker_killed_in_the_middle_of_a_task_leaves_it_to_be_run_again_once(
     tmp_path: Path,
 ) -> None:
     with installation(tmp_path / "var", "greenlane_worker") as env:
-        env |= {"GREENLANE_MONITORING_SCHEDULE": "off", "GREENLANE_RETRAIN_SCHEDULE": "off"}
-        made = greenlane(
-            env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
-            "--operators", "500", "--seed", "6",
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
-        assert greenlane(env, "migrate").returncode == 0
-        admin = greenlane(
-            env | {"GREENLANE_ADMIN_PASSWORD": "a-long-enough-passphrase-17"}, "createadmin", "ops"
-        )
-        assert admin.returncode == 0, admin.stdout + admin.stderr
-        data = str(tmp_path / "synth" / "declarations.parquet")
+        data = prepare_for_an_upload(env, tmp_path)
         queued = greenlane(env, "manage", "shell", "-c", QUEUE_UPLOAD.format(path=data))
         assert queued.returncode == 0, queued.stderr
         before = _uncommitted_bytes(env)

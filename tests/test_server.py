@@ -17,7 +17,14 @@ import pytest
 from greenlane.server import PacedSocket, SlowClient
 from tests.bench_runner import free_port
 from tests.installation import command, greenlane, installation
-from tests.test_faults import MID_WRITE_BYTES, QUEUE_UPLOAD, ROWS, _state, _uncommitted_bytes
+from tests.test_faults import (
+    MID_WRITE_BYTES,
+    QUEUE_UPLOAD,
+    ROWS,
+    _state,
+    _uncommitted_bytes,
+    prepare_for_an_upload,
+)
 
 
 def test_headers_that_do_not_arrive_in_time_end_the_connection() -> None:
@@ -170,18 +177,7 @@ def test_serve_starts_its_killed_worker_again_and_the_job_is_done_once(tmp_path:
     import psutil
 
     with installation(tmp_path / "var", "greenlane_serve") as env:
-        env |= {"GREENLANE_MONITORING_SCHEDULE": "off", "GREENLANE_RETRAIN_SCHEDULE": "off"}
-        made = greenlane(
-            env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
-            "--operators", "500", "--seed", "6",
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
-        assert greenlane(env, "migrate").returncode == 0
-        admin = greenlane(
-            env | {"GREENLANE_ADMIN_PASSWORD": "a-long-enough-passphrase-17"}, "createadmin", "ops"
-        )
-        assert admin.returncode == 0, admin.stdout + admin.stderr
-        data = str(tmp_path / "synth" / "declarations.parquet")
+        data = prepare_for_an_upload(env, tmp_path)
         before = _uncommitted_bytes(env)
         with _serving(env, "--workers", "1") as (serve, _):
             queued = greenlane(env, "manage", "shell", "-c", QUEUE_UPLOAD.format(path=data))
