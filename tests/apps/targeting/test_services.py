@@ -137,7 +137,8 @@ def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
 
 def test_scores_written_to_csv_hold_no_formulas(seeded: None, tmp_path: Path) -> None:
     """`greenlane score --file F --out scores.csv`: a declaration number that a spreadsheet would
-    run as a formula is written as text."""
+    run as a formula never reaches the file (a number has the form of one: the row is rejected),
+    and every cell written goes through the formula guard."""
     import csv
 
     import pyarrow.csv as pacsv
@@ -155,7 +156,12 @@ def test_scores_written_to_csv_hold_no_formulas(seeded: None, tmp_path: Path) ->
     out = tmp_path / "scores.csv"
     result = CliRunner().invoke(app, ["score", "--file", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "(1 rows rejected)" in " ".join(result.output.split())
     with out.open(newline="") as handle:
-        numbers = [line["declaration_number"] for line in csv.DictReader(handle)]
-    assert numbers[0] == "'=1+2"
-    assert numbers[1:] == [str(r["declaration_number"]) for r in rows[1:]]
+        written = list(csv.DictReader(handle))
+    assert [line["declaration_number"] for line in written] == [
+        str(r["declaration_number"]) for r in rows[1:]
+    ]
+    assert not any(
+        cell.lstrip().startswith(("=", "+", "@")) for line in written for cell in line.values()
+    )
