@@ -7,13 +7,16 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from greenlane import jobs
 
@@ -92,10 +95,10 @@ def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatc
     from django_tasks_db.models import DBTaskResult
 
     from greenlane.apps.audit.models import AuditEvent
-    from greenlane.apps.declarations import tasks
+    from greenlane.apps.declarations import services
     from greenlane.apps.declarations.models import Declaration, IngestBatch
 
-    real_ingest, real_reachable = tasks.ingest.ingest, jobs.database_reachable
+    real_ingest, real_reachable = services.ingest.ingest, jobs.database_reachable
     calls: list[str] = []
 
     def cut_off(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -106,7 +109,7 @@ def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatc
         monkeypatch.setattr(jobs, "database_reachable", real_reachable)
         return real_ingest(*args, **kwargs)
 
-    monkeypatch.setattr(tasks.ingest, "ingest", cut_off)
+    monkeypatch.setattr(services.ingest, "ingest", cut_off)
     upload = _queued_upload()
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
@@ -196,10 +199,10 @@ def test_connection_level_errors_are_told_from_others() -> None:
 def test_a_failure_that_cannot_be_recorded_leaves_the_job_to_recovery(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The job failed for a reason of its own, and the database went away before the failure
     could be written: it is queued again, and the second attempt records the failure."""
-    from greenlane.apps.declarations import tasks
+    from greenlane.apps.declarations import services
     from greenlane.core.risk.mapping import MappingError
 
-    real_finish, finishes = tasks._finish, []
+    real_finish, finishes = services._finish, []
 
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise MappingError("the mapping needs a column the file lacks")
@@ -210,8 +213,8 @@ def test_a_failure_that_cannot_be_recorded_leaves_the_job_to_recovery(monkeypatc
             raise OperationalError("the database went away")
         real_finish(upload, status, message)
 
-    monkeypatch.setattr(tasks.ingest, "ingest", refuse)
-    monkeypatch.setattr(tasks, "_finish", finish)
+    monkeypatch.setattr(services.ingest, "ingest", refuse)
+    monkeypatch.setattr(services, "_finish", finish)
     upload = _queued_upload()
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
@@ -230,3 +233,163 @@ def test_the_worker_and_the_server_refuse_an_unmigrated_database(tmp_path) -> No
             done = greenlane(env, *command, timeout=120)
             assert done.returncode == 2, done.stdout + done.stderr
             assert "run `greenlane migrate`" in done.stderr
+
+
+# Queueing (``submit``), and every kind of job the apps declare.
+
+
+def _kinds() -> dict[str, Callable[[], Any]]:
+    """A record to run, for each model a job works on (a new kind needs one here)."""
+    from greenlane.apps.declarations.models import Upload
+    from greenlane.apps.monitoring.models import Run
+    from greenlane.apps.targeting.models import SimulationRun, TrainingRun
+    from tests import factories
+
+    def upload() -> Upload:
+        return Upload.objects.create(original_name="d.csv", mapping_name="kcs", file="d.csv",
+                                     uploaded_by=factories.user("risk_analyst"))  # fmt: skip
+
+    def simulation() -> SimulationRun:
+        return SimulationRun.objects.create(
+            period_from=date(2026, 1, 1), period_to=date(2026, 3, 31), inspection_rate=0.1,
+            min_random_rate=0.01, exploration_share=0.1, aeo_reduction=0.5,
+        )  # fmt: skip
+
+    def study() -> Any:
+        org = factories.organisation()
+        return factories.study(org, factories.user("statistician", org), done=False)
+
+    return {
+        "declarations.Upload": upload,
+        "monitoring.Run": lambda: Run.objects.create(as_of=date(2026, 6, 30)),
+        "targeting.TrainingRun": TrainingRun.objects.create,
+        "targeting.SimulationRun": simulation,
+        "trs.Study": study,
+    }
+
+
+def _dead_worker() -> str:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return f"{socket.gethostname()[:32]}:{ended.stdout.strip()}:abc"
+
+
+def _running_on_a_dead_worker(task_path: str, record: Any, worker: str) -> None:
+    """``record``, queued with ``submit`` and claimed by ``worker``, which then died."""
+    from django_tasks_db.models import DBTaskResult
+
+    with jobs.atomic():
+        jobs.submit(import_string(task_path), record)
+    DBTaskResult.objects.get(pk=record.task_id).claim(worker)
+    type(record).objects.filter(pk=record.pk).update(status="running")
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+def test_every_kind_of_job_is_queued_again_once_when_its_worker_dies() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    jobs.discover()
+    kinds = _kinds()
+    assert len(jobs.RECOVERABLE) >= 5
+    assert set(jobs.RECOVERABLE.values()) <= set(kinds), "a job's record has no maker here"
+    worker, records = _dead_worker(), {}
+    for task_path, label in jobs.RECOVERABLE.items():
+        records[task_path] = kinds[label]()
+        _running_on_a_dead_worker(task_path, records[task_path], worker)
+    found = {f.task: f for f in jobs.recover()}
+    assert set(found) == set(jobs.RECOVERABLE)
+    for task_path, record in records.items():
+        assert (found[task_path].worker, found[task_path].queued_again) == (worker, True)
+        record.refresh_from_db()
+        assert (record.status, record.message) == (
+            "queued",
+            "restarted: the worker running it stopped",
+        )
+        again = DBTaskResult.objects.get(task_path=task_path, status="READY")
+        assert again.args_kwargs["args"] == [record.pk]
+    assert jobs.recover() == []  # once
+
+
+#: Where the jobs lived before they moved to their services: queue rows name these paths.
+OLD_PATHS = {
+    "greenlane.apps.declarations.tasks.ingest_upload": "declarations.Upload",
+    "greenlane.apps.monitoring.tasks.run_monitoring": "monitoring.Run",
+    "greenlane.apps.targeting.tasks.retrain_model": "targeting.TrainingRun",
+    "greenlane.apps.targeting.simulation_tasks.run_simulation": "targeting.SimulationRun",
+    "greenlane.apps.trs.tasks.run_study": "trs.Study",
+}
+
+
+@override_settings(**QUEUE)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("old_path", OLD_PATHS)
+def test_a_queue_row_naming_where_a_job_used_to_live_is_still_recovered(old_path: str) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    label = OLD_PATHS[old_path]
+    record, worker = _kinds()[label](), _dead_worker()
+    _running_on_a_dead_worker(old_path, record, worker)
+    DBTaskResult.objects.filter(pk=record.task_id).update(task_path=old_path)
+    assert jobs._label(old_path) == label
+    (found,) = jobs.recover()
+    assert (found.task, found.record, found.queued_again) == (
+        old_path, f"{label}:[{record.pk}]", True
+    )  # fmt: skip
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_immediate_backend_runs_a_submitted_job_once_its_block_has_ended(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Not inside the caller's transaction (before its record is committed), and not at all
+    when the block fails."""
+    from greenlane.apps.targeting import retraining
+    from greenlane.apps.targeting.models import TrainingRun
+
+    ran: list[int] = []
+    monkeypatch.setattr(retraining, "execute", lambda record, step: ran.append(record.pk))
+    with jobs.atomic():
+        record = TrainingRun.objects.create()
+        jobs.submit(retraining.retrain_model, record)
+        assert ran == []
+    assert ran == [record.pk]
+    assert record.task_id  # read again: what the task did shows
+    assert record.status == "running"  # claimed; the stand-in work records nothing
+    made: list[TrainingRun] = []
+
+    def fails() -> None:
+        with jobs.atomic():
+            made.append(TrainingRun.objects.create())
+            jobs.submit(retraining.retrain_model, made[0])
+            raise RuntimeError("the caller's block failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert ran == [record.pk]
+    assert not TrainingRun.objects.filter(pk=made[0].pk).exists()
+
+
+# Periodic work declares itself (``jobs.periodic``); the worker asks for what is switched on.
+
+
+def test_the_worker_asks_for_the_periodic_work_the_apps_declare(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from greenlane.apps.monitoring import services as monitoring
+    from greenlane.apps.targeting import retraining
+    from greenlane.cli import worker
+
+    jobs.discover()
+    assert {s.name: (s.due, s.setting, s.on) for s in jobs.SCHEDULES.values()} == {
+        "monitoring": (monitoring.schedule_due, "MONITORING_SCHEDULE", "daily"),
+        "retraining": (retraining.schedule_due, "RETRAIN_SCHEDULE", "weekly"),
+    }
+    settings.MONITORING_SCHEDULE, settings.RETRAIN_SCHEDULE = "daily", "weekly"
+    assert set(worker._due()[1:]) == {monitoring.schedule_due, retraining.schedule_due}
+    settings.MONITORING_SCHEDULE = "off"
+    assert worker._due()[1:] == [retraining.schedule_due]
+    settings.RETRAIN_SCHEDULE = "off"
+    assert worker._due()[1:] == []  # recovery alone
+    # A schedule declared anywhere is asked for: the worker holds no list of its own.
+    monkeypatch.setattr(jobs, "SCHEDULES", dict(jobs.SCHEDULES))
+    settings.MONITORING_SCHEDULE = "daily"
+    another = jobs.periodic("test", setting="MONITORING_SCHEDULE", on="daily")(lambda day: None)
+    assert set(worker._due()[1:]) == {monitoring.schedule_due, another}

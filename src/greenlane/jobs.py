@@ -18,23 +18,27 @@ the job cannot finish nor record its failure. ``background`` leaves such a job *
 its worker id and runs ``recover`` with it, so the job is queued again like a dead worker's.
 
 Every job is declared with ``background``: the claim, the outcome, the message of an internal
-error and the registry ``recover`` reads come from one place.
+error and the registry ``recover`` reads come from one place. Every job is queued with
+``submit``, inside the transaction that creates its record (docs/decisions/0016). Periodic work
+is declared with ``periodic`` next to the service it runs; ``discover`` imports every app's
+``tasks`` module so that both registries are full before the worker reads them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import logging
 import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -48,7 +52,7 @@ from django.db import (
 from django.db.models import Model
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.utils.module_loading import autodiscover_modules, import_string
 from django_tasks import task
 from django_tasks.base import Task
 from django_tasks.signals import task_finished
@@ -58,6 +62,9 @@ log = logging.getLogger(__name__)
 #: Task path -> the model of the record it works on (its argument is the record's pk), filled
 #: by ``background``.
 RECOVERABLE: dict[str, str] = {}
+
+#: Periodic work by name, filled by ``periodic``.
+SCHEDULES: dict[str, Schedule] = {}
 
 #: How long a job whose database went away may stay failed in the queue and still be taken
 #: up by ``recover`` (the database came back before the worker could notice).
@@ -208,6 +215,112 @@ def step(record: Model, field: str = "message") -> Callable[[str, float], None]:
     return progress
 
 
+#: The queueing that ``submit`` left to the end of the ``atomic`` block it was called in (a
+#: backend other than the database queue); None outside such a block.
+_AFTER_BLOCK: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "greenlane_jobs_after_block", default=None
+)
+
+
+def _in_database(job: Task[Any, Any]) -> bool:
+    """Whether ``job`` is queued as a row of the database (the queue of every installation;
+    the tests run most tasks with the immediate backend instead)."""
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(job.get_backend(), DatabaseBackend)
+
+
+def submit(job: Task[[int], str], record: Model) -> None:
+    """Queue ``job`` for ``record`` (its argument is the record's pk) and store the task's id
+    on the record, which is read again.
+
+    On the database queue, the queue's row and the task id are written on the caller's
+    connection, inside its transaction: call it in the block that creates (or re-queues) the
+    record and audits it, and the four commit together or not at all. A failure to queue
+    rolls the record back with it, so no record says *queued* with no task behind it (the
+    day's monitoring run did, and its one-a-day constraint then refused every retry).
+
+    Another backend runs the task as it is queued (the immediate backend of the tests): in the
+    caller's transaction it would run before the record is committed, its own transactions
+    would be savepoints of the caller's, and its failure would fail the caller. There it is
+    queued once the caller's ``atomic`` block has ended (outside one: when the transaction
+    commits, ``transaction.on_commit``), and ``record`` is then read again, so the caller
+    sees what the task did.
+    """
+
+    def send() -> None:
+        result = job.enqueue(record.pk)
+        type(record)._default_manager.filter(pk=record.pk).update(task_id=str(result.id))
+        record.refresh_from_db()
+
+    if _in_database(job):
+        with transaction.atomic():
+            send()
+    elif (after := _AFTER_BLOCK.get()) is not None:
+        after.append(send)
+    else:
+        transaction.on_commit(send)
+
+
+@contextlib.contextmanager
+def atomic() -> Iterator[None]:
+    """``transaction.atomic`` for a service that queues work with ``submit``: work for the
+    database queue commits with the block; work for another backend is queued when the
+    outermost such block has ended, and dropped if the block failed."""
+    after = _AFTER_BLOCK.get()
+    outermost = after is None
+    pending: list[Callable[[], None]] = [] if after is None else after
+    token = _AFTER_BLOCK.set(pending) if outermost else None
+    mark = len(pending)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        del pending[mark:]  # rolled back: its work is not queued
+        raise
+    finally:
+        if token is not None:
+            _AFTER_BLOCK.reset(token)
+    if outermost:
+        for send in pending:
+            send()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Periodic work: ``due(day)`` queues the period's record unless it has one (the database
+    keeps one a period, whatever the number of workers asking); on while the setting
+    ``setting`` is ``on``."""
+
+    name: str
+    due: Callable[[date], object]
+    setting: str
+    on: str
+
+    def enabled(self) -> bool:
+        return bool(getattr(settings, self.setting) == self.on)
+
+
+Due = TypeVar("Due", bound=Callable[[date], object])
+
+
+def periodic(name: str, *, setting: str, on: str) -> Callable[[Due], Due]:
+    """Declare ``due(day)`` as periodic work the worker asks for every ten minutes while the
+    setting ``setting`` is ``on`` (e.g. ``MONITORING_SCHEDULE == "daily"``)."""
+
+    def register(due: Due) -> Due:
+        SCHEDULES[name] = Schedule(name, due, setting, on)
+        return due
+
+    return register
+
+
+def discover() -> None:
+    """Import every installed app's ``tasks`` module: the jobs and schedules it names register
+    themselves (``RECOVERABLE``, ``SCHEDULES``). The worker calls it when it starts."""
+    autodiscover_modules("tasks")
+
+
 def worker_id() -> str:
     """Host, process and a random part: unique in the pool, and says where the worker ran."""
     host = socket.gethostname()[:32]
@@ -259,10 +372,12 @@ class Recovered:
 
 def _label(task_path: str) -> str | None:
     try:
-        import_string(task_path)  # registers it (``background``)
+        found = import_string(task_path)  # registers it (``background``)
     except ImportError:
         return None
-    return RECOVERABLE.get(task_path)
+    # An older row may name the task where it used to live (a ``tasks`` module that now
+    # re-exports it): the registry knows it by where it is defined.
+    return RECOVERABLE.get(getattr(found, "module_path", task_path))
 
 
 def recover(retired: Collection[str] = ()) -> list[Recovered]:

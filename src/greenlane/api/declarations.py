@@ -14,8 +14,7 @@ from greenlane.api.pagination import Pages
 from greenlane.api.parser import MAX_INTEGER, Id
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
-from greenlane.apps.declarations.services import UploadRefused, submit_upload
-from greenlane.apps.declarations.tasks import progress_of
+from greenlane.apps.declarations.services import UploadRefused, progress_of, submit_upload
 
 router = Router(tags=["declarations"], auth=RoleAuth(INGEST_ROLES))
 

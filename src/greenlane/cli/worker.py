@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
 
 import typer
 
@@ -36,6 +38,7 @@ def worker(
         err.print("[yellow]the database is unavailable; the worker waits for it[/]")
         jobs.wait_for_database(say_back)
     _require_migrated()
+    jobs.discover()  # every app's jobs, for ``recover`` to know them, and its schedules
     retired: list[str] = []  # this process's earlier worker ids (stopped by an error)
     scheduled, pause = once, 1.0
     while True:
@@ -86,26 +89,27 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def _due() -> list[Callable[[date], object]]:
+    """What the worker asks for every ten minutes: recovery of dead workers' tasks, then every
+    periodic work the apps declared (``jobs.periodic``) whose setting has it on."""
+    from greenlane import jobs
+
+    jobs.discover()
+    due: list[Callable[[date], object]] = [lambda _day: jobs.recover()]
+    return due + [s.due for s in jobs.SCHEDULES.values() if s.enabled()]
+
+
 def _schedules(every_seconds: float = 600.0) -> None:
-    """Every ten minutes: queue again the tasks of dead workers, and ask for the day's
-    monitoring run and the week's retraining (the database keeps one of each per day / week,
-    whatever the number of workers)."""
+    """Every ten minutes: queue again the tasks of dead workers, and ask for each periodic
+    work (the day's monitoring run, the week's retraining: the database keeps one of each per
+    day / week, whatever the number of workers)."""
     import logging
     import time
 
-    from django.conf import settings
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from greenlane import jobs
-    from greenlane.apps.monitoring import services as monitoring
-    from greenlane.apps.targeting import retraining
-
-    due: list[Any] = [lambda _day: jobs.recover()]
-    if settings.MONITORING_SCHEDULE == "daily":
-        due.append(monitoring.schedule_due)
-    if settings.RETRAIN_SCHEDULE == "weekly":
-        due.append(retraining.schedule_due)
+    due = _due()
     while due:
         for schedule in due:
             try:

@@ -14,8 +14,7 @@ from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
-from greenlane.apps.declarations.services import UploadRefused, submit_upload
-from greenlane.apps.declarations.tasks import progress_of
+from greenlane.apps.declarations.services import UploadRefused, progress_of, submit_upload
 from greenlane.core.risk.mapping import MAX_MAPPING_BYTES, shipped
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv

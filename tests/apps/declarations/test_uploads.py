@@ -112,7 +112,7 @@ def test_the_api_takes_a_file_and_reports_progress_and_counts() -> None:
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 @pytest.mark.django_db(transaction=True)
 def test_the_background_worker_ingests_a_queued_upload_once() -> None:
-    from greenlane.apps.declarations.tasks import ingest_upload
+    from greenlane.apps.declarations.services import ingest_upload
 
     analyst = factories.user("risk_analyst")
     upload = submit_upload(analyst, _file([good_row(0), good_row(1)]), "kcs", LAYOUT)
@@ -133,16 +133,16 @@ def test_the_background_worker_ingests_a_queued_upload_once() -> None:
 def test_an_upload_stopped_before_it_is_marked_done_has_stored_nothing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The batch and the upload's status commit together: an upload that failed after its rows
     were written leaves none of them, so running it again is not refused as a duplicate."""
-    from greenlane.apps.declarations import tasks
+    from greenlane.apps.declarations import services
 
-    real_finish = tasks._finish
+    real_finish = services._finish
 
     def stopped_before_done(upload, status, message):  # type: ignore[no-untyped-def]
         if status == Upload.Status.DONE:
             raise RuntimeError("stopped between the rows and the status")
         real_finish(upload, status, message)
 
-    monkeypatch.setattr(tasks, "_finish", stopped_before_done)
+    monkeypatch.setattr(services, "_finish", stopped_before_done)
     upload = submit_upload(factories.user("risk_analyst"), _file([good_row(0), good_row(1)]),
                            "kcs", LAYOUT)  # fmt: skip
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
@@ -150,9 +150,9 @@ def test_an_upload_stopped_before_it_is_marked_done_has_stored_nothing(monkeypat
     assert upload.status == "failed"
     assert "nothing was stored" in upload.message
     assert (IngestBatch.objects.count(), Declaration.objects.count()) == (0, 0)
-    monkeypatch.setattr(tasks, "_finish", real_finish)
+    monkeypatch.setattr(services, "_finish", real_finish)
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED)
-    tasks.ingest_upload.enqueue(upload.pk)
+    services.ingest_upload.enqueue(upload.pk)
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
     assert upload.status == "done", upload.message

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from greenlane import analytics
+from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.certification import services as certification
@@ -65,31 +65,27 @@ def _certificates(as_of: date, codes: set[str]) -> list[dict[str, Any]]:
 
 
 def request_run(as_of: date, user: User | None) -> Run:
-    from greenlane.apps.monitoring.tasks import run_monitoring
-
-    with transaction.atomic():
+    """Queue a monitoring run as of ``as_of``: the run, its audit event and its task commit
+    together (``jobs.submit``)."""
+    with jobs.atomic():
         record = Run.objects.create(as_of=as_of, requested_by=user)
         audit.record("monitoring.run.queued", user, record, {"as_of": as_of.isoformat()})
-    result = run_monitoring.enqueue(record.pk)
-    Run.objects.filter(pk=record.pk).update(task_id=str(result.id))
-    record.refresh_from_db()
+        jobs.submit(run_monitoring, record)
     return record
 
 
+@jobs.periodic("monitoring", setting="MONITORING_SCHEDULE", on="daily")
 def schedule_due(day: date) -> Run | None:
     """Queue the day's scheduled run unless one exists (several workers may ask at once: the
-    database lets one of them create it)."""
-    from greenlane.apps.monitoring.tasks import run_monitoring
-
+    database lets one of them create it). A run that could not be queued is not kept, so the
+    next try queues it."""
     try:
-        with transaction.atomic():
+        with jobs.atomic():
             record = Run.objects.create(as_of=day, scheduled=True)
             audit.record("monitoring.run.scheduled", None, record, {"as_of": day.isoformat()})
+            jobs.submit(run_monitoring, record)
     except IntegrityError:
         return None
-    result = run_monitoring.enqueue(record.pk)
-    Run.objects.filter(pk=record.pk).update(task_id=str(result.id))
-    record.refresh_from_db()
     return record
 
 
@@ -187,6 +183,16 @@ def execute(record: Run, step: Step | None = None) -> Run:
             {"as_of": as_of.isoformat(), "operators": record.operators, "alerts": raised},
         )
     return record
+
+
+@jobs.background(
+    "monitoring.Run",
+    refused=(rules.RulesError,),
+    stopped="an internal error stopped the run (run {pk}); nothing was stored",
+)
+def run_monitoring(record: Run) -> None:
+    """Execute a queued monitoring run."""
+    execute(record, jobs.step(record))
 
 
 def _handle(alert: Alert, user: User, status: str, note: str, **extra: Any) -> Alert:

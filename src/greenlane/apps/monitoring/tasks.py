@@ -1,18 +1,11 @@
-"""Monitoring in the background, with its progress on the run record."""
+"""The monitoring app's background work, for the worker to find (``jobs.discover``).
+
+The job is defined with the service it runs (``services.run_monitoring``); this path stays
+importable because queue rows written before the move name it.
+"""
 
 from __future__ import annotations
 
-from greenlane import jobs
-from greenlane.apps.monitoring import services
-from greenlane.apps.monitoring.models import Run
-from greenlane.core.monitoring.rules import RulesError
+from greenlane.apps.monitoring.services import run_monitoring, schedule_due
 
-
-@jobs.background(
-    "monitoring.Run",
-    refused=(RulesError,),
-    stopped="an internal error stopped the run (run {pk}); nothing was stored",
-)
-def run_monitoring(record: Run) -> None:
-    """Execute a queued monitoring run."""
-    services.execute(record, jobs.step(record))
+__all__ = ["run_monitoring", "schedule_due"]

@@ -20,6 +20,7 @@ from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from greenlane import jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, Inspection
@@ -186,14 +187,12 @@ def retrain(
 
 
 def request(user: User | None) -> TrainingRun:
-    from greenlane.apps.targeting.tasks import retrain_model
-
-    with transaction.atomic():
+    """Queue a training run: the run, its audit event and its task commit together
+    (``jobs.submit``)."""
+    with jobs.atomic():
         record = TrainingRun.objects.create(requested_by=user)
         audit.record("targeting.training.queued", user, record, {})
-    result = retrain_model.enqueue(record.pk)
-    TrainingRun.objects.filter(pk=record.pk).update(task_id=str(result.id))
-    record.refresh_from_db()
+        jobs.submit(retrain_model, record)
     return record
 
 
@@ -201,23 +200,20 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+@jobs.periodic("retraining", setting="RETRAIN_SCHEDULE", on="weekly")
 def schedule_due(day: date) -> TrainingRun | None:
     """Queue the week's scheduled retraining unless there is one, or a version was trained
     this week anyway (several workers may ask at once: the database lets one create it)."""
-    from greenlane.apps.targeting.tasks import retrain_model
-
     monday = week_of(day)
     if ModelVersion.objects.filter(created_at__date__gte=monday).exists():
         return None  # a version was trained this week already (by an analyst, or the demo)
     try:
-        with transaction.atomic():
+        with jobs.atomic():
             record = TrainingRun.objects.create(week=monday)
             audit.record("targeting.training.scheduled", None, record, {"week": monday.isoformat()})
+            jobs.submit(retrain_model, record)
     except IntegrityError:
         return None
-    result = retrain_model.enqueue(record.pk)
-    TrainingRun.objects.filter(pk=record.pk).update(task_id=str(result.id))
-    record.refresh_from_db()
     return record
 
 
@@ -237,6 +233,17 @@ def execute(record: TrainingRun, step: Step | None = None) -> TrainingRun:
         )
     record.refresh_from_db()
     return record
+
+
+@jobs.background(
+    "targeting.TrainingRun",
+    refused=(services.TrainingError,),
+    stopped="an internal error stopped the training (run {pk}); nothing changed",
+    audit_as="targeting.training",
+)
+def retrain_model(record: TrainingRun) -> None:
+    """Execute a queued training run (in the background)."""
+    execute(record, jobs.step(record))
 
 
 def _summary(version: ModelVersion) -> str:

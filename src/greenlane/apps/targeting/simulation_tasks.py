@@ -1,20 +1,8 @@
-"""Simulations in the background, with their progress on the run record."""
+"""Where the simulation job used to live: queue rows written before it moved to the service
+that queues it (``simulations.run_simulation``) name this path."""
 
 from __future__ import annotations
 
-from greenlane import jobs
-from greenlane.apps.targeting import simulations
-from greenlane.apps.targeting.models import SimulationRun
-from greenlane.apps.targeting.selectivity import Refused
-from greenlane.core.risk.selectivity import PolicyError
+from greenlane.apps.targeting.simulations import run_simulation
 
-
-@jobs.background(
-    "targeting.SimulationRun",
-    refused=(Refused, PolicyError),
-    fail=lambda record, message: simulations.fail(record.pk, message),
-    stopped="an internal error stopped the simulation (run {pk}); nothing was stored",
-)
-def run_simulation(record: SimulationRun) -> None:
-    """Run a queued simulation."""
-    simulations.execute(record, jobs.step(record))
+__all__ = ["run_simulation"]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from greenlane import jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
@@ -25,7 +26,7 @@ from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score, SimulationRun
 from greenlane.apps.targeting.selectivity import Refused
 from greenlane.core.risk import whatif
-from greenlane.core.risk.selectivity import certified_on
+from greenlane.core.risk.selectivity import PolicyError, certified_on
 from greenlane.core.risk.simulation import Scenario, Week, simulate, summary
 
 Step = Callable[[str, float], None]
@@ -90,19 +91,16 @@ def check(values: dict[str, Any]) -> None:
 
 
 def request(user: User | None, values: dict[str, Any]) -> SimulationRun:
-    """Check and queue a simulation; the background worker runs it."""
-    from greenlane.apps.targeting.simulation_tasks import run_simulation
-
+    """Check and queue a simulation; the background worker runs it. The run, its audit event
+    and its task commit together (``jobs.submit``)."""
     values = {**values, "office_code": (values.get("office_code") or "").strip().upper()}
     check(values)
-    with transaction.atomic():
+    with jobs.atomic():
         run = SimulationRun.objects.create(
             requested_by=user, **{k: values[k] for k in FIELDS if k in values}
         )
         audit.record("targeting.simulation.queued", user, run, _settings(run))
-    result = run_simulation.enqueue(run.pk)
-    SimulationRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
-    run.refresh_from_db()
+        jobs.submit(run_simulation, run)
     return run
 
 
@@ -213,6 +211,17 @@ def fail(run_id: int, message: str) -> None:
             (SimulationRun._meta.label_lower, run_id),
             {"message": message},
         )
+
+
+@jobs.background(
+    "targeting.SimulationRun",
+    refused=(Refused, PolicyError),
+    fail=lambda record, message: fail(record.pk, message),
+    stopped="an internal error stopped the simulation (run {pk}); nothing was stored",
+)
+def run_simulation(record: SimulationRun) -> None:
+    """Run a queued simulation (in the background)."""
+    execute(record, jobs.step(record))
 
 
 def newest_scored(version: ModelVersion) -> date | None:

@@ -1,18 +1,13 @@
-"""(Re)training in the background, queued from the models page or by the weekly schedule."""
+"""The targeting app's background work, for the worker to find (``jobs.discover``).
+
+Each job is defined with the service that queues it (``retraining.retrain_model`` with the
+weekly schedule, ``simulations.run_simulation``); this path stays importable because queue
+rows written before the move name it.
+"""
 
 from __future__ import annotations
 
-from greenlane import jobs
-from greenlane.apps.targeting import retraining, services
-from greenlane.apps.targeting.models import TrainingRun
+from greenlane.apps.targeting.retraining import retrain_model, schedule_due
+from greenlane.apps.targeting.simulations import run_simulation
 
-
-@jobs.background(
-    "targeting.TrainingRun",
-    refused=(services.TrainingError,),
-    stopped="an internal error stopped the training (run {pk}); nothing changed",
-    audit_as="targeting.training",
-)
-def retrain_model(record: TrainingRun) -> None:
-    """Execute a queued training run."""
-    retraining.execute(record, jobs.step(record))
+__all__ = ["retrain_model", "run_simulation", "schedule_due"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +12,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from greenlane import analytics
+from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.trs.models import EventFile, Study
-from greenlane.core.trs import effect, metrics
+from greenlane.core.trs import effect, events, metrics
+from greenlane.core.trs import study as core_study
 
 EVENT_SUFFIXES = (".csv", ".parquet")
 
@@ -135,14 +136,13 @@ def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
 
 
 def request_run(study: Study, user: User) -> Study:
-    """Queue a run (claimed by one worker only); a finished study may be run again."""
-    from greenlane.apps.trs.tasks import run_study
-
+    """Queue a run (claimed by one worker only); a finished study may be run again. The
+    study's new state, its audit event and its task commit together (``jobs.submit``)."""
     if not study.files.exists():
         raise Refused("hand in at least one event file first")
     if study.engine not in engines():
         raise Refused(f"the {study.engine} engine is not available on this installation")
-    with transaction.atomic():
+    with jobs.atomic():
         claimed = (
             Study.objects.filter(pk=study.pk)
             .exclude(status__in=(Study.Status.QUEUED, Study.Status.RUNNING))
@@ -151,9 +151,7 @@ def request_run(study: Study, user: User) -> Study:
         if not claimed:
             raise Refused("the study is already queued or running")
         audit.record("trs.study.queued", user, study, {"engine": study.engine})
-    result = run_study.enqueue(study.pk)
-    Study.objects.filter(pk=study.pk).update(task_id=str(result.id))
-    study.refresh_from_db()
+        jobs.submit(run_study, study)
     return study
 
 
@@ -181,3 +179,34 @@ def outcome(result: dict[str, Any]) -> str:
 
 def file_paths(study: Study) -> list[Any]:
     return [os.fspath(f.file.path) for f in study.files.all()]
+
+
+# -- the study, in the background --------------------------------------------------------
+
+
+def _failed(record: Study, message: str) -> None:
+    finish(record.pk, Study.Status.FAILED, message, None)
+
+
+@jobs.background(
+    "trs.Study",
+    refused=(events.EventFileError, Refused, ValueError),
+    fail=_failed,
+    stopped="an internal error stopped the study (study {pk}); the previous result is kept",
+    claim={"progress": 0.0},
+)
+def run_study(record: Study) -> None:
+    """Compute a queued study and record the outcome."""
+    measured, effect_settings = study_settings(record)
+    previous = record.previous.result if record.previous is not None else None
+    result = core_study.run(
+        [Path(p) for p in file_paths(record)],
+        title=record.title,
+        settings=measured,
+        effect_settings=effect_settings,
+        engine=record.engine,
+        url=analytics.postgres_url() if record.engine == Study.Engine.POSTGRES else None,
+        previous=previous if previous else None,
+        step=jobs.step(record, "progress_text"),
+    )
+    finish(record.pk, Study.Status.DONE, outcome(result), result)
