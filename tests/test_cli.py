@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import typer
 from django.db import connection
 from typer.testing import CliRunner
 
@@ -79,18 +81,26 @@ def test_createadmin_refuses_a_weak_password(monkeypatch: pytest.MonkeyPatch) ->
     assert not Organisation.objects.filter(name="Customs administration").exists()
 
 
+def _commands(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command under ``group`` (a Click group), as the words that call it, groups too."""
+    out = []
+    for name, command in sorted(group.commands.items()):
+        out.append((*path, name))
+        if getattr(command, "commands", None) is not None:  # a group of its own
+            out += _commands(command, (*path, name))
+    return out
+
+
 def test_every_command_has_help() -> None:
-    for command in (
-        ["demo"],
-        ["serve"],
-        ["migrate"],
-        ["createadmin"],
-        ["synth"],
-        ["audit", "verify"],
-    ):
+    """Walked from the app: a command added anywhere is checked."""
+    commands = _commands(typer.main.get_command(app))
+    documented = {("demo",), ("serve",), ("migrate",), ("createadmin",), ("synth",),
+                  ("audit", "verify"), ("monitor",), ("worker",), ("token", "revoke")}  # fmt: skip
+    assert documented <= set(commands)
+    for command in commands:
         result = runner.invoke(app, [*command, "--help"])
-        assert result.exit_code == 0
-        assert "Usage" in result.output
+        assert result.exit_code == 0, (command, result.output)
+        assert "Usage" in result.output, command
 
 
 def test_serve_says_so_when_the_port_is_taken() -> None:
@@ -126,3 +136,22 @@ def test_the_rejected_rows_file_of_an_ingest_holds_no_formulas(tmp_path: Path) -
     with out.open(newline="") as handle:
         lines = list(csv.reader(handle))
     assert lines[1][lines[0].index("Note")] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.mark.django_db
+def test_token_revoke_revokes_the_key_at_once_audited() -> None:
+    from greenlane.apps.targeting.assess import token_for
+    from greenlane.cli import CommandError
+
+    made = runner.invoke(app, ["token", "create", "ASYCUDA"])
+    assert made.exit_code == 0, made.output
+    key = made.output.strip().splitlines()[-1]
+    assert token_for(key) is not None
+    result = runner.invoke(app, ["token", "revoke", "ASYCUDA"])
+    assert result.exit_code == 0, result.output
+    assert "Key ASYCUDA revoked." in result.output
+    assert token_for(key) is None
+    assert AuditEvent.objects.filter(action="targeting.token.revoked").count() == 1
+    again = runner.invoke(app, ["token", "revoke", "ASYCUDA"])
+    assert isinstance(again.exception, CommandError)
+    assert "no active key named 'ASYCUDA'" in str(again.exception)

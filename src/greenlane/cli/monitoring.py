@@ -22,11 +22,9 @@ def monitor(
     from django.utils import timezone
 
     from greenlane.apps.monitoring import services
-    from greenlane.apps.monitoring.models import Run
     from greenlane.core.monitoring.rules import RulesError
 
     day = _date(as_of) if as_of else timezone.localdate()
-    record = Run.objects.create(as_of=day, status=Run.Status.RUNNING)
     try:
         with _progress() as progress:
             task = progress.add_task("Monitoring", total=100)
@@ -34,12 +32,8 @@ def monitor(
             def step(text: str, share: float) -> None:
                 progress.update(task, completed=round(share * 100), description=text)
 
-            record = services.execute(record, step)
+            record = services.run_now(day, step)
             progress.update(task, completed=100, description="done")
     except RulesError as exc:
-        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message=str(exc))
         raise CommandError(str(exc)) from None
-    except Exception:
-        Run.objects.filter(pk=record.pk).update(status=Run.Status.FAILED, message="interrupted")
-        raise
     console.print(f"Monitoring as of {day}: {record.message}.")

@@ -272,14 +272,8 @@ def token_create(
 def token_revoke(name: Annotated[str, typer.Argument(help="The key's name")]) -> None:
     """Revoke a customs system's key at once."""
     _django()
-    from django.utils import timezone
+    from greenlane.apps.targeting.assess import revoke_token
 
-    from greenlane.apps.audit import services as audit
-    from greenlane.apps.targeting.models import ApiToken
-
-    token = ApiToken.objects.filter(name=name, revoked_at__isnull=True).first()
-    if token is None:
+    if revoke_token(name, None) is None:
         raise CommandError(f"no active key named {name!r}")
-    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-    audit.record("targeting.token.revoked", None, token, {"name": name})
     console.print(f"Key {name} revoked.")

@@ -89,6 +89,29 @@ def schedule_due(day: date) -> Run | None:
     return record
 
 
+def run_now(as_of: date, step: Step | None = None) -> Run:
+    """Run the monitoring as of ``as_of`` in this process (``greenlane monitor``), not queued:
+    a run that fails is marked failed (with the reason of a ``RulesError``) and the error
+    raised again."""
+    record = Run.objects.create(as_of=as_of, status=Run.Status.RUNNING)
+    try:
+        return execute(record, step)
+    except rules.RulesError as exc:
+        _stopped(record, str(exc))
+        raise
+    except Exception:
+        _stopped(record, "interrupted")
+        raise
+
+
+def _stopped(record: Run, message: str) -> None:
+    with transaction.atomic():
+        Run.objects.filter(pk=record.pk).update(
+            status=Run.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+        audit.record("monitoring.run.failed", None, record, {"message": message})
+
+
 def execute(record: Run, step: Step | None = None) -> Run:
     """Compute indicators and alerts for ``record.as_of`` and store them in one transaction.
 

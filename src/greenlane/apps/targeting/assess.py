@@ -56,6 +56,20 @@ def make_token(name: str, user: User | None) -> tuple[ApiToken, str]:
     return token, key
 
 
+def revoke_token(name: str, user: User | None) -> ApiToken | None:
+    """Revoke the active key named ``name`` at once, audited; None when there is none."""
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update().filter(name=name, revoked_at__isnull=True).first()
+        )
+        if token is None:
+            return None
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("targeting.token.revoked", user, token, {"name": name})
+    return token
+
+
 def token_for(key: str) -> ApiToken | None:
     digest = hashlib.sha256(key.encode()).hexdigest()
     token = ApiToken.objects.filter(key_sha256=digest, revoked_at__isnull=True).first()
