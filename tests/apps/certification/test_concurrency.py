@@ -13,7 +13,7 @@ from greenlane.apps.certification.models import Application, Certificate
 from greenlane.core.certification.lifecycle import NotAllowed, Stage
 from tests import factories
 
-from .world import world
+from .world import recommended, world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -21,13 +21,7 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 def test_two_officers_deciding_at_once_cannot_both_succeed() -> None:
     w = world()
     second_decider = factories.user(Role.DECISION_OFFICER, w.decider.organisation)
-    app = services.apply(w.operator, w.trader, "A", w.snapshot)
-    services.transition(app, w.admin, "assign", validator=w.validator)
-    for criterion in services.version_today().criteria:
-        services.record_finding(
-            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
-        )
-    services.transition(app, w.validator, "recommend")
+    app = recommended(w)
 
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}

@@ -16,7 +16,7 @@ from greenlane.apps.certification import codes, services
 from greenlane.apps.certification.models import Certificate
 from tests import factories
 
-from .world import World, world
+from .world import World, approved, world
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/public/certificates"
@@ -54,15 +54,7 @@ def test_it_gives_every_certificate_its_own_unguessable_code(w: World) -> None:
 
 
 def test_an_issued_certificate_gets_a_code(w: World) -> None:
-    app = services.apply(w.operator, w.trader, "A", w.snapshot)
-    services.transition(app, w.admin, "assign", validator=w.validator)
-    for criterion in services.version_today().criteria:
-        services.record_finding(
-            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
-        )
-    services.transition(app, w.validator, "recommend")
-    services.transition(app, w.decider, "approve", reason="ok", tier="A")
-    certificate = Certificate.objects.get(application=app)
+    certificate = Certificate.objects.get(application=approved(w))
     assert re.fullmatch(r"KR-AEO-\d{4}-\d{6}", certificate.number)
     assert codes.normalise(certificate.verification_code)
 

@@ -12,7 +12,7 @@ from greenlane.apps.certification import services
 from greenlane.apps.certification.models import Application, Certificate
 from greenlane.core.certification.lifecycle import Stage
 
-from .world import World, world
+from .world import World, approved, world
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +26,6 @@ def as_(user: object) -> Client:
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
     return client
-
-
-def _approved(w: World) -> Application:
-    app = services.apply(w.operator, w.trader, "A", w.snapshot)
-    services.transition(app, w.admin, "assign", validator=w.validator)
-    for criterion in services.version_today().criteria:
-        services.record_finding(
-            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
-        )
-    services.transition(app, w.validator, "recommend")
-    return services.transition(app, w.decider, "approve", reason="ok", tier="A")
 
 
 def test_a_trader_checks_eligibility_then_applies(w: World) -> None:
@@ -92,7 +81,7 @@ def test_the_workflow_runs_through_the_pages(w: World) -> None:
 
 
 def test_the_holder_of_the_code_verifies_an_issued_certificate(w: World) -> None:
-    certificate = Certificate.objects.get(application=_approved(w))
+    certificate = Certificate.objects.get(application=approved(w))
     page = as_(w.trader).get(f"/certificates/{certificate.pk}/").content.decode()
     code = re.search(r'data-testid="verification-code"><code>([^<]+)<', page).group(1)  # type: ignore[union-attr]
     verified = Client().get(f"/verify/{certificate.number}/", {"code": code})
@@ -102,7 +91,7 @@ def test_the_holder_of_the_code_verifies_an_issued_certificate(w: World) -> None
 
 
 def test_a_suspended_certificate_verifies_as_not_valid(w: World) -> None:
-    certificate = Certificate.objects.get(application=_approved(w))
+    certificate = Certificate.objects.get(application=approved(w))
     response = as_(w.decider).post(
         f"/certificates/{certificate.pk}/transitions/suspend", {"reason": "Critical finding"}
     )
@@ -152,7 +141,7 @@ def test_the_validator_home_lists_what_needs_attention(w: World) -> None:
 
 
 def test_the_public_register_lists_only_holders_who_agreed(w: World) -> None:
-    certificate = Certificate.objects.get(application=_approved(w))
+    certificate = Certificate.objects.get(application=approved(w))
     anonymous = Client()
     assert w.operator.name not in anonymous.get("/register/").content.decode()
     assert anonymous.get("/api/v1/public/register").json() == []
@@ -173,7 +162,7 @@ def test_statistics_count_stages_and_time_to_decision(w: World) -> None:
     from greenlane.apps.accounts.roles import Role
     from tests import factories
 
-    _approved(w)
+    approved(w)
     statistician = factories.user(Role.STATISTICIAN, w.decider.organisation)
     page = as_(statistician).get("/certification/statistics/")
     assert page.status_code == 200

@@ -8,6 +8,7 @@ from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessments
 from greenlane.apps.assessments.models import SelfAssessment
+from greenlane.apps.certification.models import Application
 from greenlane.apps.operators.models import Operator
 from tests import factories
 
@@ -43,3 +44,24 @@ def world() -> World:
         admin=factories.user(Role.ADMINISTRATOR, customs),
         snapshot=snapshot,
     )
+
+
+def recommended(w: World) -> Application:
+    """An application for tier A, assigned, found compliant on every criterion and sent to the
+    decision officer."""
+    from greenlane.apps.certification import services
+
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    for criterion in services.version_today().criteria:
+        services.record_finding(
+            app, w.validator, {"criterion": criterion.id, "result": "compliant"}
+        )
+    return services.transition(app, w.validator, "recommend")
+
+
+def approved(w: World) -> Application:
+    """``recommended``, then approved: its certificate is issued."""
+    from greenlane.apps.certification import services
+
+    return services.transition(recommended(w), w.decider, "approve", reason="ok", tier="A")
