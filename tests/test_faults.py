@@ -47,16 +47,21 @@ def _counts(env: dict[str, str]) -> dict[str, int]:
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
+def _synthesise_and_migrate(env: dict[str, str], tmp_path: Path, seed: int) -> None:
+    """``ROWS`` synthetic declarations under ``tmp_path/synth``, and a migrated database."""
+    made = greenlane(
+        env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
+        "--operators", "500", "--seed", str(seed),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert greenlane(env, "migrate").returncode == 0
+
+
 def test_an_ingest_killed_in_the_middle_leaves_no_batch_and_a_rerun_completes(
     tmp_path: Path,
 ) -> None:
     with installation(tmp_path / "var", "greenlane_kill") as env:
-        made = greenlane(
-            env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
-            "--operators", "500", "--seed", "5",
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
-        assert greenlane(env, "migrate").returncode == 0
+        _synthesise_and_migrate(env, tmp_path, seed=5)
         before = _uncommitted_bytes(env)
         data = str(tmp_path / "synth" / "declarations.parquet")
         process = subprocess.Popen(
@@ -124,12 +129,7 @@ def prepare_for_an_upload(env: dict[str, str], tmp_path: Path) -> str:
     """A migrated installation without scheduled work, its administrator ``ops``, and
     ``ROWS`` synthetic declarations to hand in (their file's path)."""
     env |= {"GREENLANE_MONITORING_SCHEDULE": "off", "GREENLANE_RETRAIN_SCHEDULE": "off"}
-    made = greenlane(
-        env, "synth", str(tmp_path / "synth"), "--declarations", str(ROWS),
-        "--operators", "500", "--seed", "6",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    assert greenlane(env, "migrate").returncode == 0
+    _synthesise_and_migrate(env, tmp_path, seed=6)
     admin = greenlane(
         env | {"GREENLANE_ADMIN_PASSWORD": "a-long-enough-passphrase-17"}, "createadmin", "ops"
     )
