@@ -153,7 +153,7 @@ def run(declarations: int, seconds: float, port: int) -> dict[str, float]:
             "import json; from greenlane.apps.targeting.models import SelectivityPolicy as P;"
             " print(json.dumps(P.objects.order_by('office_code')[0].office_code))",
         )
-        url = f"{base}/api/v1/declarations/assess"
+        url = f"{base}/api/v1/declarations/channels"
         _post(url, key, _declaration(0, office))  # warm-up: the model is loaded once
         health = _paced(lambda k: _get(f"{base}/healthz"), 100, seconds / 2)
         single = _paced(lambda k: _post(url, key, _declaration(k + 1, office))[1], 100, seconds)

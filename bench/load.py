@@ -165,7 +165,7 @@ class CustomsSystem(HttpUser):
 
     def _assess(self, name: str, body: object) -> None:
         with self.client.post(
-            "/api/v1/declarations/assess", json=body, name=name, catch_response=True,
+            "/api/v1/declarations/channels", json=body, name=name, catch_response=True,
             headers={"Authorization": f"Bearer {SITE['key']}"},
         ) as response:  # fmt: skip
             _check(response, 200, name)
@@ -248,7 +248,7 @@ def _learn(env: dict[str, str]) -> None:
             env,
             "import json; from greenlane.apps.targeting.models import SelectivityPolicy as P;"
             " from greenlane.apps.declarations.models import Declaration as D;"
-            " from greenlane.apps.targeting.assess import make_token;"
+            " from greenlane.apps.targeting.keys import make_token;"
             " print(json.dumps({'key': make_token('load', None)[1],"
             " 'office': P.objects.order_by('office_code')[0].office_code,"
             " 'declarations': list(D.objects.order_by('?').values_list('pk', flat=True)[:200])}))",

@@ -107,7 +107,7 @@ class Load:
     def __init__(self, base: str, key: str, users: int) -> None:
         self.endpoints = {
             "register page": (f"{base}/register/", ""),
-            "assess API": (f"{base}/api/v1/declarations/assess", key),
+            "assess API": (f"{base}/api/v1/declarations/channels", key),
             "health check": (f"{base}/healthz", ""),
         }
         self.seen: list[tuple[float, str, int, str, float]] = []  # at, endpoint, status, body, s

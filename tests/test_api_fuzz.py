@@ -37,7 +37,7 @@ from greenlane.api.parser import MAX_INTEGER
 from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
-from greenlane.apps.targeting.assess import make_token
+from greenlane.apps.targeting.keys import make_token
 from tests import factories
 from tests.apps.test_authorisation_matrix import API as MATRIX
 from tests.apps.test_authorisation_matrix import world  # noqa: F401  (a fixture)
@@ -228,9 +228,12 @@ def test_it_documents_the_errors_that_operations_answer() -> None:
         for path, item in api.get_openapi_schema()["paths"].items()
         for method, op in item.items()
     }
-    assert documented["POST", "/api/v1/declarations/assess"] == {
-        200, 400, 401, 403, 409, 422, 429,
-    }  # fmt: skip
+    for name in ("channels", "assess"):  # "assess": the first name, kept as an alias
+        assert documented["POST", f"/api/v1/declarations/{name}"] == {
+            200, 400, 401, 403, 409, 422, 429,
+        }  # fmt: skip
+    deprecated = api.get_openapi_schema()["paths"]["/api/v1/declarations/assess"]["post"]
+    assert deprecated.get("deprecated") is True
     assert 404 in documented["POST", "/api/v1/certification/applications"]
     for path in ("/models/{version}/promote", "/models/{version}/drift"):
         assert 409 in documented["POST" if "promote" in path else "GET", f"/api/v1/risk{path}"]

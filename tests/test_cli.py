@@ -140,7 +140,7 @@ def test_the_rejected_rows_file_of_an_ingest_holds_no_formulas(tmp_path: Path) -
 
 @pytest.mark.django_db
 def test_token_revoke_revokes_the_key_at_once_audited() -> None:
-    from greenlane.apps.targeting.assess import token_for
+    from greenlane.apps.targeting.keys import token_for
     from greenlane.cli import CommandError
 
     made = runner.invoke(app, ["token", "create", "ASYCUDA"])

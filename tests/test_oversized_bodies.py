@@ -81,8 +81,8 @@ def test_the_server_answers_without_waiting_for_the_announced_body(live_server) 
         ("/login/", 200 << 20, 413),
         ("/login/", 2 << 20, 413),  # a page without a file takes a form of 1 MB at most
         ("/risk/rules/", 2 << 20, 413),
-        ("/api/v1/declarations/assess", 11 << 20, 413),  # a JSON body: Django's own cap
-        ("/api/v1/declarations/assess", 3 << 20, None),  # a batch of 10,000 fits
+        ("/api/v1/declarations/channels", 11 << 20, 413),  # a JSON body: Django's own cap
+        ("/api/v1/declarations/channels", 3 << 20, None),  # a batch of 10,000 fits
         ("/declarations/mappings/new/", 3 << 20, None),  # the sample file of a mapping
         ("/trs/1/events", 3 << 20, None),  # an event log
     ],

@@ -234,7 +234,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Declarations one assess API key may send a minute and a day (apps/targeting/quota.py);
+# Declarations one channel-decision API key may send a minute and a day (apps/targeting/quota.py);
 # past either, 429 with Retry-After, audited once per window.
 KEY_DECLARATIONS_PER_MINUTE = config.env_int(
     "GREENLANE_KEY_DECLARATIONS_PER_MINUTE", 20_000, minimum=1

@@ -267,8 +267,11 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/risk/models/{version}/drift"): Access(
         "/api/v1/risk/models/{version}/drift", MODELS, ok=409
     ),
-    # Customs systems use an API key (tests/apps/targeting/test_assess.py); staff a session.
-    ("post", "/api/v1/declarations/assess"): Access(
+    # Customs systems use an API key (tests/apps/targeting/test_channels.py); staff a session.
+    ("post", "/api/v1/declarations/channels"): Access(
+        "/api/v1/declarations/channels", SCORES, method="post", body="{}", ok=422
+    ),
+    ("post", "/api/v1/declarations/assess"): Access(  # the first name of the one above
         "/api/v1/declarations/assess", SCORES, method="post", body="{}", ok=422
     ),
     ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),

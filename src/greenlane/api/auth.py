@@ -37,7 +37,7 @@ class TokenAuth(HttpBearer):
     issue 16)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from greenlane.apps.targeting.assess import token_for
+        from greenlane.apps.targeting.keys import token_for
 
         found = token_for(token)
         if found is None:

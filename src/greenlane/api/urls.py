@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from greenlane.api import (
     accounts,
-    assess,
     assessments,
     catalogue,
     certification,
+    channels,
     declarations,
     monitoring,
     operators,
@@ -33,7 +33,7 @@ api = GreenlaneAPI(
 api.add_router("/accounts", accounts.router)
 api.add_router("/operators", operators.router)
 api.add_router("/declarations", declarations.router)
-api.add_router("/declarations", assess.router)
+api.add_router("/declarations", channels.router)
 api.add_router("/risk", risk.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/self-assessments", assessments.router)

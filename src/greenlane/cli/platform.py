@@ -16,7 +16,9 @@ from rich.table import Table
 from greenlane.cli._common import CommandError, _django, _progress, _require_migrated, console, err
 
 commands = typer.Typer()
-token_app = typer.Typer(help="API keys of customs systems (the assess API).", no_args_is_help=True)
+token_app = typer.Typer(
+    help="API keys of customs systems (the channel-decision API).", no_args_is_help=True
+)
 
 
 def _migrate(verbosity: int = 0) -> None:
@@ -256,7 +258,7 @@ def token_create(
     _django()
     from django.db import IntegrityError
 
-    from greenlane.apps.targeting.assess import make_token
+    from greenlane.apps.targeting.keys import make_token
 
     try:
         token, key = make_token(name, None)
@@ -272,7 +274,7 @@ def token_create(
 def token_revoke(name: Annotated[str, typer.Argument(help="The key's name")]) -> None:
     """Revoke a customs system's key at once."""
     _django()
-    from greenlane.apps.targeting.assess import revoke_token
+    from greenlane.apps.targeting.keys import revoke_token
 
     if revoke_token(name, None) is None:
         raise CommandError(f"no active key named {name!r}")

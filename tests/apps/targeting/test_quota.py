@@ -10,7 +10,7 @@ from django.test import Client, override_settings
 
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.targeting import quota
-from greenlane.apps.targeting.assess import make_token
+from greenlane.apps.targeting.keys import make_token
 from greenlane.apps.targeting.models import KeyUsage
 
 pytestmark = pytest.mark.django_db

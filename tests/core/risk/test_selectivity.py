@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, timedelta
 
@@ -8,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenlane.core.risk.selectivity import Policy, PolicyError, assign, certified_on
+from greenlane.core.risk.selectivity import Day, Policy, PolicyError, Used, assign, certified_on
+
+from .selectivity_before import assign_before
 
 
 @st.composite
@@ -48,13 +51,17 @@ def office_days(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def _assign(case: dict[str, object]):  # type: ignore[no-untyped-def]
+def _day(case: dict[str, object]) -> Day:
     forced = case["forced"]
-    return assign(
-        case["policy"], case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
+    return Day(
+        case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
         ["rule" if f else None for f in forced], case["shift"],  # type: ignore[union-attr,arg-type]
-        np.random.default_rng(case["seed"]), partner_valid=case["partner"],  # type: ignore[arg-type]
+        partner_valid=case["partner"],  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _assign(case: dict[str, object]):  # type: ignore[no-untyped-def]
+    return assign(case["policy"], _day(case), rng=np.random.default_rng(case["seed"]))  # type: ignore[arg-type]
 
 
 @settings(max_examples=300, deadline=None)
@@ -105,10 +112,8 @@ def test_no_benefit_exempts_from_random_sampling() -> None:
         min_random_rate=0.05,
         exploration_share=0,
     )
-    decision = assign(
-        policy, np.zeros(n), np.zeros(n), np.ones(n, dtype=bool), [None] * n, [None] * n,
-        np.zeros(n), np.random.default_rng(1),
-    )  # fmt: skip
+    day = Day(np.zeros(n), np.zeros(n), np.ones(n, dtype=bool), [None] * n, [None] * n, np.zeros(n))
+    decision = assign(policy, day, rng=np.random.default_rng(1))
     assert decision.random is not None
     assert int(decision.random.sum()) == 10  # every declaration is an AEO's: still sampled
     assert decision.channel.count("red") == 10
@@ -180,11 +185,7 @@ def test_in_real_time_the_days_earlier_decisions_count_against_the_capacity(
     forced: list[object] = case["forced"]  # type: ignore[assignment]
     n = len(forced)
     sampled = np.random.default_rng(0).random(n) < chance
-    decision = assign(
-        policy, case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
-        ["rule" if f else None for f in forced], case["shift"],  # type: ignore[arg-type]
-        np.random.default_rng(1), used_red=used, sampled=sampled,
-    )  # fmt: skip
+    decision = assign(policy, _day(case), Used(red=used, sampled=sampled))
     forced_red = sum(f == "red" for f in forced)
     assert decision.channel.count("red") <= max(policy.capacity - used, 0) + forced_red
     assert decision.random is not None
@@ -192,3 +193,53 @@ def test_in_real_time_the_days_earlier_decisions_count_against_the_capacity(
     room = max(policy.capacity - used - forced_red, 0)
     drawn_free = int((sampled & np.array([f is None for f in forced])).sum())
     assert int(decision.random.sum()) == min(drawn_free, room)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    case=office_days(),
+    yellow_threshold=st.sampled_from([0.0, 0.2, 0.6]),
+    real_time=st.booleans(),
+    used_red=st.integers(0, 30),
+    used_yellow=st.integers(0, 30),
+    chance=st.floats(0, 1),
+)
+def test_the_staged_decision_is_the_decision_before_it_was_split(
+    case: dict[str, object],
+    yellow_threshold: float,
+    real_time: bool,
+    used_red: int,
+    used_yellow: int,
+    chance: float,
+) -> None:
+    """The same seed and the same day give the same channels, scores, reasons, random
+    sample and exploration as the single function the stages replaced (kept verbatim in
+    ``selectivity_before``), for a whole day and in real time."""
+    policy = dataclasses.replace(case["policy"], yellow_threshold=yellow_threshold)  # type: ignore[type-var]
+    forced: list[object] = case["forced"]  # type: ignore[assignment]
+    n = len(forced)
+    sampled = np.random.default_rng(case["seed"]).random(n) < chance if real_time else None  # type: ignore[arg-type]
+    used = Used(used_red, used_yellow, sampled) if real_time else Used()
+    after = assign(policy, _day(case), used, np.random.default_rng(case["seed"]))  # type: ignore[arg-type]
+    before = assign_before(
+        policy, case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
+        ["rule" if f else None for f in forced], case["shift"],  # type: ignore[arg-type]
+        np.random.default_rng(case["seed"]),  # type: ignore[arg-type]
+        used_red=used.red, used_yellow=used.yellow, sampled=sampled,
+        partner_valid=case["partner"],  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert after.channel == before.channel
+    np.testing.assert_array_equal(after.score, before.score)
+    assert after.reasons == before.reasons
+    np.testing.assert_array_equal(after.random, before.random)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(after.explored, before.explored)  # type: ignore[arg-type]
+
+
+def test_a_whole_day_without_a_generator_is_refused_only_when_it_must_sample() -> None:
+    policy = Policy("O1", capacity=5, documentary_capacity=0, expected_daily=100)
+    day = Day(np.full(100, 0.5), np.zeros(100), np.zeros(100, bool), [None] * 100, [None] * 100,
+              np.zeros(100))  # fmt: skip
+    with pytest.raises(ValueError, match="random generator"):
+        assign(policy, day)
+    unsampled = dataclasses.replace(policy, min_random_rate=0.0)
+    assert assign(unsampled, day).channel.count("red") == 5

@@ -46,9 +46,13 @@ def record(
     subject: models.Model | tuple[str, Any] | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append ``action`` (a namespaced code such as ``accounts.login``) to the log."""
+    """Append ``action`` (a namespaced code such as ``accounts.login``) to the log. The
+    ``actor`` is a signed-in user, or an object with an ``audit_label`` (an API key: its name,
+    never its secret), or None for the system itself."""
     subject_type, subject_id = _subject(subject)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    # A system acting on its own credential (an API key) names itself by ``audit_label``.
+    label = "" if authenticated else str(getattr(actor, "audit_label", "") or "")
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(
             id=1, defaults={"seq": 0, "hash": chain.GENESIS}
@@ -60,7 +64,7 @@ def record(
             at=timezone.now(),
             action=action,
             actor_id=actor.pk if authenticated else None,
-            actor=actor.get_username() if authenticated else "",
+            actor=actor.get_username() if authenticated else label,
             organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
             subject_type=subject_type,
             subject_id=subject_id,

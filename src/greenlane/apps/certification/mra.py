@@ -225,7 +225,7 @@ def partner_periods(identifiers: set[str]) -> dict[str, list[tuple[date, date | 
     names a partner programme's AEO: the periods in which both its AEO status and an MRA
     granting a selectivity benefit (``RISK_BENEFITS``) were in force, the dates inclusive.
 
-    One query per source, whatever the number of identifiers (the assess API's hot path)."""
+    One query per source, whatever the number of identifiers (hot path)."""
     identifiers = {i.strip() for i in identifiers if i and i.strip()}
     if not identifiers:
         return {}

@@ -148,8 +148,8 @@ class SelectivityPolicy(models.Model):
 
 
 class ApiToken(models.Model):
-    """A customs system's key to the assess API. Only its SHA-256 is kept; the key itself is
-    shown once, when it is made (``greenlane token create``)."""
+    """A customs system's key to the channel-decision API. Only its SHA-256 is kept; the key
+    itself is shown once, when it is made (``greenlane token create``)."""
 
     name = models.CharField(max_length=100, unique=True)
     prefix = models.CharField(
@@ -165,6 +165,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names what the key did: ``key:`` and its name (a username cannot
+        hold a colon, so the two never meet)."""
+        return f"key:{self.name}"
 
 
 class ChannelDecision(models.Model):

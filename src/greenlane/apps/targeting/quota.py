@@ -1,4 +1,4 @@
-"""How many declarations one assess API key may send: per minute and per day.
+"""How many declarations one channel-decision API key may send: per minute and per day.
 
 A leaked key could otherwise send invented declarations without end, using up an office's
 red and yellow capacity and filling the decision table (issue 16). Each batch is charged to

@@ -27,7 +27,8 @@ partner reduction only to those whose seller was a partner AEO under an MRA in f
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -74,119 +75,192 @@ class Policy:
             )
 
 
+@dataclass(frozen=True)
+class Day:
+    """One office-day's declarations as the model and the rules left them, one entry each:
+    the model's ``probability`` and ``revenue`` at stake, whether the importer held an AEO
+    certificate valid on the declaration's date (``aeo_valid``) and whether the seller was a
+    partner programme's AEO under an MRA in force on it (``partner_valid``), the hard rules'
+    channel (``forced``, None where no rule forces one) and its reason, and the score rules'
+    total ``shift``."""
+
+    probability: FloatArray
+    revenue: FloatArray
+    aeo_valid: BoolArray
+    forced: list[Channel | None]
+    forced_reasons: list[str | None]
+    shift: FloatArray
+    partner_valid: BoolArray | None = None
+
+    def __len__(self) -> int:
+        return len(self.probability)
+
+
+@dataclass(frozen=True)
+class Used:
+    """What the office-day has already used, for a caller deciding in real time: the red
+    and yellow channels given earlier in the day, and the random draw of these declarations
+    (each drawn with the random rate's chance, since a quota cannot be met one declaration at
+    a time). A whole day decided at once (a simulation) uses nothing and draws the exact
+    quota from the generator instead."""
+
+    red: int = 0
+    yellow: int = 0
+    sampled: BoolArray | None = None
+
+
 @dataclass
 class Decision:
     channel: list[Channel]
     score: FloatArray  # the adjusted score the decision used
-    reasons: list[list[str]] = field(default_factory=list)
-    random: BoolArray | None = None
-    explored: BoolArray | None = None
+    reasons: list[list[str]]
+    random: BoolArray  # drawn by the random compliance sample
+    explored: BoolArray  # sent red to explore where the model is unsure
+
+
+@dataclass
+class _Progress:
+    """The decision as the stages build it: who is still free and what capacity is left."""
+
+    channel: list[Channel]
+    reasons: list[list[str]]
+    free: BoolArray
+    red_left: int
+    yellow_left: int
+
+    def send(
+        self, rows: npt.NDArray[np.intp], channel: Channel, reason: str | Callable[[int], str]
+    ) -> None:
+        """Send ``rows`` to ``channel``; ``reason`` is a text or a function of the row."""
+        for i in rows.tolist():
+            self.channel[i] = channel
+            self.reasons[i].append(reason if isinstance(reason, str) else reason(i))
+        self.free[rows] = False
 
 
 def assign(
-    policy: Policy,
-    probability: FloatArray,
-    revenue: FloatArray,
-    aeo_valid: BoolArray,
-    forced: list[Channel | None],
-    forced_reasons: list[str | None],
-    score_shift: FloatArray,
-    rng: np.random.Generator,
-    used_red: int = 0,
-    used_yellow: int = 0,
-    sampled: BoolArray | None = None,
-    partner_valid: BoolArray | None = None,
+    policy: Policy, day: Day, used: Used | None = None, rng: np.random.Generator | None = None
 ) -> Decision:
-    """Channels for one office-day. ``forced`` holds the hard rules' channel per declaration
-    (None: no hard rule), ``score_shift`` the score rules' total adjustment, ``aeo_valid``
-    whether the declaration's operator held a certificate valid on its date, ``partner_valid``
-    whether its seller was a partner programme's AEO under an MRA in force on that date (when
-    both hold, the larger reduction applies, once).
-
-    A real-time caller passes what the day already used (``used_red``, ``used_yellow``) and
-    its own random draw (``sampled``: each declaration drawn with the random rate's chance),
-    since a quota cannot be met one declaration at a time; a whole day (a simulation) leaves
-    them out and gets the exact quota."""
-    n = len(probability)
-    channel: list[Channel] = ["green"] * n
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    partner = np.zeros(n, dtype=bool) if partner_valid is None else partner_valid
-    domestic_wins = aeo_valid & (~partner | (policy.aeo_reduction >= policy.partner_reduction))
-    partner_wins = partner & ~domestic_wins
-    reduction = np.where(
-        domestic_wins,
-        1.0 - policy.aeo_reduction,
-        np.where(partner_wins, 1.0 - policy.partner_reduction, 1.0),
+    """Channels for one office-day, in the stages the module documents. ``rng`` draws the
+    random sample when ``used`` brings no draw of its own (a whole day at once)."""
+    used = used or Used()
+    score, domestic, partner = benefit_scores(policy, day)
+    progress = _Progress(
+        ["green"] * len(day), [[] for _ in range(len(day))], np.ones(len(day), dtype=bool), 0, 0
     )
-    score = np.clip(probability * reduction + score_shift, 0.0, 1.0)
-    free = np.ones(n, dtype=bool)
-    red_used = 0
-    for i, (forced_channel, why) in enumerate(zip(forced, forced_reasons, strict=True)):
-        if forced_channel is not None:
-            channel[i] = forced_channel
-            reasons[i].append(why or "hard rule")
-            free[i] = False
-            red_used += forced_channel == "red"
-    capacity_left = max(policy.capacity - used_red - red_used, 0)
-
-    random = np.zeros(n, dtype=bool)
-    if sampled is None:
-        quota = min(math.ceil(policy.min_random_rate * n), capacity_left, int(free.sum()))
-        picked = (
-            rng.choice(np.flatnonzero(free), size=quota, replace=False)
-            if quota
-            else np.empty(0, dtype=np.int64)
-        )
-    else:
-        picked = np.flatnonzero(sampled & free)[:capacity_left]
-        quota = len(picked)
-    if quota:
-        random[picked] = True
-        for i in picked.tolist():
-            channel[i] = "red"
-            reasons[i].append("random compliance sample")
-        free[picked] = False
-        capacity_left -= quota
-
-    explored = np.zeros(n, dtype=bool)
-    explore = min(int(policy.exploration_share * capacity_left), int(free.sum()))
-    if explore:
-        uncertainty = np.where(free, -np.abs(probability - 0.5), -np.inf)
-        picked = np.argsort(-uncertainty, kind="stable")[:explore]
-        explored[picked] = True
-        for i in picked:
-            channel[i] = "red"
-            reasons[i].append(f"exploration: the model is unsure ({probability[i]:.0%})")
-        free[picked] = False
-        capacity_left -= explore
-
-    order = np.argsort(-score, kind="stable")
-    yellow_left = max(policy.documentary_capacity - used_yellow, 0)
-    for i in order:
-        if not free[i]:
-            continue
-        if capacity_left and score[i] >= policy.red_threshold and score[i] > 0:
-            channel[i] = "red"
-            reasons[i].append(f"risk score {score[i]:.0%} among the day's highest")
-            capacity_left -= 1
-            free[i] = False
-        elif yellow_left and score[i] >= policy.yellow_threshold and score[i] > 0:
-            channel[i] = "yellow"
-            reasons[i].append(f"risk score {score[i]:.0%}: documents to check")
-            yellow_left -= 1
-            free[i] = False
-    if policy.blue_revenue is not None:
-        for i in np.flatnonzero(free & (revenue >= policy.blue_revenue)).tolist():
-            channel[i] = "blue"
-            reasons[i].append(f"revenue at stake {revenue[i]:,.0f}: post-clearance audit")
-            free[i] = False
-    for i in np.flatnonzero(domestic_wins).tolist():
-        reasons[i].append(f"AEO benefit: score reduced by {policy.aeo_reduction:.0%}")
-    for i in np.flatnonzero(partner_wins).tolist():
-        reasons[i].append(
+    forced_red = hard_rules(progress, day)
+    progress.red_left = max(policy.capacity - used.red - forced_red, 0)
+    progress.yellow_left = max(policy.documentary_capacity - used.yellow, 0)
+    random = random_sample(progress, policy, used.sampled, rng)
+    explored = explore(progress, policy, day.probability)
+    target(progress, policy, score)
+    post_clearance(progress, policy, day.revenue)
+    for i in np.flatnonzero(domestic).tolist():
+        progress.reasons[i].append(f"AEO benefit: score reduced by {policy.aeo_reduction:.0%}")
+    for i in np.flatnonzero(partner).tolist():
+        progress.reasons[i].append(
             f"MRA partner AEO benefit: score reduced by {policy.partner_reduction:.0%}"
         )
-    return Decision(channel, score, reasons, random, explored)
+    return Decision(progress.channel, score, progress.reasons, random, explored)
+
+
+def benefit_scores(policy: Policy, day: Day) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """The adjusted score (the model's probability reduced for an AEO, or for a partner
+    AEO under an MRA, whichever reduction is larger, once; then moved by the score rules),
+    and which declarations got the domestic and which the partner reduction."""
+    partner_valid = (
+        np.zeros(len(day), dtype=bool) if day.partner_valid is None else day.partner_valid
+    )
+    domestic = day.aeo_valid & (~partner_valid | (policy.aeo_reduction >= policy.partner_reduction))
+    partner = partner_valid & ~domestic
+    kept = np.where(
+        domestic,
+        1.0 - policy.aeo_reduction,
+        np.where(partner, 1.0 - policy.partner_reduction, 1.0),
+    )
+    return np.clip(day.probability * kept + day.shift, 0.0, 1.0), domestic, partner
+
+
+def hard_rules(progress: _Progress, day: Day) -> int:
+    """Stage 1: each hard rule's channel stands; returns how many it sent red."""
+    forced_red = 0
+    for i, (channel, why) in enumerate(zip(day.forced, day.forced_reasons, strict=True)):
+        if channel is not None:
+            progress.send(np.array([i]), channel, why or "hard rule")
+            forced_red += channel == "red"
+    return forced_red
+
+
+def random_sample(
+    progress: _Progress,
+    policy: Policy,
+    sampled: BoolArray | None,
+    rng: np.random.Generator | None,
+) -> BoolArray:
+    """Stage 2: the random compliance sample among the declarations still free, within the
+    red capacity left: the caller's draw, or else exactly the random rate of the day drawn
+    from ``rng``."""
+    random = np.zeros(len(progress.free), dtype=bool)
+    if sampled is not None:
+        picked = np.flatnonzero(sampled & progress.free)[: progress.red_left]
+    else:
+        quota = min(
+            math.ceil(policy.min_random_rate * len(progress.free)),
+            progress.red_left,
+            int(progress.free.sum()),
+        )
+        if not quota:
+            return random
+        if rng is None:
+            raise ValueError("a whole day's random sample needs a random generator")
+        picked = rng.choice(np.flatnonzero(progress.free), size=quota, replace=False)
+    random[picked] = True
+    progress.send(picked, "red", "random compliance sample")
+    progress.red_left -= len(picked)
+    return random
+
+
+def explore(progress: _Progress, policy: Policy, probability: FloatArray) -> BoolArray:
+    """Stage 3: a share of the red capacity left goes to the declarations the model is
+    least sure of (probability nearest one half)."""
+    explored = np.zeros(len(progress.free), dtype=bool)
+    count = min(int(policy.exploration_share * progress.red_left), int(progress.free.sum()))
+    if not count:
+        return explored
+    uncertainty = np.where(progress.free, -np.abs(probability - 0.5), -np.inf)
+    picked = np.argsort(-uncertainty, kind="stable")[:count]
+    explored[picked] = True
+    progress.send(
+        picked, "red", lambda i: f"exploration: the model is unsure ({probability[i]:.0%})"
+    )
+    progress.red_left -= count
+    return explored
+
+
+def target(progress: _Progress, policy: Policy, score: FloatArray) -> None:
+    """Stage 4: by adjusted score, highest first, the red capacity left goes to those at or
+    above the red threshold, then the documentary capacity to those at or above the yellow
+    threshold. A zero score is never selected."""
+    order = np.argsort(-score, kind="stable")
+    candidates = order[progress.free[order] & (score[order] > 0)]
+    red = candidates[score[candidates] >= policy.red_threshold][: progress.red_left]
+    progress.send(red, "red", lambda i: f"risk score {score[i]:.0%} among the day's highest")
+    progress.red_left -= len(red)
+    rest = candidates[progress.free[candidates]]
+    yellow = rest[score[rest] >= policy.yellow_threshold][: progress.yellow_left]
+    progress.send(yellow, "yellow", lambda i: f"risk score {score[i]:.0%}: documents to check")
+    progress.yellow_left -= len(yellow)
+
+
+def post_clearance(progress: _Progress, policy: Policy, revenue: FloatArray) -> None:
+    """Stage 5: a declaration still free with revenue at stake of ``blue_revenue`` or more
+    goes blue (post-clearance audit); the rest stays green."""
+    if policy.blue_revenue is None:
+        return
+    rows = np.flatnonzero(progress.free & (revenue >= policy.blue_revenue))
+    progress.send(
+        rows, "blue", lambda i: f"revenue at stake {revenue[i]:,.0f}: post-clearance audit"
+    )
 
 
 def certified_on(

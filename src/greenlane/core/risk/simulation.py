@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from greenlane.core.risk.model import RiskModel
-from greenlane.core.risk.selectivity import Policy, assign
+from greenlane.core.risk.selectivity import Day, Policy, assign
 
 RATES_WHAT_IF = (0.01, 0.02, 0.05, 0.1, 0.2)
 
@@ -119,9 +119,8 @@ def simulate(
             )
             probability = model.predict_proba(frame.iloc[rows])[:, 1]
             what_if = _what_if(probability, truth[rows], stake[rows])
-        decision = assign(
-            policy, probability, stake[rows], aeo[rows], [None] * n, [None] * n, np.zeros(n), rng
-        )
+        day = Day(probability, stake[rows], aeo[rows], [None] * n, [None] * n, np.zeros(n))
+        decision = assign(policy, day, rng=rng)
         picked = np.array([c == "red" for c in decision.channel])
         inspected[rows[picked]] = True
         week_aeo = aeo[rows]

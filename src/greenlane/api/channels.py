@@ -1,4 +1,5 @@
-"""Real-time assessment for customs systems: ``POST /api/v1/declarations/assess``."""
+"""Channel decisions in real time for customs systems: ``POST /api/v1/declarations/channels``
+(``/declarations/assess``, its first name, stays as a deprecated alias)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ninja.errors import HttpError, ValidationError
 from pydantic import BaseModel, field_validator, model_validator
 
 from greenlane.api.auth import RoleAuth, TokenAuth
-from greenlane.apps.targeting import assess as service
+from greenlane.apps.targeting import channels as service
 from greenlane.apps.targeting import quota
 from greenlane.apps.targeting.models import ApiToken
 from greenlane.apps.targeting.permissions import SCORE_ROLES
@@ -56,7 +57,7 @@ class DeclarationIn(BaseModel):
         return code
 
 
-class AssessIn(BaseModel):
+class ChannelsIn(BaseModel):
     """One declaration, or ``{"declarations": [...]}`` (up to 10,000). A plain pydantic model:
     ninja's Schema hands a before-validator a wrapped object instead of the JSON dict."""
 
@@ -74,7 +75,7 @@ class Problem(Schema):
     detail: str
 
 
-class AssessmentOut(BaseModel):
+class ChannelOut(BaseModel):
     number: str
     channel: str
     probability: float
@@ -86,13 +87,7 @@ class AssessmentOut(BaseModel):
     random: bool
 
 
-@router.post(
-    "/assess",
-    response={200: list[AssessmentOut], 409: Problem, 429: Problem},
-    auth=[TokenAuth(), RoleAuth(SCORE_ROLES)],
-    summary="Channel, score and reasons for one declaration or a batch (API key or session)",
-)
-def assess(request: HttpRequest, body: AssessIn) -> Any:
+def channels(request: HttpRequest, body: ChannelsIn) -> Any:
     token = request.auth if isinstance(request.auth, ApiToken) else None
     user = None if token else request.auth
     if token is not None:
@@ -103,8 +98,8 @@ def assess(request: HttpRequest, body: AssessIn) -> Any:
             refused["Retry-After"] = str(exc.retry_after)
             return refused
     try:
-        return service.assess([d.model_dump() for d in body.declarations], token, user)
-    except service.Unassessable as exc:
+        decided = service.decide([d.model_dump() for d in body.declarations], token, user)
+    except service.Undecidable as exc:
         if exc.field is None:
             raise HttpError(409, str(exc)) from None
         raise ValidationError(
@@ -116,3 +111,22 @@ def assess(request: HttpRequest, body: AssessIn) -> Any:
                 }
             ]
         ) from None
+    return [outcome.answer() for outcome in decided]
+
+
+ANSWERS = {200: list[ChannelOut], 409: Problem, 429: Problem}
+AUTH = [TokenAuth(), RoleAuth(SCORE_ROLES)]
+router.post(
+    "/channels",
+    response=ANSWERS,
+    auth=AUTH,
+    summary="Channel, score and reasons for one declaration or a batch (API key or session)",
+)(channels)
+router.post(
+    "/assess",
+    response=ANSWERS,
+    auth=AUTH,
+    summary="The first name of POST /declarations/channels, kept for existing clients",
+    deprecated=True,
+    operation_id="assess_deprecated",
+)(channels)

@@ -1,4 +1,5 @@
-"""The assess API: customs systems send declarations and get channels, scores and reasons."""
+"""The channel-decision API: customs systems send declarations and get channels, scores and
+reasons."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import selectivity, services
-from greenlane.apps.targeting.assess import make_token
+from greenlane.apps.targeting.keys import make_token
 from greenlane.apps.targeting.models import (
     ApiToken,
     ChannelDecision,
@@ -50,7 +51,7 @@ def _declarations(n: int) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
+def test_a_customs_system_gets_channels_with_its_key(tmp_path: Path) -> None:
     demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
     services.train()
     _, key = make_token("ASYCUDA", None)
@@ -58,7 +59,7 @@ def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
     batch[0] = {**batch[0], "hs6": "930190"}  # arms: the demo's hard rule sends it red
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     response = client.post(
-        "/api/v1/declarations/assess", {"declarations": batch}, content_type="application/json"
+        "/api/v1/declarations/channels", {"declarations": batch}, content_type="application/json"
     )
     assert response.status_code == 200, response.content
     results = response.json()
@@ -94,7 +95,7 @@ def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
         assert decided.policy == policy
         assert decided.rules
     one = client.post(
-        "/api/v1/declarations/assess",
+        "/api/v1/declarations/channels",
         {**_declarations(1)[0], "number": "RT-ONE"},
         content_type="application/json",
     )
@@ -102,7 +103,7 @@ def test_a_customs_system_assesses_with_its_key(tmp_path: Path) -> None:
     assert len(one.json()) == 1
     assert (
         Client(HTTP_AUTHORIZATION="Bearer gl_wrong")
-        .post("/api/v1/declarations/assess", batch[:1], content_type="application/json")
+        .post("/api/v1/declarations/channels", batch[:1], content_type="application/json")
         .status_code
         == 401
     )
@@ -129,12 +130,12 @@ def test_a_malformed_declaration_is_a_422_naming_the_field(
         "customs_value": 100,
     }  # fmt: skip
     response = client.post(
-        "/api/v1/declarations/assess", {**good, **change}, content_type="application/json"
+        "/api/v1/declarations/channels", {**good, **change}, content_type="application/json"
     )
     assert response.status_code == 422
     locations = [e["loc"] for e in response.json()["detail"]]
     assert any(loc[-1] == field for loc in locations), locations
-    no_model = client.post("/api/v1/declarations/assess", good, content_type="application/json")
+    no_model = client.post("/api/v1/declarations/channels", good, content_type="application/json")
     assert no_model.status_code == 409
     assert "no active risk model" in no_model.json()["detail"]
 
@@ -150,7 +151,7 @@ def test_declarations_sent_to_a_check_wait_in_the_queue_until_a_result(tmp_path:
     batch[0] = {**batch[0], "hs6": "930190"}  # sent red by the hard rule
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     results = client.post(
-        "/api/v1/declarations/assess", {"declarations": batch}, content_type="application/json"
+        "/api/v1/declarations/channels", {"declarations": batch}, content_type="application/json"
     ).json()
     checked = {r["number"] for r in results if r["channel"] in ("red", "yellow")}
     assert "RT-00000" in checked
@@ -200,7 +201,7 @@ def test_an_active_rule_saved_before_the_limits_is_a_409_naming_it(tmp_path: Pat
     )  # fmt: skip
     _, key = make_token("ASYCUDA", None)
     response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
-        "/api/v1/declarations/assess",
+        "/api/v1/declarations/channels",
         {"declarations": _declarations(1)},
         content_type="application/json",
     )
@@ -220,19 +221,19 @@ def test_a_wrong_or_revoked_key_is_a_401_whatever_the_session(kind: str) -> None
     client = Client(HTTP_AUTHORIZATION=f"Bearer {sent}", enforce_csrf_checks=True)
     client.force_login(factories.user(Role.RISK_ANALYST, factories.organisation("customs")))
     response = client.post(
-        "/api/v1/declarations/assess", {"number": "N1"}, content_type="application/json"
+        "/api/v1/declarations/channels", {"number": "N1"}, content_type="application/json"
     )
     assert response.status_code == 401, response.content
     assert response.json() == {"detail": "the API key is unknown or revoked"}
 
 
 @pytest.mark.slow
-def test_an_assessment_is_audited_under_the_key_or_the_person(tmp_path: Path) -> None:
+def test_channel_decisions_are_audited_under_the_key_or_the_person(tmp_path: Path) -> None:
     demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
     services.train()
     token, key = make_token("ASYCUDA", None)
     by_key = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
-        "/api/v1/declarations/assess",
+        "/api/v1/declarations/channels",
         {"declarations": _declarations(2)},
         content_type="application/json",
     )
@@ -241,12 +242,13 @@ def test_an_assessment_is_audited_under_the_key_or_the_person(tmp_path: Path) ->
     by_person = Client()
     by_person.force_login(analyst)
     one = {**_declarations(1)[0], "number": "RT-PERSON"}
+    # The API's first name for the operation still answers, the same way.
     assert (
         by_person.post("/api/v1/declarations/assess", one, content_type="application/json")
     ).status_code == 200
-    first, second = AuditEvent.objects.filter(action="targeting.assessed").order_by("seq")
-    assert (first.actor_id, first.data["key_name"], first.data["key_id"]) == (
-        None, "ASYCUDA", token.pk,
+    first, second = AuditEvent.objects.filter(action="targeting.channels.decided").order_by("seq")
+    assert (first.actor_id, first.actor, first.data["key_name"], first.data["key_id"]) == (
+        None, "key:ASYCUDA", "ASYCUDA", token.pk,
     )  # fmt: skip
     assert key not in json.dumps(first.data)
     assert (second.actor_id, second.actor, second.data["key_id"]) == (
