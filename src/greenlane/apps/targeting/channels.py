@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count, Model, Q
+from django.db.models import Count, Field, Model, Q
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
@@ -302,6 +302,27 @@ def _audit(
     )
 
 
+class _Converted:
+    """Field values as the database takes them. A batch repeats its values (one date, one
+    time, the same rule list): each distinct value is converted once. Unhashable values (JSON
+    lists) are told apart by identity, which holds while the batch's rows are alive."""
+
+    def __init__(self, fields: Sequence[Field[Any, Any]]) -> None:
+        self.fields = fields
+        self.db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-call proxy
+        self.memo: dict[tuple[int, Any], Any] = {}
+
+    def __call__(self, i: int, value: Any) -> Any:
+        try:
+            key = (i, value)
+            hash(key)
+        except TypeError:
+            key = (i, ("id", id(value)))
+        if key not in self.memo:
+            self.memo[key] = self.fields[i].get_db_prep_save(value, self.db)
+        return self.memo[key]
+
+
 def _insert(
     model: type[Model],
     names: Sequence[str],
@@ -314,22 +335,7 @@ def _insert(
     times, decimals, JSON) go through their fields' own conversion, so SQLite and PostgreSQL
     store what the ORM would; a row whose ``unique`` value is on record is skipped."""
     fields = [model._meta.get_field(name) for name in names]
-    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-call proxy
-    # A batch repeats its values (one date, one time, the same rule list): each distinct
-    # value is converted once. Unhashable values (JSON lists) are told apart by identity,
-    # which holds while ``rows`` is alive.
-    memo: dict[tuple[int, Any], Any] = {}
-
-    def prep(i: int, value: Any) -> Any:
-        try:
-            key = (i, value)
-            hash(key)
-        except TypeError:
-            key = (i, ("id", id(value)))
-        if key not in memo:
-            memo[key] = fields[i].get_db_prep_save(value, db)
-        return memo[key]
-
+    prep = _Converted(fields)  # type: ignore[arg-type]
     wanted = [name in converted for name in names]
     values = [
         [prep(i, row[name]) if wanted[i] else row[name] for i, name in enumerate(names)]
