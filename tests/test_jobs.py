@@ -308,6 +308,7 @@ def test_every_kind_of_job_is_queued_again_once_when_its_worker_dies() -> None:
         )
         again = DBTaskResult.objects.get(task_path=task_path, status="READY")
         assert again.args_kwargs["args"] == [record.pk]
+        assert record.task_id == str(again.id)  # the record follows its new task
     assert jobs.recover() == []  # once
 
 

@@ -459,7 +459,11 @@ def _queue_again(result: Any, worker: str, why: str) -> Recovered:
          "queued_again": requeue},
     )  # fmt: skip
     if requeue:
-        result.task.enqueue(*args)  # a row of the queue: committed with the record's update
+        # A row of the queue, committed with the record's update; the record then names its
+        # new task (a page that follows the task by id must not follow the stopped one).
+        again = result.task.enqueue(*args)
+        if any(f.name == "task_id" for f in model._meta.get_fields()):
+            model.objects.filter(pk=args[0]).update(task_id=str(again.id))
     log.warning("task %s (%s) stopped: %s", result.pk, label, why)
     return Recovered(result.task_path, record, worker, requeue)
 
