@@ -1,4 +1,5 @@
-"""Benchmark: the assess API on loopback, against `greenlane serve`.
+"""Benchmark: channel decisions in real time (`POST /api/v1/declarations/channels`) on
+loopback, against `greenlane serve`.
 
 Seeds a demo database in a scratch folder (`greenlane demo --no-serve`: synthetic economy,
 trained model, office policies and rules), makes an API key, starts `greenlane serve` and
@@ -179,7 +180,7 @@ def report(r: dict[str, float]) -> str:
     return "\n".join(
         [
             f"<!-- {MARK} begin -->",
-            "## Assess API on loopback (`bench/assess_api.py`)",
+            "## Channel decisions API on loopback (`bench/assess_api.py`)",
             "",
             f"`greenlane serve` (2 web workers) on a demo database of {int(r['declarations']):,} "
             f"declarations with a trained model, office policies and rules; {os.cpu_count()} "
