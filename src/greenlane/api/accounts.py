@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
+
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 
 router = Router(tags=["accounts"])
 
@@ -14,12 +15,12 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The logged-in user, role and organisation")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthenticatedRequest) -> MeOut:
     user = request.user
-    org = user.organisation  # type: ignore[union-attr]
+    org = user.organisation
     return MeOut(
         username=user.get_username(),
-        role=user.role,  # type: ignore[union-attr]
+        role=user.role,
         organisation=org.name if org else None,
         organisation_kind=org.kind if org else None,
     )

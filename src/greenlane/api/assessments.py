@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments import services
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import (
@@ -62,7 +62,9 @@ def _summary(a: SelfAssessment) -> dict[str, Any]:
 
 
 @router.get("", response=list[AssessmentOut], summary="Self-assessments the caller may see")
-def list_assessments(request: HttpRequest, operator: Id | None = None) -> list[dict[str, Any]]:
+def list_assessments(
+    request: AuthenticatedRequest, operator: Id | None = None
+) -> list[dict[str, Any]]:
     found = visible_assessments(request.user).order_by("-created_at")
     if operator is not None:
         found = found.filter(operator_id=operator)
@@ -70,10 +72,10 @@ def list_assessments(request: HttpRequest, operator: Id | None = None) -> list[d
 
 
 @router.get("/{assessment_id}", summary="One self-assessment: answers, readiness and ranked gaps")
-def get_assessment(request: HttpRequest, assessment_id: Id) -> dict[str, Any]:
+def get_assessment(request: AuthenticatedRequest, assessment_id: Id) -> dict[str, Any]:
     assessment = get_object_or_404(visible_assessments(request.user), pk=assessment_id)
     if not assessment.is_draft:
-        services.snapshot_read([assessment], request.user, "api")  # type: ignore[arg-type]
+        services.snapshot_read([assessment], request.user, "api")
     answers = [
         {"requirement": a.requirement, "answer": a.answer or None, "comment": a.comment}
         for a in assessment.answers.all()
@@ -91,7 +93,7 @@ def get_assessment(request: HttpRequest, assessment_id: Id) -> dict[str, Any]:
     auth=EDIT,
     summary="Readiness and gaps of the operator's current self-test, computed now",
 )
-def draft_readiness(request: HttpRequest, operator_id: Id) -> dict[str, Any]:
+def draft_readiness(request: AuthenticatedRequest, operator_id: Id) -> dict[str, Any]:
     operator = editable_operator(request.user, operator_id)
     return services.evaluate(operator, services.draft_of(operator))
 
@@ -102,12 +104,11 @@ def draft_readiness(request: HttpRequest, operator_id: Id) -> dict[str, Any]:
     response={200: AnswerOut, 400: Problem},
     summary="Save one answer (met, partly, not_met, na; empty: not answered)",
 )
-def put_answer(request: HttpRequest, operator_id: Id, requirement: str, body: AnswerIn) -> Status:
+def put_answer(
+    request: AuthenticatedRequest, operator_id: Id, requirement: str, body: AnswerIn
+) -> Status:
     operator = editable_operator(request.user, operator_id)
-    try:
-        row = services.save_answer(operator, request.user, requirement, body.answer, body.comment)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        return Status(400, {"detail": str(exc), "field": exc.field})
+    row = services.save_answer(operator, request.user, requirement, body.answer, body.comment)
     out = {"requirement": row.requirement, "answer": row.answer or None, "comment": row.comment}
     return Status(200, out)
 
@@ -118,10 +119,7 @@ def put_answer(request: HttpRequest, operator_id: Id, requirement: str, body: An
     response={200: AssessmentOut, 400: Problem},
     summary="Freeze the current self-test into a snapshot",
 )
-def submit(request: HttpRequest, operator_id: Id) -> Status:
+def submit(request: AuthenticatedRequest, operator_id: Id) -> Status:
     operator = editable_operator(request.user, operator_id)
-    try:
-        snapshot = services.submit(operator, request.user)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        return Status(400, {"detail": str(exc), "field": exc.field})
+    snapshot = services.submit(operator, request.user)
     return Status(200, _summary(snapshot))

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.models import User
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
 from greenlane.apps.certification import mra, services
@@ -29,7 +30,6 @@ from greenlane.apps.certification.public import (
     retry_after,
     verified,
 )
-from greenlane.core.certification.lifecycle import NotAllowed
 
 router = Router(tags=["certification"], auth=RoleAuth(VIEW_ROLES))
 public = Router(tags=["public"], auth=None)
@@ -103,7 +103,7 @@ def _out(a: Application) -> dict[str, Any]:
 @router.get(
     "/applications", response=list[ApplicationOut], summary="Applications the caller may see"
 )
-def list_applications(request: HttpRequest, stage: str = "") -> list[dict[str, Any]]:
+def list_applications(request: AuthenticatedRequest, stage: str = "") -> list[dict[str, Any]]:
     found = visible_applications(request.user).order_by("-submitted_at")
     if stage:
         found = found.filter(stage=stage)
@@ -116,18 +116,15 @@ def list_applications(request: HttpRequest, stage: str = "") -> list[dict[str, A
     response={201: ApplicationOut, 400: Problem, 404: Problem},
     summary="Apply for a tier of the administration's programme with a submitted self-test",
 )
-def create_application(request: HttpRequest, body: ApplicationIn) -> Status:
+def create_application(request: AuthenticatedRequest, body: ApplicationIn) -> Status:
     operator = editable_operator(request.user, body.operator)
     snapshot = SelfAssessment.objects.filter(pk=body.snapshot, operator=operator).first()
-    try:
-        application = services.apply(operator, request.user, body.tier, snapshot)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        return Status(400, {"detail": str(exc), "field": exc.field})
+    application = services.apply(operator, request.user, body.tier, snapshot)
     return Status(201, _out(application))
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, summary="One application")
-def get_application(request: HttpRequest, application_id: Id) -> dict[str, Any]:
+def get_application(request: AuthenticatedRequest, application_id: Id) -> dict[str, Any]:
     return _out(get_object_or_404(visible_applications(request.user), pk=application_id))
 
 
@@ -140,18 +137,13 @@ def get_application(request: HttpRequest, application_id: Id) -> dict[str, Any]:
     "changes then.",
 )
 def application_transition(
-    request: HttpRequest, application_id: Id, name: str, body: TransitionIn
+    request: AuthenticatedRequest, application_id: Id, name: str, body: TransitionIn
 ) -> Status:
     application = get_object_or_404(visible_applications(request.user), pk=application_id)
     data: dict[str, Any] = body.dict(exclude={"validator"}, exclude_unset=True)
     if body.validator is not None:
         data["validator"] = User.objects.filter(pk=body.validator).first()
-    try:
-        services.transition(application, request.user, name, **data)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return Status(409, {"detail": str(exc)})
-    except services.Refused as exc:
-        return Status(400, {"detail": str(exc), "field": exc.field})
+    services.transition(application, request.user, name, **data)
     return Status(200, _out(application))
 
 
@@ -161,15 +153,10 @@ def application_transition(
     summary="Suspend, reinstate, revoke or surrender a certificate",
 )
 def certificate_transition(
-    request: HttpRequest, certificate_id: Id, name: str, body: CertificateTransitionIn
+    request: AuthenticatedRequest, certificate_id: Id, name: str, body: CertificateTransitionIn
 ) -> Status:
     certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
-    try:
-        services.certificate_transition(certificate, request.user, name, body.reason, body.until)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return Status(409, {"detail": str(exc)})
-    except services.Refused as exc:
-        return Status(400, {"detail": str(exc), "field": exc.field})
+    services.certificate_transition(certificate, request.user, name, body.reason, body.until)
     return Status(200, public_status(certificate))
 
 
@@ -225,5 +212,5 @@ mra_router = Router(tags=["mutual recognition"], auth=RoleAuth(mra.VIEW_ROLES))
     response=list[RecognitionOut],
     summary="Is the operator with this identifier a recognised AEO on a date (default today)?",
 )
-def recognised(request: HttpRequest, identifier: str, on: date | None = None) -> list[Any]:
+def recognised(request: AuthenticatedRequest, identifier: str, on: date | None = None) -> list[Any]:
     return list(mra.status(identifier, on or timezone.localdate()))

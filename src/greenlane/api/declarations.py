@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Path, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import MAX_INTEGER, Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
-from greenlane.apps.declarations.services import UploadRefused, progress_of, submit_upload
+from greenlane.apps.declarations.services import progress_of, submit_upload
 
 router = Router(tags=["declarations"], auth=RoleAuth(INGEST_ROLES))
 
@@ -68,28 +67,25 @@ def _upload_out(upload: Upload) -> UploadOut:
     "/uploads", response={202: UploadOut}, summary="Hand in a file to ingest in the background"
 )
 def create_upload(
-    request: HttpRequest, file: UploadedFile = File(...), mapping: str = Form("kcs")
+    request: AuthenticatedRequest, file: UploadedFile = File(...), mapping: str = Form("kcs")
 ) -> Status:
-    try:
-        upload = submit_upload(request.user, file, mapping)  # type: ignore[arg-type]
-    except UploadRefused as exc:
-        raise HttpError(422, str(exc)) from None
+    upload = submit_upload(request.user, file, mapping)
     return Status(202, _upload_out(upload))
 
 
 @router.get("/uploads/{upload_id}", response=UploadOut, summary="Status and progress of an upload")
-def get_upload(request: HttpRequest, upload_id: Id) -> UploadOut:
+def get_upload(request: AuthenticatedRequest, upload_id: Id) -> UploadOut:
     return _upload_out(get_object_or_404(Upload.objects.select_related("batch"), pk=upload_id))
 
 
 @router.get("/batches", response=list[BatchOut], summary="Ingested files, newest first")
 @paginate(Pages)
-def list_batches(request: HttpRequest) -> list[IngestBatch]:
+def list_batches(request: AuthenticatedRequest) -> list[IngestBatch]:
     return IngestBatch.objects.all()  # type: ignore[return-value]
 
 
 @router.get("/batches/{batch_id}", response=BatchOut, summary="One ingest report")
-def get_batch(request: HttpRequest, batch_id: Id) -> IngestBatch:
+def get_batch(request: AuthenticatedRequest, batch_id: Id) -> IngestBatch:
     return get_object_or_404(IngestBatch, pk=batch_id)
 
 
@@ -98,7 +94,7 @@ def get_batch(request: HttpRequest, batch_id: Id) -> IngestBatch:
 )
 @paginate(Pages)
 def list_rejected(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     # paginate's wrapper resolves annotations in its own module, where Id is unknown
     batch_id: int = Path(..., ge=1, le=MAX_INTEGER),
 ) -> list[RejectedRow]:

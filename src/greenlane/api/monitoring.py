@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.monitoring.models import Alert
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES, QUEUE_ROLES
 from greenlane.apps.operators.permissions import get_visible_operator
@@ -46,7 +46,7 @@ class WindowOut(Schema):
     auth=RoleAuth(QUEUE_ROLES),
     summary="Alerts, newest first (status: open, acknowledged, dismissed, reassessment)",
 )
-def alerts(request: HttpRequest, status: str | None = None) -> Any:
+def alerts(request: AuthenticatedRequest, status: str | None = None) -> Any:
     found = Alert.objects.select_related("operator")
     return (found.filter(status=status) if status else found)[:1000]
 
@@ -57,7 +57,7 @@ def alerts(request: HttpRequest, status: str | None = None) -> Any:
     auth=RoleAuth(OPERATOR_VIEW_ROLES),
     summary="An operator's indicators per run and window, with anonymous peer figures",
 )
-def operator_indicators(request: HttpRequest, operator_id: Id) -> Any:
+def operator_indicators(request: AuthenticatedRequest, operator_id: Id) -> Any:
     operator = get_visible_operator(request.user, operator_id)
     return [
         {"as_of": run["as_of"], "window_days": w["window_days"], "figures": w}

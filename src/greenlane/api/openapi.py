@@ -1,4 +1,5 @@
-"""The OpenAPI schema, with the error answers that django-ninja gives but does not document.
+"""The API's answers to errors: a service's refusal in one place, and the OpenAPI schema with
+the error answers that django-ninja gives but does not document.
 
 django-ninja lists only the statuses an operation declares in ``response=``. The answers its
 own machinery gives (a body that is not JSON: 400; no session: 401; another role: 403; input
@@ -20,6 +21,7 @@ from ninja.operation import Operation
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import BodyRefused, NulRefusingParser
+from greenlane.core.errors import Refused
 
 ERROR = {
     "title": "Error",
@@ -92,17 +94,29 @@ class GreenlaneSchema(OpenAPISchema):
 
 class GreenlaneAPI(NinjaAPI):
     """The API: its schema documents the framework's error answers; its parser refuses NUL
-    characters and lone surrogates (``api/parser.py``)."""
+    characters and lone surrogates (``api/parser.py``); a service's refusal is answered here,
+    not by each operation (decision 0018)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(parser=NulRefusingParser(), **kwargs)
 
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, Refused):
+            return self.refused(request, exc)
         # django-ninja answers any body its parser refuses with one sentence: name the field.
         if isinstance(exc, HttpError) and isinstance(exc.__cause__, BodyRefused):
             detail = f"Cannot parse request body: {exc.__cause__}"
             return self.create_response(request, {"detail": detail}, status=400)
         return super().on_exception(request, exc)
+
+    def refused(self, request: HttpRequest, exc: Refused) -> HttpResponse:
+        """``{"detail": why}`` with the refusal's status (400, 409 when the record's state does
+        not allow it, 422 for an upload), and ``field`` when the refusal's domain names one
+        (certification and self-tests always do, "" when it is about no one input)."""
+        body = {"detail": str(exc)}
+        if exc.field is not None:
+            body["field"] = exc.field
+        return self.create_response(request, body, status=exc.status)
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import (
     OPERATOR_ROLES,
@@ -46,7 +46,7 @@ class OperatorDetailOut(OperatorOut):
 
 @router.get("", response=list[OperatorOut], summary="Operators the caller may see")
 @paginate(Pages)
-def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
+def list_operators(request: AuthenticatedRequest, q: str = "") -> list[Operator]:
     operators = visible_operators(request.user).order_by("name", "code")
     if q:
         operators = operators.filter(name__icontains=q) | operators.filter(code__iexact=q)
@@ -56,5 +56,5 @@ def list_operators(request: HttpRequest, q: str = "") -> list[Operator]:
 @router.get(
     "/{operator_id}", response=OperatorDetailOut, summary="One operator with its AEO status"
 )
-def get_operator(request: HttpRequest, operator_id: Id) -> Operator:
+def get_operator(request: AuthenticatedRequest, operator_id: Id) -> Operator:
     return get_visible_operator(request.user, operator_id)

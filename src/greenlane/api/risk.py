@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -12,6 +11,7 @@ from ninja.pagination import paginate
 from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score
@@ -89,7 +89,7 @@ class ScoreOut(Schema):
     auth=RoleAuth(MODEL_ROLES),
     summary="Model versions, newest first",
 )
-def list_models(request: HttpRequest) -> list[ModelVersion]:
+def list_models(request: AuthenticatedRequest) -> list[ModelVersion]:
     return list(ModelVersion.objects.all()[:100])
 
 
@@ -99,12 +99,9 @@ def list_models(request: HttpRequest) -> list[ModelVersion]:
     auth=RoleAuth(MODEL_ROLES),
     summary="Make a version the one that scores (after its comparison with the active one)",
 )
-def promote_model(request: HttpRequest, version: Id, body: PromoteIn) -> ModelVersion:
+def promote_model(request: AuthenticatedRequest, version: Id, body: PromoteIn) -> ModelVersion:
     item = get_object_or_404(ModelVersion, version=version)
-    try:
-        return retraining.promote(item, request.user, body.reason)  # type: ignore[arg-type]
-    except retraining.Refused as exc:
-        raise HttpError(409, str(exc)) from None
+    return retraining.promote(item, request.user, body.reason)
 
 
 @router.get(
@@ -114,7 +111,7 @@ def promote_model(request: HttpRequest, version: Id, body: PromoteIn) -> ModelVe
     summary="Week by week: score distribution against the training reference, and hit rate",
 )
 def model_drift(
-    request: HttpRequest, version: Id, weeks: Annotated[int, Field(ge=1, le=104)] = 12
+    request: AuthenticatedRequest, version: Id, weeks: Annotated[int, Field(ge=1, le=104)] = 12
 ) -> dict[str, Any]:
     item = get_object_or_404(ModelVersion, version=version)
     if not item.reference:
@@ -129,7 +126,7 @@ def model_drift(
     summary="Scores of the active model, highest first",
 )
 @paginate(Pages)
-def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
+def list_scores(request: AuthenticatedRequest, office: str = "") -> list[Score]:
     scores = Score.objects.filter(model_version__is_active=True).select_related(
         "declaration", "model_version"
     )
@@ -144,14 +141,11 @@ def list_scores(request: HttpRequest, office: str = "") -> list[Score]:
     auth=RoleAuth(SCORE_ROLES),
     summary="A declaration's score by the active model, with reasons",
 )
-def get_score(request: HttpRequest, declaration_id: Id) -> Score:
+def get_score(request: AuthenticatedRequest, declaration_id: Id) -> Score:
     declaration = get_object_or_404(Declaration, pk=declaration_id)
     item = get_object_or_404(
         Score.objects.select_related("declaration", "model_version"),
         declaration=declaration,
         model_version__is_active=True,
     )
-    try:
-        return services.ensure_reasons(item)
-    except services.TrainingError as exc:
-        raise HttpError(409, str(exc)) from None
+    return services.ensure_reasons(item)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.trs.permissions import VIEW_ROLES, visible_studies
 
 router = Router(tags=["time release studies"], auth=RoleAuth(VIEW_ROLES))
@@ -35,7 +35,7 @@ class StudyResultOut(StudyOut):
 
 
 @router.get("/studies", response=list[StudyOut], summary="The studies of my administration")
-def studies(request: HttpRequest) -> Any:
+def studies(request: AuthenticatedRequest) -> Any:
     return visible_studies(request.user)
 
 
@@ -44,5 +44,5 @@ def studies(request: HttpRequest) -> Any:
     response=StudyResultOut,
     summary="One study with its result document (metrics, AEO effect, input accounting)",
 )
-def study(request: HttpRequest, study_id: Id) -> Any:
+def study(request: AuthenticatedRequest, study_id: Id) -> Any:
     return get_object_or_404(visible_studies(request.user), pk=study_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services
 from greenlane.apps.assessments.models import ActionItem, Evidence, SelfAssessment
@@ -32,8 +34,10 @@ from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
+from greenlane.core.errors import Refused
 from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
+from greenlane.web.refusals import refusal, shown
 
 ANSWER_CHOICES = [
     (Answer.MET.value, "Met"),
@@ -45,9 +49,9 @@ ANSWER_CHOICES = [
 
 @require_safe
 @role_required(EDIT_ROLES)
-def selftest_start(request: HttpRequest) -> HttpResponse:
+def selftest_start(request: AuthenticatedRequest) -> HttpResponse:
     operators = list(visible_operators(request.user)[:200])
-    if request.user.role == Role.TRADER and len(operators) == 1:  # type: ignore[union-attr]
+    if request.user.role == Role.TRADER and len(operators) == 1:
         return redirect("selftest_edit", pk=operators[0].pk)
     return render(request, "assessments/start.html", {"operators": operators})
 
@@ -96,7 +100,7 @@ def _form_context(operator: Operator, draft: SelfAssessment | None) -> dict[str,
 
 
 @role_required(EDIT_ROLES)
-def selftest_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     errors: dict[str, str] = {}
     if request.method == "POST":  # the form without JavaScript: save every answer at once
@@ -105,10 +109,10 @@ def selftest_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 continue
             answer = request.POST.get(f"answer-{req.id}", "")
             comment = request.POST.get(f"comment-{req.id}", "")
-            try:
-                services.save_answer(operator, request.user, req.id, answer, comment)  # type: ignore[arg-type]
-            except services.Refused as exc:
-                errors[req.id] = str(exc)
+            if refused := refusal(
+                services.save_answer, operator, request.user, req.id, answer, comment
+            ):
+                errors[req.id] = str(refused)
         if not errors:
             messages.success(request, "Answers saved.")
             return redirect("selftest_edit", pk=operator.pk)
@@ -119,19 +123,19 @@ def selftest_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(EDIT_ROLES)
-def selftest_answer(request: HttpRequest, pk: int, requirement: str) -> JsonResponse:
+def selftest_answer(request: AuthenticatedRequest, pk: int, requirement: str) -> JsonResponse:
     """Autosave of one answer; answers JSON so the page can show "saved" or the error."""
     operator = editable_operator(request.user, pk)
-    try:
+    try:  # not ``refusal``: the answer goes on with the row saved
         row = services.save_answer(
             operator,
-            request.user,  # type: ignore[arg-type]
+            request.user,
             requirement,
             request.POST.get("answer", ""),
             request.POST.get("comment", ""),
         )
     except services.Refused as exc:
-        return JsonResponse({"field": exc.field, "error": str(exc)}, status=400)
+        return JsonResponse({"field": exc.field, "error": str(exc)}, status=exc.status)
     draft = row.assessment
     answered = draft.answers.exclude(answer="").count()
     return JsonResponse(
@@ -139,9 +143,14 @@ def selftest_answer(request: HttpRequest, pk: int, requirement: str) -> JsonResp
     )
 
 
+def _naming_the_field(what: str) -> Callable[[Refused], str]:
+    """Words for ``shown``: "Company facts not saved: declarations per year: between ..."."""
+    return lambda exc: f"{what}: {(exc.field or '').replace('_', ' ')}: {exc}"
+
+
 @require_POST
 @role_required(EDIT_ROLES)
-def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     scores: dict[str, dict[str, str]] = defaultdict(dict)
     for key, value in request.POST.items():
@@ -157,11 +166,8 @@ def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
         "operator_types": request.POST.getlist("operator_types"),
         "scores": scores,
     }
-    try:
-        services.save_profile(operator, request.user, data)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, f"Company facts not saved: {exc.field.replace('_', ' ')}: {exc}")
-    else:
+    with shown(request, _naming_the_field("Company facts not saved")):
+        services.save_profile(operator, request.user, data)
         messages.success(request, "Company facts saved.")
     return redirect(reverse("selftest_edit", args=[operator.pk]) + "#profile")
 
@@ -169,41 +175,36 @@ def selftest_profile(request: HttpRequest, pk: int) -> HttpResponse:
 @takes_files("evidence")
 @require_POST
 @role_required(EDIT_ROLES)
-def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     requirement = request.POST.get("requirement", "")
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, f"{requirement}: choose a file to attach.")
     else:
-        try:
-            services.add_evidence(operator, request.user, requirement, upload)  # type: ignore[arg-type]
-        except services.Refused as exc:
-            messages.error(request, f"{requirement}: {exc}")
-        else:
+        with shown(request, lambda exc: f"{requirement}: {exc}"):
+            services.add_evidence(operator, request.user, requirement, upload)
             messages.success(request, f"{requirement}: {upload.name} attached.")
     return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{requirement}")
 
 
 @require_POST
 @role_required(EDIT_ROLES)
-def evidence_remove(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def evidence_remove(request: AuthenticatedRequest, pk: int, evidence_id: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_id, assessment__operator=operator)
-    try:
-        services.remove_evidence(evidence, request.user)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, str(exc))
+    with shown(request):
+        services.remove_evidence(evidence, request.user)
     return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{evidence.requirement}")
 
 
 @require_safe
 @role_required(READ_ROLES)
-def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, evidence_id: int) -> FileResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
     if not can_read_evidence(request.user, evidence):
         raise Http404
-    services.evidence_downloaded(evidence, request.user)  # type: ignore[arg-type]
+    services.evidence_downloaded(evidence, request.user)
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -216,15 +217,13 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 
 @require_POST
 @role_required(EDIT_ROLES)
-def selftest_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    try:
-        snapshot = services.submit(operator, request.user)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, f"Not submitted: {exc}.")
-        return redirect("selftest_edit", pk=operator.pk)
-    messages.success(request, "Self-test submitted: this snapshot is now frozen.")
-    return redirect("snapshot_report", pk=operator.pk, sid=snapshot.pk)
+    with shown(request, lambda exc: f"Not submitted: {exc}."):
+        snapshot = services.submit(operator, request.user)
+        messages.success(request, "Self-test submitted: this snapshot is now frozen.")
+        return redirect("snapshot_report", pk=operator.pk, sid=snapshot.pk)
+    return redirect("selftest_edit", pk=operator.pk)
 
 
 def _rules_date(request: HttpRequest) -> tuple[date | None, str]:
@@ -237,12 +236,12 @@ def _rules_date(request: HttpRequest) -> tuple[date | None, str]:
 
 
 def _report(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     operator: Operator,
     assessment: SelfAssessment | None,
     on: date | None = None,
 ) -> dict[str, Any]:
-    can_edit = request.user.role in EDIT_ROLES  # type: ignore[union-attr]
+    can_edit = request.user.role in EDIT_ROLES
     live = assessment is None or assessment.is_draft or on is not None
     result = services.evaluate(operator, assessment, on, frozen=not live)
     title = f"Gap analysis: {operator.name}"
@@ -263,7 +262,7 @@ def _report(
 
 @require_safe
 @role_required(EDIT_ROLES)
-def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The current self-test against the rules of today, or of another date (?on=)."""
     operator = editable_operator(request.user, pk)
     on, error = _rules_date(request)
@@ -275,14 +274,14 @@ def selftest_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(EDIT_ROLES)
-def selftest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     on, _ = _rules_date(request)
     context = _report(request, operator, services.current(operator), on)
     return _pdf(context, f"{operator.code}-draft")
 
 
-def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAssessment]:
+def _snapshot(request: AuthenticatedRequest, pk: int, sid: int) -> tuple[Operator, SelfAssessment]:
     operator = readable_operator(request.user, pk)
     snapshot = get_object_or_404(
         visible_assessments(request.user).filter(status=SelfAssessment.Status.SUBMITTED),
@@ -294,17 +293,17 @@ def _snapshot(request: HttpRequest, pk: int, sid: int) -> tuple[Operator, SelfAs
 
 @require_safe
 @role_required(READ_ROLES)
-def snapshot_report(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+def snapshot_report(request: AuthenticatedRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
-    services.snapshot_read([snapshot], request.user, "page")  # type: ignore[arg-type]
+    services.snapshot_read([snapshot], request.user, "page")
     return render(request, "assessments/report.html", _report(request, operator, snapshot))
 
 
 @require_safe
 @role_required(READ_ROLES)
-def snapshot_pdf(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+def snapshot_pdf(request: AuthenticatedRequest, pk: int, sid: int) -> HttpResponse:
     operator, snapshot = _snapshot(request, pk, sid)
-    services.snapshot_read([snapshot], request.user, "pdf")  # type: ignore[arg-type]
+    services.snapshot_read([snapshot], request.user, "pdf")
     return _pdf(_report(request, operator, snapshot), f"{operator.code}-selftest-{snapshot.pk}")
 
 
@@ -317,7 +316,7 @@ def _pdf(context: dict[str, Any], name: str) -> HttpResponse:
 
 @require_safe
 @role_required(READ_ROLES)
-def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
+def selftest_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Snapshots of an operator, and the progress between two of them."""
     operator = readable_operator(request.user, pk)
     snapshots = list(
@@ -339,7 +338,7 @@ def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
                 after.submitted_at or after.created_at
             ):
                 before, after = after, before
-            services.snapshot_read([before, after], request.user, "comparison")  # type: ignore[arg-type]
+            services.snapshot_read([before, after], request.user, "comparison")
             changes = compare(before.result or {}, after.result or {})
             old = services.answers_of(before)
             new = services.answers_of(after)
@@ -356,20 +355,17 @@ def selftest_history(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": changes,
         "answer_changes": answer_changes,
         "error": error,
-        "can_edit": request.user.role in EDIT_ROLES,  # type: ignore[union-attr]
+        "can_edit": request.user.role in EDIT_ROLES,
     }
     return render(request, "assessments/history.html", context, status=400 if error else 200)
 
 
 @require_POST
 @role_required(EDIT_ROLES)
-def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    try:
-        services.save_action(operator, request.user, request.POST.dict())  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, f"Action not added: {exc.field.replace('_', ' ')}: {exc}")
-    else:
+    with shown(request, _naming_the_field("Action not added")):
+        services.save_action(operator, request.user, request.POST.dict())
         messages.success(request, "Action added to the plan.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -379,17 +375,14 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(EDIT_ROLES)
-def action_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+def action_edit(request: AuthenticatedRequest, pk: int, item: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     action = get_object_or_404(ActionItem, pk=item, operator=operator)
-    try:
+    with shown(request, _naming_the_field("Action not saved")):
         if request.POST.get("delete"):
-            services.delete_action(action, request.user)  # type: ignore[arg-type]
+            services.delete_action(action, request.user)
         else:
-            services.save_action(operator, request.user, request.POST.dict(), action)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, f"Action not saved: {exc.field.replace('_', ' ')}: {exc}")
-    else:
+            services.save_action(operator, request.user, request.POST.dict(), action)
         messages.success(request, "Action plan updated.")
     return redirect(reverse("selftest_report", args=[operator.pk]) + "#plan")
 
@@ -399,7 +392,7 @@ def action_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
 @require_safe
 @role_required(ANY_ROLE)
-def catalogue_list(request: HttpRequest) -> HttpResponse:
+def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
     catalogue = services.catalogue()
     return render(
         request,
@@ -410,7 +403,7 @@ def catalogue_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(ANY_ROLE)
-def catalogue_programme(request: HttpRequest, programme_id: str) -> HttpResponse:
+def catalogue_programme(request: AuthenticatedRequest, programme_id: str) -> HttpResponse:
     programme = services.catalogue().programmes.get(programme_id)
     if programme is None:
         raise Http404

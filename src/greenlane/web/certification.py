@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
@@ -39,11 +40,13 @@ from greenlane.apps.certification.public import (
 from greenlane.apps.certification.public import expired as _expired
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
+from greenlane.core.errors import Refused
 from greenlane.web.params import optional_date, optional_id
+from greenlane.web.refusals import refusal
 
 
 @role_required(EDIT_ROLES)
-def application_new(request: HttpRequest, pk: int) -> HttpResponse:
+def application_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Apply for a tier with a submitted self-test; eligibility is checked and explained."""
     operator = editable_operator(request.user, pk)
     version = services.version_today()
@@ -61,7 +64,7 @@ def application_new(request: HttpRequest, pk: int) -> HttpResponse:
                 raise services.Refused("choose a submitted self-test snapshot", "snapshot")
             check = services.eligibility(operator, chosen, tier)
             if request.POST.get("action") == "apply":
-                application = services.apply(operator, request.user, tier, chosen)  # type: ignore[arg-type]
+                application = services.apply(operator, request.user, tier, chosen)
                 messages.success(request, f"Application {application.number} submitted.")
                 return redirect("application_detail", pk=application.pk)
         except services.Refused as exc:
@@ -84,7 +87,7 @@ def application_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW_ROLES)
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedRequest) -> HttpResponse:
     applications = (
         visible_applications(request.user)
         .select_related("operator", "validator")
@@ -93,7 +96,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
     if stage:
         applications = applications.filter(stage=stage)
-    if request.GET.get("mine") and request.user.role == Role.VALIDATOR:  # type: ignore[union-attr]
+    if request.GET.get("mine") and request.user.role == Role.VALIDATOR:
         applications = applications.filter(validator=request.user)
     page = Paginator(applications.order_by("-submitted_at"), 50).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -111,7 +114,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _application(request: HttpRequest, pk: int) -> Application:
+def _application(request: AuthenticatedRequest, pk: int) -> Application:
     return get_object_or_404(
         visible_applications(request.user).select_related("operator", "validator", "snapshot"),
         pk=pk,
@@ -121,14 +124,14 @@ def _application(request: HttpRequest, pk: int) -> Application:
 @require_safe
 @role_required(VIEW_ROLES)
 def application_detail(
-    request: HttpRequest, pk: int, status: int = 200, error: str = ""
+    request: AuthenticatedRequest, pk: int, status: int = 200, error: str = ""
 ) -> HttpResponse:
     application = _application(request, pk)
     return _render_detail(request, application, status, error)
 
 
 def _render_detail(
-    request: HttpRequest, application: Application, status: int = 200, error: str = ""
+    request: AuthenticatedRequest, application: Application, status: int = 200, error: str = ""
 ) -> HttpResponse:
     version = services.version_of(application)
     findings = {(f.criterion, f.stage): f for f in application.findings.all()}
@@ -164,7 +167,7 @@ def _render_detail(
 
 @require_POST
 @role_required(VIEW_ROLES)
-def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def application_transition(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     application = _application(request, pk)
     data: dict[str, Any] = {
         k: request.POST.get(k, "") for k in ("question", "answer", "plan", "reason", "tier", "note")
@@ -174,58 +177,45 @@ def application_transition(request: HttpRequest, pk: int, name: str) -> HttpResp
         data["validator"] = User.objects.filter(pk=chosen).first() if chosen else None
     if "planned_on" in request.POST:
         data["planned_on"] = optional_date(request.POST.get("planned_on"))
-    try:
-        services.transition(application, request.user, name, **data)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return _render_detail(request, application, 409, str(exc))
-    except services.Refused as exc:
-        return _render_detail(request, application, 400, str(exc))
+    if refused := refusal(services.transition, application, request.user, name, **data):
+        return _render_detail(request, application, refused.status, str(refused))
     messages.success(request, f"{APPLICATION[name].label}: done.")
     return redirect("application_detail", pk=application.pk)
 
 
 @require_POST
 @role_required({Role.VALIDATOR})
-def finding_save(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     data = request.POST.dict()
     data["deadline"] = optional_date(request.POST.get("deadline"))
-    try:
-        services.record_finding(application, request.user, data)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return _render_detail(request, application, 409, str(exc))
-    except services.Refused as exc:
-        return _render_detail(request, application, 400, f"{data.get('criterion')}: {exc}")
+    if refused := refusal(services.record_finding, application, request.user, data):
+        words = str(refused)
+        if not isinstance(refused, NotAllowed):  # about the input: say which criterion's
+            words = f"{data.get('criterion')}: {words}"
+        return _render_detail(request, application, refused.status, words)
     return redirect(reverse("application_detail", args=[application.pk]) + "#findings")
 
 
 @require_POST
 @role_required({Role.VALIDATOR})
-def finding_close(request: HttpRequest, pk: int, finding: int) -> HttpResponse:
+def finding_close(request: AuthenticatedRequest, pk: int, finding: int) -> HttpResponse:
     application = _application(request, pk)
     item = get_object_or_404(Finding, pk=finding, application=application)
-    try:
-        services.close_finding(item, request.user, request.POST.get("closure_note", ""))  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return _render_detail(request, application, 409, str(exc))
-    except services.Refused as exc:
-        return _render_detail(request, application, 400, str(exc))
+    note = request.POST.get("closure_note", "")
+    if refused := refusal(services.close_finding, item, request.user, note):
+        return _render_detail(request, application, refused.status, str(refused))
     return redirect(reverse("application_detail", args=[application.pk]) + "#findings")
 
 
 @require_POST
 @role_required({Role.VALIDATOR})
-def site_report(request: HttpRequest, pk: int) -> HttpResponse:
+def site_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
-    try:
-        services.file_site_report(
-            application, request.user, optional_date(request.POST.get("visited_on")),  # type: ignore[arg-type]
-            request.POST.get("report", ""),
-        )  # fmt: skip
-    except NotAllowed as exc:
-        return _render_detail(request, application, 409, str(exc))
-    except services.Refused as exc:
-        return _render_detail(request, application, 400, str(exc))
+    visited_on = optional_date(request.POST.get("visited_on"))
+    report = request.POST.get("report", "")
+    if refused := refusal(services.file_site_report, application, request.user, visited_on, report):
+        return _render_detail(request, application, refused.status, str(refused))
     messages.success(request, "On-site validation report filed.")
     return redirect(reverse("application_detail", args=[application.pk]) + "#visit")
 
@@ -235,7 +225,7 @@ def site_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW_ROLES)
-def certificate_list(request: HttpRequest) -> HttpResponse:
+def certificate_list(request: AuthenticatedRequest) -> HttpResponse:
     certificates = visible_certificates(request.user).select_related("operator")
     q = request.GET.get("q", "").strip()
     if q:
@@ -247,14 +237,14 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(VIEW_ROLES)
 def certificate_detail(
-    request: HttpRequest, pk: int, status: int = 200, error: str = ""
+    request: AuthenticatedRequest, pk: int, status: int = 200, error: str = ""
 ) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     return _render_certificate(request, certificate, status, error)
 
 
 def _render_certificate(
-    request: HttpRequest, certificate: Certificate, status: int = 200, error: str = ""
+    request: AuthenticatedRequest, certificate: Certificate, status: int = 200, error: str = ""
 ) -> HttpResponse:
     actors = services.certificate_actors(request.user, certificate)
     context = {
@@ -281,17 +271,13 @@ def _render_certificate(
 
 @require_POST
 @role_required(VIEW_ROLES)
-def certificate_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def certificate_transition(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
-    try:
-        services.certificate_transition(
-            certificate, request.user, name, request.POST.get("reason", ""),  # type: ignore[arg-type]
-            optional_date(request.POST.get("until")),
-        )  # fmt: skip
-    except NotAllowed as exc:
-        return _render_certificate(request, certificate, 409, str(exc))
-    except services.Refused as exc:
-        return _render_certificate(request, certificate, 400, str(exc))
+    reason, until = request.POST.get("reason", ""), optional_date(request.POST.get("until"))
+    if refused := refusal(
+        services.certificate_transition, certificate, request.user, name, reason, until
+    ):
+        return _render_certificate(request, certificate, refused.status, str(refused))
     messages.success(request, f"{CERTIFICATE[name].label}: done.")
     return redirect("certificate_detail", pk=certificate.pk)
 
@@ -301,7 +287,7 @@ STATISTICS_ROLES = frozenset(AEO_ROLES | {Role.STATISTICIAN})
 
 @require_safe
 @role_required(STATISTICS_ROLES)
-def certification_statistics(request: HttpRequest) -> HttpResponse:
+def certification_statistics(request: AuthenticatedRequest) -> HttpResponse:
     data = statistics.summary()
     longest = max([s["median_days"] or 0 for s in data["stages"]] + [1])
     for row in data["stages"]:
@@ -314,47 +300,38 @@ def certification_statistics(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(VIEW_ROLES)
-def certificate_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
-    try:
-        services.set_public_consent(certificate, request.user, request.POST.get("consent") == "yes")  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return _render_certificate(request, certificate, 409, str(exc))
+    consent = request.POST.get("consent") == "yes"
+    if refused := refusal(services.set_public_consent, certificate, request.user, consent):
+        return _render_certificate(request, certificate, refused.status, str(refused))
     messages.success(request, "Your choice about the public register is saved.")
     return redirect("certificate_detail", pk=certificate.pk)
 
 
 @require_POST
 @role_required(VIEW_ROLES)
-def certificate_reassess(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_reassess(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
-    try:
+    try:  # not ``refusal``: the page goes on with the application it opened
         application = services.open_reassessment(
-            certificate,
-            request.user,
-            request.POST.get("reason", ""),  # type: ignore[arg-type]
+            certificate, request.user, request.POST.get("reason", "")
         )
-    except NotAllowed as exc:
-        return _render_certificate(request, certificate, 409, str(exc))
-    except services.Refused as exc:
-        return _render_certificate(request, certificate, 400, str(exc))
+    except Refused as exc:
+        return _render_certificate(request, certificate, exc.status, str(exc))
     messages.success(request, f"Reassessment {application.number} opened.")
     return redirect("application_detail", pk=application.pk)
 
 
 @require_POST
 @role_required(VIEW_ROLES)
-def self_review_submit(request: HttpRequest, pk: int, review: int) -> HttpResponse:
+def self_review_submit(request: AuthenticatedRequest, pk: int, review: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     item = get_object_or_404(SelfReview, pk=review, certificate=certificate)
     chosen = optional_id(request.POST.get("snapshot"))
     snapshot = SelfAssessment.objects.filter(pk=chosen).first() if chosen else None
-    try:
-        services.submit_self_review(item, request.user, snapshot)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        return _render_certificate(request, certificate, 409, str(exc))
-    except services.Refused as exc:
-        return _render_certificate(request, certificate, 400, str(exc))
+    if refused := refusal(services.submit_self_review, item, request.user, snapshot):
+        return _render_certificate(request, certificate, refused.status, str(refused))
     messages.success(request, f"Self-review {item.period} handed in.")
     return redirect("certificate_detail", pk=certificate.pk)
 
@@ -398,7 +375,7 @@ def _verification_url(request: HttpRequest, certificate: Certificate) -> str:
 
 @require_safe
 @role_required(VIEW_ROLES)
-def certificate_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_qr(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The QR code printed on the certificate: the verification page with number and code."""
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     out = io.BytesIO()

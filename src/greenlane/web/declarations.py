@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
@@ -19,6 +21,7 @@ from greenlane.core.risk.mapping import MAX_MAPPING_BYTES, shipped
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
+from greenlane.web.refusals import onto_form
 
 
 class UploadForm(forms.Form):
@@ -41,36 +44,35 @@ class UploadForm(forms.Form):
 
 @takes_files("data")
 @role_required(INGEST_ROLES)
-def upload_new(request: HttpRequest) -> HttpResponse:
+def upload_new(request: AuthenticatedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        mapping_file = form.cleaned_data["mapping_file"]
-        # Read no more of a mapping file than a mapping may be.
-        raw = mapping_file.read(MAX_MAPPING_BYTES + 1) if mapping_file else b""
-        try:
-            if len(raw) > MAX_MAPPING_BYTES:
-                raise UploadRefused(
-                    f"The mapping file is longer than {MAX_MAPPING_BYTES >> 10:,} KB; "
-                    "no column mapping needs that."
-                )
-            upload = submit_upload(
-                request.user,
-                form.cleaned_data["file"],
-                form.cleaned_data["mapping"],
-                raw.decode("utf-8"),
-            )  # type: ignore[arg-type]
-        except UnicodeDecodeError:
-            form.add_error("mapping_file", "The mapping file is not UTF-8 text.")
-        except UploadRefused as exc:
-            form.add_error(None, str(exc))
-        else:
+        data = form.cleaned_data
+        with onto_form(form):
+            text = _mapping_text(data["mapping_file"])
+            upload = submit_upload(request.user, data["file"], data["mapping"], text)
             return redirect("upload_detail", pk=upload.pk)
     return render(request, "declarations/upload_new.html", {"form": form})
 
 
+def _mapping_text(mapping_file: UploadedFile | None) -> str:
+    """The text of the mapping file handed in with the upload ("" when none). Reads no more of
+    it than a mapping may be."""
+    raw = mapping_file.read(MAX_MAPPING_BYTES + 1) if mapping_file else b""
+    if len(raw) > MAX_MAPPING_BYTES:
+        raise UploadRefused(
+            f"The mapping file is longer than {MAX_MAPPING_BYTES >> 10:,} KB; "
+            "no column mapping needs that."
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UploadRefused("The mapping file is not UTF-8 text.", "mapping_file") from None
+
+
 @require_safe
 @role_required(INGEST_ROLES)
-def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload.objects.select_related("batch", "uploaded_by"), pk=pk)
     return render(
         request, "declarations/upload_detail.html", {"upload": upload, **_progress(upload)}
@@ -79,7 +81,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def upload_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def upload_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     upload = get_object_or_404(Upload.objects.select_related("batch"), pk=pk)
     return JsonResponse({"status": upload.status, "message": upload.message, **_progress(upload)})
 
@@ -91,7 +93,7 @@ def _progress(upload: Upload) -> dict[str, Any]:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(IngestBatch.objects.select_related("created_by"), 50).get_page(
         request.GET.get("page")
     )
@@ -101,7 +103,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(IngestBatch, pk=pk)
     rejected = batch.rejected_rows.order_by("row")[:100]
     return render(request, "declarations/batch_detail.html", {"batch": batch, "rejected": rejected})
@@ -109,6 +111,6 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def batch_rejected_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def batch_rejected_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     batch = get_object_or_404(IngestBatch, pk=pk)
     return streamed_csv(ingest.rejected_rows_csv(batch), f"batch-{batch.pk}-rejected.csv")

@@ -9,11 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import SavedMapping
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import MappingRefused, save_mapping
@@ -69,7 +70,7 @@ def _field_form(columns: list[str]) -> type[forms.Form]:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def mapping_list(request: HttpRequest) -> HttpResponse:
+def mapping_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "declarations/mapping_list.html",
@@ -82,7 +83,7 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(INGEST_ROLES)
-def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mapping_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "declarations/mapping_detail.html",
@@ -92,7 +93,7 @@ def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @takes_files("data")
 @role_required(INGEST_ROLES)
-def mapping_new(request: HttpRequest) -> HttpResponse:
+def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and "columns" in request.POST:
         columns = _columns(request.POST["columns"])
         if columns is None:
@@ -101,7 +102,7 @@ def mapping_new(request: HttpRequest) -> HttpResponse:
         form = _field_form(columns)(request.POST)
         if form.is_valid():
             try:
-                saved = save_mapping(request.user, _mapping(form.cleaned_data))  # type: ignore[arg-type]
+                saved = save_mapping(request.user, _mapping(form.cleaned_data))
             except (MappingError, MappingRefused) as exc:
                 form.add_error(None, str(exc))
             else:

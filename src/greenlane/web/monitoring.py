@@ -5,23 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.monitoring import services
 from greenlane.apps.monitoring.models import Alert, Indicator, Run
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES, QUEUE_ROLES, RUN_ROLES
 from greenlane.apps.operators.permissions import get_visible_operator
+from greenlane.web.refusals import shown
 
 OPEN = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
 
 
 @require_safe
 @role_required(QUEUE_ROLES)
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     alerts = Alert.objects.select_related("operator", "handled_by")
     alerts = alerts.filter(status__in=OPEN) if show == "open" else alerts
@@ -36,14 +38,14 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "running": Run.objects.filter(
                 status__in=(Run.Status.QUEUED, Run.Status.RUNNING)
             ).exists(),
-            "can_run": request.user.role in RUN_ROLES,  # type: ignore[union-attr]
+            "can_run": request.user.role in RUN_ROLES,
         },
     )
 
 
 @require_safe
 @role_required(QUEUE_ROLES)
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.select_related("operator", "application"), pk=pk)
     return render(request, "monitoring/alert_detail.html", {"alert": alert})
 
@@ -57,18 +59,15 @@ ACTIONS = {
 
 @require_POST
 @role_required(QUEUE_ROLES)
-def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def alert_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=pk)
     handler = ACTIONS.get(action)
     if handler is None:
         messages.error(request, f"Unknown action {action!r}.")
         return redirect("alert_detail", pk=alert.pk)
     text = request.POST.get("reason") or request.POST.get("note") or ""
-    try:
+    with shown(request):
         handler(alert, request.user, text)
-    except services.Refused as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request, f"Alert {action}d." if action != "reassess" else "Reassessment opened."
         )
@@ -77,15 +76,15 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_POST
 @role_required(RUN_ROLES)
-def run_now(request: HttpRequest) -> HttpResponse:
-    record = services.request_run(timezone.localdate(), request.user)  # type: ignore[arg-type]
+def run_now(request: AuthenticatedRequest) -> HttpResponse:
+    record = services.request_run(timezone.localdate(), request.user)
     messages.success(request, f"Monitoring run of {record.as_of} queued.")
     return redirect("alert_list")
 
 
 @require_safe
 @role_required(QUEUE_ROLES)
-def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def run_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     record = get_object_or_404(Run, pk=pk)
     return JsonResponse(
         {"status": record.status, "progress": record.progress, "message": record.message}
@@ -133,7 +132,7 @@ def operator_figures(operator: Any) -> list[dict[str, Any]]:
 
 @require_safe
 @role_required(OPERATOR_VIEW_ROLES)
-def operator_monitoring(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_monitoring(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = get_visible_operator(request.user, pk)
     runs = operator_figures(operator)
     return render(

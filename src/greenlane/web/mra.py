@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
@@ -18,12 +19,13 @@ from greenlane.core.criteria.loader import shipped
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
+from greenlane.web.refusals import shown
 
 VIEW = mra.VIEW_ROLES
 
 
 @role_required(VIEW)
-def mra_list(request: HttpRequest) -> HttpResponse:
+def mra_list(request: AuthenticatedRequest) -> HttpResponse:
     error, field = "", ""
     if request.method == "POST":
         data = {
@@ -37,7 +39,7 @@ def mra_list(request: HttpRequest) -> HttpResponse:
             "reference_url": request.POST.get("reference_url", ""),
         }
         try:
-            created = mra.create_mra(request.user, data)  # type: ignore[arg-type]
+            created = mra.create_mra(request.user, data)
         except Refused as exc:
             error, field = str(exc), exc.field
         else:
@@ -49,7 +51,7 @@ def mra_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "benefits": mra.BENEFITS.items(),
         "programmes": shipped().programmes.values(),
-        "can_manage": request.user.role in mra.MANAGE_ROLES,  # type: ignore[union-attr]
+        "can_manage": request.user.role in mra.MANAGE_ROLES,
         "error": error,
         "field": field,
     }
@@ -58,7 +60,7 @@ def mra_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW)
-def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mra_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MutualRecognition, pk=pk)
     return render(
         request,
@@ -68,7 +70,7 @@ def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "imports": item.imports.all(),
             "aeos": item.aeos.count(),
             "benefits": [mra.BENEFITS.get(b, b) for b in item.benefits],
-            "can_manage": request.user.role in mra.MANAGE_ROLES,  # type: ignore[union-attr]
+            "can_manage": request.user.role in mra.MANAGE_ROLES,
         },
     )
 
@@ -76,17 +78,14 @@ def mra_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @takes_files("list")
 @require_POST
 @role_required(mra.MANAGE_ROLES)
-def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
+def mra_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MutualRecognition, pk=pk)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "Choose the partner's list (CSV).")
         return redirect("mra_detail", pk=item.pk)
-    try:
-        batch = mra.import_list(item, request.user, upload.name or "list.csv", upload.read())  # type: ignore[arg-type]
-    except Refused as exc:
-        messages.error(request, str(exc))
-    else:
+    with shown(request):
+        batch = mra.import_list(item, request.user, upload.name or "list.csv", upload.read())
         messages.success(
             request,
             f"{batch.file_name}: {batch.rows_read} rows read, {batch.rows_accepted} imported, "
@@ -97,7 +96,7 @@ def mra_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW)
-def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> StreamingHttpResponse:
+def mra_rejected_csv(request: AuthenticatedRequest, pk: int, batch: int) -> StreamingHttpResponse:
     found = get_object_or_404(PartnerImport, pk=batch, mra_id=pk)
     rows: list[list[Any]] = [["row", "reason", "partner_id", "name"]]
     for r in found.rejected:
@@ -108,7 +107,7 @@ def mra_rejected_csv(request: HttpRequest, pk: int, batch: int) -> StreamingHttp
 
 @require_safe
 @role_required(VIEW)
-def mra_status(request: HttpRequest) -> HttpResponse:
+def mra_status(request: AuthenticatedRequest) -> HttpResponse:
     identifier = request.GET.get("identifier", "").strip()
     raw_on = request.GET.get("on", "")
     picked = optional_date(raw_on)

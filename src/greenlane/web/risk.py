@@ -12,17 +12,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.declarations.permissions import RESULT_ROLES
-from greenlane.apps.declarations.services import ResultRefused, record_inspection
+from greenlane.apps.declarations.services import record_inspection
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.web.refusals import shown
 
 
 @require_safe
 @role_required(MODEL_ROLES)
-def model_list(request: HttpRequest) -> HttpResponse:
+def model_list(request: AuthenticatedRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
     context = {
         "versions": ModelVersion.objects.all()[:50],
@@ -41,8 +43,8 @@ def _drift(request: HttpRequest, version: ModelVersion | None, weeks: int) -> di
 
 @require_POST
 @role_required(MODEL_ROLES)
-def model_train(request: HttpRequest) -> HttpResponse:
-    retraining.request(request.user)  # type: ignore[arg-type]
+def model_train(request: AuthenticatedRequest) -> HttpResponse:
+    retraining.request(request.user)
     messages.info(
         request,
         "Training queued: the new version appears here when the background worker is done, "
@@ -53,7 +55,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(MODEL_ROLES)
-def training_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def training_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(TrainingRun, pk=pk)
     return JsonResponse(
         {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
@@ -62,7 +64,7 @@ def training_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_safe
 @role_required(MODEL_ROLES)
-def model_detail(request: HttpRequest, version: int) -> HttpResponse:
+def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
     active = ModelVersion.objects.filter(is_active=True).first()
     raw = request.GET.get("weeks", "12")
@@ -125,7 +127,7 @@ def _drift_chart(report: dict[str, Any]) -> dict[str, Any]:
 
 @require_POST
 @role_required(MODEL_ROLES)
-def model_compare(request: HttpRequest, version: int) -> HttpResponse:
+def model_compare(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
     result = retraining.compare(item)
     if result.get("error"):
@@ -139,20 +141,17 @@ def model_compare(request: HttpRequest, version: int) -> HttpResponse:
 
 @require_POST
 @role_required(MODEL_ROLES)
-def model_activate(request: HttpRequest, version: int) -> HttpResponse:
+def model_activate(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
-    try:
-        retraining.promote(item, request.user, request.POST.get("reason", ""))  # type: ignore[arg-type]
-    except retraining.Refused as exc:
-        messages.error(request, str(exc))
-    else:
+    with shown(request):
+        retraining.promote(item, request.user, request.POST.get("reason", ""))
         messages.success(request, f"Model v{item.version} now scores new declarations.")
     return redirect("model_detail", version=item.version)
 
 
 @require_safe
 @role_required(SCORE_ROLES)
-def score_list(request: HttpRequest) -> HttpResponse:
+def score_list(request: AuthenticatedRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
     scores = Score.objects.none()
     office = request.GET.get("office", "").strip()
@@ -180,15 +179,12 @@ class ResultForm(forms.Form):
 
 @require_POST
 @role_required(RESULT_ROLES)
-def declaration_result(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(Declaration, pk=pk)
     form = ResultForm(request.POST)
     if form.is_valid():
-        try:
-            record_inspection(declaration, request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        except ResultRefused as exc:
-            messages.error(request, str(exc))
-        else:
+        with shown(request):
+            record_inspection(declaration, request.user, **form.cleaned_data)
             messages.success(request, "Result recorded.")
     else:
         messages.error(request, "The result was not recorded: " + "; ".join(
@@ -199,7 +195,7 @@ def declaration_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(SCORE_ROLES)
-def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(
         Declaration.objects.select_related("inspection", "batch"), pk=pk
     )
@@ -215,6 +211,6 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "inspection": getattr(declaration, "inspection", None),
         "scores": scores,
         "parties": services.party_history(declaration),
-        "result_form": ResultForm() if request.user.role in RESULT_ROLES else None,  # type: ignore[union-attr]
+        "result_form": ResultForm() if request.user.role in RESULT_ROLES else None,
     }
     return render(request, "risk/declaration_detail.html", context)

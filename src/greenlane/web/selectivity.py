@@ -7,15 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.targeting import selectivity
 from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.web.refusals import onto_form, shown
 
 
 class RuleForm(forms.ModelForm):
@@ -49,19 +51,16 @@ class PolicyForm(forms.ModelForm):
 
 
 def _save_rule(
-    request: HttpRequest, form: RuleForm, rule: RuleProfile | None
+    request: AuthenticatedRequest, form: RuleForm, rule: RuleProfile | None
 ) -> RuleProfile | None:
-    if not form.is_valid():
-        return None
-    try:
-        return selectivity.save_rule(request.user, form.cleaned_data, rule)  # type: ignore[arg-type]
-    except selectivity.Refused as exc:
-        form.add_error(exc.field, str(exc))
-        return None
+    if form.is_valid():
+        with onto_form(form):
+            return selectivity.save_rule(request.user, form.cleaned_data, rule)
+    return None
 
 
 @role_required(MODEL_ROLES)
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthenticatedRequest) -> HttpResponse:
     form = RuleForm(request.POST or None)
     if request.method == "POST":
         saved = _save_rule(request, form, None)
@@ -81,7 +80,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(MODEL_ROLES)
-def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(RuleProfile, pk=pk)
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
@@ -95,28 +94,26 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(MODEL_ROLES)
-def rule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def rule_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     rule = get_object_or_404(RuleProfile, pk=pk)
-    try:
+    with shown(request):
         if action == "dry-run":
-            rule = selectivity.dry_run(rule, request.user)  # type: ignore[arg-type]
+            rule = selectivity.dry_run(rule, request.user)
             messages.success(
                 request,
                 f"The rule selects {rule.dry_run_hits:,} of {rule.dry_run_rows:,} declarations "
                 f"from {rule.dry_run_from} to {rule.dry_run_to}.",
             )
         elif action in ("activate", "deactivate"):
-            selectivity.set_active(rule, request.user, action == "activate")  # type: ignore[arg-type]
+            selectivity.set_active(rule, request.user, action == "activate")
             messages.success(request, f"Rule {action}d.")
         else:
             messages.error(request, f"Unknown action {action!r}.")
-    except selectivity.Refused as exc:
-        messages.error(request, str(exc))
     return redirect("rule_detail", pk=rule.pk)
 
 
 @role_required(MODEL_ROLES)
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthenticatedRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     office = request.GET.get("office")
     if office:
@@ -125,15 +122,10 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             initial = {k: getattr(current, k) for k in ("office_code", *selectivity.POLICY_FIELDS)}
     form = PolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with onto_form(form):
             record = selectivity.save_policy(
-                request.user,
-                form.cleaned_data["office_code"],
-                form.cleaned_data,  # type: ignore[arg-type]
+                request.user, form.cleaned_data["office_code"], form.cleaned_data
             )
-        except selectivity.Refused as exc:
-            form.add_error(exc.field, str(exc))
-        else:
             messages.success(
                 request, f"Policy of {record.office_code} saved as version {record.version}."
             )
@@ -147,7 +139,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(SCORE_ROLES)
-def inspection_queue(request: HttpRequest) -> HttpResponse:
+def inspection_queue(request: AuthenticatedRequest) -> HttpResponse:
     """Declarations the selectivity sent to a check and that still wait for a result, oldest
     first, per office; the result is recorded on the declaration's page."""
     offices = sorted(ChannelDecision.objects.values_list("office_code", flat=True).distinct())

@@ -15,12 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import selectivity, simulations
 from greenlane.apps.targeting.models import ModelVersion, SimulationRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES
 from greenlane.core.risk import whatif
 from greenlane.core.risk.simulation import Scenario
+from greenlane.web.refusals import onto_form
 
 DEFAULT_WEEKS = 26
 DEFAULT_DAYS = 90
@@ -93,16 +95,13 @@ def _simulation_defaults(office: str) -> dict[str, Any]:
 
 
 @role_required(MODEL_ROLES)
-def simulation_list(request: HttpRequest) -> HttpResponse:
+def simulation_list(request: AuthenticatedRequest) -> HttpResponse:
     form = SimulationForm(
         request.POST or None, initial=_simulation_defaults(request.GET.get("office", ""))
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            run = simulations.request(request.user, form.cleaned_data)  # type: ignore[arg-type]
-        except selectivity.Refused as exc:
-            form.add_error(exc.field, str(exc))
-        else:
+        with onto_form(form):
+            run = simulations.request(request.user, form.cleaned_data)
             messages.success(request, "Simulation queued: this page follows its progress.")
             return redirect("simulation_detail", pk=run.pk)
     return render(
@@ -118,7 +117,7 @@ def simulation_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(MODEL_ROLES)
-def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SimulationRun, pk=pk)
     context: dict[str, Any] = {"run": run}
     if run.status == SimulationRun.Status.DONE and run.result:
@@ -136,7 +135,7 @@ def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(MODEL_ROLES)
-def simulation_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def simulation_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(SimulationRun, pk=pk)
     return JsonResponse({"status": run.status, "progress": run.progress, "text": run.message})
 
@@ -262,7 +261,7 @@ def _whatif_values(request: HttpRequest, active: ModelVersion | None) -> dict[st
 
 @require_safe
 @role_required(MODEL_ROLES)
-def what_if(request: HttpRequest) -> HttpResponse:
+def what_if(request: AuthenticatedRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
     values = _whatif_values(request, active)
     form = WhatIfForm(initial={**values, "slider": values["percent"], "shown": values["percent"]})

@@ -7,12 +7,13 @@ from typing import Any
 from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
@@ -20,6 +21,7 @@ from greenlane.web import trs_report
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
+from greenlane.web.refusals import onto_form, shown
 
 
 class StudyForm(forms.ModelForm):
@@ -93,7 +95,7 @@ class EventsForm(forms.Form):
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_list(request: HttpRequest) -> HttpResponse:
+def study_list(request: AuthenticatedRequest) -> HttpResponse:
     studies = visible_studies(request.user).select_related("created_by")
     return render(
         request,
@@ -103,25 +105,22 @@ def study_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(MANAGE_ROLES)
-def study_new(request: HttpRequest) -> HttpResponse:
+def study_new(request: AuthenticatedRequest) -> HttpResponse:
     form = StudyForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            study = services.create_study(request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        except services.Refused as exc:
-            form.add_error(None, str(exc))
-        else:
+        with onto_form(form):
+            study = services.create_study(request.user, **form.cleaned_data)
             return redirect("trs_detail", pk=study.pk)
     return render(request, "trs/study_new.html", {"form": form})
 
 
-def _study(request: HttpRequest, pk: int) -> Study:
+def _study(request: AuthenticatedRequest, pk: int) -> Study:
     return get_object_or_404(visible_studies(request.user).select_related("previous"), pk=pk)
 
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def study_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _study(request, pk)
     body = None
     if study.result:
@@ -144,15 +143,12 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @takes_files("data")
 @require_POST
 @role_required(MANAGE_ROLES)
-def study_events(request: HttpRequest, pk: int) -> HttpResponse:
+def study_events(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _study(request, pk)
     form = EventsForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            added = services.add_event_file(study, request.user, form.cleaned_data["file"])  # type: ignore[arg-type]
-        except services.Refused as exc:
-            messages.error(request, str(exc))
-        else:
+        with shown(request):
+            added = services.add_event_file(study, request.user, form.cleaned_data["file"])
             messages.success(request, f"{added.original_name} added to the study.")
     else:
         messages.error(request, "Choose an event file to hand in.")
@@ -161,18 +157,16 @@ def study_events(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(MANAGE_ROLES)
-def study_run(request: HttpRequest, pk: int) -> HttpResponse:
+def study_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _study(request, pk)
-    try:
-        services.request_run(study, request.user)  # type: ignore[arg-type]
-    except services.Refused as exc:
-        messages.error(request, str(exc))
+    with shown(request):
+        services.request_run(study, request.user)
     return redirect("trs_detail", pk=study.pk)
 
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def study_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     study = _study(request, pk)
     return JsonResponse(
         {
@@ -184,7 +178,7 @@ def study_progress(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-def _finished(request: HttpRequest, pk: int) -> Study:
+def _finished(request: AuthenticatedRequest, pk: int) -> Study:
     study = _study(request, pk)
     if not study.result:
         from django.http import Http404
@@ -201,7 +195,7 @@ def _download(content: bytes | str, content_type: str, name: str) -> HttpRespons
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_report_html(request: HttpRequest, pk: int) -> HttpResponse:
+def study_report_html(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
     html = trs_report.render_standalone(study.result)  # type: ignore[arg-type]
     return _download(html, "text/html; charset=utf-8", f"trs-{study.pk}-report.html")
@@ -209,7 +203,7 @@ def study_report_html(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def study_report_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
     pdf = trs_report.render_pdf(study.result)  # type: ignore[arg-type]
     return _download(pdf, "application/pdf", f"trs-{study.pk}-report.pdf")
@@ -218,14 +212,14 @@ def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @role_required(VIEW_ROLES)
 @csp_update({"style-src": [trs_report.SUMMARY_STYLE_SOURCE]})
-def study_summary(request: HttpRequest, pk: int) -> HttpResponse:
+def study_summary(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _finished(request, pk)
     return HttpResponse(trs_report.render_summary(study.result))  # type: ignore[arg-type]
 
 
 @require_safe
 @role_required(VIEW_ROLES)
-def study_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def study_rejected(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     study = _finished(request, pk)
     rows: list[tuple[Any, ...]] = [("file", "row", "consignment", "reason")]
     for f in study.result["input"]["files"]:  # type: ignore[index]

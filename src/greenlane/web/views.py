@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
 from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
@@ -35,8 +36,8 @@ from greenlane.web.figures import HOME_FIGURES
 
 @require_safe
 @role_required(ANY_ROLE)
-def home(request: HttpRequest) -> HttpResponse:
-    figures, tables = HOME_FIGURES[request.user.role](request.user)  # type: ignore[union-attr]
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    figures, tables = HOME_FIGURES[request.user.role](request.user)
     return render(request, "web/home.html", {"figures": figures, "tables": tables})
 
 
@@ -64,13 +65,13 @@ PasswordChangeView.allowed_roles = None  # type: ignore[attr-defined]
 
 
 @role_required(ANY_ROLE)
-def password_changed(request: HttpRequest) -> HttpResponse:
+def password_changed(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/password_changed.html")
 
 
 @require_safe
 @role_required(OPERATOR_ROLES)
-def operator_list(request: HttpRequest) -> HttpResponse:
+def operator_list(request: AuthenticatedRequest) -> HttpResponse:
     operators = visible_operators(request.user)
     query = request.GET.get("q", "").strip()
     if query:
@@ -81,7 +82,7 @@ def operator_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(OPERATOR_ROLES)
-def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = get_visible_operator(request.user, pk)
     authorisations = AeoAuthorisation.objects.filter(operator=operator).order_by("-valid_from")
     declarations = visible_declarations(request.user).filter(importer_code=operator.code)
@@ -90,16 +91,16 @@ def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "authorisations": authorisations,
         "declaration_count": declarations.count(),
         "recent": declarations.order_by("-declaration_date", "number")[:20],
-        "selftest_links": request.user.role in SELFTEST_READ,  # type: ignore[union-attr]
-        "can_edit_selftest": request.user.role in SELFTEST_EDIT,  # type: ignore[union-attr]
-        "monitoring_link": request.user.role in OPERATOR_VIEW_ROLES,  # type: ignore[union-attr]
+        "selftest_links": request.user.role in SELFTEST_READ,
+        "can_edit_selftest": request.user.role in SELFTEST_EDIT,
+        "monitoring_link": request.user.role in OPERATOR_VIEW_ROLES,
     }
     return render(request, "operators/detail.html", context)
 
 
 @require_safe
 @role_required({Role.ADMINISTRATOR})
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     events = AuditEvent.objects.order_by("-seq")
     action = request.GET.get("action", "").strip()
     if action:

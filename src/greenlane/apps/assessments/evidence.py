@@ -13,6 +13,8 @@ from typing import IO
 
 import filetype
 
+from greenlane.core import errors
+
 #: What an evidence file may be, by detected type, with the file name endings that fit it.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "application/pdf": (".pdf",),
@@ -29,7 +31,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 _HEAD = 8192
 
 
-class EvidenceRefused(Exception):
+class EvidenceRefused(errors.Refused):
     """The file cannot be kept as evidence; the message says why."""
 
 

@@ -17,6 +17,7 @@ from greenlane.apps.assessments.models import ActionItem, Answer, Evidence, Self
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import Operator, TradeRole
+from greenlane.core import errors
 from greenlane.core.criteria.engine import Profile, Readiness, assess, validate_answers
 from greenlane.core.criteria.export import readiness_dict
 from greenlane.core.criteria.gaps import gaps
@@ -33,12 +34,14 @@ DEFAULT_TYPES = {
 }
 
 
-class Refused(Exception):
-    """A change that cannot be made; ``field`` names the input it is about (or "")."""
+class Refused(errors.Refused):
+    """A change that cannot be made; ``field`` names the input it is about (or "": the API's
+    answers about self-tests always carry ``field``)."""
+
+    field: str
 
     def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def catalogue() -> Catalogue:

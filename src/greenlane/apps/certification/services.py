@@ -32,6 +32,7 @@ from greenlane.apps.certification.models import (
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import AeoAuthorisation, Operator
 from greenlane.apps.operators.permissions import visible_operators
+from greenlane.core import errors
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import (
     APPLICATION,
@@ -53,12 +54,14 @@ def _placeholder() -> str:
     return f"pending-{uuid.uuid4().hex[:20]}"
 
 
-class Refused(Exception):
-    """Input that cannot be accepted (HTTP 400); ``field`` names it."""
+class Refused(errors.Refused):
+    """Input that cannot be accepted (HTTP 400); ``field`` names it (or "": the API's answers
+    about certification always carry ``field``)."""
+
+    field: str
 
     def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def programme() -> Programme:

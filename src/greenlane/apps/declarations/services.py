@@ -23,6 +23,7 @@ from greenlane.apps.declarations.models import (
     SavedMapping,
     Upload,
 )
+from greenlane.core import errors
 from greenlane.core.risk.mapping import (
     ColumnMapping,
     MappingError,
@@ -35,8 +36,11 @@ from greenlane.core.risk.mapping import (
 from greenlane.core.risk.readers import FileError, detect_format
 
 
-class UploadRefused(Exception):
-    """The upload cannot be queued; the message says why."""
+class UploadRefused(errors.Refused):
+    """The upload cannot be queued; the message says why. The API answers 422, as it always
+    has: the request is well formed, but its file or mapping cannot be processed."""
+
+    status = 422
 
 
 def submit_upload(
@@ -159,7 +163,7 @@ def _finish(upload: Upload, status: str, message: str) -> None:
     audit.record(f"declarations.upload.{status}", upload.uploaded_by, upload, {"message": message})
 
 
-class ResultRefused(Exception):
+class ResultRefused(errors.Refused):
     """The inspection result cannot be recorded; the message says why."""
 
 
@@ -207,7 +211,7 @@ def record_inspection(
     return inspection
 
 
-class MappingRefused(Exception):
+class MappingRefused(errors.Refused):
     """The mapping cannot be saved; the message says why."""
 
 

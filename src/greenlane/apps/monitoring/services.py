@@ -17,13 +17,14 @@ from greenlane.apps.certification.models import Certificate, SelfReview
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.monitoring.models import Alert, Indicator, Run
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
+from greenlane.core import errors
 from greenlane.core.monitoring import indicators, rules
 
 WINDOWS = (90, 365)
 Step = Callable[[str, float], None]
 
 
-class Refused(Exception):
+class Refused(errors.Refused):
     """The change cannot be made; the message says why."""
 
 

@@ -17,6 +17,7 @@ from greenlane.apps.operators.models import (
     Operator,
     ValidatorAssignment,
 )
+from greenlane.core import errors
 
 OPERATOR_FIELDS = (
     "code", "name", "country", "trade_role", "national_id", "eori", "size_class", "employees",
@@ -24,8 +25,8 @@ OPERATOR_FIELDS = (
 )  # fmt: skip
 
 
-class AccessError(Exception):
-    pass
+class AccessError(errors.Refused):
+    """The organisation or user is not of the kind the access needs."""
 
 
 @transaction.atomic

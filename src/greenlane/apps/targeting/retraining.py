@@ -26,6 +26,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score, TrainingRun
+from greenlane.core import errors
 from greenlane.core.risk import drift as core
 
 Step = Callable[[str, float], None]
@@ -37,8 +38,9 @@ COMPARED = ("precision@5", "recall@5", "revenue@5")
 NOT_COMPARABLE = "not comparable"
 
 
-class Refused(Exception):
-    pass
+class Refused(errors.NotAllowed):
+    """The version cannot be promoted now: it is already active, is not yet compared with the
+    active version, or did worse than it and no reason was given."""
 
 
 # -- champion and challenger -------------------------------------------------------------

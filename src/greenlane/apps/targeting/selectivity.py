@@ -14,6 +14,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import RuleProfile, SelectivityPolicy
+from greenlane.core import errors
 from greenlane.core.risk import rulelang
 from greenlane.core.risk.selectivity import Policy, PolicyError
 
@@ -21,12 +22,8 @@ DRY_RUN_DAYS = 30
 RULE_FIELDS = ("expression", "action", "channel", "shift", "reason", "valid_from", "valid_to")
 
 
-class Refused(Exception):
+class Refused(errors.Refused):
     """The change cannot be made; the message says why (and where, for a rule)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def check_rule(values: dict[str, Any]) -> rulelang.Rule:

@@ -25,6 +25,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.core import errors
 from greenlane.core.risk import drift, metrics
 from greenlane.core.risk.features import FEATURES_VERSION
 from greenlane.core.risk.model import Reason, RiskModel
@@ -37,8 +38,9 @@ REASONS_SHARE = 0.10
 _loaded: dict[tuple[int, str], RiskModel] = {}
 
 
-class TrainingError(Exception):
-    pass
+class TrainingError(errors.NotAllowed):
+    """A model cannot be trained or used with the data and artifacts there are now: no
+    inspection results of both kinds, no active model, an artifact missing or altered."""
 
 
 def _models_dir() -> Path:

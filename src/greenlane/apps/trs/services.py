@@ -16,13 +16,14 @@ from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.trs.models import EventFile, Study
+from greenlane.core import errors
 from greenlane.core.trs import effect, events, metrics
 from greenlane.core.trs import study as core_study
 
 EVENT_SUFFIXES = (".csv", ".parquet")
 
 
-class Refused(Exception):
+class Refused(errors.Refused):
     """The change cannot be made; the message says why."""
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from greenlane.core import errors
+
 
 class Stage(StrEnum):
     SUBMITTED = "submitted"
@@ -112,8 +114,15 @@ CERTIFICATE: dict[str, Transition] = {
 }  # fmt: skip
 
 
-class NotAllowed(Exception):
-    """A transition that cannot be taken now; the message says why (HTTP 409)."""
+class NotAllowed(errors.NotAllowed):
+    """A transition that cannot be taken now; the message says why (HTTP 409). Like the
+    certification services' ``Refused`` it names a field, "" when none: the API's answers
+    about certification have always carried ``field``."""
+
+    field: str
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message, field)
 
 
 def check(
