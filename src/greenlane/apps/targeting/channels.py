@@ -37,6 +37,7 @@ from greenlane.apps.targeting.models import (
     RuleProfile,
     SelectivityPolicy,
 )
+from greenlane.core import errors
 from greenlane.core.risk import rulelang
 from greenlane.core.risk.model import RiskModel
 from greenlane.core.risk.selectivity import (
@@ -54,13 +55,13 @@ REASONS_TOP = 3
 NO_RULES: list[str] = []  # one object for every declaration no rule matched (converted once)
 
 
-class Undecidable(Exception):
-    """No channel can be decided for the batch; ``field`` names the input at fault (of the
-    declaration at ``index``), if one is."""
+class Undecidable(errors.NotAllowed):
+    """No channel can be decided for the batch: nothing in force to decide with (409), or
+    ``field`` of the declaration at ``index`` is at fault (the API answers 422 there)."""
 
     def __init__(self, message: str, index: int | None = None, field: str | None = None) -> None:
-        super().__init__(message)
-        self.index, self.field = index, field
+        super().__init__(message, field)
+        self.index = index
 
 
 def _chance(number: str, policy_version: int, rate: float) -> bool:
