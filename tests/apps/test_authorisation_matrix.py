@@ -17,7 +17,13 @@ from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessment_services
 from greenlane.apps.certification import mra as mra_services
-from greenlane.apps.declarations.models import IngestBatch, RejectedRow, SavedMapping, Upload
+from greenlane.apps.declarations.models import (
+    IngestBatch,
+    Inspection,
+    RejectedRow,
+    SavedMapping,
+    Upload,
+)
 from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.operators import services as operator_services
@@ -118,6 +124,9 @@ WEB: dict[str, Access] = {
     "declaration_detail": Access("/risk/declarations/{declaration}/", SCORES),
     "declaration_result": Access(
         "/risk/declarations/{declaration}/result/", RESULTS, method="post", ok=302
+    ),
+    "declaration_correction": Access(
+        "/risk/declarations/{declaration}/result/correct/", RESULTS, method="post", ok=302
     ),
     "selftest_start": Access("/self-test/", EDIT, special=((Role.TRADER, "own", 302),)),
     "selftest_edit": Access("/operators/{op}/self-test/", EDIT, scoped=True),
@@ -273,6 +282,19 @@ API: dict[tuple[str, str], Access] = {
     ),
     ("post", "/api/v1/declarations/assess"): Access(  # the first name of the one above
         "/api/v1/declarations/assess", SCORES, method="post", body="{}", ok=422
+    ),
+    ("get", "/api/v1/declarations/{declaration_id}/inspection"): Access(
+        "/api/v1/declarations/{declaration}/inspection", SCORES
+    ),
+    ("post", "/api/v1/declarations/{declaration_id}/inspection"): Access(
+        "/api/v1/declarations/{declaration}/inspection", RESULTS, method="post", body="{}", ok=422
+    ),
+    ("post", "/api/v1/declarations/{declaration_id}/inspection/corrections"): Access(
+        "/api/v1/declarations/{declaration}/inspection/corrections",
+        RESULTS,
+        method="post",
+        body="{}",
+        ok=422,
     ),
     ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),
     ("get", "/api/v1/risk/declarations/{declaration_id}/score"): Access(
@@ -430,6 +452,9 @@ def world(db: None) -> dict[str, object]:
         artifact_sha256="0" * 64,
     )
     declaration = factories.declaration(own)
+    Inspection.objects.create(  # a result on record, for the correction page
+        declaration=declaration, inspected_on=declaration.declaration_date, fraud_found=False
+    )
     saved = SavedMapping.objects.create(
         name="mine", text="name: mine", created_by=users[Role.ADMINISTRATOR]
     )

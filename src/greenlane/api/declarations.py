@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Path, Router, Schema, Status
+from ninja import Field, File, Form, Path, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -11,9 +12,22 @@ from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import MAX_INTEGER, Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.declarations.models import IngestBatch, RejectedRow, Upload
-from greenlane.apps.declarations.permissions import INGEST_ROLES
-from greenlane.apps.declarations.services import progress_of, submit_upload
+from greenlane.apps.declarations.models import (
+    Declaration,
+    IngestBatch,
+    Inspection,
+    RejectedRow,
+    Upload,
+)
+from greenlane.apps.declarations.permissions import INGEST_ROLES, RESULT_ROLES
+from greenlane.apps.declarations.services import (
+    Result,
+    correct_inspection,
+    progress_of,
+    record_inspection,
+    submit_upload,
+)
+from greenlane.apps.targeting.permissions import SCORE_ROLES
 
 router = Router(tags=["declarations"], auth=RoleAuth(INGEST_ROLES))
 
@@ -100,3 +114,118 @@ def list_rejected(
 ) -> list[RejectedRow]:
     batch = get_object_or_404(IngestBatch, pk=batch_id)
     return batch.rejected_rows.order_by("row")  # type: ignore[return-value]
+
+
+class ResultIn(Schema):
+    """An inspection result: nothing critical and nothing recovered without an irregularity,
+    dated neither in the future nor before the declaration (today when not given)."""
+
+    fraud_found: bool
+    critical: bool = False
+    revenue_recovered: Decimal = Field(default=Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    inspected_on: date | None = None
+    notes: str = Field(default="", max_length=5000)
+
+    def result(self) -> Result:
+        return Result(
+            self.fraud_found, self.critical, self.revenue_recovered, self.notes, self.inspected_on
+        )
+
+
+class CorrectionIn(ResultIn):
+    reason: str = Field(min_length=1, max_length=2000, description="why the result changes")
+
+
+class CorrectionOut(Schema):
+    corrected_at: datetime
+    corrected_by: str | None
+    reason: str
+    before: dict[str, object]
+    after: dict[str, object]
+
+
+class InspectionOut(Schema):
+    declaration_id: int
+    number: str
+    inspected_on: date
+    fraud_found: bool
+    critical: bool
+    revenue_recovered: Decimal
+    notes: str
+    corrections: list[CorrectionOut]
+
+
+class ResultProblem(Schema):
+    detail: str
+    field: str | None = None
+
+
+def _inspection_out(inspection: Inspection) -> InspectionOut:
+    corrections = inspection.corrections.select_related("corrected_by")
+    return InspectionOut(
+        declaration_id=inspection.declaration_id,
+        number=inspection.declaration.number,
+        inspected_on=inspection.inspected_on,
+        fraud_found=inspection.fraud_found,
+        critical=inspection.critical,
+        revenue_recovered=inspection.revenue_recovered,
+        notes=inspection.notes,
+        corrections=[
+            CorrectionOut(
+                corrected_at=c.corrected_at,
+                corrected_by=c.corrected_by.username if c.corrected_by else None,
+                reason=c.reason,
+                before=c.before,
+                after=c.after,
+            )
+            for c in corrections
+        ],
+    )
+
+
+def _inspection(declaration_id: int) -> Inspection:
+    return get_object_or_404(
+        Inspection.objects.select_related("declaration"), declaration_id=declaration_id
+    )
+
+
+@router.get(
+    "/{declaration_id}/inspection",
+    response=InspectionOut,
+    auth=RoleAuth(SCORE_ROLES),
+    summary="A declaration's inspection result in force, with its corrections",
+)
+def get_inspection(request: AuthenticatedRequest, declaration_id: Id) -> InspectionOut:
+    return _inspection_out(_inspection(declaration_id))
+
+
+@router.post(
+    "/{declaration_id}/inspection",
+    response={201: InspectionOut, 400: ResultProblem},
+    auth=RoleAuth(RESULT_ROLES),
+    summary="Record a declaration's inspection result (a label for the next training)",
+)
+def post_inspection(request: AuthenticatedRequest, declaration_id: Id, body: ResultIn) -> Status:
+    declaration = get_object_or_404(Declaration, pk=declaration_id)
+    result = body.result()
+    inspection = record_inspection(
+        declaration, request.user, fraud_found=result.fraud_found, critical=result.critical,
+        revenue_recovered=result.revenue_recovered, notes=result.notes,
+        inspected_on=result.inspected_on,
+    )  # fmt: skip
+    return Status(201, _inspection_out(inspection))
+
+
+@router.post(
+    "/{declaration_id}/inspection/corrections",
+    response={201: InspectionOut, 400: ResultProblem},
+    auth=RoleAuth(RESULT_ROLES),
+    summary="Correct a recorded result, with the reason; the values replaced are kept",
+)
+def post_correction(
+    request: AuthenticatedRequest, declaration_id: Id, body: CorrectionIn
+) -> Status:
+    inspection = _inspection(declaration_id)
+    correct_inspection(inspection, request.user, body.result(), body.reason)
+    inspection.refresh_from_db()
+    return Status(201, _inspection_out(inspection))

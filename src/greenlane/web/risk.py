@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
-from greenlane.apps.declarations.services import record_inspection
+from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
@@ -172,9 +173,53 @@ class ResultForm(forms.Form):
         coerce=lambda v: v == "1",
     )
     critical = forms.BooleanField(required=False, label="Critical finding")
-    revenue_recovered = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2, initial=0)
-    inspected_on = forms.DateField(required=False, help_text="YYYY-MM-DD; today when empty")
+    revenue_recovered = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, initial=0,
+        help_text="0 when no irregularity was found",
+    )  # fmt: skip
+    inspected_on = forms.DateField(
+        required=False,
+        label="Inspected on",
+        help_text="YYYY-MM-DD; today when empty; not in the future, not before the declaration",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def result(self) -> Result:
+        return Result(**self.cleaned_data)
+
+
+class CorrectionForm(ResultForm):
+    reason = forms.CharField(
+        label="Reason for the correction",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="kept with the correction and in the audit log",
+    )
+
+    def result(self) -> Result:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+        return Result(**data)
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> CorrectionForm:
+        return cls(
+            initial={
+                "fraud_found": "1" if inspection.fraud_found else "0",
+                "critical": inspection.critical,
+                "revenue_recovered": inspection.revenue_recovered,
+                "inspected_on": inspection.inspected_on,
+                "notes": inspection.notes,
+            },
+            auto_id="correct_%s",
+        )
+
+
+def _form_refused(request: HttpRequest, form: forms.Form, what: str) -> None:
+    messages.error(request, f"{what}: " + "; ".join(
+        f"{form.fields[field].label or field if field in form.fields else field}: "
+        f"{' '.join(errors)}"
+        for field, errors in form.errors.items()
+    ))  # fmt: skip
 
 
 @require_POST
@@ -183,14 +228,26 @@ def declaration_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(Declaration, pk=pk)
     form = ResultForm(request.POST)
     if form.is_valid():
-        with shown(request):
+        with shown(request, lambda exc: f"The result was not recorded: {exc}."):
             record_inspection(declaration, request.user, **form.cleaned_data)
             messages.success(request, "Result recorded.")
     else:
-        messages.error(request, "The result was not recorded: " + "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-        ))  # fmt: skip
+        _form_refused(request, form, "The result was not recorded")
     return redirect("declaration_detail", pk=pk)
+
+
+@require_POST
+@role_required(RESULT_ROLES)
+def declaration_correction(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(Inspection.objects.select_related("declaration"), declaration=pk)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        with shown(request, lambda exc: f"The result was not corrected: {exc}."):
+            correct_inspection(inspection, request.user, form.result(), form.cleaned_data["reason"])
+            messages.success(request, "Result corrected; the values it replaced are kept below.")
+    else:
+        _form_refused(request, form, "The result was not corrected")
+    return redirect(reverse("declaration_detail", args=[pk]) + "#inspection")
 
 
 @require_safe
@@ -212,5 +269,15 @@ def declaration_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "scores": scores,
         "parties": services.party_history(declaration),
         "result_form": ResultForm() if request.user.role in RESULT_ROLES else None,
+        "correction_form": (
+            CorrectionForm.of(declaration.inspection)
+            if request.user.role in RESULT_ROLES and hasattr(declaration, "inspection")
+            else None
+        ),
+        "corrections": (
+            declaration.inspection.corrections.select_related("corrected_by")
+            if hasattr(declaration, "inspection")
+            else []
+        ),
     }
     return render(request, "risk/declaration_detail.html", context)

@@ -82,6 +82,11 @@ urlpatterns = [
     path("risk/what-if/", simulations.what_if, name="what_if"),
     path("risk/declarations/<int:pk>/", risk.declaration_detail, name="declaration_detail"),
     path("risk/declarations/<int:pk>/result/", risk.declaration_result, name="declaration_result"),
+    path(
+        "risk/declarations/<int:pk>/result/correct/",
+        risk.declaration_correction,
+        name="declaration_correction",
+    ),
     path("self-test/", assessments.selftest_start, name="selftest_start"),
     path("operators/<int:pk>/self-test/", assessments.selftest_edit, name="selftest_edit"),
     path(

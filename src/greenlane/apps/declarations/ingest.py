@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
+from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
@@ -166,9 +168,9 @@ def ingest(
 
 
 def _validated(path: Path, mapping: ColumnMapping) -> Iterator[tuple[Batch, Validated]]:
-    seen = Numbers()
+    seen, today = Numbers(), timezone.localdate()
     for part in read_batches(path, mapping):
-        yield part, validate(part, mapping, seen)
+        yield part, validate(part, mapping, seen, today)
 
 
 def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -230,7 +232,23 @@ def _results_for_records(
     bad = [n not in ids or n in done for n in numbers]
     reason = "{}: no such declaration on record, or it already has a result"
     accepted, rejected = _move_rejected(accepted, rejected, bad, reason)
+    dated = _declaration_dates([ids[n] for n in accepted["number"].to_pylist()])
+    early = [
+        day < dated[ids[n]]
+        for n, day in zip(
+            accepted["number"].to_pylist(), accepted["inspected_on"].to_pylist(), strict=True
+        )
+    ]
+    reason = "{}: inspected_on is before the declaration date on record"
+    accepted, rejected = _move_rejected(accepted, rejected, early, reason)
     return accepted, rejected, ids
+
+
+def _declaration_dates(ids: Sequence[int]) -> dict[int, date]:
+    dates: dict[int, date] = {}
+    for chunk in _chunks(ids):
+        dates.update(Declaration.objects.filter(id__in=chunk).values_list("id", "declaration_date"))
+    return dates
 
 
 def _move_rejected(

@@ -137,6 +137,31 @@ class Inspection(models.Model):
         return f"inspection of {self.declaration_id}"
 
 
+class InspectionCorrection(models.Model):
+    """A change to a recorded result, with its reason: the result holds the values in force
+    (what training learns from); each correction keeps what it replaced, so the first one's
+    ``before`` is the result as first recorded."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="corrections")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    before = models.JSONField(help_text="the result's values this correction replaced")
+    after = models.JSONField(help_text="the result's values from this correction on")
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+
+    def __str__(self) -> str:
+        return f"correction of inspection {self.inspection_id}"
+
+    @property
+    def before_after(self) -> tuple[dict[str, object], dict[str, object]]:
+        return self.before, self.after
+
+
 def upload_path(instance: Upload, filename: str) -> str:
     """A folder of its own per upload, so the file keeps its name in messages."""
     return f"uploads/{uuid.uuid4().hex}/{filename}"

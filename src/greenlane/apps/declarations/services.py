@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +22,7 @@ from greenlane.apps.declarations.models import (
     Declaration,
     IngestBatch,
     Inspection,
+    InspectionCorrection,
     SavedMapping,
     Upload,
 )
@@ -164,7 +167,63 @@ def _finish(upload: Upload, status: str, message: str) -> None:
 
 
 class ResultRefused(errors.Refused):
-    """The inspection result cannot be recorded; the message says why."""
+    """The inspection result cannot be recorded or corrected; the message says why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an inspection found, as an officer records or corrects it."""
+
+    fraud_found: bool
+    critical: bool = False
+    revenue_recovered: Decimal = Decimal(0)
+    notes: str = ""
+    inspected_on: date | None = None  # today when not given
+
+    def checked(self, declaration: Declaration) -> Result:
+        """The result with its date, once it holds together: nothing critical and nothing
+        recovered without an irregularity, dated neither in the future nor before the
+        declaration."""
+        if self.critical and not self.fraud_found:
+            raise ResultRefused(
+                "a finding can only be critical when an irregularity was found", "critical"
+            )
+        if self.revenue_recovered < 0:
+            raise ResultRefused("revenue recovered cannot be negative", "revenue_recovered")
+        if self.revenue_recovered > 0 and not self.fraud_found:
+            raise ResultRefused(
+                "revenue can only be recovered when an irregularity was found",
+                "revenue_recovered",
+            )
+        today = timezone.localdate()
+        day = self.inspected_on or today
+        if day > today:
+            raise ResultRefused(
+                f"the inspection cannot be dated in the future (today is {today.isoformat()})",
+                "inspected_on",
+            )
+        if day < declaration.declaration_date:
+            raise ResultRefused(
+                "the inspection cannot be dated before the declaration "
+                f"({declaration.declaration_date.isoformat()})",
+                "inspected_on",
+            )
+        return replace(self, inspected_on=day)
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> Result:
+        return cls(
+            inspection.fraud_found, inspection.critical, Decimal(inspection.revenue_recovered),
+            inspection.notes, inspection.inspected_on,
+        )  # fmt: skip
+
+    def as_record(self) -> dict[str, Any]:
+        """The values as the audit log and a correction keep them."""
+        return {
+            "fraud_found": self.fraud_found, "critical": self.critical,
+            "revenue_recovered": f"{self.revenue_recovered:.2f}", "notes": self.notes,
+            "inspected_on": self.inspected_on.isoformat() if self.inspected_on else None,
+        }  # fmt: skip
 
 
 def record_inspection(
@@ -178,37 +237,68 @@ def record_inspection(
     inspected_on: date | None = None,
 ) -> Inspection:
     """An officer's result for one declaration; it becomes a label for the next training."""
-    if critical and not fraud_found:
-        raise ResultRefused("a finding can only be critical when an irregularity was found")
-    if revenue_recovered < 0:
-        raise ResultRefused("revenue recovered cannot be negative")
-    day = inspected_on or timezone.localdate()
-    if day < declaration.declaration_date:
-        raise ResultRefused("the inspection cannot be dated before the declaration")
+    result = Result(fraud_found, critical, revenue_recovered, notes, inspected_on)
+    result = result.checked(declaration)
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if Inspection.objects.filter(declaration=locked).exists():
             raise ResultRefused(f"declaration {locked.number} already has a result")
         inspection = Inspection.objects.create(
-            declaration=locked,
-            recorded_by=actor,
-            inspected_on=day,
-            fraud_found=fraud_found,
-            critical=critical,
-            revenue_recovered=revenue_recovered,
-            notes=notes,
+            declaration=locked, recorded_by=actor, **_fields(result)
         )
         audit.record(
             "declarations.inspection.recorded",
             actor,
             locked,
             {
-                "fraud_found": fraud_found,
-                "critical": critical,
-                "revenue_recovered": str(revenue_recovered),
+                "fraud_found": result.fraud_found,
+                "critical": result.critical,
+                "revenue_recovered": str(result.revenue_recovered),
             },
         )
     return inspection
+
+
+def correct_inspection(
+    inspection: Inspection, actor: User, result: Result, reason: str
+) -> InspectionCorrection:
+    """Correct a recorded result, with the reason, audited; the values replaced are kept on
+    the correction. The next training learns from the corrected values."""
+    reason = reason.strip()
+    if not reason:
+        raise ResultRefused("say why the result is corrected", "reason")
+    declaration = inspection.declaration
+    result = result.checked(declaration)
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        before = Result.of(locked)
+        if before == result:
+            raise ResultRefused("the correction changes nothing: the result already says this")
+        for name, value in _fields(result).items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(_fields(result)))
+        correction = InspectionCorrection.objects.create(
+            inspection=locked,
+            corrected_by=actor,
+            reason=reason,
+            before=before.as_record(),
+            after=result.as_record(),
+        )
+        audit.record(
+            "declarations.inspection.corrected",
+            actor,
+            declaration,
+            {"reason": reason, "before": before.as_record(), "after": result.as_record()},
+        )
+    return correction
+
+
+def _fields(result: Result) -> dict[str, Any]:
+    return {
+        "inspected_on": result.inspected_on, "fraud_found": result.fraud_found,
+        "critical": result.critical, "revenue_recovered": result.revenue_recovered,
+        "notes": result.notes,
+    }  # fmt: skip
 
 
 class MappingRefused(errors.Refused):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -229,8 +230,11 @@ class Numbers:
             checks.add(mask, f"declaration number {number} already appears in row {first}")
 
 
-def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
-    """Validate one batch; ``seen`` carries declaration numbers across the batches of a file."""
+def validate(
+    batch: Batch, mapping: ColumnMapping, seen: Numbers, today: date | None = None
+) -> Validated:
+    """Validate one batch; ``seen`` carries declaration numbers across the batches of a file;
+    an inspection result dated after ``today`` (the administration's date) is refused."""
     table, n = batch.table, batch.table.num_rows
     checks = _Checks(n)
     typed: dict[str, pa.Array] = {"row": pa.array(batch.rows, pa.int64())}
@@ -248,6 +252,7 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
                     pc.and_(pc.is_valid(typed[name]), pc.invert(labelled)),
                     f"{name} given without fraud",
                 )
+        _results_hold_together(typed, checks, today)
     _number_format(typed["number"], mapping.columns["number"], checks)
     seen.check(typed["number"], batch.rows, checks)
 
@@ -263,6 +268,35 @@ def validate(batch: Batch, mapping: ColumnMapping, seen: Numbers) -> Validated:
     ]
     rejected += [Rejection(m.row, m.reason, {"line": m.raw}) for m in batch.malformed]
     return Validated(accepted, rejected)
+
+
+def _results_hold_together(typed: dict[str, pa.Array], checks: _Checks, today: date | None) -> None:
+    """An inspection result must say one thing: nothing recovered and nothing critical where
+    no irregularity was found, and a date neither in the future nor before the declaration."""
+    clean = pc.equal(typed["fraud"], False)
+    if "revenue_recovered" in typed:
+        checks.add(
+            pc.and_(clean, pc.greater(typed["revenue_recovered"], 0)),
+            "revenue_recovered is more than 0 but fraud says no irregularity was found",
+        )
+    if "critical" in typed:
+        checks.add(
+            pc.and_(clean, typed["critical"]),
+            "critical is yes but fraud says no irregularity was found",
+        )
+    if "inspected_on" not in typed:
+        return
+    day = typed["inspected_on"]
+    if today is not None:
+        checks.add(
+            pc.greater(day, pa.scalar(today, pa.date32())),
+            f"inspected_on is in the future (after {today.isoformat()})",
+        )
+    if "declaration_date" in typed:
+        checks.add(
+            pc.less(day, typed["declaration_date"]),
+            "inspected_on is before the declaration date",
+        )
 
 
 def _number_format(numbers: pa.Array, source: Source, checks: _Checks) -> None:

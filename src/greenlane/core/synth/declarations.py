@@ -190,7 +190,10 @@ def make_chunk(
         {
             "declaration_number": number.take(pa.array(sel)),
             "inspected_on": pa.array(
-                (day[sel] + rng.integers(0, 3, sel.size)).astype("int32") + _epoch_day(config),
+                # A result comes 0 to 2 days after the declaration, within the period (which
+                # the demo ends yesterday: a result is never dated in the future).
+                np.minimum(day[sel] + rng.integers(0, 3, sel.size), config.days - 1).astype("int32")
+                + _epoch_day(config),
                 pa.date32(),
             ),
             "channel": _dict(channel[sel], CHANNELS),
