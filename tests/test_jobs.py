@@ -242,7 +242,7 @@ def _kinds() -> dict[str, Callable[[], Any]]:
     """A record to run, for each model a job works on (a new kind needs one here)."""
     from greenlane.apps.declarations.models import Upload
     from greenlane.apps.monitoring.models import Run
-    from greenlane.apps.targeting.models import SimulationRun, TrainingRun
+    from greenlane.apps.targeting.models import ModelVersion, ScoringRun, SimulationRun, TrainingRun
     from tests import factories
 
     def upload() -> Upload:
@@ -255,6 +255,14 @@ def _kinds() -> dict[str, Callable[[], Any]]:
             min_random_rate=0.01, exploration_share=0.1, aeo_reduction=0.5,
         )  # fmt: skip
 
+    def scoring() -> ScoringRun:
+        version = ModelVersion.objects.create(
+            version=1, training_from=date(2025, 1, 1), training_to=date(2025, 6, 30),
+            training_rows=10, labelled_rows=5, feature_schema=["x"], hyperparameters={},
+            library_versions={}, metrics={}, artifact="models/v1.joblib", artifact_sha256="0",
+        )  # fmt: skip
+        return ScoringRun.objects.create(version=version, cause="an ingest")
+
     def study() -> Any:
         org = factories.organisation()
         return factories.study(org, factories.user("statistician", org), done=False)
@@ -264,6 +272,7 @@ def _kinds() -> dict[str, Callable[[], Any]]:
         "monitoring.Run": lambda: Run.objects.create(as_of=date(2026, 6, 30)),
         "targeting.TrainingRun": TrainingRun.objects.create,
         "targeting.SimulationRun": simulation,
+        "targeting.ScoringRun": scoring,
         "trs.Study": study,
     }
 

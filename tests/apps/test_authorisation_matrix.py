@@ -27,7 +27,13 @@ from greenlane.apps.declarations.models import (
 from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.operators import services as operator_services
-from greenlane.apps.targeting.models import ModelVersion, RuleProfile, SimulationRun, TrainingRun
+from greenlane.apps.targeting.models import (
+    ModelVersion,
+    RuleProfile,
+    ScoringRun,
+    SimulationRun,
+    TrainingRun,
+)
 from tests import factories
 
 ALL = frozenset(Role)
@@ -111,6 +117,8 @@ WEB: dict[str, Access] = {
     "model_activate": Access("/risk/models/{version}/activate/", MODELS, method="post", ok=302),
     "model_compare": Access("/risk/models/{version}/compare/", MODELS, method="post", ok=302),
     "training_progress": Access("/risk/models/runs/{training}/progress/", MODELS),
+    "model_rollback": Access("/risk/models/{version}/rollback/", MODELS, method="post", ok=302),
+    "scoring_progress": Access("/risk/scoring/{scoring}/progress/", SCORES),
     "score_list": Access("/risk/scores/", SCORES),
     "rule_list": Access("/risk/rules/", MODELS),
     "rule_detail": Access("/risk/rules/{rule}/", MODELS),
@@ -271,6 +279,14 @@ API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/risk/models"): Access("/api/v1/risk/models", MODELS),
     ("post", "/api/v1/risk/models/{version}/promote"): Access(
         "/api/v1/risk/models/{version}/promote", MODELS, method="post", body='{"reason": ""}'
+    ),
+    # The world's version was never active before: a rollback is refused past the role check.
+    ("post", "/api/v1/risk/models/{version}/rollback"): Access(
+        "/api/v1/risk/models/{version}/rollback",
+        MODELS,
+        method="post",
+        body='{"reason": "x"}',
+        ok=409,
     ),
     # The world's version kept no reference distribution: refused, past the role check.
     ("get", "/api/v1/risk/models/{version}/drift"): Access(
@@ -506,6 +522,7 @@ def world(db: None) -> dict[str, object]:
         "rule": rule,
         "simulation": simulation,
         "training": training,
+        "scoring": ScoringRun.objects.create(version=version, cause="an ingest"),
         "run": run,
         "alert": alert,
         "own": own, "other": other, "users": users, "batch": batch, "upload": upload,
@@ -569,6 +586,7 @@ def url(world: dict[str, object], access: Access, whose: str) -> str:
         .replace("{rule}", str(world["rule"].pk))  # type: ignore[attr-defined]
         .replace("{simulation}", str(world["simulation"].pk))  # type: ignore[attr-defined]
         .replace("{training}", str(world["training"].pk))  # type: ignore[attr-defined]
+        .replace("{scoring}", str(world["scoring"].pk))  # type: ignore[attr-defined]
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from greenlane import demo
-from greenlane.apps.targeting import services
+from greenlane.apps.targeting import scoring, services
 from greenlane.apps.trs.models import Study
 from tests.e2e.conftest import log_in
 
@@ -49,7 +49,7 @@ def test_pages_load_under_the_policy_with_nothing_blocked(
 ) -> None:
     demo.seed(demo.demo_config(declarations=8_000, operators_=300), tmp_path)
     version = services.train()
-    services.score()
+    scoring.score_stored()
     study = Study.objects.get(status=Study.Status.DONE)
     base = live_server.url  # type: ignore[attr-defined]
     console: list[str] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from greenlane import demo
-from greenlane.apps.targeting import services
+from greenlane.apps.targeting import scoring, services
 from greenlane.apps.targeting.models import Score
 from tests.e2e.conftest import log_in
 
@@ -19,7 +19,7 @@ def test_an_analyst_opens_the_top_score_and_reads_why(
 ) -> None:
     demo.seed(demo.demo_config(declarations=8_000, operators_=300), tmp_path)
     services.train()
-    services.score()
+    scoring.score_stored()
     top = Score.objects.order_by("-probability", "id").select_related("declaration").first()
     assert top is not None
     base = live_server.url  # type: ignore[attr-defined]

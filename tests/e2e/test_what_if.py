@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from greenlane import demo
-from greenlane.apps.targeting import services
+from greenlane.apps.targeting import scoring, services
 from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_an_analyst_moves_the_inspection_rate(
 ) -> None:
     demo.seed(demo.demo_config(declarations=8_000, operators_=300), tmp_path)
     services.train()
-    services.score()
+    scoring.score_stored()
     base = live_server.url  # type: ignore[attr-defined]
     log_in(page, base, "analyst", demo.DEMO_PASSWORD)
     page.get_by_role("link", name="What-if").click()  # type: ignore[attr-defined]

@@ -104,6 +104,21 @@ def promote_model(request: AuthenticatedRequest, version: Id, body: PromoteIn) -
     return retraining.promote(item, request.user, body.reason)
 
 
+class RollbackIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000, description="why, kept in the audit log")
+
+
+@router.post(
+    "/models/{version}/rollback",
+    response={200: ModelOut, 409: Problem},
+    auth=RoleAuth(MODEL_ROLES),
+    summary="Make an earlier active version the active one again (scores it lacks follow)",
+)
+def rollback_model(request: AuthenticatedRequest, version: Id, body: RollbackIn) -> ModelVersion:
+    item = get_object_or_404(ModelVersion, version=version)
+    return retraining.roll_back(item, request.user, body.reason)
+
+
 @router.get(
     "/models/{version}/drift",
     response={200: DriftOut, 409: Problem},

@@ -102,13 +102,14 @@ def demo(
                     tasks[step], completed=done, total=total
                 ),
             )
+        from greenlane.apps.targeting import scoring
         from greenlane.apps.targeting import services as targeting
 
         def say(text: str) -> None:
             console.print(f"Risk model: {text}…")
 
         targeting.train(say=say)
-        scored = targeting.score(say=say)
+        scored = scoring.score_stored()
         console.print(
             f"Risk model v{scored.version.version}: {scored.scored:,} declarations scored."
         )

@@ -161,6 +161,30 @@ def promote(
 
 
 @commands.command()
+def rollback(
+    version: Annotated[int, typer.Argument(help="The earlier active version to bring back")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")],
+) -> None:
+    """Make an earlier active model version the one that scores again; the declarations it
+    has not scored yet are scored by the background worker."""
+    _django()
+    from greenlane.apps.targeting import retraining, services
+    from greenlane.apps.targeting.models import ModelVersion
+
+    found = ModelVersion.objects.filter(version=version).first()
+    if found is None:
+        raise CommandError(f"there is no model v{version}")
+    try:
+        retraining.roll_back(found, None, reason)
+    except (retraining.Refused, services.TrainingError) as exc:
+        raise CommandError(str(exc)) from None
+    console.print(
+        f"Model v{version} scores new declarations again; what it has not scored yet is queued "
+        "for the background worker (greenlane worker)."
+    )
+
+
+@commands.command()
 def drift(
     version: Annotated[
         int | None, typer.Option(help="Model version (default: the active one)")
@@ -225,7 +249,7 @@ def score(
 ) -> None:
     """Score declarations with a model version: fraud probability, revenue at stake, reasons."""
     _django()
-    from greenlane.apps.targeting import services
+    from greenlane.apps.targeting import scoring, services
     from greenlane.apps.targeting.models import ModelVersion
 
     chosen = None
@@ -235,7 +259,14 @@ def score(
             raise CommandError(f"no model version {version}")
     try:
         if file is None:
-            result = services.score(version=chosen, say=lambda text: err.print(f"[dim]{text}…[/]"))
+            with _progress() as bar:
+                job = bar.add_task("scoring", total=100)
+                result = scoring.score_stored(
+                    version=chosen,
+                    step=lambda text, share: bar.update(
+                        job, completed=round(share * 100), description=text
+                    ),
+                )
             console.print(
                 f"Scored {result.scored:,} declarations with model v{result.version.version}."
             )

@@ -18,7 +18,7 @@ from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
 from greenlane.apps.targeting import retraining, services
-from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
+from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.refusals import shown
 
@@ -30,6 +30,7 @@ def model_list(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "versions": ModelVersion.objects.all()[:50],
         "runs": TrainingRun.objects.select_related("version", "requested_by")[:10],
+        "scorings": ScoringRun.objects.select_related("version", "requested_by")[:10],
         "active": active,
         "drift": _drift(request, active, weeks=4),
     }
@@ -63,6 +64,24 @@ def training_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     )
 
 
+def scoring_runs() -> list[ScoringRun]:
+    """The scoring runs waiting or under way, for the pages whose scores they will change."""
+    return list(
+        ScoringRun.objects.filter(
+            status__in=(ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING)
+        ).select_related("version")[:5]
+    )
+
+
+@require_safe
+@role_required(SCORE_ROLES)
+def scoring_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(ScoringRun, pk=pk)
+    return JsonResponse(
+        {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
+    )
+
+
 @require_safe
 @role_required(MODEL_ROLES)
 def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
@@ -82,6 +101,7 @@ def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
         "drift": report,
         "weeks": weeks,
         "drift_chart": _drift_chart(report) if report else None,
+        "scoring_runs": scoring_runs(),
     }
     return render(request, "risk/model_detail.html", context)
 
@@ -150,6 +170,20 @@ def model_activate(request: AuthenticatedRequest, version: int) -> HttpResponse:
     return redirect("model_detail", version=item.version)
 
 
+@require_POST
+@role_required(MODEL_ROLES)
+def model_rollback(request: AuthenticatedRequest, version: int) -> HttpResponse:
+    item = get_object_or_404(ModelVersion, version=version)
+    with shown(request, lambda exc: f"Not rolled back: {exc}."):
+        retraining.roll_back(item, request.user, request.POST.get("reason", ""))
+        messages.success(
+            request,
+            f"Rolled back: v{item.version} scores new declarations again; what it has not "
+            "scored yet is being scored in the background.",
+        )
+    return redirect("model_detail", version=item.version)
+
+
 @require_safe
 @role_required(SCORE_ROLES)
 def score_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -161,9 +195,8 @@ def score_list(request: AuthenticatedRequest) -> HttpResponse:
         if office:
             scores = scores.filter(declaration__office_code=office)
     page = Paginator(scores.order_by("-probability", "id"), 50).get_page(request.GET.get("page"))
-    return render(
-        request, "risk/score_list.html", {"page": page, "active": active, "office": office}
-    )
+    context = {"page": page, "active": active, "office": office, "scoring_runs": scoring_runs()}
+    return render(request, "risk/score_list.html", context)
 
 
 class ResultForm(forms.Form):
@@ -274,6 +307,7 @@ def declaration_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             if request.user.role in RESULT_ROLES and hasattr(declaration, "inspection")
             else None
         ),
+        "scoring_runs": scoring_runs(),
         "corrections": (
             declaration.inspection.corrections.select_related("corrected_by")
             if hasattr(declaration, "inspection")

@@ -23,6 +23,7 @@ from greenlane.apps.targeting.permissions import MODEL_ROLES
 from greenlane.core.risk import whatif
 from greenlane.core.risk.simulation import Scenario
 from greenlane.web.refusals import onto_form
+from greenlane.web.risk import scoring_runs
 
 DEFAULT_WEEKS = 26
 DEFAULT_DAYS = 90
@@ -265,7 +266,9 @@ def what_if(request: AuthenticatedRequest) -> HttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
     values = _whatif_values(request, active)
     form = WhatIfForm(initial={**values, "slider": values["percent"], "shown": values["percent"]})
-    context: dict[str, Any] = {"form": form, "active": active, "values": values}
+    context: dict[str, Any] = {
+        "form": form, "active": active, "values": values, "scoring_runs": scoring_runs(),
+    }  # fmt: skip
     if active is not None:
         ranking = simulations.ranking(
             active, values["period_from"], values["period_to"], values["office"],

@@ -17,7 +17,7 @@ from greenlane import demo
 from greenlane.apps.audit import services as audit
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.models import Declaration, Inspection
-from greenlane.apps.targeting import data, retraining, services
+from greenlane.apps.targeting import data, retraining, scoring, services
 from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.cli import app
 from greenlane.core.risk import drift, metrics
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def seeded(tmp_path: Path) -> ModelVersion:
     demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
     champion = services.train()
-    services.score()
+    scoring.score_stored()
     return champion
 
 

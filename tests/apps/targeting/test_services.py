@@ -11,8 +11,8 @@ from greenlane import demo
 from greenlane.apps.audit import services as audit
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.models import Declaration
-from greenlane.apps.targeting import services
-from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.targeting import scoring, services
+from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -34,13 +34,23 @@ def test_it_trains_registers_and_scores_with_reasons(seeded: None) -> None:
     artifact = Path(settings.VAR_DIR) / version.artifact
     assert artifact.is_file()
 
-    result = services.score()
-    assert result.scored == Declaration.objects.count()
+    # Becoming the active version queued the scoring of everything on record (the tests'
+    # queue runs it at once).
+    run = ScoringRun.objects.get()
+    everything = Declaration.objects.count()
+    assert (run.status, run.scored, run.total, run.version) == (
+        "done",
+        everything,
+        everything,
+        version,
+    )
+    assert run.cause == "v1 became the active model"
+    assert Score.objects.filter(model_version=version).count() == everything
     top = Score.objects.order_by("-probability").first()
     assert top is not None
     assert top.reasons
     assert all(r["text"] for r in top.reasons)
-    again = services.score()
+    again = scoring.score_stored()
     assert again.scored == 0  # nothing scored twice by the same version
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
@@ -53,7 +63,7 @@ def test_it_trains_registers_and_scores_with_reasons(seeded: None) -> None:
 
 def test_reasons_outside_the_top_share_come_on_the_declaration_page(seeded: None) -> None:
     services.train()
-    services.score()
+    scoring.score_stored()
     low = Score.objects.order_by("probability").first()
     assert low is not None
     assert low.reasons == []
@@ -68,7 +78,7 @@ def test_reasons_outside_the_top_share_come_on_the_declaration_page(seeded: None
 
 def test_the_api_gives_scores_with_reasons(seeded: None) -> None:
     services.train()
-    services.score()
+    scoring.score_stored()
     client = Client()
     client.force_login(factories.user("risk_analyst"))
     listing = client.get("/api/v1/risk/scores?limit=5").json()
@@ -98,7 +108,7 @@ def test_a_tampered_artifact_is_refused(seeded: None) -> None:
     path.write_bytes(path.read_bytes() + b"x")
     services._loaded.clear()
     with pytest.raises(services.TrainingError, match="does not match its registered hash"):
-        services.score()
+        scoring.score_stored()
 
 
 def test_a_model_from_other_features_is_refused_not_crashed(seeded: None) -> None:
@@ -127,7 +137,7 @@ def test_training_without_results_says_so() -> None:
 
 def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
     services.train()
-    services.score()
+    scoring.score_stored()
     client = Client()
     client.force_login(factories.user("risk_analyst"))
     home = client.get("/").content.decode()

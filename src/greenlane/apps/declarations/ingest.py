@@ -29,6 +29,7 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
+from greenlane.apps.declarations.signals import batch_ingested
 from greenlane.core.risk.mapping import ColumnMapping
 from greenlane.core.risk.readers import Batch, detect_format, parquet_rows, read_batches
 from greenlane.core.risk.validate import Numbers, Rejection, Validated, validate
@@ -162,6 +163,8 @@ def ingest(
                 "inspections": batch.inspections,
             },
         )
+        if kind == IngestBatch.Kind.DECLARATIONS:
+            batch_ingested.send(IngestBatch, batch=batch, actor=actor)
     return Result(
         batch, batch.rows_read, batch.rows_accepted, batch.rows_rejected, batch.inspections
     )

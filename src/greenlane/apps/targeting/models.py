@@ -15,6 +15,9 @@ class ModelVersion(models.Model):
     is_active = models.BooleanField(
         default=False, help_text="the version that scores new declarations"
     )
+    activated_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it last became the active version (kept after)"
+    )
     training_from = models.DateField()
     training_to = models.DateField()
     training_rows = models.PositiveIntegerField()
@@ -251,6 +254,22 @@ class TrainingRun(Job):
 
     def __str__(self) -> str:
         return f"training {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class ScoringRun(Job):
+    """Scoring what is stored with one model version, in the background: after an ingest,
+    after a promotion or a rollback, or on request. It scores what that version has not
+    scored yet, so a run stopped half-way is finished by the next one."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    cause = models.CharField(max_length=200, help_text="why it was queued, in words")
+    scored = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="declarations to score, counted when it starts"
+    )
+
+    def __str__(self) -> str:
+        return f"scoring with v{self.version_id} ({self.cause})"
 
 
 class SimulationRun(Job):

@@ -159,6 +159,37 @@ def promote(version: ModelVersion, actor: User | None, reason: str = "") -> Mode
     return version
 
 
+def roll_back(version: ModelVersion, actor: User | None, reason: str) -> ModelVersion:
+    """Make an earlier active version the active one again, with the reason (no comparison:
+    it scored before, and the newer one is what is in doubt). Scores it lacks are made in the
+    background; the scores of every version are kept."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("say why the model is rolled back", "reason")
+    if version.is_active:
+        raise Refused(f"v{version.version} is already the active version")
+    if version.activated_at is None:
+        raise Refused(
+            f"v{version.version} has never been the active version: compare it and promote it "
+            "instead"
+        )
+    services.load(version)  # its artifact must be there and unaltered before it takes over
+    current = ModelVersion.objects.filter(is_active=True).first()
+    with transaction.atomic():
+        services.activate_version(version, actor)
+        audit.record(
+            "targeting.model.rolled_back",
+            actor,
+            version,
+            {
+                "version": version.version,
+                "from": current.version if current else None,
+                "reason": reason,
+            },
+        )
+    return version
+
+
 # -- (re)training runs -------------------------------------------------------------------
 
 

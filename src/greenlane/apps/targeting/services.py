@@ -17,7 +17,8 @@ import pandas as pd
 import sklearn
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
+from django.utils import timezone
 
 from greenlane import __version__
 from greenlane.apps.accounts.models import User
@@ -25,6 +26,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data
 from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.targeting.signals import model_activated
 from greenlane.core import errors
 from greenlane.core.risk import drift, metrics
 from greenlane.core.risk.features import FEATURES_VERSION
@@ -166,9 +168,12 @@ def activate_version(version: ModelVersion, actor: User | None = None) -> None:
         ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk)
     )
     previous.update(is_active=False)
-    ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-    version.is_active = True
+    version.is_active, version.activated_at = True, timezone.now()
+    ModelVersion.objects.filter(pk=version.pk).update(
+        is_active=True, activated_at=version.activated_at
+    )
     audit.record("targeting.model.activated", actor, version, {"version": version.version})
+    model_activated.send(ModelVersion, version=version, actor=actor)
 
 
 def load(version: ModelVersion) -> RiskModel:
@@ -214,61 +219,6 @@ def score_frame(
 
 def reason_dicts(why: list[Reason]) -> list[dict[str, Any]]:
     return [{"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why]
-
-
-@dataclass(frozen=True)
-class ScoringResult:
-    version: ModelVersion
-    scored: int
-
-
-def score(
-    declarations: QuerySet[Declaration] | None = None,
-    version: ModelVersion | None = None,
-    actor: User | None = None,
-    say: Say | None = None,
-) -> ScoringResult:
-    """Score declarations not yet scored by ``version`` (default: the active model)."""
-    say = say or (lambda _: None)
-    version = version or ModelVersion.objects.filter(is_active=True).first()
-    if version is None:
-        raise TrainingError("no active model: train one first (greenlane train)")
-    model = load(version)
-    qs = (declarations if declarations is not None else Declaration.objects.all()).exclude(
-        scores__model_version=version
-    )
-    frame = data.frame(qs, labels=False)
-    if frame.empty:
-        return ScoringResult(version, 0)
-    say(f"scoring {len(frame):,} declarations")
-    scored = score_frame(model, frame)
-    with transaction.atomic():
-        Score.objects.bulk_create(
-            [
-                Score(
-                    declaration_id=int(row_id),
-                    model_version=version,
-                    probability=float(p),
-                    revenue_at_stake=round(float(s), 2),
-                    reasons=reason_dicts(why),
-                )
-                for row_id, p, s, why in zip(
-                    frame["id"],
-                    scored.probability,
-                    scored.revenue_at_stake,
-                    scored.reasons,
-                    strict=True,
-                )
-            ],
-            batch_size=2000,
-        )
-        audit.record(
-            "targeting.declarations.scored",
-            actor,
-            version,
-            {"version": version.version, "scored": len(frame)},
-        )
-    return ScoringResult(version, len(frame))
 
 
 def ensure_reasons(item: Score) -> Score:

@@ -1,0 +1,10 @@
+"""What the declarations app tells others: a batch of declarations is on record."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent inside the ingest's transaction once a batch of declarations is written, with
+#: ``batch`` (its rows accepted counted) and ``actor``. Apps that act on new declarations
+#: (scoring them) listen, so the declarations app needs to know none of them.
+batch_ingested = Signal()
