@@ -55,6 +55,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/criteria.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/score.py
+	$(BIN)/python bench/rescore.py
 	$(BIN)/python bench/model_card.py
 	$(BIN)/python bench/trs.py
 	$(BIN)/python bench/monitoring.py

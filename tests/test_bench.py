@@ -33,6 +33,22 @@ def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.postgres_only
+def test_the_stored_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    out = tmp_path / "benchmarks.md"
+    printed = run_bench(
+        "rescore.py", out, "--rows", "10000", "--training", "20000", "--server", server,
+        timeout=300,
+    )  # fmt: skip
+    assert "stored, rows per second" in printed
+    assert "10,000 others (30,000 in all)" in out.read_text()
+
+
+@pytest.mark.slow
 @pytest.mark.once
 def test_the_model_card_script_measures_both_data_sets(tmp_path: Path) -> None:
     from tests.shared_data import kcs_file

@@ -124,6 +124,50 @@ def _monitoring() -> None:
     monitoring.execute(Run.objects.create(as_of=timezone.localdate(), status=Run.Status.RUNNING))
 
 
+#: Today's declarations per office that the demo's customs system sends for channels.
+ARRIVALS_PER_OFFICE = 120
+
+
+def arrivals(per_office: int = ARRIVALS_PER_OFFICE) -> int:
+    """This morning's declarations at each office, sent by the demo's customs system through
+    the channel-decision path (its own API key), so that inspectors start the day with a
+    queue decided by the active model, the rules and each office's capacity. They are copies
+    of recent declarations without a result, under new numbers and today's date. Needs an
+    active model; returns how many were sent."""
+    from greenlane.apps.targeting import channels, keys
+    from greenlane.apps.targeting.models import ApiToken
+
+    today = timezone.localdate()
+    token = ApiToken.objects.filter(name=DEMO_SYSTEM, revoked_at__isnull=True).first()
+    if token is None:
+        token, _key = keys.make_token(DEMO_SYSTEM, None)  # the key itself is not needed
+    sent = 0
+    offices = Declaration.objects.values_list("office_code", flat=True).distinct()
+    for office in sorted(set(offices)):
+        recent = (
+            Declaration.objects.filter(office_code=office, inspection__isnull=True)
+            .order_by("-declaration_date", "-id")
+            .values(*ARRIVAL_FIELDS)[:per_office]
+        )
+        batch = [
+            {**row, "number": f"T{today:%y%m%d}{office}{i:05d}", "declaration_date": today,
+             **{k: float(row[k]) for k in ARRIVAL_NUMBERS if row[k] is not None}}
+            for i, row in enumerate(recent)
+        ]  # fmt: skip
+        if batch:
+            channels.decide(batch, token)
+            sent += len(batch)
+    return sent
+
+
+DEMO_SYSTEM = "demo customs system"
+ARRIVAL_NUMBERS = ("quantity", "net_mass_kg", "customs_value", "tax_rate", "duty_amount")
+ARRIVAL_FIELDS = (
+    "office_code", "transport_mode", "declarant_code", "importer_code", "seller_code", "hs6",
+    "origin_country", "dispatch_country", *ARRIVAL_NUMBERS,
+)  # fmt: skip
+
+
 def _selectivity() -> None:
     """A policy per office sized on its traffic (5% examined, 1% of it at random) and two
     rules an analyst wrote, tried on recent declarations and activated."""

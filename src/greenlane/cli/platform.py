@@ -113,6 +113,8 @@ def demo(
         console.print(
             f"Risk model v{scored.version.version}: {scored.scored:,} declarations scored."
         )
+        sent = demo_data.arrivals()
+        console.print(f"Today's arrivals: {sent:,} declarations given a channel.")
     table = Table("Username", "Password", "Role", "Organisation", title="Demo logins")
     for login in demo_data.logins():
         table.add_row(login.username, demo_data.DEMO_PASSWORD, login.role, login.organisation)

@@ -22,6 +22,7 @@ from greenlane.apps.targeting.models import (
     ApiToken,
     ChannelDecision,
     RuleProfile,
+    Score,
     SelectivityPolicy,
 )
 from tests import factories
@@ -254,3 +255,34 @@ def test_channel_decisions_are_audited_under_the_key_or_the_person(tmp_path: Pat
     assert (second.actor_id, second.actor, second.data["key_id"]) == (
         analyst.pk, analyst.username, None,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_demo_starts_the_day_with_a_queue_per_office_from_the_channel_path(
+    tmp_path: Path,
+) -> None:
+    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+    services.train()
+    offices = set(SelectivityPolicy.objects.values_list("office_code", flat=True))
+    sent = demo.arrivals(per_office=40)
+    assert sent == 40 * len(offices)
+    decided = ChannelDecision.objects.filter(declaration_date=timezone.localdate())
+    assert decided.count() == sent
+    assert set(decided.values_list("token__name", flat=True)) == {demo.DEMO_SYSTEM}
+    inspector = factories.user(Role.INSPECTION_OFFICER, factories.organisation("customs"))
+    client = Client()
+    client.force_login(inspector)
+    for office in offices:
+        checks = decided.filter(office_code=office, channel__in=("red", "yellow"))
+        assert checks.exists(), office  # every office has work this morning
+        page = client.get(f"/risk/queue/?office={office}").content.decode()
+        assert checks.first().number in page  # type: ignore[union-attr]
+    # A declaration kept for a check is scored as its channel was decided: its page agrees.
+    decision = decided.exclude(channel="green").first()
+    assert decision is not None
+    kept = Declaration.objects.get(number=decision.number)
+    score = Score.objects.get(declaration=kept, model_version__is_active=True)
+    assert score.probability == pytest.approx(decision.probability)
+    page = client.get(f"/risk/declarations/{kept.pk}/").content.decode()
+    assert "Not scored" not in page
+    assert f"{decision.probability:.3f}" in page

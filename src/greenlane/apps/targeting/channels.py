@@ -35,6 +35,7 @@ from greenlane.apps.targeting.models import (
     ChannelDecision,
     ModelVersion,
     RuleProfile,
+    Score,
     SelectivityPolicy,
 )
 from greenlane.core import errors
@@ -53,6 +54,7 @@ from greenlane.core.risk.selectivity import (
 #: a green one says why it is green only when a rule or the AEO benefit was involved.
 REASONS_TOP = 3
 NO_RULES: list[str] = []  # one object for every declaration no rule matched (converted once)
+LOOKUP_CHUNK = 900  # numbers per look-up: under SQLite's bound-parameter limit on older builds
 
 
 class Undecidable(errors.NotAllowed):
@@ -179,7 +181,9 @@ def decide(
                 outcomes[i] = outcome
         done = [o for o in outcomes if o is not None]
         _store(done, in_force, token)
-        _keep_selected([d for d, o in zip(declarations, done, strict=True) if o.channel != "green"])
+        selected = [(d, o) for d, o in zip(declarations, done, strict=True) if o.channel != "green"]
+        _keep_selected([d for d, _ in selected])
+        _score_selected([o for _, o in selected], in_force.version)
         _audit(done, in_force.version, token, user)
     return done
 
@@ -399,3 +403,33 @@ def _keep_selected(declarations: list[dict[str, Any]]) -> None:
             row[text] = row.get(text) or ""
         rows.append({name: row.get(name) for name in DECLARATION_COLUMNS})
     _insert(Declaration, DECLARATION_COLUMNS, rows, DECLARATION_COLUMNS, unique="number")
+
+
+def _score_selected(outcomes: list[ChannelOutcome], version: ModelVersion) -> None:
+    """The score behind each kept declaration's channel, as the active model's score of it,
+    so that its page and the queue say the same (reasons follow when its page is opened); a
+    declaration already scored by that version keeps its score."""
+    numbers = [o.number for o in outcomes]
+    ids: dict[str, int] = {}
+    for i in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[i : i + LOOKUP_CHUNK]
+        kept = Declaration.objects.filter(number__in=chunk, batch__isnull=True)  # not a file's
+        ids.update(kept.values_list("number", "id"))
+    db = connections[DEFAULT_DB_ALIAS]
+    no_reasons = Score._meta.get_field("reasons").get_db_prep_save([], db)
+    stamp = Score._meta.get_field("scored_at").get_db_prep_save(timezone.now(), db)
+    rows = [
+        (ids[o.number], version.pk, o.probability, round(o.revenue_at_stake, 2), no_reasons, stamp)
+        for o in outcomes
+        if o.number in ids
+    ]
+    if not rows:
+        return
+    table = connection.ops.quote_name(Score._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (declaration_id, model_version_id, probability, "
+            "revenue_at_stake, reasons, scored_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
