@@ -216,7 +216,9 @@ class ResultForm(forms.Form):
         help_text="YYYY-MM-DD; today when empty; not in the future, not before the declaration",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def result(self) -> Result:
         return Result(**self.cleaned_data)
@@ -225,6 +227,7 @@ class ResultForm(forms.Form):
 class CorrectionForm(ResultForm):
     reason = forms.CharField(
         label="Reason for the correction",
+        max_length=2_000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="kept with the correction and in the audit log",
     )

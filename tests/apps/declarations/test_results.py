@@ -147,6 +147,8 @@ def test_a_correction_keeps_the_original_and_training_learns_the_corrected_value
         (Result(False, revenue_recovered=Decimal(5)), "typo", "only be recovered"),
         (Result(True, inspected_on=date(2030, 1, 1)), "typo", "in the future"),
         (Result(False, inspected_on=date(2025, 3, 1)), "typo", "changes nothing"),
+        (Result(True), "x" * 2_001, "reason is longer than 2,000"),
+        (Result(True, notes="n" * 5_001), "typo", "notes are longer than 5,000"),
     ],
 )
 def test_a_correction_that_does_not_hold_is_refused_and_changes_nothing(

@@ -170,6 +170,10 @@ class ResultRefused(errors.Refused):
     """The inspection result cannot be recorded or corrected; the message says why."""
 
 
+REASON_MAX = 2_000  # characters of a correction's reason
+NOTES_MAX = 5_000  # characters of an officer's notes
+
+
 @dataclass(frozen=True)
 class Result:
     """What an inspection found, as an officer records or corrects it."""
@@ -239,6 +243,8 @@ def record_inspection(
     """An officer's result for one declaration; it becomes a label for the next training."""
     result = Result(fraud_found, critical, revenue_recovered, notes, inspected_on)
     result = result.checked(declaration)
+    if len(notes) > NOTES_MAX:
+        raise ResultRefused(f"the notes are longer than {NOTES_MAX:,} characters", "notes")
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if Inspection.objects.filter(declaration=locked).exists():
@@ -267,6 +273,10 @@ def correct_inspection(
     reason = reason.strip()
     if not reason:
         raise ResultRefused("say why the result is corrected", "reason")
+    if len(reason) > REASON_MAX:
+        raise ResultRefused(f"the reason is longer than {REASON_MAX:,} characters", "reason")
+    if len(result.notes) > NOTES_MAX:
+        raise ResultRefused(f"the notes are longer than {NOTES_MAX:,} characters", "notes")
     declaration = inspection.declaration
     result = result.checked(declaration)
     with transaction.atomic():

@@ -166,6 +166,8 @@ def roll_back(version: ModelVersion, actor: User | None, reason: str) -> ModelVe
     reason = reason.strip()
     if not reason:
         raise Refused("say why the model is rolled back", "reason")
+    if len(reason) > 2_000:
+        raise Refused("the reason is longer than 2,000 characters", "reason")
     if version.is_active:
         raise Refused(f"v{version.version} is already the active version")
     if version.activated_at is None:
