@@ -259,6 +259,7 @@ WEB: dict[str, Access] = {
     "verify": Access("/verify/", PUBLIC),
     "verify_number": Access("/verify/{number}/?code={code}", PUBLIC),
     "healthz": Access("/healthz", PUBLIC),
+    "favicon": Access("/favicon.ico", PUBLIC, signed_in=301, status=301),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
     "api-root": Access("/api/v1/", PUBLIC, status=404),  # nothing there; must not leak

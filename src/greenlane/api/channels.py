@@ -16,7 +16,7 @@ from greenlane.apps.targeting import channels as service
 from greenlane.apps.targeting import quota
 from greenlane.apps.targeting.models import ApiToken
 from greenlane.apps.targeting.permissions import SCORE_ROLES
-from greenlane.core.risk.schema import COUNTRIES
+from greenlane.core.risk.schema import COUNTRIES, TRANSPORT_MODE_WORDS
 
 router = Router(tags=["declarations"])
 MAX_BATCH = 10_000
@@ -28,7 +28,12 @@ class DeclarationIn(BaseModel):
     number: str = Field(min_length=1, max_length=40)
     declaration_date: date
     office_code: str = Field(min_length=1, max_length=10)
-    transport_mode: str | None = Field(default=None, pattern=r"^[1-9]$")
+    transport_mode: str | None = Field(
+        default=None,
+        pattern=r"^[1-9]$",
+        description="UN/ECE Rec. 19 code (1-9), or its word: sea, rail, road, air, post, "
+        "multimodal, fixed installation, inland waterway, unknown",
+    )
     declarant_code: str = Field(default="", max_length=40)
     importer_code: str = Field(min_length=1, max_length=40)
     seller_code: str = Field(default="", max_length=40)
@@ -40,6 +45,13 @@ class DeclarationIn(BaseModel):
     customs_value: float = Field(ge=0)
     tax_rate: float | None = Field(default=None, ge=0, le=1000)
     duty_amount: float | None = Field(default=None, ge=0)
+
+    @field_validator("transport_mode", mode="before")
+    @classmethod
+    def _mode_word(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return TRANSPORT_MODE_WORDS.get(" ".join(value.lower().split()), value.strip())
+        return value
 
     @field_validator("hs6")
     @classmethod

@@ -48,6 +48,19 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = SelectivityPolicy
         fields = ["office_code", *selectivity.POLICY_FIELDS]
+        labels = {
+            "office_code": "Office",
+            "capacity": "Physical examinations a day (red)",
+            "documentary_capacity": "Documentary checks a day (yellow)",
+            "expected_daily": "Declarations expected a day",
+            "min_random_rate": "Random compliance sample (share of declarations)",
+            "exploration_share": "Exploration (share of the capacity left)",
+            "aeo_reduction": "AEO benefit (share taken off the score)",
+            "partner_reduction": "MRA partner AEO benefit (share taken off the score)",
+            "red_threshold": "Lowest score for red",
+            "yellow_threshold": "Lowest score for yellow",
+            "blue_revenue": "Revenue at stake for post-clearance audit (blue)",
+        }
 
 
 def _save_rule(

@@ -53,6 +53,15 @@ class SimulationForm(forms.ModelForm):
             "period_from": forms.DateInput(attrs={"type": "date"}),
             "period_to": forms.DateInput(attrs={"type": "date"}),
         }
+        labels = {
+            "period_from": "From",
+            "period_to": "To",
+            "inspection_rate": "Inspection rate",
+            "min_random_rate": "Random compliance sample",
+            "exploration_share": "Exploration share",
+            "aeo_reduction": "AEO benefit (share taken off the score)",
+            "seed": "Random seed",
+        }
         help_texts = {
             "inspection_rate": "share of each week's declarations examined (0.05 = 5%)",
             "min_random_rate": "share drawn at random, part of the inspections",

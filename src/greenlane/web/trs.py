@@ -44,6 +44,20 @@ class StudyForm(forms.ModelForm):
             "engine",
             "previous",
         ]
+        labels = {
+            "period_start": "Period from",
+            "period_end": "Period to",
+            "targets_hours": "Release-time targets (hours)",
+            "max_hours": "Exclude release times over (hours)",
+            "iqr_factor": "Outlier factor k (exclude above Q3 + k times the interquartile range)",
+            "replicates": "Bootstrap replicates",
+            "rate_low": "Value of a day, low (% of goods value)",
+            "rate_central": "Value of a day, central (% of goods value)",
+            "rate_high": "Value of a day, high (% of goods value)",
+            "rates_by_section": "Value of a day by HS section",
+            "previous": "Compare with",
+        }
+        help_texts = {"rate_low": "", "rate_central": "", "rate_high": "", "iqr_factor": ""}
         widgets = {
             "period_start": forms.DateInput(attrs={"type": "date"}),
             "period_end": forms.DateInput(attrs={"type": "date"}),

@@ -194,4 +194,5 @@ urlpatterns = [
     path("verify/", certification.verify, name="verify"),
     path("verify/<str:number>/", certification.verify, name="verify_number"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,7 +11,8 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
@@ -120,6 +121,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 healthz.allowed_roles = "public"  # type: ignore[attr-defined]
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the site's icon."""
+    return redirect(static("greenlane/favicon.svg"), permanent=True)
+
+
+favicon.allowed_roles = "public"  # type: ignore[attr-defined]
 
 
 UNAVAILABLE = """<!doctype html>

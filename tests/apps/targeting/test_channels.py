@@ -286,3 +286,24 @@ def test_the_demo_starts_the_day_with_a_queue_per_office_from_the_channel_path(
     page = client.get(f"/risk/declarations/{kept.pk}/").content.decode()
     assert "Not scored" not in page
     assert f"{decision.probability:.3f}" in page
+
+
+def test_the_api_takes_the_mode_of_transport_as_the_pages_write_it() -> None:
+    from pydantic import ValidationError
+
+    from greenlane.api.channels import DeclarationIn
+    from greenlane.apps.declarations.models import TransportMode
+
+    base = {
+        "number": "N1", "declaration_date": "2026-12-01", "office_code": "SEA1",
+        "importer_code": "OP1", "hs6": "850440", "origin_country": "CN", "net_mass_kg": 1,
+        "customs_value": 1,
+    }  # fmt: skip
+    for code, label in TransportMode.choices:
+        for written in (code, label, label.upper(), f"  {label.lower()} "):
+            assert (
+                DeclarationIn.model_validate({**base, "transport_mode": written}).transport_mode
+                == code
+            )
+    with pytest.raises(ValidationError, match="transport_mode"):
+        DeclarationIn.model_validate({**base, "transport_mode": "boat"})

@@ -147,6 +147,12 @@ def test_it_loads_a_correct_file_with_two_dated_versions(tmp_path: Path) -> None
             "duplicate key 'title'",
         ),
         ("jurisdiction: ZZ", "jurisdiction: Zedland", "jurisdiction", "two-letter code"),
+        (  # YAML reads it as a date, the calendar has no such day: a line, not a traceback
+            "valid_from: 2020-01-01",
+            "valid_from: 2020-02-30",
+            "valid_from: 2020-02-30",
+            "'2020-02-30' is not a date",
+        ),
     ],
 )
 def test_it_names_file_line_and_reason(

@@ -111,7 +111,12 @@ class _Document:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self._build(loader, item, (*path, i)) for i, item in enumerate(node.value)]
-        return loader.construct_object(node, deep=True)
+        try:
+            return loader.construct_object(node, deep=True)
+        except ValueError as exc:  # a date YAML reads as one but the calendar lacks: 2024-02-30
+            where = ".".join(str(p) for p in path)
+            reason = f"{where}: {node.value!r} is not a date ({exc})"
+            raise CatalogueError([Problem(self.origin, node.start_mark.line + 1, reason)]) from None
 
     def line(self, path: Path_) -> int:
         for end in range(len(path), -1, -1):

@@ -60,6 +60,12 @@ LABEL_FIELDS: tuple[Field, ...] = (
 )
 FIELDS = {f.name: f for f in DECLARATION_FIELDS + LABEL_FIELDS}
 TRANSPORT_MODES = frozenset("123456789")
+#: The words pages show for the UN/ECE Recommendation 19 codes, which an API caller may send
+#: instead of the code (lower case; the pages' own words).
+TRANSPORT_MODE_WORDS = {
+    "sea": "1", "rail": "2", "road": "3", "air": "4", "post": "5", "multimodal": "6",
+    "fixed installation": "7", "inland waterway": "8", "unknown": "9",
+}  # fmt: skip
 # ISO 3166-1 codes, plus codes customs data use outside the standard list: ZZ (user-assigned,
 # "unknown or unspecified"), EU (exceptionally reserved; EU origin) and XK (Kosovo).
 COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries) | {"ZZ", "EU", "XK"}
