@@ -250,7 +250,10 @@ def _render_certificate(
     context = {
         "certificate": certificate,
         "events": certificate.events.select_related("actor"),
-        "available": lifecycle.available(CERTIFICATE, certificate.status, actors),
+        "available": [
+            (step, FINAL.get(step.name))
+            for step in lifecycle.available(CERTIFICATE, certificate.status, actors)
+        ],
         "can_consent": lifecycle.Actor.OPERATOR in actors,
         "can_reassess": lifecycle.Actor.DECIDER in actors
         and certificate.status in ("active", "suspended"),
@@ -269,11 +272,26 @@ def _render_certificate(
     return render(request, "certification/certificate_detail.html", context, status=status)
 
 
+#: Certificate steps that cannot be undone, and what they do: the page asks for a tick first.
+FINAL = {
+    "revoke": "the certificate ends for good: the operator loses its AEO status and benefits "
+    "at once, the public register shows it as revoked, and only a new application can bring "
+    "them back.",
+    "surrender": "the certificate ends for good: the company loses its AEO status and "
+    "benefits at once, the public register shows it as surrendered, and only a new "
+    "application can bring them back.",
+}
+
+
 @require_POST
 @role_required(VIEW_ROLES)
 def certificate_transition(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     reason, until = request.POST.get("reason", ""), optional_date(request.POST.get("until"))
+    if name in FINAL and request.POST.get("confirm") != "yes":
+        return _render_certificate(
+            request, certificate, 400, f"Not done: tick the box to confirm — {FINAL[name]}"
+        )
     if refused := refusal(
         services.certificate_transition, certificate, request.user, name, reason, until
     ):

@@ -170,3 +170,25 @@ def test_statistics_count_stages_and_time_to_decision(w: World) -> None:
     assert 'data-figure="decided">1<' in text
     assert 'data-figure="open">0<' in text
     assert 'data-figure="msme_share">' in text
+
+
+@pytest.mark.parametrize(("step", "who"), [("surrender", "trader"), ("revoke", "decider")])
+def test_a_step_that_ends_a_certificate_asks_for_a_reason_and_a_tick(
+    w: World, step: str, who: str
+) -> None:
+    certificate = Certificate.objects.get(application=approved(w))
+    client = as_(getattr(w, who))
+    url = f"/certificates/{certificate.pk}/transitions/{step}"
+    page = client.get(f"/certificates/{certificate.pk}/").content.decode()
+    assert "I understand: the certificate ends for good" in page  # said before, not after
+    unticked = client.post(url, {"reason": "Ceasing imports"})
+    assert unticked.status_code == 400
+    assert "tick the box to confirm" in unticked.content.decode()
+    no_reason = client.post(url, {"reason": " ", "confirm": "yes"})
+    assert no_reason.status_code == 400
+    assert "the reason is needed" in no_reason.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.status == "active"  # nothing changed on either refusal
+    assert client.post(url, {"reason": "Ceasing imports", "confirm": "yes"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == ("surrendered" if step == "surrender" else "revoked")

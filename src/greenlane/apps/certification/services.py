@@ -504,7 +504,7 @@ def certificate_transition(
 ) -> Certificate:
     seen_status, seen_revision = certificate.status, certificate.revision
     step = lifecycle.check(CERTIFICATE, name, seen_status, certificate_actors(user, certificate))
-    if name in ("suspend", "revoke") and not reason.strip():
+    if name in ("suspend", "revoke", "surrender") and not reason.strip():
         raise Refused("the reason is needed", "reason")
     if name == "suspend" and until is not None and until <= timezone.localdate():
         raise Refused("the suspension must end after today", "until")
