@@ -23,6 +23,13 @@ def test_an_analyst_moves_the_inspection_rate(
     log_in(page, base, "analyst", demo.DEMO_PASSWORD)
     page.get_by_role("link", name="What-if").click()  # type: ignore[attr-defined]
     page.wait_for_selector("#chart-what-if[data-drawn=yes]")  # type: ignore[attr-defined]
+    # The export links stay folded in the chart's menu, not laid over its legend and points.
+    menu = page.locator("#chart-what-if details")  # type: ignore[attr-defined]
+    assert menu.count() == 1
+    assert not page.locator("#chart-what-if .vega-actions a").first.is_visible()  # type: ignore[attr-defined]
+    menu.locator("summary").click()
+    assert page.locator("#chart-what-if .vega-actions a").first.is_visible()  # type: ignore[attr-defined]
+    menu.locator("summary").click()
     at_five = page.get_by_test_id("what-if-inspected").inner_text()  # type: ignore[attr-defined]
     page.get_by_test_id("what-if-slider").fill("20")  # type: ignore[attr-defined]
     assert page.get_by_test_id("what-if-percent").input_value() == "20"  # type: ignore[attr-defined]

@@ -12,9 +12,11 @@
       var spec = JSON.parse(source.textContent);
       // defaultStyle and the tooltip's default style would be injected as inline <style>
       // elements, which the policy blocks (style-src 'self'): vendor/vega-embed.css has them.
+      // Without the default style vega-embed also drops the folding "..." menu and lays the
+      // export links over the chart; forceActionsMenu keeps them folded in it.
       var options = {
         actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
-        defaultStyle: false, tooltip: { disableDefaultStyle: true }
+        defaultStyle: false, forceActionsMenu: true, tooltip: { disableDefaultStyle: true }
       };
       if (typeof vega !== "undefined" && vega.expressionInterpreter) {
         options.ast = true;
