@@ -20,17 +20,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import scratch_database
 from synth import cli
 
 MARK = "bench/ingest.py"
-
-
-def _admin(server: str, sql: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def run(rows: int, server: str) -> dict[str, float]:
@@ -43,27 +37,9 @@ def run(rows: int, server: str) -> dict[str, float]:
         ),
         tmp,
     )
-    name = f"greenlane_bench_{os.getpid()}"
-    _admin(server, f"CREATE DATABASE {name}")
-    try:
-        os.environ.update(
-            DATABASE_URL=f"{server}/{name}",
-            GREENLANE_VAR_DIR=str(tmp / "var"),
-            DJANGO_SETTINGS_MODULE="greenlane.settings",
-        )
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with scratch_database(server, f"greenlane_bench_{os.getpid()}", tmp / "var"):
         baseline = _baseline(tmp / "declarations.parquet")
         ingest_s = _ingest(tmp / "declarations.parquet")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {name}")
     return {
         "rows": rows,
         "baseline_s": baseline,

@@ -23,17 +23,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch import scratch_database
 from synth import cli
 
 MARK = "bench/rescore.py"
-
-
-def _admin(server: str, sql: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def run(rows: int, server: str, training: int) -> dict[str, float]:
@@ -45,28 +39,10 @@ def run(rows: int, server: str, training: int) -> dict[str, float]:
             seed=seed, declarations=n, start=date(start, 1, 1), operators=5_000, consignments=False
         )
         generate(config, tmp / folder)
-    name = f"greenlane_rescore_{os.getpid()}"
-    _admin(server, f"CREATE DATABASE {name}")
-    try:
-        os.environ.update(
-            DATABASE_URL=f"{server}/{name}",
-            GREENLANE_VAR_DIR=str(tmp / "var"),
-            DJANGO_SETTINGS_MODULE="greenlane.settings",
-        )
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with scratch_database(server, f"greenlane_rescore_{os.getpid()}", tmp / "var"):
         version = _load_and_train(tmp)
         baseline = _baseline(version, tmp / "test" / "declarations.parquet")
         stored, scored = _stored(version)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {name}")
     return {
         "rows": rows,
         "training": training,

@@ -18,7 +18,7 @@ from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
 from greenlane.apps.targeting import retraining, services
-from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun, TrainingRun
+from greenlane.apps.targeting.models import Job, ModelVersion, Score, ScoringRun, TrainingRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.refusals import shown
 
@@ -58,7 +58,11 @@ def model_train(request: AuthenticatedRequest) -> HttpResponse:
 @require_safe
 @role_required(MODEL_ROLES)
 def training_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
-    run = get_object_or_404(TrainingRun, pk=pk)
+    return job_progress(get_object_or_404(TrainingRun, pk=pk))
+
+
+def job_progress(run: Job) -> JsonResponse:
+    """A background job's state as ``job-progress.js`` polls it."""
     return JsonResponse(
         {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
     )
@@ -76,10 +80,7 @@ def scoring_runs() -> list[ScoringRun]:
 @require_safe
 @role_required(SCORE_ROLES)
 def scoring_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
-    run = get_object_or_404(ScoringRun, pk=pk)
-    return JsonResponse(
-        {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
-    )
+    return job_progress(get_object_or_404(ScoringRun, pk=pk))
 
 
 @require_safe
