@@ -196,6 +196,7 @@ def score_list(request: AuthenticatedRequest) -> HttpResponse:
         if office:
             scores = scores.filter(declaration__office_code=office)
     page = Paginator(scores.order_by("-probability", "id"), 50).get_page(request.GET.get("page"))
+    services.fill_reasons(page.object_list)  # bulk scoring leaves them to the page that shows them
     context = {"page": page, "active": active, "office": office, "scoring_runs": scoring_runs()}
     return render(request, "risk/score_list.html", context)
 

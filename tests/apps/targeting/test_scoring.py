@@ -145,7 +145,7 @@ def test_a_run_stopped_half_way_keeps_its_chunks_and_the_next_one_scores_the_res
 ) -> None:
     version = services.train(activate=False)
     monkeypatch.setattr(scoring, "CHUNK", 1_000)
-    real = services.score_frame
+    real = services.predict
     calls = {"n": 0}
 
     def breaks_on_the_third_chunk(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -154,11 +154,11 @@ def test_a_run_stopped_half_way_keeps_its_chunks_and_the_next_one_scores_the_res
             raise RuntimeError("the worker was stopped")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "score_frame", breaks_on_the_third_chunk)
+    monkeypatch.setattr(services, "predict", breaks_on_the_third_chunk)
     with pytest.raises(RuntimeError):
         scoring.score_stored(version)
     assert Score.objects.filter(model_version=version).count() == 2_000  # two chunks committed
-    monkeypatch.setattr(services, "score_frame", real)
+    monkeypatch.setattr(services, "predict", real)
     rest = scoring.score_stored(version)
     everything = Declaration.objects.count()
     assert rest.scored == everything - 2_000

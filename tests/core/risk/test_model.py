@@ -209,3 +209,22 @@ def test_compiled_prediction_gives_lightgbms_numbers(
     loaded = pickle.loads(pickle.dumps(model))
     assert getattr(loaded, "_compiled", None) is None
     np.testing.assert_allclose(loaded.predict_proba(economy)[:, 1], by_lightgbm, atol=1e-12)
+
+
+def test_revenue_at_stake_does_not_depend_on_what_is_scored_with_it(
+    economy: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A declaration scored alone (real time) gets the revenue estimate it gets in a batch,
+    by LightGBM and by the compiled code alike."""
+    import greenlane.core.risk.model as module
+
+    model = RiskModel(n_estimators=40).fit(economy)
+    assert model.revenue_.model_ is not None  # the learned estimate, not the duty fallback
+    monkeypatch.setattr(module, "COMPILE_ROWS", 10**9)
+    batch = model.revenue_.predict(economy)
+    picked = economy.groupby(economy["hs6"].str[:2]).head(1).index[:12]
+    alone = [model.revenue_.predict(economy.loc[[i]])[0] for i in picked]
+    np.testing.assert_allclose(alone, batch[economy.index.get_indexer(picked)], rtol=1e-9)
+    monkeypatch.setattr(module, "COMPILE_ROWS", 1)
+    np.testing.assert_allclose(model.revenue_.predict(economy), batch, rtol=1e-9)
+    assert len(set(np.round(batch, 2))) > 100  # it varies with the declaration

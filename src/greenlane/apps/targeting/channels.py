@@ -29,13 +29,12 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.certification import mra
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import AeoAuthorisation
-from greenlane.apps.targeting import data, selectivity, services
+from greenlane.apps.targeting import data, scoring, selectivity, services
 from greenlane.apps.targeting.models import (
     ApiToken,
     ChannelDecision,
     ModelVersion,
     RuleProfile,
-    Score,
     SelectivityPolicy,
 )
 from greenlane.core import errors
@@ -409,27 +408,20 @@ def _score_selected(outcomes: list[ChannelOutcome], version: ModelVersion) -> No
     """The score behind each kept declaration's channel, as the active model's score of it,
     so that its page and the queue say the same (reasons follow when its page is opened); a
     declaration already scored by that version keeps its score."""
-    numbers = [o.number for o in outcomes]
+    ids = _ids([o.number for o in outcomes])
+    kept = [o for o in outcomes if o.number in ids]
+    scoring.store(
+        version,
+        [ids[o.number] for o in kept],
+        [o.probability for o in kept],
+        [o.revenue_at_stake for o in kept],
+    )
+
+
+def _ids(numbers: list[str]) -> dict[str, int]:
+    """The ids of the declarations kept by the real-time path (not a file's), by number."""
     ids: dict[str, int] = {}
     for i in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = numbers[i : i + LOOKUP_CHUNK]
-        kept = Declaration.objects.filter(number__in=chunk, batch__isnull=True)  # not a file's
-        ids.update(kept.values_list("number", "id"))
-    db = connections[DEFAULT_DB_ALIAS]
-    no_reasons = Score._meta.get_field("reasons").get_db_prep_save([], db)
-    stamp = Score._meta.get_field("scored_at").get_db_prep_save(timezone.now(), db)
-    rows = [
-        (ids[o.number], version.pk, o.probability, round(o.revenue_at_stake, 2), no_reasons, stamp)
-        for o in outcomes
-        if o.number in ids
-    ]
-    if not rows:
-        return
-    table = connection.ops.quote_name(Score._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (declaration_id, model_version_id, probability, "
-            "revenue_at_stake, reasons, scored_at) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            rows,
-        )
+        kept = Declaration.objects.filter(number__in=numbers[i : i + LOOKUP_CHUNK])
+        ids.update(kept.filter(batch__isnull=True).values_list("number", "id"))
+    return ids

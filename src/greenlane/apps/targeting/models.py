@@ -55,9 +55,29 @@ class ModelVersion(models.Model):
 
 
 class Score(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="scores")
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="scores")
-    probability = models.FloatField(db_index=True)
+    """A declaration's score by one model version: derived data, written in bulk
+    (``scoring.store``), 10^5 rows a second. So the table keeps only what its reads need:
+    three indexes (the key; one score per declaration and version, which also finds a
+    declaration's scores; a version's scores highest first, for its lists) and no foreign-key
+    constraints in the database, whose row-by-row checks cost twice the write itself. The
+    relations hold in Django (a declaration deleted through it takes its scores along, a
+    version with scores cannot be deleted); decision 0021."""
+
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,
+        db_constraint=False,
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="scores",
+        db_index=False,
+        db_constraint=False,
+    )
+    probability = models.FloatField()
     revenue_at_stake = models.DecimalField(max_digits=18, decimal_places=2)
     reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +88,9 @@ class Score(models.Model):
             models.UniqueConstraint(
                 fields=["declaration", "model_version"], name="one_score_per_model"
             )
+        ]
+        indexes = [
+            models.Index(fields=["model_version", "-probability", "id"], name="score_version_rank")
         ]
 
     def __str__(self) -> str:

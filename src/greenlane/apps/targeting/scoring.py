@@ -10,12 +10,17 @@ stopped half-way loses nothing: the next one (or the same one, recovered) scores
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
@@ -28,16 +33,16 @@ from greenlane.apps.declarations.signals import batch_ingested
 from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
 from greenlane.apps.targeting.signals import model_activated
+from greenlane.core.risk.model import COMPILE_ROWS
 
 Step = Callable[[str, float], None]
-#: Declarations read, scored and written per transaction: big enough for the booster and the
-#: database's bulk paths, small enough that progress moves and memory stays flat.
-CHUNK = 50_000
-#: Reasons (TreeSHAP, ~0.5 ms a declaration) for the highest-scored 1% of each chunk: the
-#: top of every list officers read (any top 500 overall is in its chunk's top 1%); the others
-#: get theirs when their page is opened (``services.ensure_reasons``).
-REASONS_SHARE = 0.01
-COLUMNS = ("declaration_id", "model_version_id", "probability", "revenue_at_stake", "reasons")
+#: Declarations read, scored and written per transaction: as many as the compiled booster
+#: wants (``COMPILE_ROWS``), few enough that progress moves and memory stays flat.
+CHUNK = COMPILE_ROWS
+#: The highest scores of a version get their reasons (TreeSHAP, ~1 ms a declaration) at the
+#: end of each run: the top of every list officers read. Others get theirs when a page shows
+#: them (``services.fill_reasons``).
+TOP_REASONS = 500
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,8 @@ def score_stored(
     counted: Callable[[int], None] | None = None,
 ) -> ScoringResult:
     """Score what ``version`` (default: the active one) has not scored yet, chunk by chunk in
-    declaration order, each chunk committed; audited once at the end. ``counted`` is told how
-    many there are to score before the first chunk."""
+    declaration order, each chunk committed; then reasons for its highest scores; audited
+    once at the end. ``counted`` is told how many there are to score before the first chunk."""
     step = step or (lambda _text, _share: None)
     version = version or active_version()
     if version is None:
@@ -80,16 +85,17 @@ def score_stored(
     step(f"{total:,} declarations to score with v{version.version}", 0.0)
     done, after = 0, 0
     while done < total and (upper := _chunk_end(todo, after)) is not None:
-        frame = data.frame(todo.filter(pk__gt=after, pk__lte=upper), labels=False)
+        frame = _read(todo.filter(pk__gt=after, pk__lte=upper))
         after = upper
         if frame.empty:
             continue
-        scored = services.score_frame(model, frame, REASONS_SHARE)
+        probability, revenue = services.predict(model, frame)
         with transaction.atomic():
-            _store(version, frame["id"].tolist(), scored)
+            store(version, frame["id"].to_numpy(), probability, revenue)
         done += len(frame)
         step(f"scored {done:,} of {total:,} declarations with v{version.version}", done / total)
     if done:
+        services.fill_reasons(top_without_reasons(version))
         audit.record(
             "targeting.declarations.scored",
             actor,
@@ -106,49 +112,90 @@ def _chunk_end(todo: QuerySet[Declaration], after: int) -> int | None:
     return last if last is not None else ids.last()
 
 
-def _store(version: ModelVersion, ids: Sequence[int], scored: services.FrameScores) -> None:
-    """The chunk's scores, in one bulk statement; a score already there (another run got to
-    it first) is kept."""
-    rows = [
-        (
-            int(i), version.pk, float(p), round(float(s), 2),
-            json.dumps(services.reason_dicts(why), ensure_ascii=False),
-        )
-        for i, p, s, why in zip(
-            ids, scored.probability, scored.revenue_at_stake, scored.reasons, strict=True
-        )
-    ]  # fmt: skip
-    now = timezone.now()
-    table = Score._meta.db_table
-    columns = ", ".join((*COLUMNS, "scored_at"))
+def _read(declarations: QuerySet[Declaration]) -> pd.DataFrame:
+    """The chunk as the model's frame: in bulk through COPY and Arrow on PostgreSQL, through
+    the ORM on SQLite (the demo's database, where there is no COPY)."""
+    if connection.vendor == "postgresql":
+        return data.copied(declarations)
+    return data.frame(declarations, labels=False)
+
+
+def top_without_reasons(version: ModelVersion) -> list[Score]:
+    """Those of ``version``'s ``TOP_REASONS`` highest scores that have no reasons yet."""
+    top = Score.objects.filter(model_version=version).order_by("-probability", "id")
+    return [s for s in top[:TOP_REASONS].select_related("model_version") if not s.reasons]
+
+
+def store(
+    version: ModelVersion,
+    ids: npt.ArrayLike,
+    probability: npt.ArrayLike,
+    revenue_at_stake: npt.ArrayLike,
+) -> None:
+    """Scores of ``version`` without reasons (a page fills them when it shows them), in
+    bulk; a declaration that already has a score of ``version`` keeps it. Call it inside a
+    transaction."""
+    n = len(np.asarray(ids))
+    if not n:
+        return
+    scores = pa.table(
+        {
+            "declaration_id": pa.array(ids, pa.int64()),
+            "model_version_id": pa.array(np.full(n, version.pk), pa.int64()),
+            "probability": pa.array(probability, pa.float64()),
+            "revenue_at_stake": pa.array(np.round(np.asarray(revenue_at_stake, float), 2)),
+            "reasons": pa.array(np.full(n, "[]", dtype=object), pa.string()),
+            "scored_at": pa.array(np.full(n, timezone.now().isoformat(), dtype=object)),
+        }
+    )
+    if connection.vendor == "postgresql":
+        _copy(scores)
+    else:
+        _insert(scores)
+
+
+def _insert(scores: pa.Table) -> None:
+    table = connection.ops.quote_name(Score._meta.db_table)
+    rows = list(zip(*scores.to_pydict().values(), strict=True))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _copy(cursor, rows, now, table, columns)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT DO NOTHING",
-                [(*row, now) for row in rows],
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(scores.column_names)}) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
+def _copy(scores: pa.Table) -> None:
+    """PostgreSQL: the scores as CSV straight into the table with COPY. Should another
+    writer have scored one of them meanwhile (a run racing this one, a real-time decision),
+    the chunk goes through a staging table and ``INSERT ... ON CONFLICT DO NOTHING``
+    instead. Scores are derived data, so the commit does not wait for the disk: a crash
+    loses at most the last chunks, which the next run scores again."""
+    text = io.BytesIO()
+    pacsv.write_csv(scores, text, pacsv.WriteOptions(include_header=False))
+    table = connection.ops.quote_name(Score._meta.db_table)
+    columns = ", ".join(scores.column_names)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        try:
+            with transaction.atomic():
+                _copy_into(cursor, table, columns, text.getvalue())
+        except (IntegrityError, psycopg.errors.UniqueViolation):  # COPY errors come unwrapped
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS score_stage ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            cursor.execute("TRUNCATE score_stage")
+            _copy_into(cursor, "score_stage", columns, text.getvalue())
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM score_stage "
+                "ON CONFLICT DO NOTHING"
             )
 
 
-def _copy(cursor: Any, rows: list[tuple[Any, ...]], now: Any, table: str, columns: str) -> None:
-    """PostgreSQL: COPY into a staging table, then one INSERT ... ON CONFLICT DO NOTHING."""
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS score_stage ON COMMIT DROP AS "
-        f"SELECT {columns} FROM {table} WITH NO DATA"
-    )
-    cursor.execute("TRUNCATE score_stage")
-    text = io.StringIO()
-    stamp = now.isoformat()
-    for row in rows:
-        reasons = row[4].replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        text.write(f"{row[0]}\t{row[1]}\t{row[2]!r}\t{row[3]}\t{reasons}\t{stamp}\n")
-    with cursor.cursor.copy(f"COPY score_stage ({columns}) FROM STDIN") as copy:
-        copy.write(text.getvalue())
-    cursor.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM score_stage ON CONFLICT DO NOTHING"
-    )
+def _copy_into(cursor: Any, table: str, columns: str, csv: bytes) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(csv)
 
 
 # -- in the background ---------------------------------------------------------------------

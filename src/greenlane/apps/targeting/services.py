@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from greenlane.apps.targeting.signals import model_activated
 from greenlane.core import errors
 from greenlane.core.risk import drift, metrics
 from greenlane.core.risk.features import FEATURES_VERSION
-from greenlane.core.risk.model import Reason, RiskModel
+from greenlane.core.risk.model import FloatArray, Reason, RiskModel
 
 Say = Callable[[str], None]
 HOLDOUT_SHARE = 0.2
@@ -205,34 +205,52 @@ class FrameScores:
     reasons: list[list[Reason]]  # empty outside the top reasons_share
 
 
+def predict(model: RiskModel, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
+    """Every row's fraud probability and revenue at stake (probability x revenue a fraud of
+    its kind puts at risk), without reasons."""
+    probability = model.predict_proba(frame)[:, 1]
+    return probability, probability * model.revenue_.predict(frame)
+
+
 def score_frame(
     model: RiskModel, frame: pd.DataFrame, reasons_share: float = REASONS_SHARE
 ) -> FrameScores:
     """Probability and revenue at stake for every row; reasons for the highest-scored share."""
-    probability = model.predict_proba(frame)[:, 1]
+    probability, revenue = predict(model, frame)
     top = np.argsort(-probability, kind="stable")[: max(1, int(len(frame) * reasons_share))]
     reasons: list[list[Reason]] = [[] for _ in range(len(frame))]
     for i, why in zip(top, model.reasons(frame.iloc[top]), strict=True):
         reasons[i] = why
-    return FrameScores(probability, probability * model.revenue_.predict(frame), reasons)
+    return FrameScores(probability, revenue, reasons)
 
 
 def reason_dicts(why: list[Reason]) -> list[dict[str, Any]]:
     return [{"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why]
 
 
+def fill_reasons(scores: Sequence[Score]) -> None:
+    """Reasons for those of ``scores`` stored without them (scoring in bulk leaves them out:
+    TreeSHAP costs about a millisecond a declaration), computed together per model version
+    and saved; each score is updated in place."""
+    missing: dict[int, list[Score]] = {}
+    for item in scores:
+        if not item.reasons:
+            missing.setdefault(item.model_version_id, []).append(item)
+    for items in missing.values():
+        model = load(items[0].model_version)
+        frame = data.frame(
+            Declaration.objects.filter(pk__in=[s.declaration_id for s in items]), labels=False
+        ).set_index("id", drop=False)
+        found = [s for s in items if s.declaration_id in frame.index]
+        why = model.reasons(frame.loc[[s.declaration_id for s in found]])
+        for item, reasons in zip(found, why, strict=True):
+            item.reasons = reason_dicts(reasons)
+        Score.objects.bulk_update(found, ["reasons"])
+
+
 def ensure_reasons(item: Score) -> Score:
     """Reasons for a score stored without them (outside the top share at scoring time)."""
-    if item.reasons:
-        return item
-    model = load(item.model_version)
-    why = model.reasons(
-        data.frame(Declaration.objects.filter(pk=item.declaration_id), labels=False)
-    )[0]
-    item.reasons = [
-        {"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why
-    ]
-    Score.objects.filter(pk=item.pk).update(reasons=item.reasons)
+    fill_reasons([item])
     return item
 
 

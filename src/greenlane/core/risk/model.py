@@ -122,28 +122,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def compiled(self, cache: Path | None = None) -> Any:
         """The booster as machine code (lleaves), or None where lleaves is unavailable."""
         if getattr(self, "_compiled", None) is None:
-            text = self.booster_.booster_.model_to_string()
-            digest = hashlib.sha256(text.encode()).hexdigest()[:24]
-            folder = cache or Path(tempfile.gettempdir()) / "greenlane-compiled-models"
-            try:
-                import lleaves
-
-                folder.mkdir(parents=True, exist_ok=True)
-                source = folder / f"{digest}.txt"
-                if not source.exists():
-                    _write_atomically(source, text.encode())
-                model = lleaves.Model(model_file=str(source))
-                target = folder / f"{digest}.o"
-                if target.exists():
-                    model.compile(cache=str(target))
-                else:
-                    scratch = folder / f"{digest}.{os.getpid()}.o"
-                    model.compile(cache=str(scratch))
-                    os.replace(scratch, target)  # another process may have won: same bytes
-                self._compiled = model
-            except (ImportError, OSError, RuntimeError) as exc:  # fall back to LightGBM
-                log.warning("compiled prediction unavailable (%s); using LightGBM's", exc)
-                self._compiled = False
+            self._compiled = _compile(self.booster_.booster_, cache) or False
         return self._compiled or None
 
     def _raw(self, frame: pd.DataFrame) -> FloatArray:
@@ -199,6 +178,33 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return out
 
 
+def _compile(booster: lgb.Booster, cache: Path | None) -> Any:
+    """``booster`` as machine code (lleaves), cached on disk by the model's hash; None where
+    lleaves is unavailable (LightGBM predicts then)."""
+    text = booster.model_to_string()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+    folder = cache or Path(tempfile.gettempdir()) / "greenlane-compiled-models"
+    try:
+        import lleaves
+
+        folder.mkdir(parents=True, exist_ok=True)
+        source = folder / f"{digest}.txt"
+        if not source.exists():
+            _write_atomically(source, text.encode())
+        model = lleaves.Model(model_file=str(source))
+        target = folder / f"{digest}.o"
+        if target.exists():
+            model.compile(cache=str(target))
+        else:
+            scratch = folder / f"{digest}.{os.getpid()}.o"
+            model.compile(cache=str(scratch))
+            os.replace(scratch, target)  # another process may have won: same bytes
+        return model
+    except (ImportError, OSError, RuntimeError) as exc:  # fall back to LightGBM
+        log.warning("compiled prediction unavailable (%s); using LightGBM's", exc)
+        return None
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     scratch = path.with_name(f"{path.name}.{os.getpid()}")
     scratch.write_bytes(data)
@@ -219,6 +225,19 @@ class _RevenueEstimate:
     """Revenue a fraud puts at stake. Learned (LightGBM on log revenue) where inspections
     recorded revenue; otherwise the declared duty (value x rate), a lower bound."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)
+        return state
+
+    def compiled(self) -> Any:
+        """The learned model as machine code, as ``RiskModel.compiled``; None without one."""
+        if self.model_ is None:
+            return None
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = _compile(self.model_.booster_, None) or False
+        return self._compiled or None
+
     def fit(self, labelled: pd.DataFrame) -> _RevenueEstimate:
         self.model_: lgb.LGBMRegressor | None = None
         if "revenue_recovered" in labelled:
@@ -232,25 +251,41 @@ class _RevenueEstimate:
                 self.model_.fit(
                     _revenue_inputs(hits), np.log1p(hits["revenue_recovered"].to_numpy(dtype=float))
                 )
+        self.chapters_ = True
         return self
 
     def predict(self, frame: pd.DataFrame) -> FloatArray:
         out: FloatArray
         if self.model_ is not None:
-            out = np.expm1(np.asarray(self.model_.predict(_revenue_inputs(frame)), dtype=float))
+            inputs = _revenue_inputs(frame, chapters=getattr(self, "chapters_", False))
+            matrix = inputs.to_numpy(dtype=float)
+            fast = self.compiled() if len(frame) >= COMPILE_ROWS else None
+            if fast is not None:
+                raw = fast.predict(matrix, n_jobs=THREADS)
+            else:
+                raw = self.model_.booster_.predict(matrix, num_threads=THREADS)
+            out = np.expm1(np.asarray(raw, dtype=float))
         else:
             rate = frame["tax_rate"].fillna(0).to_numpy(dtype=float)
             out = frame["customs_value"].to_numpy(dtype=float) * rate / 100
         return out
 
 
-def _revenue_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+def _revenue_inputs(frame: pd.DataFrame, chapters: bool = True) -> pd.DataFrame:
+    """The revenue model's inputs. The HS chapter is its number (01-99): the same for a
+    declaration whatever else is scored with it. Models fitted before ``chapters_`` existed
+    learned the chapter's rank among those in the frame, and are given that again."""
+    hs2 = frame["hs6"].astype(str).str[:2]
     return pd.DataFrame(
         {
             "log_value": np.log1p(frame["customs_value"].to_numpy(dtype=float)),
             "log_mass": np.log1p(frame["net_mass_kg"].to_numpy(dtype=float)),
             "tax_rate": frame["tax_rate"].fillna(0).to_numpy(dtype=float),
-            "hs2": pd.Categorical(frame["hs6"].str[:2]).codes,
+            "hs2": (
+                pd.to_numeric(hs2, errors="coerce").to_numpy(dtype=float)
+                if chapters
+                else pd.Categorical(hs2).codes
+            ),
         }
     )
 
