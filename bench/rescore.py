@@ -6,8 +6,8 @@ active), then in one process:
 - baseline: what `bench/score.py` measures on the same N declarations: read and validate
   the Parquet file, build the features, predict with the compiled booster;
 - stored: `greenlane.apps.targeting.scoring.score_stored` with that version: read the
-  declarations it has not scored from the database chunk by chunk, score them (reasons for
-  the top share included) and write the scores back, each chunk committed.
+  declarations it has not scored from the database chunk by chunk, score them, write the
+  scores back, each chunk committed, then reasons for the version's top scores.
 Reports rows/s and the ratio stored / baseline (the daily-loop issue asks for ≥ 0.5).
 
     python bench/rescore.py [--rows 1000000] [--training 200000] [--server postgres://...]
@@ -115,14 +115,15 @@ def report(r: dict[str, float]) -> str:
             f"{r['baseline_rows_per_s']:,.0f} | |",
             f"| ratio stored / baseline | {r['ratio']:.2f} | ≥ 0.5 ({verdict}) |",
             "",
-            "Stored scoring reads each chunk of 50,000 declarations through the ORM, builds the "
-            "features, predicts fraud and revenue, computes TreeSHAP reasons for the chunk's top "
-            "1% and writes the scores with COPY and INSERT ... ON CONFLICT DO NOTHING, "
-            "committing each chunk; the baseline reads the same declarations from Parquet and "
-            "predicts the fraud probability with the same loaded model, without reasons and "
-            "without writing. Per chunk: reading about 0.7 s, the models and reasons 1.0 s, "
-            "writing 1.0 s (decision 0019): closing the gap is issue 25's COPY-out and score "
-            "store.",
+            "Stored scoring reads each chunk of 100,000 declarations with `COPY ... TO STDOUT` "
+            "into Arrow, builds the features, predicts fraud and revenue with both boosters "
+            "compiled by lleaves (the revenue model compiled during the run, counted), writes "
+            "the scores with `COPY ... FROM STDIN` and commits each chunk (a worker thread "
+            "predicts the next chunk meanwhile), then gives reasons "
+            "to the version's top 500; the baseline reads the same declarations from Parquet "
+            "and predicts the fraud probability with the same compiled model, without the "
+            "revenue model, reasons or writing. Decision 0021 says where the rest of the time "
+            "goes.",
             f"<!-- {MARK} end -->",
         ]
     )

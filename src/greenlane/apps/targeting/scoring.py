@@ -10,8 +10,10 @@ stopped half-way loses nothing: the next one (or the same one, recovered) scores
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -83,17 +85,21 @@ def score_stored(
     if counted is not None:
         counted(total)
     step(f"{total:,} declarations to score with v{version.version}", 0.0)
-    done, after = 0, 0
-    while done < total and (upper := _chunk_end(todo, after)) is not None:
-        frame = _read(todo.filter(pk__gt=after, pk__lte=upper))
-        after = upper
-        if frame.empty:
-            continue
-        probability, revenue = services.predict(model, frame)
-        with transaction.atomic():
-            store(version, frame["id"].to_numpy(), probability, revenue)
-        done += len(frame)
-        step(f"scored {done:,} of {total:,} declarations with v{version.version}", done / total)
+    done = 0
+    # The database reads chunk k and writes chunk k-1 while a second thread predicts chunk k
+    # (lleaves and Arrow release the GIL): the two cores work at once.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring") as pool:
+        pending: tuple[npt.NDArray[np.int64], Future[Predicted]] | None = None
+        for frame in chain(_chunks(todo, total), [None]):  # None: write the last one
+            predicted = (
+                None
+                if frame is None
+                else (frame["id"].to_numpy(), pool.submit(services.predict, model, frame))
+            )
+            if pending is not None:
+                done += _write(version, *pending)
+                step(f"scored {done:,} of {total:,} with v{version.version}", done / total)
+            pending = predicted
     if done:
         services.fill_reasons(top_without_reasons(version))
         audit.record(
@@ -103,6 +109,28 @@ def score_stored(
             {"version": version.version, "scored": done},
         )
     return ScoringResult(version, done)
+
+
+Predicted = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def _chunks(todo: QuerySet[Declaration], total: int) -> Iterator[pd.DataFrame]:
+    """The declarations to score as frames of at most ``CHUNK``, by id, until ``total`` (those
+    counted when the run started; later ones have a run of their own)."""
+    after, read = 0, 0
+    while read < total and (upper := _chunk_end(todo, after)) is not None:
+        frame = _read(todo.filter(pk__gt=after, pk__lte=upper))
+        after = upper
+        if not frame.empty:
+            read += len(frame)
+            yield frame
+
+
+def _write(version: ModelVersion, ids: npt.NDArray[np.int64], scores: Future[Predicted]) -> int:
+    probability, revenue = scores.result()
+    with transaction.atomic():
+        store(version, ids, probability, revenue)
+    return len(ids)
 
 
 def _chunk_end(todo: QuerySet[Declaration], after: int) -> int | None:
