@@ -18,7 +18,14 @@ from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
 from greenlane.apps.targeting import retraining, services
-from greenlane.apps.targeting.models import Job, ModelVersion, Score, ScoringRun, TrainingRun
+from greenlane.apps.targeting.models import (
+    ChannelDecision,
+    Job,
+    ModelVersion,
+    Score,
+    ScoringRun,
+    TrainingRun,
+)
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.refusals import shown
 
@@ -305,6 +312,10 @@ def declaration_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "d": declaration,
         "inspection": getattr(declaration, "inspection", None),
         "scores": scores,
+        "decision": ChannelDecision.objects.filter(number=declaration.number)
+        .select_related("model_version")
+        .order_by("-decided_at")
+        .first(),
         "parties": services.party_history(declaration),
         "result_form": ResultForm() if request.user.role in RESULT_ROLES else None,
         "correction_form": (

@@ -167,6 +167,15 @@ def test_declarations_sent_to_a_check_wait_in_the_queue_until_a_result(tmp_path:
     page = desk.get(f"/risk/queue/?office={office}").content.decode()
     assert "RT-00000" in page
     arms = Declaration.objects.get(number="RT-00000")
+    # The rule's hit comes first, before the model's reasons, in the answer and on the pages.
+    assert results[0]["reasons"][0].startswith("rule arms-and-ammunition: ")
+    assert len(results[0]["reasons"]) > 1
+    row = page.split("RT-00000", 1)[1].split("</tr>")[0]
+    assert row.index("<li>Rule arms-and-ammunition: ") < row.index("</li>")
+    detail = desk.get(f"/risk/declarations/{arms.pk}/").content.decode()
+    channel = detail.split('data-testid="channel"')[1].split("</section>")[0]
+    assert "<strong>Red</strong>" in channel
+    assert channel.index("<li>Rule arms-and-ammunition: ") < channel.index("</li>")
     labels_before = services.train(activate=False).labelled_rows
     desk.post(
         f"/risk/declarations/{arms.pk}/result/",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -97,6 +98,14 @@ def test_it_learns_the_planted_fraud_and_explains_in_words(economy: pd.DataFrame
     reasons = model.reasons(test.iloc[[top]])[0]
     assert reasons
     assert all(r.contribution > 0 and r.text for r in reasons)
+    # The top 50's reasons are sentences about each declaration, not feature names.
+    highest = test.iloc[np.argsort(-scores)[:50]]
+    for (_, row), why in zip(highest.iterrows(), model.reasons(highest), strict=True):
+        for reason in why:
+            assert reason.text[0].isupper(), reason.text
+            assert not re.search(r"__|\.rate|log_|_vs_|_code|nan", reason.text), reason.text
+            if reason.feature.startswith("importer_code"):
+                assert f"Importer {row['importer_code']}" in reason.text
     stake = model.revenue_at_stake(test.iloc[[top]])
     assert stake[0] > 0
 

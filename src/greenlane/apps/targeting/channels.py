@@ -252,7 +252,7 @@ def _decide_office_day(
             importer_code=importers[j], channel=decision.channel[j],
             probability=float(scores.probability[i]), score=float(decision.score[j]),
             revenue_at_stake=float(scores.revenue[i]),
-            reasons=reasons.get(j, []) + decision.reasons[j], aeo_benefit=bool(scores.aeo[i]),
+            reasons=decision.reasons[j] + reasons.get(j, []), aeo_benefit=bool(scores.aeo[i]),
             partner_aeo_benefit=bool(scores.partner[i]), random=bool(decision.random[j]),
             explored=bool(decision.explored[j]), matched_rules=matched.matched[j] or NO_RULES,
             policy_id=record.pk,

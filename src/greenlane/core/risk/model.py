@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -32,7 +31,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 
-from greenlane.core.risk.features import HISTORY_KEYS, HistoryFeatures, key_name, key_words
+from greenlane.core.risk.features import HistoryFeatures
+from greenlane.core.risk.reasons import sentence
 
 FloatArray = npt.NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 #: once per model: the object file is cached).
 COMPILE_ROWS = 100_000
 THREADS = 2
+#: The declaration's own fields a reason names (its parties, goods and figures).
+DECLARATION_FIELDS = (
+    "importer_code", "declarant_code", "seller_code", "hs6", "origin_country",
+    "dispatch_country", "office_code", "transport_mode", "tax_rate",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -165,12 +170,18 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         best = np.argsort(-contrib, axis=1)[:, :top]
         names = [str(c) for c in X.columns]
         columns = {name: X[name].to_numpy() for name in names}
+        fields = {c: frame[c].to_numpy() for c in DECLARATION_FIELDS if c in frame}
         out = []
         for i in range(len(X)):
             row = _Row(columns, i)
+            declaration = {c: values[i] for c, values in fields.items()}
             out.append(
                 [
-                    Reason(names[j], float(contrib[i, j]), describe(row, names[j]))
+                    Reason(
+                        names[j],
+                        float(contrib[i, j]),
+                        sentence(names[j], row[names[j]], declaration, row),
+                    )
                     for j in best[i]
                     if contrib[i, j] > 0
                 ]
@@ -288,43 +299,3 @@ def _revenue_inputs(frame: pd.DataFrame, chapters: bool = True) -> pd.DataFrame:
             ),
         }
     )
-
-
-HISTORY_FEATURES = {f"{key_name(k)}.rate": k for k in HISTORY_KEYS}
-
-
-def describe(row: _Row, feature: str) -> str:
-    """A feature's value in words an officer reads."""
-    value = row[feature]
-    if feature in HISTORY_FEATURES:
-        key = HISTORY_FEATURES[feature]
-        n = int(row[f"{key_name(key)}.n"])
-        if n == 0:
-            return f"{key_words(key)} never inspected before"
-        # The rate is shrunk towards the overall rate, so it is an estimate, not a count.
-        return (
-            f"{key_words(key)}: estimated irregularity rate {value:.0%} from {n:,} past inspections"
-        )
-    if feature.endswith(".n"):
-        return f"{key_words(tuple(feature[:-2].split('__')))}: {int(value):,} past inspections"
-    if feature in ("unit_value_vs_hs_origin", "unit_value_vs_hs") and not _missing(value):
-        where = "HS code and origin" if feature.endswith("origin") else "HS code"
-        return f"unit value {math.exp(value):.0%} of the usual for this {where}"
-    if feature == "mass_vs_hs" and not _missing(value):
-        return f"net mass {math.exp(value):.0%} of the usual consignment of this HS code"
-    if feature == "duty_rate_vs_hs" and not _missing(value):
-        return f"duty rate {value:+.1f} points from the usual for this HS code"
-    if feature == "origin_not_dispatch":
-        return (
-            "dispatched from a country other than the origin"
-            if value
-            else "dispatched from the origin"
-        )
-    if feature.startswith("attr."):
-        return f"{feature[5:]}: {value}"
-    words = feature.replace("_", " ")
-    return f"{words}: {value:,.2f}" if isinstance(value, float) else f"{words}: {value}"
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
