@@ -125,6 +125,7 @@ WEB: dict[str, Access] = {
     "rule_action": Access("/risk/rules/{rule}/dry-run", MODELS, method="post", ok=302),
     "policy_list": Access("/risk/policies/", MODELS),
     "inspection_queue": Access("/risk/queue/", SCORES),
+    "assign_inspections": Access("/risk/queue/assign/", SCORES, method="post", ok=302),
     "simulation_list": Access("/risk/simulations/", MODELS),
     "simulation_detail": Access("/risk/simulations/{simulation}/", MODELS),
     "simulation_progress": Access("/risk/simulations/{simulation}/progress/", MODELS),

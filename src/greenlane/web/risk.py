@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -17,7 +17,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
-from greenlane.apps.targeting import retraining, services
+from greenlane.apps.targeting import queue, retraining, services
 from greenlane.apps.targeting.models import (
     ChannelDecision,
     Job,
@@ -27,6 +27,8 @@ from greenlane.apps.targeting.models import (
     TrainingRun,
 )
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.web.exports import FORMATS, table_file
+from greenlane.web.filters import ListFilter, offices
 from greenlane.web.refusals import shown
 
 
@@ -194,17 +196,26 @@ def model_rollback(request: AuthenticatedRequest, version: int) -> HttpResponse:
 
 @require_safe
 @role_required(SCORE_ROLES)
-def score_list(request: AuthenticatedRequest) -> HttpResponse:
+def score_list(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     active = ModelVersion.objects.filter(is_active=True).first()
+    form = ListFilter(request.GET)
     scores = Score.objects.none()
-    office = request.GET.get("office", "").strip()
     if active is not None:
-        scores = Score.objects.filter(model_version=active).select_related("declaration")
-        if office:
-            scores = scores.filter(declaration__office_code=office)
-    page = Paginator(scores.order_by("-probability", "id"), 50).get_page(request.GET.get("page"))
+        scores = queue.scores(form.chosen(), active)
+    kind = request.GET.get("export", "")
+    if kind in FORMATS and active is not None:
+        name = f"scores-v{active.version}"
+        return table_file(kind, queue.SCORE_HEADER, queue.score_rows(scores), name)
+    page = Paginator(scores, 50).get_page(request.GET.get("page"))
     services.fill_reasons(page.object_list)  # bulk scoring leaves them to the page that shows them
-    context = {"page": page, "active": active, "office": office, "scoring_runs": scoring_runs()}
+    context = {
+        "page": page,
+        "active": active,
+        "form": form,
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "offices": offices(),
+        "scoring_runs": scoring_runs(),
+    }
     return render(request, "risk/score_list.html", context)
 
 

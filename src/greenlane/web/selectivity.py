@@ -7,16 +7,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.declarations.models import Declaration, Inspection
-from greenlane.apps.targeting import selectivity
+from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.targeting import queue, selectivity
 from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.web.exports import FORMATS, table_file
+from greenlane.web.filters import QueueFilter
 from greenlane.web.refusals import onto_form, shown
 
 
@@ -152,24 +157,46 @@ def policy_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_safe
 @role_required(SCORE_ROLES)
-def inspection_queue(request: AuthenticatedRequest) -> HttpResponse:
+def inspection_queue(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     """Declarations the selectivity sent to a check and that still wait for a result, oldest
-    first, per office; the result is recorded on the declaration's page."""
-    offices = sorted(ChannelDecision.objects.values_list("office_code", flat=True).distinct())
-    office = request.GET.get("office") or (offices[0] if offices else "")
-    done = Inspection.objects.values("declaration__number")
-    waiting = (
-        ChannelDecision.objects.filter(office_code=office, channel__in=("red", "yellow"))
-        .exclude(number__in=done)
-        .order_by("declaration_date", "decided_at")[:300]
-    )
+    first, filtered as the officer asks; handed to officers; exported as CSV or Excel."""
+    form = QueueFilter(request.GET, request.user)
+    waiting = queue.waiting(form.chosen(), request.user)
+    kind = request.GET.get("export", "")
+    if kind in FORMATS:
+        return table_file(kind, queue.QUEUE_HEADER, queue.queue_rows(waiting), "inspection-queue")
+    page = Paginator(waiting, 100).get_page(request.GET.get("page"))
     pages = dict(
-        Declaration.objects.filter(number__in=[d.number for d in waiting]).values_list(
-            "number", "pk"
-        )
+        Declaration.objects.filter(number__in=[d.number for d in page]).values_list("number", "pk")
     )
-    return render(
-        request,
-        "risk/queue.html",
-        {"offices": offices, "office": office, "waiting": waiting, "pages": pages},
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "pages": pages,
+        "officers": queue.officers(request.user),
+        "assigns": request.user.role in queue.ASSIGNERS,
+        "offices": sorted(ChannelDecision.objects.values_list("office_code", flat=True).distinct()),
+    }
+    return render(request, "risk/queue.html", context)
+
+
+@require_POST
+@role_required(queue.ASSIGNERS)
+def assign_inspections(request: AuthenticatedRequest) -> HttpResponse:
+    """Hand the ticked declarations to an officer (or back to nobody)."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("inspection_queue")
+    wanted = [int(v) for v in request.POST.getlist("decision") if v.isdigit()]
+    name = request.POST.get("to", "")
+    to = None
+    if name:
+        to = queue.officers(request.user).filter(username=name).first()
+        if to is None:
+            messages.error(request, f"{name} is not an inspection officer of your organisation.")
+            return redirect(back)
+    with shown(request):
+        changed = queue.assign(wanted, to, request.user)
+        who = (to.get_full_name() or to.username) if to else "nobody"
+        messages.success(request, f"{changed} declaration(s) handed to {who}.")
+    return redirect(back)

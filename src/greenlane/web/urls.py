@@ -74,6 +74,7 @@ urlpatterns = [
     path("risk/rules/<int:pk>/<str:action>", selectivity.rule_action, name="rule_action"),
     path("risk/policies/", selectivity.policy_list, name="policy_list"),
     path("risk/queue/", selectivity.inspection_queue, name="inspection_queue"),
+    path("risk/queue/assign/", selectivity.assign_inspections, name="assign_inspections"),
     path("risk/simulations/", simulations.simulation_list, name="simulation_list"),
     path("risk/simulations/<int:pk>/", simulations.simulation_detail, name="simulation_detail"),
     path(

@@ -66,6 +66,14 @@ def _with_attributes(out: pd.DataFrame, attributes: pd.DataFrame) -> pd.DataFram
     return pd.concat([out, attributes.add_prefix("attr.")], axis=1)
 
 
+def unlabelled(declarations: QuerySet[Declaration]) -> pd.DataFrame:
+    """``declarations`` as the model's frame, without labels: in bulk through COPY and Arrow
+    on PostgreSQL (``copied``), through the ORM on SQLite (the demo's database, no COPY)."""
+    if connection.vendor == "postgresql":
+        return copied(declarations)
+    return frame(declarations, labels=False)
+
+
 # -- PostgreSQL: the same frame through COPY and Arrow --------------------------------------
 
 #: Arrow types of the columns as ``copied`` reads them (numbers as float64, as ``frame`` casts).

@@ -128,6 +128,9 @@ class RuleProfile(models.Model):
     dry_run_rows = models.PositiveIntegerField(null=True, blank=True)
     dry_run_from = models.DateField(null=True, blank=True)
     dry_run_to = models.DateField(null=True, blank=True)
+    dry_run_sample = models.JSONField(
+        default=list, blank=True, help_text="numbers of declarations the dry run matched"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -224,6 +227,15 @@ class ChannelDecision(models.Model):
         ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="the inspection officer who is to check it",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

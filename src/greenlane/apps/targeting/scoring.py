@@ -119,7 +119,7 @@ def _chunks(todo: QuerySet[Declaration], total: int) -> Iterator[pd.DataFrame]:
     counted when the run started; later ones have a run of their own)."""
     after, read = 0, 0
     while read < total and (upper := _chunk_end(todo, after)) is not None:
-        frame = _read(todo.filter(pk__gt=after, pk__lte=upper))
+        frame = data.unlabelled(todo.filter(pk__gt=after, pk__lte=upper))
         after = upper
         if not frame.empty:
             read += len(frame)
@@ -138,14 +138,6 @@ def _chunk_end(todo: QuerySet[Declaration], after: int) -> int | None:
     ids = todo.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
     last = ids[CHUNK - 1 : CHUNK].first()
     return last if last is not None else ids.last()
-
-
-def _read(declarations: QuerySet[Declaration]) -> pd.DataFrame:
-    """The chunk as the model's frame: in bulk through COPY and Arrow on PostgreSQL, through
-    the ORM on SQLite (the demo's database, where there is no COPY)."""
-    if connection.vendor == "postgresql":
-        return data.copied(declarations)
-    return data.frame(declarations, labels=False)
 
 
 def top_without_reasons(version: ModelVersion) -> list[Score]:

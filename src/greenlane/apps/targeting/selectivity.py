@@ -6,6 +6,8 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -19,6 +21,8 @@ from greenlane.core.risk import rulelang
 from greenlane.core.risk.selectivity import Policy, PolicyError
 
 DRY_RUN_DAYS = 30
+#: Matched declarations a dry run keeps for the analyst to open.
+DRY_RUN_SAMPLE = 20
 RULE_FIELDS = ("expression", "action", "channel", "shift", "reason", "valid_from", "valid_to")
 
 
@@ -83,8 +87,10 @@ def dry_run(rule: RuleProfile, user: User, days: int = DRY_RUN_DAYS) -> RuleProf
     window = recent_window(days)
     if window is None:
         raise Refused("there are no declarations to try the rule on")
-    recent = data.frame(Declaration.objects.filter(declaration_date__range=window), labels=False)
-    hits = int(parsed.evaluate(recent).sum()) if not recent.empty else 0
+    recent = data.unlabelled(Declaration.objects.filter(declaration_date__range=window))
+    matched = parsed.evaluate(recent) if not recent.empty else None
+    hits = int(matched.sum()) if matched is not None else 0
+    sample = _sample(recent[matched]) if matched is not None and hits else []
     with transaction.atomic():
         RuleProfile.objects.filter(pk=rule.pk).update(
             dry_run_revision=rule.revision,
@@ -92,6 +98,7 @@ def dry_run(rule: RuleProfile, user: User, days: int = DRY_RUN_DAYS) -> RuleProf
             dry_run_rows=len(recent),
             dry_run_from=window[0],
             dry_run_to=window[1],
+            dry_run_sample=sample,
         )
         rule.refresh_from_db()
         audit.record(
@@ -101,6 +108,25 @@ def dry_run(rule: RuleProfile, user: User, days: int = DRY_RUN_DAYS) -> RuleProf
             {"hits": hits, "rows": len(recent), "from": str(window[0]), "to": str(window[1])},
         )
     return rule
+
+
+def _sample(matched: pd.DataFrame, size: int = DRY_RUN_SAMPLE) -> list[dict[str, Any]]:
+    """Up to ``size`` of the matched declarations, spread evenly over them by date (the
+    first and the last included), for the analyst to open and judge."""
+    ordered = matched.sort_values(["declaration_date", "id"])
+    picked = ordered.iloc[np.unique(np.linspace(0, len(ordered) - 1, size).round().astype(int))]
+    return [
+        {
+            "id": int(row["id"]),
+            "number": str(row["number"]),
+            "date": row["declaration_date"].date().isoformat(),
+            "office": str(row["office_code"]),
+            "importer": str(row["importer_code"]),
+            "hs6": str(row["hs6"]),
+            "origin": str(row["origin_country"]),
+        }
+        for _, row in picked.iterrows()
+    ]
 
 
 def set_active(rule: RuleProfile, user: User, active: bool) -> RuleProfile:
