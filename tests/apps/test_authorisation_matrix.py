@@ -315,6 +315,11 @@ API: dict[tuple[str, str], Access] = {
         ok=422,
     ),
     ("get", "/api/v1/risk/scores"): Access("/api/v1/risk/scores", SCORES),
+    ("get", "/api/v1/risk/queue"): Access("/api/v1/risk/queue", SCORES),
+    # An empty list is refused by the schema (422), past the role check.
+    ("post", "/api/v1/risk/queue/assignments"): Access(
+        "/api/v1/risk/queue/assignments", SCORES, method="post", body='{"decisions": []}', ok=422
+    ),
     ("get", "/api/v1/risk/declarations/{declaration_id}/score"): Access(
         "/api/v1/risk/declarations/{declaration}/score", SCORES, ok=404
     ),

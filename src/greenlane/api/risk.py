@@ -6,10 +6,8 @@ from typing import Annotated, Any
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
-from greenlane.api.pagination import Pages
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
@@ -80,7 +78,10 @@ class ScoreOut(Schema):
     model_version: int = Field(alias="model_version.version")
     probability: float
     revenue_at_stake: float
-    reasons: list[ReasonOut]
+    reasons: list[ReasonOut] = Field(
+        description="empty where not computed yet (scoring in bulk leaves them out); a "
+        "declaration's own score (GET /risk/declarations/{id}/score) always has them"
+    )
 
 
 @router.get(
@@ -132,22 +133,6 @@ def model_drift(
     if not item.reference:
         raise HttpError(409, f"v{version} kept no reference distribution: train a new version")
     return retraining.drift(item, weeks=weeks)
-
-
-@router.get(
-    "/scores",
-    response=list[ScoreOut],
-    auth=RoleAuth(SCORE_ROLES),
-    summary="Scores of the active model, highest first",
-)
-@paginate(Pages)
-def list_scores(request: AuthenticatedRequest, office: str = "") -> list[Score]:
-    scores = Score.objects.filter(model_version__is_active=True).select_related(
-        "declaration", "model_version"
-    )
-    if office:
-        scores = scores.filter(declaration__office_code=office)
-    return scores.order_by("-probability", "id")  # type: ignore[return-value]
 
 
 @router.get(

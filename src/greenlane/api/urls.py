@@ -11,6 +11,7 @@ from greenlane.api import (
     declarations,
     monitoring,
     operators,
+    queue,
     risk,
     trs,
 )
@@ -35,6 +36,7 @@ api.add_router("/operators", operators.router)
 api.add_router("/declarations", declarations.router)
 api.add_router("/declarations", channels.router)
 api.add_router("/risk", risk.router)
+api.add_router("/risk", queue.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/self-assessments", assessments.router)
 api.add_router("/certification", certification.router)

@@ -285,3 +285,32 @@ def test_the_scores_list_filters_and_exports_what_it_shows() -> None:
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0] == queue.SCORE_HEADER
     assert [(r[0], r[4], r[6]) for r in rows[1:]] == [("S0", "847130", 0.9), ("S1", "610910", 0.8)]
+
+
+def test_the_api_lists_the_queue_filtered_and_assigns_within_the_organisation() -> None:
+    customs = factories.organisation("customs")
+    lee = factories.user(Role.INSPECTION_OFFICER, customs, "lee")
+    factories.user(Role.INSPECTION_OFFICER, factories.organisation("customs"), "kim")
+    policy, version = _world()
+    _decision(policy, version, number="W1", score=0.9)
+    _decision(policy, version, number="W2", hs6="610910", channel="yellow", score=0.3)
+    client = Client()
+    client.force_login(lee)
+    listed = client.get("/api/v1/risk/queue?hs=8471&score_min=0.5").json()
+    assert [(i["number"], i["assigned_to"]) for i in listed["items"]] == [("W1", None)]
+    assert listed["items"][0]["reasons"][0].startswith("rule r1")
+    assert client.get("/api/v1/risk/queue?hs=84x").status_code == 422
+    ids = [i["id"] for i in client.get("/api/v1/risk/queue").json()["items"]]
+    answer = client.post(
+        "/api/v1/risk/queue/assignments", {"decisions": ids, "to": "lee"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert answer.json() == {"changed": 2}
+    mine = client.get("/api/v1/risk/queue?assignee=me").json()["items"]
+    assert {i["assigned_to"] for i in mine} == {"lee"}
+    refused = client.post(
+        "/api/v1/risk/queue/assignments", {"decisions": ids, "to": "kim"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "kim is not an active inspection officer" in refused.json()["detail"]
