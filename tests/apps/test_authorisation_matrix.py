@@ -74,6 +74,7 @@ CUSTOMS = frozenset(
     }
 )
 STUDIES = frozenset({Role.STATISTICIAN, Role.ADMINISTRATOR})
+ROLLBACK = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
 QUEUE = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 MONITOR_RUN = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 OWN_FIGURES = QUEUE | EDIT
@@ -110,6 +111,10 @@ WEB: dict[str, Access] = {
     "mapping_new": Access("/declarations/mappings/new/", INGEST),
     "mapping_detail": Access("/declarations/mappings/{mapping}/", INGEST),
     "batch_detail": Access("/declarations/batches/{batch}/", INGEST),
+    # No reason and no tick: the form is refused (400), past the role check.
+    "batch_rollback": Access(
+        "/declarations/batches/{batch}/rollback/", ROLLBACK, method="post", ok=400
+    ),
     "batch_rejected_csv": Access("/declarations/batches/{batch}/rejected.csv", INGEST),
     "model_list": Access("/risk/models/", MODELS),
     "model_train": Access("/risk/models/train/", MODELS, method="post", ok=302),
@@ -387,6 +392,14 @@ API: dict[tuple[str, str], Access] = {
     ),
     ("get", "/api/v1/declarations/batches/{batch_id}"): Access(
         "/api/v1/declarations/batches/{batch}", INGEST
+    ),
+    # An empty reason is refused (400), past the role check.
+    ("post", "/api/v1/declarations/batches/{batch_id}/rollback"): Access(
+        "/api/v1/declarations/batches/{batch}/rollback",
+        ROLLBACK,
+        method="post",
+        body='{"reason": ""}',
+        ok=400,
     ),
     ("get", "/api/v1/declarations/batches/{batch_id}/rejected"): Access(
         "/api/v1/declarations/batches/{batch}/rejected", INGEST

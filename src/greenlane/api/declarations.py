@@ -12,6 +12,7 @@ from greenlane.api.auth import RoleAuth
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import MAX_INTEGER, Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
+from greenlane.apps.declarations import rollback
 from greenlane.apps.declarations.models import (
     Declaration,
     IngestBatch,
@@ -55,6 +56,17 @@ class BatchOut(Schema):
     rows_rejected: int
     inspections: int
     created_at: datetime
+    rolled_back_at: datetime | None = Field(description="null while what it brought is on record")
+    rollback_reason: str
+    rollback_counts: dict[str, int] = Field(description="what the rollback removed, by kind")
+
+
+class Problem(Schema):
+    detail: str
+
+
+class RollbackIn(Schema):
+    reason: str = Field(max_length=2000, description="why the file is rolled back")
 
 
 class RejectedOut(Schema):
@@ -101,6 +113,22 @@ def list_batches(request: AuthenticatedRequest) -> list[IngestBatch]:
 @router.get("/batches/{batch_id}", response=BatchOut, summary="One ingest report")
 def get_batch(request: AuthenticatedRequest, batch_id: Id) -> IngestBatch:
     return get_object_or_404(IngestBatch, pk=batch_id)
+
+
+@router.post(
+    "/batches/{batch_id}/rollback",
+    response={200: BatchOut, 400: Problem, 409: Problem},
+    auth=RoleAuth(rollback.ROLLBACK_ROLES),
+    summary="Roll back an ingested file: its declarations, results and scores leave the record",
+    description="Refused (409) while later work stands on the file: inspection results recorded "
+    "on its declarations by officers or by another file, or corrected results. The batch stays, "
+    "marked with who rolled it back, when, why and what was removed; the same file can then be "
+    "ingested again.",
+)
+def rollback_batch(request: AuthenticatedRequest, batch_id: Id, body: RollbackIn) -> IngestBatch:
+    return rollback.roll_back(
+        get_object_or_404(IngestBatch, pk=batch_id), request.user, body.reason
+    )
 
 
 @router.get(

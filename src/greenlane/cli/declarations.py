@@ -138,3 +138,34 @@ def mappings() -> None:
     for name, m in sorted(shipped().items()):
         table.add_row(name, m.kind, m.title)
     console.print(table)
+
+
+@commands.command("batch-rollback")
+def batch_rollback(
+    batch: Annotated[int, typer.Argument(help="The batch number, as the batches page lists it")],
+    reason: Annotated[str, typer.Option(help="Why (kept with the batch and in the audit log)")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Roll back an ingested file: its declarations, results and scores leave the record; the
+    batch stays, marked. Refused while later work stands on it."""
+    _django()
+    from greenlane.apps.declarations import rollback
+    from greenlane.apps.declarations.models import IngestBatch
+    from greenlane.core.errors import Refused
+
+    found = IngestBatch.objects.filter(pk=batch).first()
+    if found is None:
+        raise CommandError(f"there is no batch {batch}")
+    impact = rollback.impact(found)
+    console.print(
+        f"Batch {batch} ({found.file_name}): {impact.declarations:,} declarations and "
+        f"{impact.results:,} inspection results would be removed, with their scores."
+    )
+    if not yes and not typer.confirm("Roll it back?"):
+        raise CommandError("nothing was rolled back")
+    try:
+        done = rollback.roll_back(found, None, reason)
+    except Refused as exc:
+        raise CommandError(str(exc)) from None
+    removed = ", ".join(f"{n:,} {kind}" for kind, n in done.rollback_counts.items())
+    console.print(f"Rolled back batch {batch}: removed {removed}.")

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.declarations import ingest
+from greenlane.apps.declarations import ingest, rollback
 from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, progress_of, submit_upload
@@ -101,12 +102,56 @@ def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "declarations/batch_list.html", {"page": page, "uploads": uploads})
 
 
+class RollbackForm(forms.Form):
+    reason = forms.CharField(
+        label="Why roll it back",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="kept with the batch and in the audit log",
+    )
+    confirm = forms.BooleanField(
+        label="I understand that what the file put on record is removed for good",
+        error_messages={"required": "tick the box to confirm"},
+    )
+
+
 @require_safe
 @role_required(INGEST_ROLES)
 def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(IngestBatch.objects.select_related("rolled_back_by"), pk=pk)
+    return _batch_page(request, batch, RollbackForm())
+
+
+def _batch_page(
+    request: AuthenticatedRequest, batch: IngestBatch, form: RollbackForm, status: int = 200
+) -> HttpResponse:
+    may = request.user.role in rollback.ROLLBACK_ROLES and batch.rolled_back_at is None
+    context = {
+        "batch": batch,
+        "rejected": batch.rejected_rows.order_by("row")[:100],
+        "impact": rollback.impact(batch) if may else None,
+        "form": form if may else None,
+    }
+    return render(request, "declarations/batch_detail.html", context, status=status)
+
+
+@require_POST
+@role_required(rollback.ROLLBACK_ROLES)
+def batch_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Roll back an ingested file, with a reason and a tick; refused with why when later work
+    stands on it."""
     batch = get_object_or_404(IngestBatch, pk=pk)
-    rejected = batch.rejected_rows.order_by("row")[:100]
-    return render(request, "declarations/batch_detail.html", {"batch": batch, "rejected": rejected})
+    form = RollbackForm(request.POST)
+    if not form.is_valid():
+        return _batch_page(request, batch, form, status=400)
+    with onto_form(form):
+        done = rollback.roll_back(batch, request.user, form.cleaned_data["reason"])
+        removed = ", ".join(
+            f"{n:,} {kind.replace('_', ' ')}" for kind, n in done.rollback_counts.items()
+        )
+        messages.success(request, f"Rolled back {done.file_name}: removed {removed}.")
+        return redirect("batch_detail", pk=batch.pk)
+    return _batch_page(request, batch, form, status=409)
 
 
 @require_safe

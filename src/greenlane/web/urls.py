@@ -56,6 +56,11 @@ urlpatterns = [
     path("declarations/mappings/<int:pk>/", mappings.mapping_detail, name="mapping_detail"),
     path("declarations/batches/<int:pk>/", declarations.batch_detail, name="batch_detail"),
     path(
+        "declarations/batches/<int:pk>/rollback/",
+        declarations.batch_rollback,
+        name="batch_rollback",
+    ),
+    path(
         "declarations/batches/<int:pk>/rejected.csv",
         declarations.batch_rejected_csv,
         name="batch_rejected_csv",

@@ -106,7 +106,9 @@ def ingest(
         else IngestBatch.Kind.INSPECTIONS
     )
     sha = file_sha256(path)
-    existing = IngestBatch.objects.filter(kind=kind, sha256=sha).first()
+    existing = IngestBatch.objects.filter(
+        kind=kind, sha256=sha, rolled_back_at__isnull=True
+    ).first()
     if existing is not None:
         raise DuplicateFile(existing)
     total = expected_rows(path) if progress else None

@@ -52,11 +52,24 @@ class IngestBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rollback_reason = models.TextField(blank=True)
+    rollback_counts = models.JSONField(
+        default=dict, blank=True, help_text="what the rollback removed, by kind"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "sha256"], name="one_batch_per_file_content")
+            # A file rolled back may be ingested again (corrected mapping, say).
+            models.UniqueConstraint(
+                fields=["kind", "sha256"],
+                condition=models.Q(rolled_back_at__isnull=True),
+                name="one_batch_per_file_content",
+            )
         ]
 
     def __str__(self) -> str:

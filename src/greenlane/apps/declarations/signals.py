@@ -8,3 +8,8 @@ from django.dispatch import Signal
 #: ``batch`` (its rows accepted counted) and ``actor``. Apps that act on new declarations
 #: (scoring them) listen, so the declarations app needs to know none of them.
 batch_ingested = Signal()
+
+#: Sent inside a rollback's transaction, before the batch's declarations and results are
+#: deleted, with ``batch`` and ``actor``. Apps that keep rows derived from them (scores)
+#: delete those and answer with ``{kind: rows deleted}`` for the rollback's report.
+batch_rolling_back = Signal()

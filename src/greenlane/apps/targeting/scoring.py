@@ -31,7 +31,7 @@ from greenlane import jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch
-from greenlane.apps.declarations.signals import batch_ingested
+from greenlane.apps.declarations.signals import batch_ingested, batch_rolling_back
 from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
 from greenlane.apps.targeting.signals import model_activated
@@ -287,3 +287,20 @@ def after_ingest(sender: Any, batch: IngestBatch, actor: User | None, **_: Any) 
 def after_activation(sender: Any, version: ModelVersion, actor: User | None, **_: Any) -> None:
     """A version that becomes active scores what it has not scored yet."""
     request(version, actor, f"v{version.version} became the active model")
+
+
+@receiver(batch_rolling_back, dispatch_uid="targeting.scoring.before_rollback")
+def before_rollback(
+    sender: Any, batch: IngestBatch, actor: User | None, **_: Any
+) -> dict[str, int]:
+    """A file's declarations leave the record: their scores go first (no database foreign key
+    would take them along, decision 0021)."""
+    scores = connection.ops.quote_name(Score._meta.db_table)
+    declarations = connection.ops.quote_name(Declaration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {scores} WHERE declaration_id IN "
+            f"(SELECT id FROM {declarations} WHERE batch_id = %s)",
+            [batch.pk],
+        )
+        return {"scores": int(cursor.rowcount)}
