@@ -138,6 +138,10 @@ def test_the_batch_page_asks_for_a_reason_and_a_tick_then_says_what_went(tmp_pat
     assert 'data-testid="rolled-back"' in text
     assert 'data-testid="rollback-form"' not in text
     assert not Declaration.objects.filter(batch=batch).exists()
+    assert (
+        'f.csv <span class="hint">(rolled back '
+        in client.get("/declarations/batches/").content.decode()
+    )
 
     officer_page = Client()
     officer_page.force_login(factories.user(Role.INSPECTION_OFFICER))
