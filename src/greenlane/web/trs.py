@@ -171,6 +171,17 @@ def study_events(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(MANAGE_ROLES)
+def study_event_remove(request: AuthenticatedRequest, pk: int, file: int) -> HttpResponse:
+    """Take a wrong or broken file out of the study (another can be handed in instead)."""
+    study = _study(request, pk)
+    with shown(request):
+        name = services.remove_event_file(study, file, request.user)
+        messages.success(request, f"{name} removed from the study.")
+    return redirect("trs_detail", pk=study.pk)
+
+
+@require_POST
+@role_required(MANAGE_ROLES)
 def study_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     study = _study(request, pk)
     with shown(request):

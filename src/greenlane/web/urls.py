@@ -30,6 +30,11 @@ urlpatterns = [
     path("trs/new/", trs.study_new, name="trs_new"),
     path("trs/<int:pk>/", trs.study_detail, name="trs_detail"),
     path("trs/<int:pk>/events", trs.study_events, name="trs_events"),
+    path(
+        "trs/<int:pk>/events/<int:file>/remove",
+        trs.study_event_remove,
+        name="trs_event_remove",
+    ),
     path("trs/<int:pk>/run", trs.study_run, name="trs_run"),
     path("trs/<int:pk>/progress", trs.study_progress, name="trs_progress"),
     path("trs/<int:pk>/report.html", trs.study_report_html, name="trs_report_html"),

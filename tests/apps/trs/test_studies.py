@@ -4,6 +4,7 @@ import base64
 import csv
 import hashlib
 import io
+import os
 import re
 from typing import Any
 
@@ -133,17 +134,68 @@ def test_a_statistician_designs_feeds_and_runs_a_study(people: dict[str, Any]) -
     ]
 
 
-def test_a_study_whose_files_hold_no_usable_consignment_fails_with_the_reason(
+def test_a_garbage_file_is_refused_when_handed_in_with_the_reason(
     people: dict[str, Any],
 ) -> None:
     study = services.create_study(people["statistician"], title="Empty")
-    services.add_event_file(
-        study, people["statistician"], _file(HEADER + ROWS.splitlines(True)[-1])
+    with pytest.raises(services.Refused) as refused:
+        services.add_event_file(
+            study, people["statistician"], _file(HEADER + ROWS.splitlines(True)[-1], "bad.csv")
+        )
+    assert str(refused.value).startswith(
+        "bad.csv: none of its first 1 rows is a usable event record (row 1: "
     )
+    with pytest.raises(services.Refused, match=r"bad\.csv: the file has no rows of events"):
+        services.add_event_file(study, people["statistician"], _file(HEADER, "bad.csv"))
+    with pytest.raises(services.Refused, match=r"notes\.csv: none of its columns"):
+        services.add_event_file(study, people["statistician"], _file("a,b\n1,2\n", "notes.csv"))
+    assert not study.files.exists()
+
+
+def test_a_study_whose_files_hold_no_usable_consignment_fails_with_the_reason(
+    people: dict[str, Any],
+) -> None:
+    """A long log (one row per event) is judged whole at the run: a consignment's events may
+    lie anywhere in the file."""
+    study = services.create_study(people["statistician"], title="Empty")
+    long = (
+        "consignment_id,office_code,stage,timestamp\n"
+        "C5,OF1,arrival,2025-03-03 08:00\nC5,OF1,release,2025-03-03 07:00\n"
+    )
+    services.add_event_file(study, people["statistician"], _file(long))
     services.request_run(study, people["statistician"])
     study.refresh_from_db()
     assert study.status == Study.Status.FAILED
     assert study.message == "no consignment passed the checks: nothing to measure"
+
+
+def test_a_file_is_removed_and_the_results_that_counted_it_go_with_it(
+    people: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    statistician = people["statistician"]
+    study = services.create_study(statistician, title="Fix")
+    first = services.add_event_file(study, statistician, _file())
+    services.add_event_file(study, statistician, _file(HEADER + ROWS.replace("C", "D"), "more.csv"))
+    services.request_run(study, statistician)
+    study.refresh_from_db()
+    assert study.status == Study.Status.DONE
+    stored = first.file.path
+    with django_capture_on_commit_callbacks(execute=True):  # the stored file goes at commit
+        page = _client(statistician).post(f"/trs/{study.pk}/events/{first.pk}/remove", follow=True)
+    assert "events.csv removed from the study." in page.content.decode()
+    study.refresh_from_db()
+    assert (study.status, study.result) == (Study.Status.DRAFT, None)
+    assert "events.csv was removed: run the study again" in study.message
+    assert [f.original_name for f in study.files.all()] == ["more.csv"]
+    assert not os.path.exists(stored)
+    event = AuditEvent.objects.get(action="trs.events.removed")
+    assert event.data["file"] == "events.csv"
+    services.add_event_file(study, statistician, _file())  # the same file may come back
+    other = _client(people["elsewhere"]).post(f"/trs/{study.pk}/events/{first.pk}/remove")
+    assert other.status_code == 404  # another administration's study
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.RUNNING)
+    with pytest.raises(services.Refused, match="is running"):
+        services.remove_event_file(study, study.files.first().pk, statistician)  # type: ignore[union-attr]
 
 
 def test_refusals_name_the_problem(people: dict[str, Any]) -> None:

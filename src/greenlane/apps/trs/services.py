@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -111,8 +112,13 @@ def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
     if study.status in (Study.Status.QUEUED, Study.Status.RUNNING):
         raise Refused("the study is running: add files when it has finished")
     digest = hashlib.sha256()
-    for chunk in file.chunks():
-        digest.update(chunk)
+    with tempfile.TemporaryDirectory(prefix="greenlane-trs-") as folder:
+        copy = Path(folder) / f"events{PurePath(name).suffix.lower()}"
+        with copy.open("wb") as out:
+            for chunk in file.chunks():
+                digest.update(chunk)
+                out.write(chunk)
+        _check_events(copy, name)
     file.seek(0)
     try:
         with transaction.atomic():
@@ -134,6 +140,50 @@ def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
     except IntegrityError:
         raise Refused(f"{name}: this file is already part of the study") from None
     return event_file
+
+
+def _check_events(path: Path, name: str) -> None:
+    """Refuse, when it is handed in, a file that is no event log or whose first rows are all
+    rejected: found later, it would only fail the run."""
+    try:
+        sample = events.check_sample(path)
+    except events.EventFileError as exc:
+        raise Refused(str(exc).replace(path.name, name)) from None
+    if sample is None:  # a long log: only its columns can be judged before the run
+        return
+    if sample.rows_read == 0:
+        raise Refused(f"{name}: the file has no rows of events")
+    if sample.consignments.num_rows == 0:
+        first = "; ".join(f"row {r.row}: {r.reason}" for r in sample.rejected[:3])
+        raise Refused(
+            f"{name}: none of its first {sample.rows_read:,} rows is a usable event record "
+            f"({first})"
+        )
+
+
+def remove_event_file(study: Study, pk: int, user: User) -> str:
+    """Take a file out of a study (a wrong or broken one); the study's last results, which
+    counted it, are cleared until it runs again. Returns the file's name."""
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        if locked.status in (Study.Status.QUEUED, Study.Status.RUNNING):
+            raise Refused("the study is running: remove files when it has finished")
+        found = EventFile.objects.filter(study=locked, pk=pk).first()
+        if found is None:
+            raise Refused("this study has no such file")
+        name, stored = found.original_name, found.file.name
+        found.delete()
+        if locked.result is not None or locked.status != Study.Status.DRAFT:
+            Study.objects.filter(pk=locked.pk).update(
+                status=Study.Status.DRAFT,
+                result=None,
+                progress=0.0,
+                message=f"{name} was removed: run the study again for results from its files now.",
+            )
+        audit.record("trs.events.removed", user, locked, {"file": name, "sha256": found.sha256})
+        storage = found.file.storage
+        transaction.on_commit(lambda: storage.delete(stored))
+    return name
 
 
 def request_run(study: Study, user: User) -> Study:

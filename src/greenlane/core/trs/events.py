@@ -540,18 +540,40 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
 def read_events(path: Path, layout: str | None = None) -> EventLog:
     """Read an event log; the layout is told or recognised from the columns."""
     source = _open(path)
+    layout = _layout(path, source, layout)
+    return read_long(source.blocks) if layout == "long" else read_wide(source.blocks)
+
+
+#: Rows of a wide event log checked when it is handed in.
+SAMPLE_ROWS = 1_000
+
+
+def check_sample(path: Path) -> EventLog | None:
+    """What a study can know of ``path`` when it is handed in, without reading it whole: its
+    columns (``EventFileError`` when it is not an event log) and, for a wide log (one row
+    per consignment, each row judged alone), its first ``SAMPLE_ROWS`` rows read as the study
+    will read them. None for a long log: its consignments' events may lie anywhere in the
+    file, so a sample could reject what the whole file holds together."""
+    source = _open(path)
+    if _layout(path, source, None) == "long":
+        return None
+    first = next(iter(source.blocks), None)
+    if first is None:
+        return EventLog("wide", pa.table({}), rows_read=0)
+    return read_wide(first.slice(0, SAMPLE_ROWS))
+
+
+def _layout(path: Path, source: _Source, layout: str | None) -> str:
     if layout is None:
         layout = "long" if {"stage", "timestamp"} <= set(source.names) else "wide"
-    if layout == "long":
-        return read_long(source.blocks)
-    if layout == "wide":
-        if not set(STAGE_NAMES) & set(source.names):
-            raise EventFileError(
-                f"{path.name}: no stage columns ({', '.join(STAGE_NAMES)}) and no "
-                "stage/timestamp columns: not an event log"
-            )
-        return read_wide(source.blocks)
-    raise EventFileError(f"unknown layout {layout!r} (wide or long)")
+    if layout == "wide" and not set(STAGE_NAMES) & set(source.names):
+        raise EventFileError(
+            f"{path.name}: no stage columns ({', '.join(STAGE_NAMES)}) and no "
+            "stage/timestamp columns: not an event log"
+        )
+    if layout not in ("wide", "long"):
+        raise EventFileError(f"unknown layout {layout!r} (wide or long)")
+    return layout
 
 
 def concat(logs: Sequence[EventLog]) -> pa.Table:
