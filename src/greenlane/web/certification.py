@@ -152,7 +152,7 @@ def _render_detail(
         "requests": application.information_requests.all(),
         "visit": getattr(application, "site_visit", None),
         "certificate": Certificate.objects.filter(application=application).first(),
-        "available": {t.name for t in lifecycle.available(APPLICATION, application.stage, actors)},
+        "available": _available(request, application),
         "is_validator": lifecycle.Actor.VALIDATOR in actors,
         "validators": User.objects.filter(role=Role.VALIDATOR, is_active=True).order_by("username"),
         "service_days": services.service_days(application, timezone.now()),
@@ -161,8 +161,15 @@ def _render_detail(
         "severities": Finding.Severity.choices,
         "tiers": [t.id for t in version.tiers],
         "error": error,
+        "final": FINAL_APPLICATION,
     }
     return render(request, "certification/application_detail.html", context, status=status)
+
+
+def _available(request: AuthenticatedRequest, application: Application) -> set[str]:
+    """The steps the person may take on the application now."""
+    actors = services.actors(request.user, application)
+    return {t.name for t in lifecycle.available(APPLICATION, application.stage, actors)}
 
 
 @require_POST
@@ -177,6 +184,17 @@ def application_transition(request: AuthenticatedRequest, pk: int, name: str) ->
         data["validator"] = User.objects.filter(pk=chosen).first() if chosen else None
     if "planned_on" in request.POST:
         data["planned_on"] = optional_date(request.POST.get("planned_on"))
+    if (
+        name in FINAL_APPLICATION
+        and request.POST.get("confirm") != "yes"
+        and name in _available(request, application)  # else the service says why not
+    ):
+        return _render_detail(
+            request,
+            application,
+            400,
+            f"Not done: tick the box to confirm — {FINAL_APPLICATION[name]}",
+        )
     if refused := refusal(services.transition, application, request.user, name, **data):
         return _render_detail(request, application, refused.status, str(refused))
     messages.success(request, f"{APPLICATION[name].label}: done.")
@@ -273,6 +291,13 @@ def _render_certificate(
 
 
 #: Certificate steps that cannot be undone, and what they do: the page asks for a tick first.
+#: Application steps with no way back, and what they do, for the tick box that confirms them.
+FINAL_APPLICATION = {
+    "reject": "the application ends: the company is told the reasons and must apply anew to be "
+    "considered again.",
+    "withdraw": "the application ends here: customs stops its review, and only a new "
+    "application can start it again.",
+}
 FINAL = {
     "revoke": "the certificate ends for good: the operator loses its AEO status and benefits "
     "at once, the public register shows it as revoked, and only a new application can bring "

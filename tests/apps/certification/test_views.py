@@ -192,3 +192,24 @@ def test_a_step_that_ends_a_certificate_asks_for_a_reason_and_a_tick(
     assert client.post(url, {"reason": "Ceasing imports", "confirm": "yes"}).status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == ("surrendered" if step == "surrender" else "revoked")
+
+
+def test_rejecting_or_withdrawing_asks_for_a_tick_that_says_what_happens(w: World) -> None:
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    trader = as_(w.trader)
+    page = trader.get(f"/applications/{app.pk}/").content.decode()
+    assert "I understand: the application ends here" in page
+    unticked = trader.post(f"/applications/{app.pk}/transitions/withdraw", {"note": "later"})
+    assert unticked.status_code == 400
+    assert "Not done: tick the box to confirm" in unticked.content.decode()
+    app.refresh_from_db()
+    assert app.stage == Stage.SUBMITTED
+    # Not the trader's step: the service's own refusal comes first, whatever the tick.
+    decider = as_(w.decider).post(f"/applications/{app.pk}/transitions/reject", {"reason": "x"})
+    assert decider.status_code == 409
+    ticked = trader.post(
+        f"/applications/{app.pk}/transitions/withdraw", {"note": "later", "confirm": "yes"}
+    )
+    assert ticked.status_code == 302
+    app.refresh_from_db()
+    assert app.stage == Stage.WITHDRAWN
