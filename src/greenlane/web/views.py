@@ -134,14 +134,21 @@ favicon.allowed_roles = "public"  # type: ignore[attr-defined]
 
 UNAVAILABLE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Greenlane: temporarily unavailable</title>
-</head><body><h1>Temporarily unavailable</h1>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/greenlane/greenlane.css">
+</head><body><header><a href="/">Greenlane</a></header><main><h1>Temporarily unavailable</h1>
 <p>The database cannot be reached just now. Nothing you sent was half-saved: try again in a
-few seconds.</p></body></html>
+few seconds, or go <a href="/">back to your start page</a>.</p></main></body></html>
 """
+# The error pages do not extend the layout: it reads the session and the user, and the
+# database may be what failed. They keep its stylesheet and a way back to the start page.
 SERVER_ERROR = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Greenlane: error</title></head><body>
-<h1>Something went wrong</h1><p>The error was logged for the administrators. Nothing you sent
-was half-saved.</p></body></html>
+<html lang="en"><head><meta charset="utf-8"><title>Greenlane: error</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/greenlane/greenlane.css"></head><body>
+<header><a href="/">Greenlane</a></header><main><h1>Something went wrong</h1>
+<p>The error was logged for the administrators. Nothing you sent was half-saved. Try again,
+or go <a href="/">back to your start page</a>.</p></main></body></html>
 """
 
 
