@@ -6,13 +6,14 @@ study of last year's data still shows figures for "the last 30 days" of that dat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import Organisation, User
@@ -38,6 +39,15 @@ class Table:
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+    #: Where each row leads (its first cell becomes the link); empty: rows are not links.
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[tuple[tuple[Any, ...], str | None]]:
+        """Each row with where it leads (None: nowhere)."""
+        return [
+            (row, self.links[i] if i < len(self.links) else None) for i, row in enumerate(self.rows)
+        ]
 
 
 def _rate(part: int, whole: int) -> Decimal:
@@ -94,7 +104,9 @@ def trader(user: User) -> tuple[list[Figure], list[Table]]:
         (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
         for op in operators
     ]
-    return figures, [Table("Your company", ("Name", "Identifier", "Size", "AEO status"), rows)]
+    links = [reverse("operator_detail", args=[op.pk]) for op in operators]
+    columns = ("Name", "Identifier", "Size", "AEO status")
+    return figures, [Table("Your company", columns, rows, links)]
 
 
 def consultant(user: User) -> tuple[list[Figure], list[Table]]:
@@ -110,7 +122,9 @@ def consultant(user: User) -> tuple[list[Figure], list[Table]]:
         Figure("certified_clients", "Clients holding an AEO status", len(status)),
         *_declaration_figures(visible_declarations(user))[:1],
     ]
-    return figures, [Table("Your clients", ("Name", "Identifier", "Size", "AEO status"), rows)]
+    links = [reverse("operator_detail", args=[op.pk]) for op in operators]
+    columns = ("Name", "Identifier", "Size", "AEO status")
+    return figures, [Table("Your clients", columns, rows, links)]
 
 
 def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
@@ -126,11 +140,13 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
     )
     from greenlane.apps.certification import queries
 
-    todo = queries.attention(user)
+    waiting = queries.attention(user)
+    todo = waiting[:20]
     late_reviews = queries.overdue_reviews(user)
-    overdue = sum(1 for a in todo if a.days > settings.SERVICE_STANDARD_DAYS)
+    renewals = list(queries.renewals_due()[:20])
+    overdue = sum(1 for a in waiting if a.days > settings.SERVICE_STANDARD_DAYS)
     return [
-        Figure("open_applications", "Applications for you", len(todo)),
+        Figure("open_applications", "Applications for you", len(waiting)),
         Figure("overdue_applications", "Overdue applications", overdue),
         Figure("overdue_reviews", "Overdue self-reviews", len(late_reviews)),
         Figure("operators", "Operators on record", operators.count()),
@@ -153,18 +169,21 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
                     round(a.days),
                     a.why,
                 )
-                for a in todo[:20]
+                for a in todo
             ],
+            [reverse("application_detail", args=[a.application.pk]) for a in todo],
         ),
         Table(
             "Certificates ending within 180 days, no renewal under way",
             ("Certificate", "Holder", "Ends"),
-            [(c.number, c.operator.name, c.valid_to) for c in queries.renewals_due()[:20]],
+            [(c.number, c.operator.name, c.valid_to) for c in renewals],
+            [reverse("certificate_detail", args=[c.pk]) for c in renewals],
         ),
         Table(
             "Overdue self-reviews",
             ("Certificate", "Holder", "Due"),
             [(r.certificate.number, r.certificate.operator.name, r.due_on) for r in late_reviews],
+            [reverse("certificate_detail", args=[r.certificate.pk]) for r in late_reviews],
         ),
         Table(
             "AEO status in force",

@@ -137,7 +137,9 @@ def test_the_validator_home_lists_what_needs_attention(w: World) -> None:
     services.transition(app, w.admin, "assign", validator=w.validator)
     page = as_(w.validator).get("/").content.decode()
     assert "Needs your attention" in page
-    assert app.number in page
+    assert f'<a href="/applications/{app.pk}/">{app.number}</a>' in page  # a row opens its file
+    trader_home = as_(w.trader).get("/").content.decode()
+    assert f'<a href="/operators/{w.operator.pk}/">{w.operator.name}</a>' in trader_home
 
 
 def test_the_public_register_lists_only_holders_who_agreed(w: World) -> None:
