@@ -154,6 +154,7 @@ VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30, mi
 VERIFICATION_WINDOW = 600  # seconds
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["greenlane.formats"]  # one date format: ISO 8601 (greenlane/formats)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -218,6 +219,9 @@ PROGRAMME = config.env_str("GREENLANE_PROGRAMME", "kr-aeo")
 # Days from submission to decision that the administration commits to (clock stopped while
 # waiting for the operator); applications past it show as overdue. EU example: 120 days.
 SERVICE_STANDARD_DAYS = config.env_int("GREENLANE_SERVICE_STANDARD_DAYS", 120)
+# The currency of the amounts on record (ISO 4217: customs values, duty, revenue), shown
+# beside every amount; empty: amounts are shown without one.
+CURRENCY = config.env_str("GREENLANE_CURRENCY", "KRW").upper()[:3]
 DEFAULT_FROM_EMAIL = config.env_str("GREENLANE_FROM_EMAIL", "greenlane@localhost")
 
 EMAIL_BACKEND = (

@@ -38,3 +38,17 @@ def test_no_label_is_a_field_name() -> None:
             assert not SPELLED_AS_NAMES.search(label), (type(form).__name__, name, label)
             if name.split("_")[0] in {"aeo", "iqr", "min", "max", "rate", "period"}:
                 assert label != derived, (type(form).__name__, name, label)
+
+
+def test_amounts_carry_separators_and_the_currency_and_dates_are_iso(settings: object) -> None:
+    from datetime import date
+
+    from django.template import Context, Template
+
+    settings.CURRENCY = "KRW"  # type: ignore[attr-defined]
+    text = "{% load humanize_figures %}{{ a|money }}|{{ b|money:0 }}|{{ c|money }}|{{ d }}|"
+    values = {"a": 1234567.5, "b": "98765.4", "c": None, "d": date(2026, 12, 5), "e": "n/a"}
+    out = Template(text + "{{ e|money }}").render(Context(values))
+    assert out == "1,234,567.50 KRW|98,765 KRW|—|2026-12-05|n/a"
+    settings.CURRENCY = ""  # type: ignore[attr-defined]
+    assert Template("{% load humanize_figures %}{{ a|money }}").render(Context({"a": 5})) == "5.00"

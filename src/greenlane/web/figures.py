@@ -244,7 +244,7 @@ def inspection_officer(user: User) -> tuple[list[Figure], list[Table]]:
         Figure("critical_30d", "Critical findings", counts["critical"]),
     ], [
         Table(
-            f"Inspections since {since:%d %b %Y}",
+            f"Inspections since {since:%Y-%m-%d}",
             ("Office", "Inspections"),
             [(r["declaration__office_code"], r["n"]) for r in by_office],
         )

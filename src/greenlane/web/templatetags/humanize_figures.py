@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -20,6 +21,19 @@ def figure(value: Any) -> Any:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return value
+
+
+@register.filter
+def money(value: Any, places: int = 2) -> str:
+    """An amount with thousands separators, ``places`` decimals and the administration's
+    currency (``GREENLANE_CURRENCY``): "1,234,567.00 KRW"; "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = f"{float(value):,.{int(places)}f}"
+    except (TypeError, ValueError):  # not an amount: shown as it is
+        return str(value)
+    return f"{amount} {settings.CURRENCY}" if settings.CURRENCY else amount
 
 
 @register.filter
