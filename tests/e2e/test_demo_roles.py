@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db.models import Max, Q
@@ -63,6 +64,7 @@ def test_each_demo_role_logs_in_and_sees_its_figures(
         expected = compute(user)
         assert expected > 0, f"{login.username}: the demo should give {key} a real figure"
         assert int(shown.replace(",", "").split()[0]) == expected, login.username
+        _fits_a_phone(page, login.username)
 
         page.get_by_role("button", name="Log out").click()  # type: ignore[attr-defined]
         page.wait_for_url(f"{base}/login/")  # type: ignore[attr-defined]
@@ -76,3 +78,28 @@ def test_a_wrong_password_shows_a_generic_error(live_server: object, page: objec
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
     alert = page.get_by_role("alert").inner_text()  # type: ignore[attr-defined]
     assert "correct username and password" in alert
+
+
+PHONE = {"width": 375, "height": 800}
+
+
+def _fits_a_phone(page: Any, who: str) -> None:
+    """On a phone-width screen the home page and every page of the menu are no wider than the
+    screen (wide tables scroll inside themselves) and every menu entry can be reached."""
+    page.set_viewport_size(PHONE)
+    try:
+        links = page.locator("nav[aria-label=Main] a")
+        urls = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        for url in ["/", *urls]:
+            origin = "/".join(page.url.split("/", 3)[:3])
+            page.goto(origin + url)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= PHONE["width"], f"{who}: {url} is {wide} px wide on a phone"
+            for i in range(links.count()):
+                box = links.nth(i).bounding_box()
+                assert box is not None, f"{who}: menu entry {i} hidden on {url}"
+                assert box["x"] + box["width"] <= PHONE["width"], (
+                    f"{who}: menu entry {i} off screen"
+                )
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
