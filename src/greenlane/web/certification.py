@@ -331,10 +331,8 @@ STATISTICS_ROLES = frozenset(AEO_ROLES | {Role.STATISTICIAN})
 @require_safe
 @role_required(STATISTICS_ROLES)
 def certification_statistics(request: AuthenticatedRequest) -> HttpResponse:
-    data = statistics.summary()
-    longest = max([s["median_days"] or 0 for s in data["stages"]] + [1])
-    for row in data["stages"]:
-        row["width"] = round(300 * (row["median_days"] or 0) / longest, 1)
+    organisation = request.user.organisation
+    data = statistics.summary(organisation.country if organisation else None)
     return render(request, "certification/statistics.html", {"s": data})
 
 

@@ -21,7 +21,13 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.models import Declaration, Inspection, TransportMode
 from greenlane.apps.declarations.permissions import visible_declarations
-from greenlane.apps.operators.models import MSME_CLASSES, AeoAuthorisation, Operator, valid_on
+from greenlane.apps.operators.models import (
+    MSME_CLASSES,
+    AeoAuthorisation,
+    Operator,
+    in_force,
+    valid_on,
+)
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.apps.targeting.models import ModelVersion, Score
 
@@ -130,8 +136,9 @@ def consultant(user: User) -> tuple[list[Figure], list[Table]]:
 def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
     operators = visible_operators(user)
     today = timezone.localdate()
-    held = AeoAuthorisation.objects.filter(valid_on(today), operator__in=operators)
-    domestic = held.filter(operator__country=user.organisation.country if user.organisation else "")
+    held = in_force(today).filter(operator__in=operators)
+    country = user.organisation.country if user.organisation else ""
+    domestic = in_force(today, country).filter(operator__in=operators)
     certified = operators.filter(pk__in=domestic.values("operator_id"))
     expiring = domestic.filter(valid_to__lte=today + timedelta(days=180)).count()
     msmes = operators.filter(size_class__in=MSME_CLASSES, trade_role="importer")

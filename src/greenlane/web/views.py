@@ -85,7 +85,11 @@ def operator_list(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(OPERATOR_ROLES)
 def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = get_visible_operator(request.user, pk)
-    authorisations = AeoAuthorisation.objects.filter(operator=operator).order_by("-valid_from")
+    authorisations = (
+        AeoAuthorisation.objects.filter(operator=operator)
+        .select_related("certificate")
+        .order_by("-valid_from")
+    )
     declarations = visible_declarations(request.user).filter(importer_code=operator.code)
     context: dict[str, Any] = {
         "operator": operator,

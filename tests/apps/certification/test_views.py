@@ -215,3 +215,53 @@ def test_rejecting_or_withdrawing_asks_for_a_tick_that_says_what_happens(w: Worl
     assert ticked.status_code == 302
     app.refresh_from_db()
     assert app.stage == Stage.WITHDRAWN
+
+
+def test_one_status_per_programme_with_its_certificate_and_one_count_everywhere(
+    w: World,
+) -> None:
+    from datetime import date, timedelta
+
+    from greenlane.apps.accounts.roles import Role
+    from greenlane.apps.operators.models import AeoAuthorisation, in_force
+    from greenlane.apps.operators.services import load_operators
+    from tests import factories
+
+    today = date.today()
+    # A status recorded from the register before Greenlane, then a certificate issued here.
+    AeoAuthorisation.objects.create(
+        operator=w.operator, programme="kr-aeo", tier="A", valid_from=today - timedelta(days=400)
+    )
+    certificate = Certificate.objects.get(application=approved(w))
+    held = list(in_force(today).filter(operator=w.operator))
+    assert [(a.tier, a.certificate_id) for a in held] == [(certificate.tier, certificate.pk)]
+    register = AeoAuthorisation.objects.get(operator=w.operator, certificate__isnull=True)
+    assert register.valid_to == today - timedelta(days=1)  # superseded, kept
+    page = as_(w.decider).get(f"/operators/{w.operator.pk}/").content.decode()
+    assert f">{certificate.number}</a>" in page
+    assert "recorded from the register" in page
+
+    # Loading a register whose statuses overlap keeps them one at a time.
+    row = {
+        "code": "REG1", "name": "Reg One", "country": "KR", "trade_role": "importer",
+        "national_id": "", "eori": "", "size_class": "small", "employees": 10,
+        "established_on": date(2001, 1, 1),
+    }  # fmt: skip
+    older = {"operator_code": "REG1", "programme": "kr-aeo", "tier": "A", "valid_to": None}
+    statuses = [
+        {**older, "tier": "AAA", "valid_from": today - timedelta(days=10)},
+        {**older, "valid_from": today - timedelta(days=900)},
+    ]
+    load_operators([row], statuses)
+    assert [a.tier for a in in_force(today).filter(operator__code="REG1")] == ["AAA"]
+
+    # The decision home and the statistics count the same AEOs.
+    decider_home = as_(w.decider).get("/").content.decode()
+    statistician = factories.user(Role.STATISTICIAN, w.decider.organisation)
+    stats = as_(statistician).get("/certification/statistics/").content.decode()
+    certified = re.search(r'data-figure="certified"[^>]*>([\d,]+)', decider_home)
+    aeos = re.search(r'data-figure="aeos">([\d,]+)<', stats)
+    assert certified is not None
+    assert aeos is not None
+    assert certified.group(1) == aeos.group(1) == "2"
+    assert 'data-figure="active_certificates">1<' in stats

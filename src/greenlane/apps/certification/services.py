@@ -30,7 +30,7 @@ from greenlane.apps.certification.models import (
     SiteVisit,
 )
 from greenlane.apps.operators import services as operators
-from greenlane.apps.operators.models import AeoAuthorisation, Operator
+from greenlane.apps.operators.models import AeoAuthorisation, Operator, supersede
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core import errors
 from greenlane.core.certification import lifecycle
@@ -368,10 +368,9 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
                 certificate=old, transition="supersede", from_status=old.status,
                 to_status="superseded", actor=user, at=now, reason=application.number,
             )  # fmt: skip
-            AeoAuthorisation.objects.filter(
-                operator=old.operator, programme=old.programme, tier=old.tier,
-                valid_from=old.valid_from,
-            ).update(valid_to=date.fromordinal(start.toordinal() - 1))  # fmt: skip
+    # One status per programme at a time: the new certificate's replaces whatever runs on
+    # its start (the renewed certificate's, a lower tier's, one recorded from a register).
+    supersede(application.operator_id, application.programme, start)
     prefix = application.programme.upper()
     certificate.number = f"{prefix}-{start:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
@@ -393,6 +392,7 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
         tier=tier.id,
         valid_from=start,
         valid_to=end,
+        certificate=certificate,
     )
     audit.record(
         "certification.certificate.issued",
@@ -522,10 +522,7 @@ def certificate_transition(
         if updated != 1:
             raise NotAllowed("someone else changed this certificate just now; reload it")
         if name in ("revoke", "surrender"):
-            AeoAuthorisation.objects.filter(
-                operator=certificate.operator, programme=certificate.programme,
-                tier=certificate.tier, valid_from=certificate.valid_from,
-            ).update(valid_to=today)  # fmt: skip
+            AeoAuthorisation.objects.filter(certificate=certificate).update(valid_to=today)
         CertificateEvent.objects.create(
             certificate=certificate, transition=name, from_status=seen_status,
             to_status=step.target, actor=user, at=now, reason=reason[:2000],

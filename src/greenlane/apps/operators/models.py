@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from greenlane.apps.accounts.models import Organisation
 
@@ -71,12 +71,41 @@ class AeoAuthorisation(models.Model):
     tier = models.CharField(max_length=20, blank=True)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
+    certificate = models.ForeignKey(
+        "certification.Certificate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="the certificate issued here; none for a status recorded from a register",
+    )
 
     class Meta:
         ordering = ["operator", "programme"]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.tier}".strip()
+
+
+def supersede(operator_id: int, programme: str, start: date) -> int:
+    """End the statuses of ``operator_id`` under ``programme`` that run on ``start`` or later
+    the day before it: a new status (an upgrade, a renewal) replaces them, an operator holds
+    one status per programme at a time. Returns how many were ended."""
+    before = date.fromordinal(start.toordinal() - 1)
+    # One that began on ``start`` itself is replaced whole (its end falls before its start:
+    # in force on no day, kept for the record).
+    overlapping = AeoAuthorisation.objects.filter(
+        operator_id=operator_id, programme=programme, valid_from__lte=start
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+    return overlapping.update(valid_to=before)
+
+
+def in_force(day: date, country: str | None = None) -> QuerySet[AeoAuthorisation]:
+    """The statuses in force on ``day``; with ``country``, of operators established there
+    (the administration's own AEOs, not partners' under an MRA). Every figure of AEOs
+    counts from here."""
+    held = AeoAuthorisation.objects.filter(valid_on(day))
+    return held.filter(operator__country=country) if country is not None else held
 
 
 def valid_on(day: date) -> Q:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -72,7 +74,7 @@ def load_operators(
     )
     by_code = dict(Operator.objects.values_list("code", "pk"))
     held = AeoAuthorisation.objects.bulk_create(
-        [
+        _one_at_a_time(
             AeoAuthorisation(
                 operator_id=by_code[row["operator_code"]],
                 programme=row["programme"],
@@ -81,7 +83,7 @@ def load_operators(
                 valid_to=row["valid_to"],
             )
             for row in authorisations
-        ],
+        ),
         batch_size=2000,
     )
     audit.record(
@@ -91,6 +93,17 @@ def load_operators(
         {"operators": len(created), "authorisations": len(held), "source": source},
     )
     return len(created), len(held)
+
+
+def _one_at_a_time(statuses: Iterable[AeoAuthorisation]) -> list[AeoAuthorisation]:
+    """An operator's statuses under one programme as a sequence: one that a later one
+    replaces (an upgrade, a renewal) ends the day before it starts."""
+    ordered = sorted(statuses, key=lambda a: (a.operator_id, a.programme, a.valid_from))
+    for older, newer in pairwise(ordered):
+        same = (older.operator_id, older.programme) == (newer.operator_id, newer.programme)
+        if same and (older.valid_to is None or older.valid_to >= newer.valid_from):
+            older.valid_to = newer.valid_from - timedelta(days=1)
+    return ordered
 
 
 @transaction.atomic
