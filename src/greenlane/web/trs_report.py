@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from greenlane.core.trs import charts
+from greenlane.core.trs import charts, metrics
 from greenlane.core.trs.events import STAGES
 
 VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-interpreter.min.js", "vega-embed.min.js")
@@ -60,7 +60,11 @@ def context(document: dict[str, Any], **extra: Any) -> dict[str, Any]:
                 "name": name,
                 "title": BREAKDOWN_TITLES.get(name, name),
                 "rows": [
-                    r | {"within": [r.get(f"within_{i}") for i in range(len(m["targets"]))]}
+                    r
+                    | {
+                        "label": metrics.group_label(name, r["group"]),
+                        "within": [r.get(f"within_{i}") for i in range(len(m["targets"]))],
+                    }
                     for r in rows
                 ],
             }

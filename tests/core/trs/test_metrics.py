@@ -72,3 +72,33 @@ def test_breakdowns_pattern_and_curve() -> None:
     assert curve[2.0] == pytest.approx(0.25)
     assert curve[7.0] == pytest.approx(0.75)
     assert curve[8.0] == pytest.approx(1.0)
+
+
+def test_other_agencies_group_by_the_flag_not_by_their_hours_and_groups_read_in_words() -> None:
+    from datetime import timedelta
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tests.core.trs.cases import MONDAY_8
+
+    table = consignments()
+    oga = [MONDAY_8 + timedelta(minutes=10 * i) for i in range(5)]
+    table = table.set_column(
+        table.schema.get_field_index("other_agency"),
+        "other_agency",
+        pa.array([True, True, False, True, False]),
+    )
+    table = table.append_column("oga_start", pa.array([MONDAY_8] * 5, pa.timestamp("s")))
+    table = table.append_column("oga_end", pc.cast(pa.array(oga), pa.timestamp("s")))
+    backend = metrics.connect("duckdb")
+    results = metrics.run(backend, metrics.load(backend, table), SETTINGS)
+    groups = {row["group"] for row in results.breakdowns["other_agency"]}
+    assert groups == {"true", "false"}  # two groups, whatever the agencies' hours
+    assert any(i["name"] == "other_agencies" for i in results.intervals)
+    labels = [metrics.group_label("other_agency", g) for g in sorted(groups)]
+    assert labels == ["Customs only", "Another agency involved"]
+    assert metrics.group_label("transport_mode", "1") == "Sea"
+    assert metrics.group_label("pre_arrival", "true") == "Declared before arrival"
+    assert metrics.group_label("office_code", "OF1") == "OF1"
+    assert metrics.group_label("channel", None) == "(not recorded)"

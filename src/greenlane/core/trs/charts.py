@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from greenlane.core.trs.metrics import group_label
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BASE: dict[str, Any] = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -67,7 +69,12 @@ def intervals(document: dict[str, Any]) -> dict[str, Any]:
 def breakdown(document: dict[str, Any], name: str, title: str) -> dict[str, Any]:
     rows = document["metrics"]["breakdowns"].get(name, [])
     values = [
-        {"group": r["group"] or "(none)", "mean": r["mean"], "median": r["median"], "n": r["n"]}
+        {
+            "group": group_label(name, r["group"]),
+            "mean": r["mean"],
+            "median": r["median"],
+            "n": r["n"],
+        }
         for r in rows
     ]
     return {

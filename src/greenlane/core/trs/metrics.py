@@ -20,6 +20,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from greenlane.core.risk.schema import TRANSPORT_MODE_WORDS
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -45,7 +47,9 @@ INTERVALS: tuple[Interval, ...] = (
     Interval("clearance", "Registration to release", "registered", "release"),
     Interval("awaiting_examination", "Registration to examination", "registered", "exam_start"),
     Interval("examination", "Examination", "exam_start", "exam_end"),
-    Interval("other_agency", "Other government agencies", "oga_start", "oga_end"),
+    # Not "other_agency": that is the yes/no dimension a breakdown groups by, and a duration
+    # of the same name replaced it (one group per distinct number of hours).
+    Interval("other_agencies", "Other government agencies", "oga_start", "oga_end"),
     Interval("removal", "Release to exit", "release", "exit"),
 )
 BREAKDOWNS = (
@@ -227,6 +231,22 @@ def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) 
             part = kept.filter(kept.aeo == flag)
             results.curve_by_aeo[str(flag).lower()] = release_curve(backend, part, settings)
     return results
+
+
+#: How a breakdown's groups read: the codes and yes/no values a log holds, in words.
+GROUP_WORDS: dict[str, dict[str, str]] = {
+    "transport_mode": {code: word.capitalize() for word, code in TRANSPORT_MODE_WORDS.items()},
+    "aeo": {"true": "AEO", "false": "Not an AEO"},
+    "pre_arrival": {"true": "Declared before arrival", "false": "Declared on or after arrival"},
+    "other_agency": {"true": "Another agency involved", "false": "Customs only"},
+}
+
+
+def group_label(name: str, group: str | None) -> str:
+    """A breakdown group as a reader reads it ("Sea", not "1"; "AEO", not "true")."""
+    if group is None or group == "":
+        return "(not recorded)"
+    return GROUP_WORDS.get(name, {}).get(group, group)
 
 
 def breakdown(backend: Any, t: ir.Table, name: str, settings: Settings) -> list[dict[str, Any]]:
