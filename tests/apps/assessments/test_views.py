@@ -71,6 +71,10 @@ def test_the_report_ranks_gaps_and_downloads_as_pdf(client, operator, trader) ->
     assert "Gaps, ranked by impact" in page
     assert "SEC-PERSONNEL" in page
     assert "Korea AEO programme" in page
+    # The gaps come first, before each programme's details; a tier's threshold is drawn.
+    assert page.index("Gaps, ranked by impact") < page.index("Programme by programme")
+    assert page.count('fill="#8a4b00"') > 0
+    assert 'class="mark-legend">brown marks</span>' in page
     pdf = client.get(f"/operators/{operator.pk}/self-test/report.pdf")
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from greenlane.core.criteria.loader import shipped
 
 CHART_WIDTH = 320  # px of the bar area; a score of 100 fills it
+LABEL_WIDTH = 270  # px for a criteria group's title, left of its bar
 
 
 def _chart(programme: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,7 +51,14 @@ def report_context(
     programmes = []
     for p in result["programmes"]:
         bars = _chart(p)
-        programmes.append(p | {"chart": bars, "chart_height": 26 * len(bars) + 6})
+        programmes.append(
+            p
+            | {
+                "chart": bars,
+                "chart_height": 26 * len(bars) + 6,
+                "has_thresholds": any(bar["thresholds"] for bar in bars),
+            }
+        )
     gaps = []
     for gap in result["gaps"]:
         unlocks = [
@@ -67,6 +75,8 @@ def report_context(
         "gaps": gaps,
         "actions": list(actions),
         "chart_width": CHART_WIDTH,
+        "label_width": LABEL_WIDTH,
+        "svg_width": LABEL_WIDTH + CHART_WIDTH + 90,
         "generated_at": timezone.now(),
     }
 
