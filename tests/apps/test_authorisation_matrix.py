@@ -256,9 +256,7 @@ WEB: dict[str, Access] = {
     "trs_detail": Access("/trs/{study}/", CUSTOMS),
     "trs_events": Access("/trs/{study}/events", STUDIES, method="post", ok=302),
     # No such file in the study: refused on the page it redirects to (302), past the checks.
-    "trs_event_remove": Access(
-        "/trs/{study}/events/999999/remove", STUDIES, method="post", ok=302
-    ),
+    "trs_event_remove": Access("/trs/{study}/events/999999/remove", STUDIES, method="post", ok=302),
     "trs_run": Access("/trs/{study}/run", STUDIES, method="post", ok=302),
     "trs_progress": Access("/trs/{study}/progress", CUSTOMS),
     "trs_report_html": Access("/trs/{study}/report.html", CUSTOMS),
