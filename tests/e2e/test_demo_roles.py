@@ -81,11 +81,14 @@ def test_a_wrong_password_shows_a_generic_error(live_server: object, page: objec
 
 
 PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+TALLEST = 10_000  # px: a page taller than this is a list that should page, or a chart gone wrong
 
 
 def _fits_a_phone(page: Any, who: str) -> None:
     """On a phone-width screen the home page and every page of the menu are no wider than the
-    screen (wide tables scroll inside themselves) and every menu entry can be reached."""
+    screen (wide tables scroll inside themselves) and every menu entry can be reached; on a
+    desktop screen none is taller than ``TALLEST``."""
     page.set_viewport_size(PHONE)
     try:
         links = page.locator("nav[aria-label=Main] a")
@@ -98,8 +101,11 @@ def _fits_a_phone(page: Any, who: str) -> None:
             for i in range(links.count()):
                 box = links.nth(i).bounding_box()
                 assert box is not None, f"{who}: menu entry {i} hidden on {url}"
-                assert box["x"] + box["width"] <= PHONE["width"], (
-                    f"{who}: menu entry {i} off screen"
-                )
+                right = box["x"] + box["width"]
+                assert right <= PHONE["width"], f"{who}: menu entry {i} off screen on {url}"
+            page.set_viewport_size(DESKTOP)
+            tall = page.evaluate("document.documentElement.scrollHeight")
+            assert tall <= TALLEST, f"{who}: {url} is {tall} px tall"
+            page.set_viewport_size(PHONE)
     finally:
-        page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_viewport_size(DESKTOP)
