@@ -365,3 +365,58 @@ def simulate(
         f"Hit rate {total['hit_rate']:.1%}; frauds caught {total['frauds_caught']:.1%}; "
         f"revenue caught {total['revenue_caught']:.1%}."
     )
+
+
+@commands.command()
+def queue(
+    office: Annotated[str, typer.Option(help="Customs office code")] = "",
+    date_from: Annotated[
+        str, typer.Option("--from", help="Declared on or after (YYYY-MM-DD)")
+    ] = "",
+    date_to: Annotated[str, typer.Option("--to", help="Declared on or before (YYYY-MM-DD)")] = "",
+    channel: Annotated[str, typer.Option(help="red or yellow (default: both)")] = "",
+    hs: Annotated[str, typer.Option(help="The start of the HS code, e.g. 8471")] = "",
+    importer: Annotated[str, typer.Option(help="Importer identifier")] = "",
+    assignee: Annotated[str, typer.Option(help='An officer\'s username, or "none"')] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="Write all of it to a .csv or .xlsx file instead")
+    ] = None,
+) -> None:
+    """Declarations sent to a check that still wait for a result, oldest first, filtered as on
+    the queue page; shown (the first 50) or written to a file (up to 100,000 rows)."""
+    _django()
+    from datetime import date
+
+    from greenlane.apps.targeting import queue as work
+    from greenlane.core.errors import Refused
+    from greenlane.core.tables import write_csv, write_xlsx
+
+    try:
+        chosen = work.Filter(
+            office=office, channel=channel, hs=hs, importer=importer, assignee=assignee,
+            date_from=date.fromisoformat(date_from) if date_from else None,
+            date_to=date.fromisoformat(date_to) if date_to else None,
+        )  # fmt: skip
+        if channel not in ("", *work.CHECKS):
+            raise Refused("the channel is red or yellow")
+        waiting = work.waiting(chosen, None)
+        if out is None:
+            table = Table(*work.QUEUE_HEADER[:-1], title="Inspection queue")
+            for row in work.queue_rows(waiting[:50]):
+                table.add_row(*(str(v) for v in row[:-1]))
+            console.print(table)
+            return
+        rows = work.queue_rows(waiting)
+        if out.suffix.lower() == ".xlsx":
+            with out.open("wb") as handle:
+                n = write_xlsx(work.QUEUE_HEADER, rows, handle, "inspection-queue")
+        elif out.suffix.lower() == ".csv":
+            with out.open("w", newline="", encoding="utf-8") as text:
+                n = write_csv(work.QUEUE_HEADER, rows, text)
+        else:
+            raise Refused(f"{out.name}: write to a .csv or .xlsx file")
+    except ValueError as exc:  # a date that is not one
+        raise CommandError(f"not a date (YYYY-MM-DD): {exc}") from None
+    except Refused as exc:
+        raise CommandError(str(exc)) from None
+    console.print(f"Wrote {n:,} declarations to {out}.")

@@ -314,3 +314,31 @@ def test_the_api_lists_the_queue_filtered_and_assigns_within_the_organisation() 
     )  # fmt: skip
     assert refused.status_code == 400
     assert "kim is not an active inspection officer" in refused.json()["detail"]
+
+
+def test_the_command_line_shows_and_writes_the_filtered_queue(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from greenlane.cli import app
+
+    policy, version = _world()
+    _decision(policy, version, number="C1", importer_code="=1+2")
+    _decision(policy, version, number="C2", hs6="610910", channel="yellow")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["queue", "--hs", "8471"])
+    assert shown.exit_code == 0, shown.output
+    assert "C1" in shown.output
+    assert "C2" not in shown.output
+    out = tmp_path / "queue.xlsx"
+    written = runner.invoke(app, ["queue", "--channel", "yellow", "--out", str(out)])
+    assert "Wrote 1 declarations" in written.output
+    rows = list(load_workbook(out, read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["C2"]
+    text = tmp_path / "queue.csv"
+    assert runner.invoke(app, ["queue", "--out", str(text)]).exit_code == 0
+    assert "'=1+2" in text.read_text()  # a formula shown as text
+    wrong = runner.invoke(app, ["queue", "--from", "yesterday"])
+    assert wrong.exit_code != 0
+    assert "not a date" in str(wrong.exception)  # greenlane's entry point prints it, exit 2
+    me = runner.invoke(app, ["queue", "--assignee", "me"])
+    assert "needs a person" in str(me.exception)

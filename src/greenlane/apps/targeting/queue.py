@@ -60,8 +60,9 @@ class Filter:
         return out
 
 
-def waiting(chosen: Filter, user: User) -> QuerySet[ChannelDecision]:
-    """Declarations sent to a check that still wait for a result, oldest first."""
+def waiting(chosen: Filter, user: User | None) -> QuerySet[ChannelDecision]:
+    """Declarations sent to a check that still wait for a result, oldest first; ``user``
+    is who "me" is (None: the command line, where there is no "me")."""
     done = Inspection.objects.values("declaration__number")
     out = (
         ChannelDecision.objects.filter(
@@ -79,6 +80,8 @@ def waiting(chosen: Filter, user: User) -> QuerySet[ChannelDecision]:
     if chosen.score_max is not None:
         out = out.filter(score__lte=chosen.score_max)
     if chosen.assignee == "me":
+        if user is None:
+            raise Refused("'me' needs a person signed in; name the officer instead", "assignee")
         out = out.filter(assigned_to=user)
     elif chosen.assignee == "none":
         out = out.filter(assigned_to__isnull=True)
