@@ -196,3 +196,16 @@ def study(org: Organisation, author: User, done: bool = True, **fields: Any) -> 
         result=trs_document() if done else None,
         **fields,
     )
+
+
+def model_version(number: int = 1, active: bool = True) -> Any:
+    """A registered risk-model version without an artifact: for what reads its scores and
+    decisions, not for scoring."""
+    from greenlane.apps.targeting.models import ModelVersion
+
+    return ModelVersion.objects.create(
+        version=number, training_from=date(2025, 1, 1), training_to=date(2025, 6, 30),
+        training_rows=10, labelled_rows=5, feature_schema=["x"], hyperparameters={},
+        library_versions={}, metrics={}, artifact="models/v.joblib", artifact_sha256="0",
+        is_active=active,
+    )  # fmt: skip

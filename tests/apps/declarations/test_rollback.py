@@ -24,14 +24,6 @@ from tests.core.risk.rows import MAPPING, good_row, spoil, write_csv
 pytestmark = pytest.mark.django_db
 
 
-def _version() -> ModelVersion:
-    return ModelVersion.objects.create(
-        version=1, training_from="2025-01-01", training_to="2025-06-30", training_rows=10,
-        labelled_rows=5, feature_schema=["x"], hyperparameters={}, library_versions={},
-        metrics={}, artifact="models/v.joblib", artifact_sha256="0", is_active=False,
-    )  # fmt: skip
-
-
 def _file(tmp_path: Path, name: str = "f.csv", prefix: str = "N") -> Path:
     rows = [good_row(i, prefix) for i in range(6)] + [spoil(good_row(6, prefix), "bad_hs")]
     return write_csv(tmp_path / name, rows)
@@ -39,7 +31,7 @@ def _file(tmp_path: Path, name: str = "f.csv", prefix: str = "N") -> Path:
 
 def _scored(batch: IngestBatch) -> int:
     """Scores for the batch's declarations, as the background scoring writes them."""
-    version = ModelVersion.objects.first() or _version()
+    version = ModelVersion.objects.first() or factories.model_version(active=False)
     ids = list(batch.declarations.values_list("pk", flat=True))
     scoring.store(version, ids, [0.5] * len(ids), [1.0] * len(ids))
     return len(ids)

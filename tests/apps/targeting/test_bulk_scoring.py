@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from greenlane import demo
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import data, scoring, services
-from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.targeting.models import Score
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,16 +75,8 @@ def test_the_copy_reader_gives_the_orm_readers_frame(drawn: list[dict[str, objec
         transaction.set_rollback(True)
 
 
-def _version() -> ModelVersion:
-    return ModelVersion.objects.create(
-        version=1, training_from="2025-01-01", training_to="2025-06-30", training_rows=10,
-        labelled_rows=5, feature_schema=["x"], hyperparameters={}, library_versions={},
-        metrics={}, artifact="models/v.joblib", artifact_sha256="0", is_active=True,
-    )  # fmt: skip
-
-
 def test_the_bulk_writer_keeps_a_score_already_there_and_writes_the_others() -> None:
-    version = _version()
+    version = factories.model_version(active=True)
     importer = factories.operator()
     first, second, third = (factories.declaration(importer) for _ in range(3))
     Score.objects.create(
@@ -107,7 +99,7 @@ def test_the_bulk_writer_keeps_a_score_already_there_and_writes_the_others() -> 
 
 
 def test_a_declarations_scores_go_with_it_and_a_scored_version_stays() -> None:
-    version = _version()
+    version = factories.model_version(active=True)
     declaration = factories.declaration(factories.operator())
     with transaction.atomic():
         scoring.store(version, [declaration.pk], [0.5], [5])

@@ -34,11 +34,7 @@ def _world() -> tuple[SelectivityPolicy, ModelVersion]:
     policy = SelectivityPolicy.objects.create(
         office_code="ICN1", version=1, capacity=20, documentary_capacity=10, expected_daily=200
     )
-    version = ModelVersion.objects.create(
-        version=1, training_from=START, training_to=START, training_rows=10, labelled_rows=5,
-        feature_schema=["x"], hyperparameters={}, library_versions={}, metrics={},
-        artifact="models/v.joblib", artifact_sha256="0", is_active=True,
-    )  # fmt: skip
+    version = factories.model_version()
     return policy, version
 
 

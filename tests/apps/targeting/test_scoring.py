@@ -3,7 +3,6 @@ rollback; progress on the pages; a run stopped half-way loses nothing."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -94,17 +93,8 @@ def test_new_declarations_promotion_and_rollback_are_scored_in_the_background(
         retraining.roll_back(third, analyst, "try it")
 
 
-def _version(number: int = 1) -> ModelVersion:
-    return ModelVersion.objects.create(
-        version=number, training_from=date(2025, 1, 1), training_to=date(2025, 6, 30),
-        training_rows=10, labelled_rows=5, feature_schema=["x"], hyperparameters={},
-        library_versions={}, metrics={}, artifact="models/v.joblib", artifact_sha256="0",
-        is_active=True,
-    )  # fmt: skip
-
-
 def test_a_waiting_scoring_run_shows_its_progress_where_scores_are_read() -> None:
-    version = _version()
+    version = factories.model_version()
     run = ScoringRun.objects.create(
         version=version, cause="ingest of march.csv", status="running", progress=0.4,
         total=120_000, message="scored 48,000 of 120,000 declarations with v1",
@@ -131,7 +121,7 @@ def test_a_waiting_scoring_run_shows_its_progress_where_scores_are_read() -> Non
 
 
 def test_a_waiting_run_is_reused_and_a_running_one_is_not() -> None:
-    version = _version()
+    version = factories.model_version()
     waiting = ScoringRun.objects.create(version=version, cause="an ingest")
     assert scoring.request(version, None, "another ingest") == waiting
     ScoringRun.objects.filter(pk=waiting.pk).update(status="running")
