@@ -22,6 +22,7 @@ from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, Select
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.exports import FORMATS, table_file
 from greenlane.web.filters import QueueFilter
+from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
 
@@ -187,7 +188,8 @@ def assign_inspections(request: AuthenticatedRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = reverse("inspection_queue")
-    wanted = [int(v) for v in request.POST.getlist("decision") if v.isdigit()]
+    chosen = (optional_id(v) for v in request.POST.getlist("decision"))
+    wanted = [pk for pk in chosen if pk is not None]  # not an id: left out, and so refused
     name = request.POST.get("to", "")
     to = None
     if name:

@@ -200,6 +200,12 @@ def test_the_queue_page_filters_assigns_and_exports_what_it_shows() -> None:
     )
     assert away["Location"] == "/risk/queue/"  # never sent off the site
     assert ChannelDecision.objects.get(pk=wanted).assigned_to is None
+    # Ids that are no ids (past 64 bits, signed, other digits): left out, nothing assigned.
+    for bad in ("9" * 30, "-1", "\u00b2", "1e3"):
+        odd = client.post("/risk/queue/assign/", {"decision": [bad], "to": "lee"}, follow=True)
+        assert odd.status_code == 200
+        assert "choose at least one declaration" in odd.content.decode()
+    assert ChannelDecision.objects.get(pk=wanted).assigned_to is None
 
     exported = client.get("/risk/queue/?office=ICN1&export=csv")
     text = b"".join(exported.streaming_content).decode()  # type: ignore[attr-defined]
