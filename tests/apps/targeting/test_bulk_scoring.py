@@ -4,6 +4,8 @@ foreign keys (decision 0021)."""
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,6 +77,23 @@ def test_the_copy_reader_gives_the_orm_readers_frame(drawn: list[dict[str, objec
         transaction.set_rollback(True)
 
 
+@pytest.mark.postgres_only
+def test_the_copy_reader_takes_words_that_other_readers_call_missing_as_text() -> None:
+    importer = factories.operator()
+    made = [
+        factories.declaration(importer, number=word, declarant_code=word, seller_code=word)
+        for word in ("null", "NA", "N/A", "nan", "NULL", "-nan")
+    ]
+    chosen = Declaration.objects.filter(pk__in=[d.pk for d in made])
+    by_copy = data.copied(chosen)
+    assert sorted(by_copy["number"]) == sorted(d.number for d in made)
+    pd.testing.assert_frame_equal(
+        _comparable(by_copy[data.frame(chosen, labels=False).columns]),
+        _comparable(data.frame(chosen, labels=False)),
+        check_dtype=False,
+    )
+
+
 def test_the_bulk_writer_keeps_a_score_already_there_and_writes_the_others() -> None:
     version = factories.model_version(active=True)
     importer = factories.operator()
@@ -122,14 +141,18 @@ def test_the_list_fills_the_reasons_it_shows_and_a_run_those_of_the_top(seeded: 
     office = top.first().declaration.office_code  # type: ignore[union-attr]
     client = Client()
     client.force_login(factories.user("risk_analyst"))
-    page = client.get(f"/risk/scores/?office={office}&page=2").content.decode()
+    first = client.get(f"/risk/scores/?office={office}").content.decode()
+    onward = re.search(r'href="(\?[^"]*after=[^"]*)" rel="next"', first)
+    assert onward is not None
+    page = client.get("/risk/scores/" + html.unescape(onward.group(1))).content.decode()
     shown = list(top.filter(declaration__office_code=office)[50:100])
     assert len(shown) == 50
     assert all(s.reasons for s in shown)
     assert shown[0].reasons[0]["text"] in page
-    assert Score.objects.filter(model_version=version).exclude(reasons=[]).count() == 50
+    # the two pages shown, and nothing else
+    assert Score.objects.filter(model_version=version).exclude(reasons=[]).count() == 100
 
-    assert len(scoring.top_without_reasons(version)) > scoring.TOP_REASONS - 50
+    assert len(scoring.top_without_reasons(version)) > scoring.TOP_REASONS - 100
     services.fill_reasons(scoring.top_without_reasons(version))
     assert scoring.top_without_reasons(version) == []
     assert all(s.reasons for s in top[: scoring.TOP_REASONS])

@@ -104,8 +104,13 @@ def copied(declarations: QuerySet[Declaration]) -> pd.DataFrame:
     arrow = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=list(ARROW_TYPES)),
+        # COPY writes NULL as an unquoted empty field and nothing else: a declaration numbered
+        # "null" or an importer "N/A" (Arrow's other default null markers) is text.
         convert_options=pacsv.ConvertOptions(
-            column_types=ARROW_TYPES, strings_can_be_null=True, quoted_strings_can_be_null=False
+            column_types=ARROW_TYPES,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
         ),
     )
     try:
