@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "greenlane.apps.certification",
     "greenlane.apps.trs",
     "greenlane.apps.monitoring",
+    "greenlane.apps.tallies",
     "greenlane.web",
 ]
 

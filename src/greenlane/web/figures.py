@@ -1,4 +1,9 @@
-"""The figures each role's home page shows, read from the database through scoped querysets.
+"""The figures each role's home page shows.
+
+Customs roles see every declaration on record: their figures come from the running totals
+(``greenlane.apps.tallies``), whose cost follows the calendar, not the tens of millions of
+declarations. Traders and consultants see their own operators' declarations, which the
+importer and declarant indexes find.
 
 Periods are anchored on the newest declaration in the database rather than on today, so a
 study of last year's data still shows figures for "the last 30 days" of that data.
@@ -12,13 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.audit.models import AuditEvent
+from greenlane.apps.audit.models import ChainHead
 from greenlane.apps.declarations.models import Declaration, Inspection, TransportMode
 from greenlane.apps.declarations.permissions import visible_declarations
 from greenlane.apps.operators.models import (
@@ -29,7 +34,8 @@ from greenlane.apps.operators.models import (
     valid_on,
 )
 from greenlane.apps.operators.permissions import visible_operators
-from greenlane.apps.targeting.models import ModelVersion, Score
+from greenlane.apps.tallies import queries as tallies
+from greenlane.apps.targeting.models import ModelVersion
 
 
 @dataclass(frozen=True)
@@ -65,30 +71,32 @@ def _money(value: Decimal | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal(1))
 
 
-def data_date(declarations: QuerySet[Declaration]) -> date:
-    newest = declarations.aggregate(d=Max("declaration_date"))["d"]
-    return newest or timezone.localdate()
-
-
 def _declaration_figures(declarations: QuerySet[Declaration]) -> list[Figure]:
+    """The figures of some operators' declarations (a trader's, a consultant's clients')."""
     inspections = Inspection.objects.filter(declaration__in=declarations)
     counts = inspections.aggregate(
         n=Count("id"),
         hits=Count("id", filter=Q(fraud_found=True)),
         revenue=Sum("revenue_recovered"),
     )
-    total = declarations.count()
+    return _figures(declarations.count(), counts["n"], counts["hits"], counts["revenue"])
+
+
+def _all_declaration_figures() -> list[Figure]:
+    """The same figures for every declaration on record, from the running totals."""
+    done = tallies.inspections()
+    return _figures(
+        tallies.declarations(), done.inspections, done.irregularities, done.revenue_recovered
+    )
+
+
+def _figures(total: int, inspected: int, hits: int, revenue: Decimal | None) -> list[Figure]:
     return [
         Figure("declarations", "Declarations", total),
-        Figure("inspections", "Inspections", counts["n"]),
-        Figure("inspection_rate", "Inspection rate", _rate(counts["n"], total), "%"),
-        Figure(
-            "hit_rate",
-            "Inspections finding an irregularity",
-            _rate(counts["hits"], counts["n"]),
-            "%",
-        ),
-        Figure("revenue_recovered", "Revenue recovered", _money(counts["revenue"])),
+        Figure("inspections", "Inspections", inspected),
+        Figure("inspection_rate", "Inspection rate", _rate(inspected, total), "%"),
+        Figure("hit_rate", "Inspections finding an irregularity", _rate(hits, inspected), "%"),
+        Figure("revenue_recovered", "Revenue recovered", _money(revenue)),
     ]
 
 
@@ -201,16 +209,9 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
 
 
 def risk_analyst(user: User) -> tuple[list[Figure], list[Table]]:
-    declarations = visible_declarations(user)
-    by_office = (
-        Inspection.objects.filter(declaration__in=declarations)
-        .values("declaration__office_code")
-        .annotate(n=Count("id"), hits=Count("id", filter=Q(fraud_found=True)))
-        .order_by("declaration__office_code")
-    )
     rows = [
-        (r["declaration__office_code"], r["n"], r["hits"], f"{_rate(r['hits'], r['n'])} %")
-        for r in by_office
+        (r["office_code"], r["n"], r["hits"], f"{_rate(r['hits'], r['n'])} %")
+        for r in tallies.inspections_by_office()
     ]
     active = ModelVersion.objects.filter(is_active=True).first()
     model_figures = []
@@ -222,53 +223,35 @@ def risk_analyst(user: User) -> tuple[list[Figure], list[Table]]:
                 "Its precision at 5% (held out)",
                 active.metrics.get("precision@5", "—"),
             ),
-            Figure(
-                "scored", "Declarations scored", Score.objects.filter(model_version=active).count()
-            ),
+            Figure("scored", "Declarations scored", tallies.scores(active)),
         ]
-    return _declaration_figures(declarations) + model_figures, [
+    return _all_declaration_figures() + model_figures, [
         Table("Inspections by office", ("Office", "Inspections", "Hits", "Hit rate"), rows)
     ]
 
 
 def inspection_officer(user: User) -> tuple[list[Figure], list[Table]]:
-    declarations = visible_declarations(user)
-    since = data_date(declarations) - timedelta(days=29)
-    recent = Inspection.objects.filter(declaration__in=declarations, inspected_on__gte=since)
-    counts = recent.aggregate(
-        n=Count("id"),
-        hits=Count("id", filter=Q(fraud_found=True)),
-        critical=Count("id", filter=Q(critical=True)),
-    )
-    by_office = (
-        recent.values("declaration__office_code")
-        .annotate(n=Count("id"))
-        .order_by("declaration__office_code")
-    )
+    since = (tallies.newest_day() or timezone.localdate()) - timedelta(days=29)
+    recent = tallies.inspections(since)
     return [
-        Figure("inspections_30d", "Inspections, last 30 days of data", counts["n"]),
-        Figure("hits_30d", "Irregularities found", counts["hits"]),
-        Figure("critical_30d", "Critical findings", counts["critical"]),
+        Figure("inspections_30d", "Inspections, last 30 days of data", recent.inspections),
+        Figure("hits_30d", "Irregularities found", recent.irregularities),
+        Figure("critical_30d", "Critical findings", recent.critical),
     ], [
         Table(
             f"Inspections since {since:%Y-%m-%d}",
             ("Office", "Inspections"),
-            [(r["declaration__office_code"], r["n"]) for r in by_office],
+            [(r["office_code"], r["n"]) for r in tallies.inspections_by_office(since)],
         )
     ]
 
 
 def statistician(user: User) -> tuple[list[Figure], list[Table]]:
-    declarations = visible_declarations(user)
-    total = declarations.count()
+    total = tallies.declarations()
     today = timezone.localdate()
     aeo_codes = AeoAuthorisation.objects.filter(valid_on(today)).values("operator__code")
-    by_aeo = declarations.filter(importer_code__in=aeo_codes).count()
-    by_office = (
-        declarations.values("office_code", "transport_mode")
-        .annotate(n=Count("id"))
-        .order_by("office_code")
-    )
+    by_aeo = tallies.declarations_of(aeo_codes)
+    by_office = tallies.by_office_and_mode()
     modes = dict(TransportMode.choices)
     rows = [
         (
@@ -281,12 +264,8 @@ def statistician(user: User) -> tuple[list[Figure], list[Table]]:
     ]
     return [
         Figure("declarations", "Declarations", total),
-        Figure("offices", "Customs offices", declarations.values("office_code").distinct().count()),
-        Figure(
-            "importers",
-            "Importers declaring",
-            declarations.values("importer_code").distinct().count(),
-        ),
+        Figure("offices", "Customs offices", len({r["office_code"] for r in by_office})),
+        Figure("importers", "Importers declaring", tallies.importers()),
         Figure(
             "aeo_share",
             "Declarations by importers holding an AEO status",
@@ -303,7 +282,11 @@ def administrator(user: User) -> tuple[list[Figure], list[Table]]:
     return [
         Figure("users", "Active users", users.count()),
         Figure("organisations", "Organisations", Organisation.objects.count()),
-        Figure("audit_events", "Audit events", AuditEvent.objects.count()),
+        Figure(
+            "audit_events",
+            "Audit events",
+            next(iter(ChainHead.objects.filter(pk=1).values_list("seq", flat=True)), 0),
+        ),
     ], [
         Table(
             "Users by role",

@@ -9,14 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.targeting import selectivity, simulations
 from greenlane.apps.targeting.models import ModelVersion, SimulationRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES
@@ -39,8 +38,7 @@ BASE: dict[str, Any] = {
 
 
 def _offices() -> list[tuple[str, str]]:
-    codes = Declaration.objects.order_by("office_code").values_list("office_code", flat=True)
-    return [("", "every office"), *((c, c) for c in codes.distinct())]
+    return [("", "every office"), *((c, c) for c in tallies.offices())]
 
 
 class SimulationForm(forms.ModelForm):
@@ -76,9 +74,12 @@ class SimulationForm(forms.ModelForm):
 
 
 def _newest_result() -> date | None:
-    newest: date | None = simulations.inspected(date.min, date.max).aggregate(
-        d=Max("declaration_date")
-    )["d"]
+    newest: date | None = (
+        simulations.inspected(date.min, date.max)
+        .order_by("-declaration_date")
+        .values_list("declaration_date", flat=True)
+        .first()
+    )
     return newest
 
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from greenlane import jobs
@@ -226,9 +226,15 @@ def run_simulation(record: SimulationRun) -> None:
 
 def newest_scored(version: ModelVersion) -> date | None:
     """The newest declaration date with a score of ``version`` and an inspection result."""
-    newest: date | None = Score.objects.filter(
-        model_version=version, declaration__inspection__isnull=False
-    ).aggregate(d=Max("declaration__declaration_date"))["d"]
+    # Walked down the date index from the newest declaration: it stops at the first one
+    # with both, instead of joining every score of the version.
+    scored = Score.objects.filter(model_version=version, declaration=OuterRef("pk"))
+    newest: date | None = (
+        Declaration.objects.filter(Exists(scored), inspection__isnull=False)
+        .order_by("-declaration_date")
+        .values_list("declaration_date", flat=True)
+        .first()
+    )
     return newest
 
 

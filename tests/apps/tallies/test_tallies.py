@@ -1,0 +1,157 @@
+"""The running totals equal a recount of what they count, after any sequence of what changes
+the counted tables: ingest, rollback, recorded and corrected results, scoring, deletion."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.declarations import ingest, rollback
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection
+from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
+from greenlane.apps.tallies import triggers
+from greenlane.apps.tallies.models import (
+    DeclarationTally,
+    ImporterTally,
+    InspectionTally,
+    ScoreTally,
+)
+from greenlane.apps.targeting import scoring
+from greenlane.apps.targeting.models import Score
+from greenlane.core.errors import NotAllowed
+from tests import factories
+from tests.core.risk.rows import MAPPING, good_row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+class Rollback(Exception):
+    """Leaves an example's transaction without keeping anything."""
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["ingest", "rollback", "record", "correct", "score", "delete", "move", "rescore"]
+        ),
+        st.integers(0, 10_000),
+    ),
+    max_size=12,
+)
+
+
+def _nth(items: list[int], pick: int) -> int | None:
+    return items[pick % len(items)] if items else None
+
+
+def _apply(step: str, pick: int, serial: int, folder: Path, people: dict[str, object]) -> None:
+    if step == "ingest":
+        rows = [good_row(pick % 50 + i, f"S{serial}x") for i in range(1 + pick % 5)]
+        ingest.ingest(write_csv(folder / f"{serial}.csv", rows), MAPPING)
+    elif step == "rollback":
+        batches = list(IngestBatch.objects.filter(rolled_back_at__isnull=True).values_list("pk"))
+        chosen = _nth([b for (b,) in batches], pick)
+        if chosen is not None:
+            with contextlib.suppress(NotAllowed):
+                rollback.roll_back(IngestBatch.objects.get(pk=chosen), None, "test")
+    elif step == "record":
+        free = list(
+            Declaration.objects.filter(inspection__isnull=True).values_list("pk", flat=True)
+        )
+        chosen = _nth(free, pick)
+        if chosen is not None:
+            record_inspection(
+                Declaration.objects.get(pk=chosen), people["officer"],  # type: ignore[arg-type]
+                fraud_found=bool(pick % 2), critical=pick % 3 == 0,
+                revenue_recovered=Decimal(pick % 997) / 4 if pick % 2 else Decimal(0),
+            )  # fmt: skip
+    elif step == "correct":
+        chosen = _nth(list(Inspection.objects.values_list("pk", flat=True)), pick)
+        if chosen is not None:
+            inspection = Inspection.objects.select_related("declaration").get(pk=chosen)
+            found = not inspection.fraud_found
+            day = inspection.declaration.declaration_date + timedelta(days=pick % 20)
+            result = Result(
+                found, found and pick % 2 == 0,
+                Decimal(pick % 1000) / 8 if found else Decimal(0), "", min(day, date.today()),
+            )  # fmt: skip
+            correct_inspection(inspection, people["officer"], result, "second look")  # type: ignore[arg-type]
+    elif step in ("score", "rescore"):
+        version = people["v1" if step == "score" else "v2"]
+        todo = list(scoring.unscored(version).values_list("pk", flat=True)[: 1 + pick % 7])  # type: ignore[arg-type]
+        scoring.store(version, todo, [0.5] * len(todo), [1.0] * len(todo))  # type: ignore[arg-type]
+    elif step == "delete":
+        chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
+        if chosen is not None:
+            Declaration.objects.get(pk=chosen).delete()  # takes its result and scores along
+    elif step == "move":  # a raw change of the office, the kind no form makes
+        chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
+        Declaration.objects.filter(pk=chosen).update(office_code=f"MV{pick % 2}")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=STEPS)
+def test_the_tallies_equal_a_recount_after_any_sequence_of_changes(
+    steps: list[tuple[str, int]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            with transaction.atomic():
+                people = {
+                    "officer": factories.user(Role.INSPECTION_OFFICER),
+                    "v1": factories.model_version(1),
+                    "v2": factories.model_version(2, active=False),
+                }
+                for serial, (step, pick) in enumerate(steps):
+                    _apply(step, pick, serial, Path(folder), people)
+                    assert triggers.check(connection) == dict.fromkeys(
+                        triggers.recount(connection), 0
+                    ), step
+                raise Rollback
+        except Rollback:
+            pass
+
+
+def test_the_tallies_hold_what_the_pages_need(tmp_path: Path) -> None:
+    rows = [good_row(i, "T") for i in range(8)]
+    ingest.ingest(write_csv(tmp_path / "t.csv", rows), MAPPING)
+    officer = factories.user(Role.INSPECTION_OFFICER)
+    free = Declaration.objects.filter(inspection__isnull=True).order_by("number").first()
+    assert free is not None
+    record_inspection(
+        free, officer, fraud_found=True, critical=True, revenue_recovered=Decimal("12.34")
+    )
+    version = factories.model_version(1)
+    ids = list(Declaration.objects.values_list("pk", flat=True))
+    scoring.store(version, ids, [0.5] * len(ids), [1.0] * len(ids))
+
+    assert sum(t.declarations for t in DeclarationTally.objects.all()) == 8
+    assert sum(t.declarations for t in ImporterTally.objects.all()) == 8
+    assert ImporterTally.objects.count() == len({r["Importer"] for r in rows})
+    today = InspectionTally.objects.get(
+        day=free.inspection.inspected_on, office_code=free.office_code
+    )
+    assert (today.critical, today.irregularities) == (1, 1)
+    assert today.revenue_recovered_cents >= 1234
+    assert sum(t.inspections for t in InspectionTally.objects.all()) == Inspection.objects.count()
+    assert ScoreTally.objects.get(model_version=version).scores == Score.objects.count() == 8
+
+
+def test_rebuild_repairs_what_a_trigger_did_not_see() -> None:
+    factories.declaration(factories.operator())
+    assert triggers.check(connection) == dict.fromkeys(triggers.recount(connection), 0)
+    DeclarationTally.objects.update(declarations=41)  # as if someone edited the table by hand
+    assert triggers.check(connection)["tallies_declarationtally"] > 0
+    triggers.rebuild(connection)
+    assert set(triggers.check(connection).values()) == {0}
