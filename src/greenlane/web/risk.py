@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.declarations.permissions import RESULT_ROLES
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
+from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.targeting import queue, retraining, services
 from greenlane.apps.targeting.models import (
     ChannelDecision,
@@ -29,6 +29,7 @@ from greenlane.apps.targeting.models import (
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.exports import FORMATS, table_file
 from greenlane.web.filters import ListFilter, offices
+from greenlane.web.keyset import Keyset
 from greenlane.web.refusals import shown
 
 
@@ -102,7 +103,7 @@ def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
     report = _drift(request, item, weeks)
     context = {
         "item": item,
-        "scored": item.scores.count(),
+        "scored": tallies.scores(item),
         "active": active,
         "compared": item.comparison or {},
         "stale": active is not None
@@ -194,6 +195,10 @@ def model_rollback(request: AuthenticatedRequest, version: int) -> HttpResponse:
     return redirect("model_detail", version=item.version)
 
 
+#: The order of ``queue.scores``, which the index ``score_version_rank`` keeps.
+SCORE_PAGES = Keyset(("-probability", "id"))
+
+
 @require_safe
 @role_required(SCORE_ROLES)
 def score_list(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
@@ -206,13 +211,15 @@ def score_list(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpRes
     if kind in FORMATS and active is not None:
         name = f"scores-v{active.version}"
         return table_file(kind, queue.SCORE_HEADER, queue.score_rows(scores), name)
-    page = Paginator(scores, 50).get_page(request.GET.get("page"))
-    services.fill_reasons(page.object_list)  # bulk scoring leaves them to the page that shows them
+    page = SCORE_PAGES.page(scores, request)
+    services.fill_reasons(page.rows)  # bulk scoring leaves them to the page that shows them
+    filtered = any(v for k, v in request.GET.items() if k not in ("after", "before"))
     context = {
         "page": page,
+        "total": tallies.scores(active) if active and not filtered else None,
         "active": active,
         "form": form,
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "filtered": filtered,
         "offices": offices(),
         "scoring_runs": scoring_runs(),
     }

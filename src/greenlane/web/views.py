@@ -33,6 +33,7 @@ from greenlane.apps.operators.permissions import (
     visible_operators,
 )
 from greenlane.web.figures import HOME_FIGURES
+from greenlane.web.keyset import Keyset
 
 
 @require_safe
@@ -103,6 +104,10 @@ def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "operators/detail.html", context)
 
 
+#: Newest first: the chain's sequence numbers are unique and indexed.
+AUDIT_PAGES = Keyset(("-seq",))
+
+
 @require_safe
 @role_required({Role.ADMINISTRATOR})
 def audit_log(request: AuthenticatedRequest) -> HttpResponse:
@@ -110,7 +115,7 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     if action:
         events = events.filter(action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = AUDIT_PAGES.page(events, request)
     return render(request, "audit/log.html", {"page": page, "action": action})
 
 
