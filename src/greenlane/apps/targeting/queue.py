@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
@@ -63,15 +63,14 @@ class Filter:
 def waiting(chosen: Filter, user: User | None) -> QuerySet[ChannelDecision]:
     """Declarations sent to a check that still wait for a result, oldest first; ``user``
     is who "me" is (None: the command line, where there is no "me")."""
-    done = Inspection.objects.values("declaration__number")
-    out = (
-        ChannelDecision.objects.filter(
-            channel__in=[chosen.channel] if chosen.channel in CHECKS else CHECKS,
-            **chosen.declarations(""),
-        )
-        .exclude(number__in=done)
-        .select_related("assigned_to")
-    )
+    # Looked up per decision through the unique number and declaration indexes; a NOT IN over
+    # every result on record would read them all on each request.
+    done = Inspection.objects.filter(declaration__number=OuterRef("number"))
+    out = ChannelDecision.objects.filter(
+        ~Exists(done),
+        channel__in=[chosen.channel] if chosen.channel in CHECKS else CHECKS,
+        **chosen.declarations(""),
+    ).select_related("assigned_to")
     if chosen.hs:
         goods = Declaration.objects.filter(hs6__startswith=chosen.hs).values("number")
         out = out.filter(number__in=goods)

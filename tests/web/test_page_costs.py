@@ -1,0 +1,102 @@
+"""No page's cost grows with the declarations on record: every query a page runs, crawled as
+each demo role from its start page, is one an index bounds or a running total answers.
+
+The check reads PostgreSQL's plans at a small N, with sequential scans priced out of reach
+(``enable_seqscan = off``) so that what an index can bound shows as bounded. A query fails
+when its plan reads one of the large tables whole: a sequential scan, or an index scan with
+no condition that is not cut short by a LIMIT above it (a newest-first list, a MAX, reads a
+page and stops; a COUNT or a sort of everything does not).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from greenlane import demo
+from greenlane.apps.accounts.models import User
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only, pytest.mark.slow]
+
+#: The tables that grow with every declaration.
+LARGE = {"declarations_declaration", "declarations_inspection", "targeting_score"}
+#: Plan nodes through which a LIMIT above still stops the reading early.
+STREAMING = {"Limit", "Nested Loop", "Index Scan", "Index Only Scan", "Result", "Subquery Scan"}
+#: Not pages: files, pictures, progress polls; they read what they are asked for.
+SKIPPED = re.compile(r"\.(pdf|csv|xlsx|svg|jsonl?)$|/progress/?$|export=|/logout|/static/")
+PAGES_PER_ROLE = 60
+
+
+def _whole_reads(plan: dict[str, Any], limited: bool = False) -> Iterator[str]:
+    kind = plan["Node Type"]
+    table = plan.get("Relation Name")
+    if table in LARGE:
+        bounded = "Index Cond" in plan or kind == "Bitmap Heap Scan"
+        if kind == "Seq Scan" or (not bounded and not limited):
+            yield f"{kind} on {table}"
+    if kind == "Bitmap Index Scan" and "Index Cond" not in plan:  # pragma: no cover
+        yield f"unbounded {kind}"
+    below = (limited or kind == "Limit") and kind in STREAMING
+    for child in plan.get("Plans", []):
+        yield from _whole_reads(child, below)
+
+
+def _problems(sql: str) -> list[str]:
+    if not sql.lstrip().upper().startswith("SELECT") or not any(t in sql for t in LARGE):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        (document,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    plan = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+    return list(_whole_reads(plan))
+
+
+def _links(html: str) -> list[str]:
+    found = []
+    for href in re.findall(r'href="([^"#]+)"', html):
+        href = href.replace("&amp;", "&")
+        parts = urlsplit(href)
+        if not parts.netloc and parts.path.startswith("/") and not SKIPPED.search(href):
+            found.append(href)
+    return found
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> None:
+    demo.seed(demo.demo_config(declarations=3_000, operators_=150), tmp_path)
+
+
+def test_no_page_reads_a_large_table_whole(seeded: None) -> None:
+    found: dict[str, list[str]] = {}
+    crawled = 0
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        client = Client()
+        client.force_login(user)
+        todo, seen = ["/"], set()
+        while todo and len(seen) < PAGES_PER_ROLE:
+            url = todo.pop(0)
+            if url in seen or url.startswith("/api/"):
+                continue
+            seen.add(url)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            crawled += 1
+            for query in queries.captured_queries:
+                for problem in _problems(query["sql"]):
+                    found.setdefault(f"{user.role} {url}: {problem}", []).append(query["sql"])
+            todo.extend(_links(response.content.decode()))
+    assert crawled > 100
+    assert not found, "\n\n".join(f"{k}\n  {v[0][:600]}" for k, v in sorted(found.items()))
