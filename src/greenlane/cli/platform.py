@@ -282,3 +282,32 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The key's name")]) ->
     if revoke_token(name, None) is None:
         raise CommandError(f"no active key named {name!r}")
     console.print(f"Key {name} revoked.")
+
+
+@commands.command()
+def tallies(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Replace every total with a recount (audited)")
+    ] = False,
+) -> None:
+    """Check the running totals the pages read against a recount of the declarations, results
+    and scores on record; exit status 2 when they differ. They can only differ if someone
+    wrote to the tables with the database's triggers switched off (decision 0023)."""
+    _django()
+    _require_migrated()
+    from greenlane.apps.tallies import services
+
+    if rebuild:
+        before = services.rebuild()
+        console.print(
+            f"Rebuilt the running totals ({sum(before.values()):,} rows differed from a recount)."
+        )
+        return
+    differing = services.differences()
+    table = Table("running total", "rows differing from a recount")
+    for name, n in differing.items():
+        table.add_row(name.removeprefix("tallies_").removesuffix("tally"), f"{n:,}")
+    console.print(table)
+    if any(differing.values()):
+        raise CommandError("the running totals differ from a recount: greenlane tallies --rebuild")
+    console.print("The running totals equal a recount.")

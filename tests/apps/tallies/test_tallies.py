@@ -71,7 +71,7 @@ def _apply(step: str, pick: int, serial: int, folder: Path, people: dict[str, ob
         if chosen is not None:
             record_inspection(
                 Declaration.objects.get(pk=chosen), people["officer"],  # type: ignore[arg-type]
-                fraud_found=bool(pick % 2), critical=pick % 3 == 0,
+                fraud_found=bool(pick % 2), critical=bool(pick % 2) and pick % 3 == 0,
                 revenue_recovered=Decimal(pick % 997) / 4 if pick % 2 else Decimal(0),
             )  # fmt: skip
     elif step == "correct":
@@ -155,3 +155,29 @@ def test_rebuild_repairs_what_a_trigger_did_not_see() -> None:
     assert triggers.check(connection)["tallies_declarationtally"] > 0
     triggers.rebuild(connection)
     assert set(triggers.check(connection).values()) == {0}
+
+
+def test_the_command_checks_the_totals_and_rebuilds_them_audited() -> None:
+    from typer.testing import CliRunner
+
+    from greenlane.apps.audit.models import AuditEvent
+    from greenlane.cli import app
+
+    factories.declaration(factories.operator())
+    runner = CliRunner()
+    fine = runner.invoke(app, ["tallies"])
+    assert fine.exit_code == 0, fine.output
+    assert "equal a recount" in fine.output
+
+    ImporterTally.objects.update(declarations=7)
+    wrong = runner.invoke(app, ["tallies"])
+    assert wrong.exit_code != 0
+    assert "tallies --rebuild" in str(wrong.exception)
+
+    rebuilt = runner.invoke(app, ["tallies", "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "1 rows differed" in rebuilt.output
+    assert ImporterTally.objects.get().declarations == 1
+    event = AuditEvent.objects.get(action="tallies.rebuilt")
+    assert event.data["keys_differing_before"]["tallies_importertally"] == 1
+    assert runner.invoke(app, ["tallies"]).exit_code == 0

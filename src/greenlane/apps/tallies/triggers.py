@@ -278,14 +278,23 @@ def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def check(connection: Any) -> dict[str, int]:
-    """For each tally, how many rows differ from a recount (0 everywhere: all is well)."""
+    """For each tally, how many of its keys (a day and office, an importer, ...) hold other
+    figures than a recount gives (0 everywhere: all is well)."""
     counted, kept = recount(connection), stored(connection)
-    return {tally: len(counted[tally] ^ kept[tally]) for tally in counted}
+    keys = {c.tally: len(c.keys) for c in COUNTS}
+    return {
+        tally: len({row[: keys[tally]] for row in counted[tally] ^ kept[tally]})
+        for tally in counted
+    }
 
 
 def rebuild(connection: Any) -> None:
-    """Replace every tally with a recount (in the caller's transaction)."""
+    """Replace every tally with a recount (in the caller's transaction). On PostgreSQL the
+    counted tables are locked against writes meanwhile, so that no change falls between the
+    recount and the triggers; reads go on."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            cursor.execute(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE")
         for count in COUNTS:
             if count.primary:
                 cursor.execute(f"DELETE FROM {count.tally}")
