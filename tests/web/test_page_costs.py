@@ -36,15 +36,33 @@ SKIPPED = re.compile(r"\.(pdf|csv|xlsx|svg|jsonl?)$|/progress/?$|export=|/logout
 PAGES_PER_ROLE = 60
 
 
+#: An index condition that keeps a whole model version's scores: all of them, in effect.
+WHOLE_VERSION = re.compile(r"\(?model_version_id = \d+\)?")
+
+
+def _bounded(plan: dict[str, Any]) -> bool:
+    """Whether an index condition bounds what the scan reads (for a bitmap scan: its index
+    scans' conditions)."""
+    conditions = [plan.get("Index Cond")]
+    if plan["Node Type"] == "Bitmap Heap Scan":
+        conditions = list(_index_conditions(plan["Plans"]))
+    return all(c and not WHOLE_VERSION.fullmatch(c) for c in conditions)
+
+
+def _index_conditions(plans: list[dict[str, Any]]) -> Iterator[str | None]:
+    """The conditions of the index scans under a bitmap's AND and OR nodes."""
+    for plan in plans:
+        if plan["Node Type"] == "Bitmap Index Scan":
+            yield plan.get("Index Cond")
+        else:
+            yield from _index_conditions(plan.get("Plans", []))
+
+
 def _whole_reads(plan: dict[str, Any], limited: bool = False) -> Iterator[str]:
     kind = plan["Node Type"]
     table = plan.get("Relation Name")
-    if table in LARGE:
-        bounded = "Index Cond" in plan or kind == "Bitmap Heap Scan"
-        if kind == "Seq Scan" or (not bounded and not limited):
-            yield f"{kind} on {table}"
-    if kind == "Bitmap Index Scan" and "Index Cond" not in plan:  # pragma: no cover
-        yield f"unbounded {kind}"
+    if table in LARGE and (kind == "Seq Scan" or not (_bounded(plan) or limited)):
+        yield f"{kind} on {table}"
     below = (limited or kind == "Limit") and kind in STREAMING
     for child in plan.get("Plans", []):
         yield from _whole_reads(child, below)

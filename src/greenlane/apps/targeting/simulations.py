@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from greenlane import jobs
@@ -224,18 +224,41 @@ def run_simulation(record: SimulationRun) -> None:
     execute(record, jobs.step(record))
 
 
+#: How far back ``newest_scored`` looks, a month at a time.
+NEWEST_MONTHS = 24
+
+
 def newest_scored(version: ModelVersion) -> date | None:
-    """The newest declaration date with a score of ``version`` and an inspection result."""
-    # Walked down the date index from the newest declaration: it stops at the first one
-    # with both, instead of joining every score of the version.
-    scored = Score.objects.filter(model_version=version, declaration=OuterRef("pk"))
-    newest: date | None = (
-        Declaration.objects.filter(Exists(scored), inspection__isnull=False)
-        .order_by("-declaration_date")
+    """The newest declaration date with a score of ``version`` and an inspection result,
+    within two years of the newest declaration on record (None: none there)."""
+    # A month at a time down the date index: each query reads one month's declarations with
+    # results, whatever the years on record (one query's plan may join every score instead).
+    newest = (
+        Declaration.objects.order_by("-declaration_date")
         .values_list("declaration_date", flat=True)
         .first()
     )
-    return newest
+    end = newest
+    for _ in range(NEWEST_MONTHS if end else 0):
+        assert end is not None
+        start = end - timedelta(days=30)
+        month = _scored_with_results(version, start, end).order_by("-declaration_date", "-id")
+        for day, probability in month.values_list("declaration_date", "probability"):
+            if probability is not None:
+                return day  # type: ignore[no-any-return]
+        end = start - timedelta(days=1)
+    return None
+
+
+def _scored_with_results(version: ModelVersion, start: date, end: date) -> QuerySet[Declaration]:
+    """The declarations of the period with a result, each with its score by ``version`` as
+    ``probability`` (None: not scored). The score is looked up per declaration in the unique
+    index, after the join with the results: a filter on it would run the lookup for every
+    declaration of the period, and a join could read every score of the version."""
+    score = Score.objects.filter(model_version=version, declaration=OuterRef("pk")).order_by()
+    return Declaration.objects.filter(
+        declaration_date__range=(start, end), inspection__isnull=False
+    ).annotate(probability=Subquery(score.values("probability")[:1]))
 
 
 def ranking(
@@ -248,23 +271,19 @@ def ranking(
     """The stored scores of ``version`` for declarations of the period (and office) with an
     inspection result, against that result; ``random_only``: only the declarations drawn as
     random compliance samples (the one sample the past selection did not choose)."""
-    scores = Score.objects.filter(
-        model_version=version,
-        declaration__declaration_date__range=(period_from, period_to),
-        declaration__inspection__isnull=False,
-    )
+    found = _scored_with_results(version, period_from, period_to)
     if office:
-        scores = scores.filter(declaration__office_code=office)
+        found = found.filter(office_code=office)
     if random_only:
-        drawn = ChannelDecision.objects.filter(random=True).values("number")
-        scores = scores.filter(declaration__number__in=drawn)
-    rows = list(
-        scores.order_by("declaration__declaration_date", "declaration_id").values_list(
-            "probability",
-            "declaration__inspection__fraud_found",
-            "declaration__inspection__revenue_recovered",
+        drawn = ChannelDecision.objects.filter(random=True, number=OuterRef("number"))
+        found = found.filter(Exists(drawn))
+    rows = [
+        row
+        for row in found.order_by("declaration_date", "id").values_list(
+            "probability", "inspection__fraud_found", "inspection__revenue_recovered"
         )
-    )
+        if row[0] is not None
+    ]
     probability, fraud, revenue = (
         (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
     )
