@@ -34,6 +34,25 @@ def test_the_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres_only
+def test_the_scale_benchmark_crawls_every_role_at_both_sizes(tmp_path: Path) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    out = tmp_path / "benchmarks.md"
+    printed = run_bench(
+        "scale.py", out, "--rows", "30000", "--pages", "6", "--rounds", "1",
+        "--server", server, timeout=600,
+    )  # fmt: skip
+    assert "slowest page p95" in printed
+    text = out.read_text()
+    assert "bench/scale.py begin" in text
+    for role in ("risk_analyst", "inspection_officer", "statistician", "trader", "validator"):
+        assert f"| {role} | `/` |" in text
+
+
+@pytest.mark.slow
+@pytest.mark.postgres_only
 def test_the_stored_scoring_benchmark_runs_and_reports(tmp_path: Path) -> None:
     from django.conf import settings
 
