@@ -10,10 +10,11 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
-from greenlane.api.pagination import Pages
+from greenlane.api.pagination import Pages, known_count
 from greenlane.api.parser import Id
 from greenlane.api.risk import ScoreOut
 from greenlane.apps.accounts.requests import AuthenticatedRequest
+from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.targeting import queue
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
 from greenlane.apps.targeting.permissions import SCORE_ROLES
@@ -112,5 +113,8 @@ def list_scores(request: AuthenticatedRequest, filters: ListQuery = Query(...)) 
     active = ModelVersion.objects.filter(is_active=True).first()
     if active is None:
         return []
-    chosen = queue.Filter(**filters.model_dump())
+    values = filters.model_dump()
+    if not any(v not in ("", None) for v in values.values()):
+        known_count(request, tallies.scores(active))  # all of them: no need to count
+    chosen = queue.Filter(**values)
     return queue.scores(chosen, active).select_related("model_version")  # type: ignore[return-value]

@@ -181,3 +181,22 @@ def test_the_command_checks_the_totals_and_rebuilds_them_audited() -> None:
     event = AuditEvent.objects.get(action="tallies.rebuilt")
     assert event.data["keys_differing_before"]["tallies_importertally"] == 1
     assert runner.invoke(app, ["tallies"]).exit_code == 0
+
+
+def test_the_api_scores_list_takes_its_total_from_the_running_total_unless_filtered() -> None:
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    version = factories.model_version(1)
+    owner = factories.operator()
+    ids = [factories.declaration(owner, office_code=f"OF{i % 2}").pk for i in range(5)]
+    scoring.store(version, ids, [0.1, 0.2, 0.3, 0.4, 0.5], [1.0] * 5)
+    client = Client()
+    client.force_login(factories.user(Role.RISK_ANALYST))
+    with CaptureQueriesContext(connection) as queries:
+        everything = client.get("/api/v1/risk/scores?limit=2").json()
+    assert everything["count"] == 5
+    assert len(everything["items"]) == 2
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    filtered = client.get("/api/v1/risk/scores?limit=2&office=OF0").json()
+    assert filtered["count"] == 3
