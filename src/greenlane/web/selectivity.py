@@ -18,10 +18,10 @@ from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import queue, selectivity
-from greenlane.apps.targeting.models import ChannelDecision, RuleProfile, SelectivityPolicy
+from greenlane.apps.targeting.models import RuleProfile, SelectivityPolicy
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.exports import FORMATS, table_file
-from greenlane.web.filters import QueueFilter
+from greenlane.web.filters import QueueFilter, offices
 from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
@@ -176,7 +176,7 @@ def inspection_queue(request: AuthenticatedRequest) -> HttpResponse | StreamingH
         "pages": pages,
         "officers": queue.officers(request.user),
         "assigns": request.user.role in queue.ASSIGNERS,
-        "offices": sorted(ChannelDecision.objects.values_list("office_code", flat=True).distinct()),
+        "offices": offices(),
     }
     return render(request, "risk/queue.html", context)
 

@@ -25,8 +25,8 @@ from greenlane.apps.tallies.models import (
     InspectionTally,
     ScoreTally,
 )
-from greenlane.apps.targeting import scoring
-from greenlane.apps.targeting.models import Score
+from greenlane.apps.targeting import scoring, waiting
+from greenlane.apps.targeting.models import ChannelDecision, Score, SelectivityPolicy
 from greenlane.core.errors import NotAllowed
 from tests import factories
 from tests.core.risk.rows import MAPPING, good_row, write_csv
@@ -41,7 +41,18 @@ class Rollback(Exception):
 STEPS = st.lists(
     st.tuples(
         st.sampled_from(
-            ["ingest", "rollback", "record", "correct", "score", "delete", "move", "rescore"]
+            [
+                "ingest",
+                "rollback",
+                "record",
+                "correct",
+                "score",
+                "delete",
+                "move",
+                "rescore",
+                "decide",
+                "decide",
+            ]
         ),
         st.integers(0, 10_000),
     ),
@@ -93,6 +104,23 @@ def _apply(step: str, pick: int, serial: int, folder: Path, people: dict[str, ob
         chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
         if chosen is not None:
             Declaration.objects.get(pk=chosen).delete()  # takes its result and scores along
+    elif step == "decide":  # a channel for a declaration on record, or one not yet ingested
+        numbers = list(Declaration.objects.values_list("number", flat=True))
+        number = (_nth(numbers, pick) if pick % 4 else None) or f"S{pick % 7}x{pick % 50:07d}"
+        ChannelDecision.objects.create(
+            number=number, office_code="OF1", declaration_date=date(2025, 1, 1),
+            importer_code="IMP1", channel=("green", "yellow", "red")[pick % 3], probability=0.5,
+            score=0.5, revenue_at_stake=1.0, policy=people["policy"], model_version=people["v1"],
+        )  # fmt: skip
+    elif step == "raw_delete":  # the declaration before its result, as raw SQL may (deferred FK)
+        with_result = Inspection.objects.values_list("declaration_id", flat=True)
+        chosen = _nth(list(with_result), pick)
+        if chosen is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM declarations_declaration WHERE id = %s", [chosen])
+                cursor.execute(
+                    "DELETE FROM declarations_inspection WHERE declaration_id = %s", [chosen]
+                )
     elif step == "move":  # a raw change of the office, the kind no form makes
         chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
         Declaration.objects.filter(pk=chosen).update(office_code=f"MV{pick % 2}")
@@ -112,12 +140,20 @@ def test_the_tallies_equal_a_recount_after_any_sequence_of_changes(
                     "officer": factories.user(Role.INSPECTION_OFFICER),
                     "v1": factories.model_version(1),
                     "v2": factories.model_version(2, active=False),
+                    "policy": SelectivityPolicy.objects.create(
+                        office_code="OF1",
+                        version=1,
+                        capacity=5,
+                        documentary_capacity=5,
+                        expected_daily=50,
+                    ),
                 }
                 for serial, (step, pick) in enumerate(steps):
                     _apply(step, pick, serial, Path(folder), people)
                     assert triggers.check(connection) == dict.fromkeys(
                         triggers.recount(connection), 0
                     ), step
+                    assert waiting.differing(connection) == 0, step
                 raise Rollback
         except Rollback:
             pass
@@ -200,3 +236,46 @@ def test_the_api_scores_list_takes_its_total_from_the_running_total_unless_filte
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     filtered = client.get("/api/v1/risk/scores?limit=2&office=OF0").json()
     assert filtered["count"] == 3
+
+
+def test_a_decision_waits_until_its_result_and_again_when_the_result_goes(tmp_path: Path) -> None:
+    policy = SelectivityPolicy.objects.create(
+        office_code="OF1", version=1, capacity=5, documentary_capacity=5, expected_daily=50
+    )
+    version = factories.model_version(1)
+    officer = factories.user(Role.INSPECTION_OFFICER)
+
+    def decide(number: str, channel: str = "red") -> ChannelDecision:
+        return ChannelDecision.objects.create(
+            number=number, office_code="OF1", declaration_date=date(2025, 1, 1),
+            importer_code="IMP1", channel=channel, probability=0.5, score=0.5,
+            revenue_at_stake=1.0, policy=policy, model_version=version,
+        )  # fmt: skip
+
+    def waits(decision: ChannelDecision) -> bool:
+        return ChannelDecision.objects.get(pk=decision.pk).waiting
+
+    early = decide("W0000001")  # assessed before its declaration is ingested
+    green = decide("W0000001", "green")
+    assert waits(early)
+    assert not waits(green)
+    rows = [{**good_row(1, "W"), "Fraud": ""}]  # no result in the file
+    ingest.ingest(write_csv(tmp_path / "w.csv", rows), MAPPING)
+    declaration = Declaration.objects.get(number="W0000001")
+    assert waits(early)
+
+    result = record_inspection(declaration, officer, fraud_found=False)
+    assert not waits(early)
+    assert not waits(decide("W0000001", "yellow"))  # decided again after the result
+    result.delete()
+    assert waits(early)
+
+    record_inspection(declaration, officer, fraud_found=False)
+    with connection.cursor() as cursor:  # the declaration first, as raw SQL may
+        cursor.execute("DELETE FROM declarations_declaration WHERE id = %s", [declaration.pk])
+        assert waits(early)
+        cursor.execute(
+            "DELETE FROM declarations_inspection WHERE declaration_id = %s", [declaration.pk]
+        )
+    assert waits(early)
+    assert waiting.differing(connection) == 0

@@ -236,10 +236,25 @@ class ChannelDecision(models.Model):
         help_text="the inspection officer who is to check it",
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
+    waiting = models.BooleanField(
+        db_default=False,
+        editable=False,
+        help_text="sent to a check (red or yellow) and no result recorded yet; kept by the "
+        "database (apps/targeting/waiting.py)",
+    )
 
     class Meta:
         indexes = [
-            models.Index(fields=["office_code", "declaration_date"], name="decision_office_day_idx")
+            models.Index(
+                fields=["office_code", "declaration_date"], name="decision_office_day_idx"
+            ),
+            # The inspection queue: only what waits, oldest first (partial: the decisions
+            # settled over the years are not in it).
+            models.Index(
+                fields=["declaration_date", "decided_at", "id"],
+                condition=models.Q(waiting=True),
+                name="decision_waiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

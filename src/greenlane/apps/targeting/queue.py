@@ -20,7 +20,7 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit import services as audit
-from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
 from greenlane.core.errors import NotAllowed, Refused
 
@@ -63,17 +63,16 @@ class Filter:
 def waiting(chosen: Filter, user: User | None) -> QuerySet[ChannelDecision]:
     """Declarations sent to a check that still wait for a result, oldest first; ``user``
     is who "me" is (None: the command line, where there is no "me")."""
-    # Looked up per decision through the unique number and declaration indexes; a NOT IN over
-    # every result on record would read them all on each request.
-    done = Inspection.objects.filter(declaration__number=OuterRef("number"))
+    # The flag the database keeps (apps/targeting/waiting.py), read through a partial index
+    # of the waiting decisions only, not every check decided over the years.
     out = ChannelDecision.objects.filter(
-        ~Exists(done),
+        waiting=True,
         channel__in=[chosen.channel] if chosen.channel in CHECKS else CHECKS,
         **chosen.declarations(""),
     ).select_related("assigned_to")
-    if chosen.hs:
-        goods = Declaration.objects.filter(hs6__startswith=chosen.hs).values("number")
-        out = out.filter(number__in=goods)
+    if chosen.hs:  # per waiting decision, through the unique number (hs6 has no index)
+        goods = Declaration.objects.filter(number=OuterRef("number"), hs6__startswith=chosen.hs)
+        out = out.filter(Exists(goods))
     if chosen.score_min is not None:
         out = out.filter(score__gte=chosen.score_min)
     if chosen.score_max is not None:
