@@ -24,7 +24,7 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
 from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
 from greenlane.apps.audit.models import AuditEvent
-from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.declarations.permissions import sees_declarations, visible_declarations
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.operators.permissions import (
@@ -32,6 +32,7 @@ from greenlane.apps.operators.permissions import (
     get_visible_operator,
     visible_operators,
 )
+from greenlane.apps.tallies import queries as tallies
 from greenlane.web.figures import HOME_FIGURES
 from greenlane.web.keyset import Keyset
 
@@ -95,7 +96,11 @@ def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "operator": operator,
         "authorisations": authorisations,
-        "declaration_count": declarations.count(),
+        # Whoever sees declarations and this operator sees all it lodged as importer: the
+        # running total counts them without reading them.
+        "declaration_count": (
+            tallies.declarations_of([operator.code]) if sees_declarations(request.user) else 0
+        ),
         "recent": declarations.order_by("-declaration_date", "number")[:20],
         "selftest_links": request.user.role in SELFTEST_READ,
         "can_edit_selftest": request.user.role in SELFTEST_EDIT,

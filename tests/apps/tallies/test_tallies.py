@@ -279,3 +279,26 @@ def test_a_decision_waits_until_its_result_and_again_when_the_result_goes(tmp_pa
         )
     assert waits(early)
     assert waiting.differing(connection) == 0
+
+
+def test_an_operators_page_counts_its_declarations_for_who_sees_declarations() -> None:
+    import re as regex
+
+    from django.test import Client
+
+    company = factories.organisation("operator", "Company")
+    owner = factories.operator(company, code="OPCOUNT1")
+    for _ in range(3):
+        factories.declaration(owner)
+    factories.declaration(factories.operator(code="OTHER1"))
+    shown = {}
+    for role, org in (
+        (Role.RISK_ANALYST, None), (Role.VALIDATOR, None), (Role.TRADER, company),
+    ):  # fmt: skip
+        client = Client()
+        client.force_login(factories.user(role, org))
+        page = client.get(f"/operators/{owner.pk}/").content.decode()
+        found = regex.search(r'data-figure="declarations">([\d,]+)<', page)
+        assert found is not None, role
+        shown[role] = int(found.group(1).replace(",", ""))
+    assert shown == {Role.RISK_ANALYST: 3, Role.VALIDATOR: 0, Role.TRADER: 3}

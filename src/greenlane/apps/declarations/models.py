@@ -122,7 +122,10 @@ class Declaration(models.Model):
         constraints = [models.UniqueConstraint(fields=["number"], name="declaration_number_unique")]
         indexes = [
             models.Index(fields=["declaration_date"], name="declaration_date_idx"),
-            models.Index(fields=["importer_code"], name="declaration_importer_idx"),
+            # An importer's declarations, newest first (an operator's page), and its count.
+            models.Index(
+                fields=["importer_code", "declaration_date"], name="declaration_importer_day_idx"
+            ),
             models.Index(fields=["declarant_code"], name="declaration_declarant_idx"),
         ]
 

@@ -11,6 +11,15 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.permissions import visible_operators
 
 
+def sees_declarations(user: Any) -> bool:
+    """Whether ``user`` sees any declarations at all (which ones: ``visible_declarations``)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.role in DECLARATION_ROLES or user.role in (Role.TRADER, Role.CONSULTANT))
+    )
+
+
 def visible_declarations(user: Any) -> QuerySet[Declaration]:
     """Customs risk, inspection and statistics roles see all declarations; traders and their
     consultants see the declarations their operators lodged as importer or declarant."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -319,13 +319,15 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
             declaration__declaration_date__gte=start,
             declaration__declaration_date__lte=until,
         ).annotate(week=TruncWeek("declaration__declaration_date"), bin=bin_case)
-        live = (
-            ChannelDecision.objects.filter(
-                model_version=version, declaration_date__gte=start, declaration_date__lte=until
-            )
-            .exclude(number__in=batch.values("declaration__number"))
-            .annotate(week=TruncWeek("declaration_date"), bin=bin_case)
-        )
+        # Decisions whose declaration has no stored score: looked up per decision (unique
+        # number, then one score per declaration and version), not against every score.
+        stored = Score.objects.filter(model_version=version, declaration__number=OuterRef("number"))
+        live = ChannelDecision.objects.filter(
+            ~Exists(stored),
+            model_version=version,
+            declaration_date__gte=start,
+            declaration_date__lte=until,
+        ).annotate(week=TruncWeek("declaration_date"), bin=bin_case)
         for source in (batch, live):
             for row in source.values("week", "bin").annotate(
                 n=Count("id"), mean=Avg("probability")
