@@ -73,7 +73,7 @@ def test_reasons_outside_the_top_share_come_on_the_declaration_page(seeded: None
     low.refresh_from_db()
     assert low.reasons
     assert low.reasons[0]["text"] in page
-    assert "Parties before this declaration" in page
+    assert "Parties in the year before this declaration" in page
 
 
 def test_the_api_gives_scores_with_reasons(seeded: None) -> None:

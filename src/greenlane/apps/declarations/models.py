@@ -126,7 +126,14 @@ class Declaration(models.Model):
             models.Index(
                 fields=["importer_code", "declaration_date"], name="declaration_importer_day_idx"
             ),
-            models.Index(fields=["declarant_code"], name="declaration_declarant_idx"),
+            # A party's year before a declaration (the declaration page), for each role.
+            models.Index(
+                fields=["declarant_code", "declaration_date"],
+                name="declaration_declarant_day_idx",
+            ),
+            models.Index(
+                fields=["seller_code", "declaration_date"], name="declaration_seller_day_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +155,11 @@ class Inspection(models.Model):
     critical = models.BooleanField(default=False)
     revenue_recovered = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     notes = models.TextField(blank=True)
+
+    class Meta:
+        # Results of a period: a result is never dated before its declaration, so the
+        # declarations of a period have their results on or after its first day.
+        indexes = [models.Index(fields=["inspected_on"], name="inspection_day_idx")]
 
     def __str__(self) -> str:
         return f"inspection of {self.declaration_id}"

@@ -6,6 +6,7 @@ import hashlib
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -254,9 +255,14 @@ def ensure_reasons(item: Score) -> Score:
     return item
 
 
+#: How far back the declaration page looks at each party.
+PARTY_DAYS = 365
+
+
 def party_history(declaration: Declaration) -> list[dict[str, Any]]:
-    """For the declaration page: each party's declarations, inspections and detection rate
-    before this declaration's date."""
+    """For the declaration page: each party's declarations, inspections and detection rate in
+    the year before this declaration's date (read through the party's (code, date) index:
+    a year of its history, whatever the years on record)."""
     from django.db.models import Count, Q
 
     out = []
@@ -268,8 +274,11 @@ def party_history(declaration: Declaration) -> list[dict[str, Any]]:
         code = getattr(declaration, field)
         if not code:
             continue
+        day = declaration.declaration_date
         past = Declaration.objects.filter(
-            **{field: code}, declaration_date__lt=declaration.declaration_date
+            **{field: code},
+            declaration_date__gte=day - timedelta(days=PARTY_DAYS),
+            declaration_date__lt=day,
         )
         counts = past.aggregate(
             n=Count("id"),

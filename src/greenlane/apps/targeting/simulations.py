@@ -256,8 +256,10 @@ def _scored_with_results(version: ModelVersion, start: date, end: date) -> Query
     index, after the join with the results: a filter on it would run the lookup for every
     declaration of the period, and a join could read every score of the version."""
     score = Score.objects.filter(model_version=version, declaration=OuterRef("pk")).order_by()
+    # The results' own date bounds them too (never before their declaration), so that
+    # neither side of the join is read whole, whatever the planner prefers.
     return Declaration.objects.filter(
-        declaration_date__range=(start, end), inspection__isnull=False
+        declaration_date__range=(start, end), inspection__inspected_on__gte=start
     ).annotate(probability=Subquery(score.values("probability")[:1]))
 
 
