@@ -15,19 +15,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, connection, transaction
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -325,33 +314,30 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
             default=Value(len(edges)),
             output_field=IntegerField(),
         )
-        stored = _stored_bins(version, start, until, edges)
         batch = Score.objects.filter(
             model_version=version,
             declaration__declaration_date__gte=start,
             declaration__declaration_date__lte=until,
-        )
-        # Decisions whose declaration has no stored score, against the period's scores only
-        # (unbounded, the anti-join may read every score of the version).
-        live = (
-            ChannelDecision.objects.filter(
-                ~Exists(batch.filter(declaration__number=OuterRef("number"))),
-                model_version=version,
-                declaration_date__gte=start,
-                declaration_date__lte=until,
-            )
-            .annotate(week=TruncWeek("declaration_date"), bin=bin_case)
-            .values("week", "bin")
-            .annotate(n=Count("id"), mean=Avg("probability"))
-            .values_list("week", "bin", "n", "mean")
-        )
-        for week_value, bin_, n, mean in [*stored, *live]:
-            week = _as_date(week_value)
-            if week in by_week:
-                item = by_week[week]
-                item["bins"][bin_] += n
-                item["scored"] += n
-                item["sum"] += mean * n
+        ).annotate(week=TruncWeek("declaration__declaration_date"), bin=bin_case)
+        # Decisions whose declaration has no stored score: looked up per decision (unique
+        # number, then one score per declaration and version), not against every score.
+        stored = Score.objects.filter(model_version=version, declaration__number=OuterRef("number"))
+        live = ChannelDecision.objects.filter(
+            ~Exists(stored),
+            model_version=version,
+            declaration_date__gte=start,
+            declaration_date__lte=until,
+        ).annotate(week=TruncWeek("declaration_date"), bin=bin_case)
+        for source in (batch, live):
+            for row in source.values("week", "bin").annotate(
+                n=Count("id"), mean=Avg("probability")
+            ):
+                week = _as_date(row["week"])
+                if week in by_week:
+                    item = by_week[week]
+                    item["bins"][row["bin"]] += row["n"]
+                    item["scored"] += row["n"]
+                    item["sum"] += row["mean"] * row["n"]
     inspections = (
         Inspection.objects.filter(
             declaration__declaration_date__gte=start, declaration__declaration_date__lte=until
@@ -398,34 +384,5 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
     }
 
 
-def _stored_bins(
-    version: ModelVersion, start: date, until: date, edges: list[float]
-) -> list[tuple[Any, int, int, float]]:
-    """(week, bin, scores, mean) of ``version``'s stored scores of the period's declarations.
-    Each score is looked up per declaration of the period in the unique index; as a join, the
-    planner would rather hash every score of the version (240 ms at three million declarations
-    and growing, against a period that does not grow)."""
-    score = Score.objects.filter(model_version=version, declaration=OuterRef("pk")).order_by()
-    period = (
-        Declaration.objects.filter(declaration_date__range=(start, until))
-        .order_by()
-        .annotate(week=TruncWeek("declaration_date"), p=Subquery(score.values("probability")[:1]))
-        .values("week", "p")
-    )
-    sql, params = period.query.sql_with_params()
-    cases = " ".join(f"WHEN p < %s THEN {i}" for i in range(len(edges)))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT week, CASE {cases} ELSE {len(edges)} END AS bin, COUNT(*), AVG(p) "
-            f"FROM ({sql}) AS scored WHERE p IS NOT NULL GROUP BY week, bin",
-            [*edges, *params],
-        )
-        return [(week, int(b), int(n), float(mean)) for week, b, n, mean in cursor.fetchall()]
-
-
 def _as_date(value: Any) -> date:
-    """A week's first day as the database gave it: a date, a timestamp, or (raw SQL on
-    SQLite) ISO text."""
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
     return value.date() if hasattr(value, "date") and callable(value.date) else value
