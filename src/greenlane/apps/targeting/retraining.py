@@ -319,9 +319,9 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
             declaration__declaration_date__gte=start,
             declaration__declaration_date__lte=until,
         ).annotate(week=TruncWeek("declaration__declaration_date"), bin=bin_case)
-        # Decisions whose declaration has no stored score: looked up per decision (unique
-        # number, then one score per declaration and version), not against every score.
-        stored = Score.objects.filter(model_version=version, declaration__number=OuterRef("number"))
+        # Decisions whose declaration has no stored score, against the period's scores only
+        # (unbounded, the anti-join may read every score of the version).
+        stored = batch.filter(declaration__number=OuterRef("number"))
         live = ChannelDecision.objects.filter(
             ~Exists(stored),
             model_version=version,

@@ -5,27 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('declarations', '0006_importer_day_index'),
+        ("declarations", "0006_importer_day_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='declaration',
-            name='declaration_declarant_idx',
+            model_name="declaration",
+            name="declaration_declarant_idx",
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['declarant_code', 'declaration_date'], name='declaration_declarant_day_idx'),
+            model_name="declaration",
+            index=models.Index(
+                fields=["declarant_code", "declaration_date"], name="declaration_declarant_day_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['seller_code', 'declaration_date'], name='declaration_seller_day_idx'),
+            model_name="declaration",
+            index=models.Index(
+                fields=["seller_code", "declaration_date"], name="declaration_seller_day_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['inspected_on'], name='inspection_day_idx'),
+            model_name="inspection",
+            index=models.Index(fields=["inspected_on"], name="inspection_day_idx"),
         ),
     ]
