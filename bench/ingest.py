@@ -126,7 +126,8 @@ def report(r: dict[str, float]) -> str:
             "",
             "The ingest reads the file, validates every row column-wise, COPYs the accepted rows "
             "into a staging table and moves the new ones over with INSERT ... ON CONFLICT DO "
-            "NOTHING (the table's indexes: unique number, date, importer, declarant, batch), "
+            "NOTHING (the table's indexes: unique number, date, importer and date, declarant "
+            "and date, seller and date, batch), "
             "then records the batch and the audit event, all in one transaction; the database's "
             "triggers add the rows to the running totals (per day, office and mode; per "
             "importer) in two grouped upserts per statement. The share compares two ingests "
