@@ -290,8 +290,9 @@ def tallies(
         bool, typer.Option("--rebuild", help="Replace every total with a recount (audited)")
     ] = False,
 ) -> None:
-    """Check the running totals the pages read against a recount of the declarations, results
-    and scores on record; exit status 2 when they differ. They can only differ if someone
+    """Check the running totals the pages read (and the inspection queue's waiting flags)
+    against a recount of the declarations, results, scores and decisions on record; exit
+    status 2 when they differ. They can only differ if someone
     wrote to the tables with the database's triggers switched off (decision 0023)."""
     _django()
     _require_migrated()

@@ -210,10 +210,21 @@ def test_the_command_checks_the_totals_and_rebuilds_them_audited() -> None:
     assert wrong.exit_code != 0
     assert "tallies --rebuild" in str(wrong.exception)
 
+    policy = SelectivityPolicy.objects.create(
+        office_code="OF1", version=1, capacity=5, documentary_capacity=5, expected_daily=50
+    )
+    decision = ChannelDecision.objects.create(
+        number="NOT-YET", office_code="OF1", declaration_date=date(2025, 1, 1),
+        importer_code="IMP1", channel="red", probability=0.5, score=0.5, revenue_at_stake=1.0,
+        policy=policy, model_version=factories.model_version(1),
+    )  # fmt: skip
+    ChannelDecision.objects.filter(pk=decision.pk).update(waiting=False)  # as with triggers off
+    assert "waiting" in runner.invoke(app, ["tallies"]).output
     rebuilt = runner.invoke(app, ["tallies", "--rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "1 rows differed" in rebuilt.output
+    assert "2 rows differed" in rebuilt.output
     assert ImporterTally.objects.get().declarations == 1
+    assert ChannelDecision.objects.get(pk=decision.pk).waiting
     event = AuditEvent.objects.get(action="tallies.rebuilt")
     assert event.data["keys_differing_before"]["tallies_importertally"] == 1
     assert runner.invoke(app, ["tallies"]).exit_code == 0

@@ -116,6 +116,12 @@ def install(connection: Any) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+    recount(connection)
+
+
+def recount(connection: Any) -> None:
+    """Set every decision's flag afresh (after writes made with the triggers off)."""
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {DECISIONS} SET waiting = (channel IN {CHECKS} AND NOT "
             + _RESULT_FOR.format(number=f"{DECISIONS}.number")
