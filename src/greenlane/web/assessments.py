@@ -39,6 +39,7 @@ from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
 from greenlane.web.refusals import refusal, shown
 
+DELETE_ACTION_MEANS = "the action leaves the plan; the audit log keeps what it said."
 ANSWER_CHOICES = [
     (Answer.MET.value, "Met"),
     (Answer.PARTLY.value, "Partly met"),
@@ -251,6 +252,7 @@ def _report(
         result, title=title, operator=operator, actions=actions, snapshot=assessment
     )
     context["can_edit"] = can_edit
+    context["delete_means"] = DELETE_ACTION_MEANS
     context["evidence"] = [
         e
         for e in (assessment.evidence.select_related("assessment") if assessment else [])
@@ -379,6 +381,9 @@ def action_edit(request: AuthenticatedRequest, pk: int, item: int) -> HttpRespon
     operator = editable_operator(request.user, pk)
     action = get_object_or_404(ActionItem, pk=item, operator=operator)
     with shown(request, _naming_the_field("Action not saved")):
+        if request.POST.get("delete") and request.POST.get("confirm") != "yes":
+            messages.error(request, f"Not deleted: tick the box to confirm — {DELETE_ACTION_MEANS}")
+            return redirect(reverse("selftest_report", args=[operator.pk]) + "#plan")
         if request.POST.get("delete"):
             services.delete_action(action, request.user)
         else:

@@ -25,6 +25,11 @@ from greenlane.web.filters import QueueFilter, offices
 from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
+DEACTIVATE_MEANS = (
+    "from the next decision on, declarations this rule would have matched go by their scores "
+    "alone; the rule stays here and can be activated again."
+)
+
 
 class RuleForm(forms.ModelForm):
     class Meta:
@@ -108,7 +113,8 @@ def rule_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, "Rule changed: back to draft until dry-run and activated.")
             return redirect("rule_detail", pk=saved.pk)
     stats = selectivity.rule_statistics([rule])[rule.name]
-    return render(request, "risk/rule_detail.html", {"rule": rule, "form": form, "stats": stats})
+    context = {"rule": rule, "form": form, "stats": stats, "deactivate_means": DEACTIVATE_MEANS}
+    return render(request, "risk/rule_detail.html", context)
 
 
 @require_POST
@@ -123,9 +129,14 @@ def rule_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
                 f"The rule selects {rule.dry_run_hits:,} of {rule.dry_run_rows:,} declarations "
                 f"from {rule.dry_run_from} to {rule.dry_run_to}.",
             )
-        elif action in ("activate", "deactivate"):
-            selectivity.set_active(rule, request.user, action == "activate")
-            messages.success(request, f"Rule {action}d.")
+        elif action == "activate":
+            selectivity.set_active(rule, request.user, True)
+            messages.success(request, "Rule activated.")
+        elif action == "deactivate" and request.POST.get("confirm") != "yes":
+            messages.error(request, f"Not done: tick the box to confirm — {DEACTIVATE_MEANS}")
+        elif action == "deactivate":
+            selectivity.set_active(rule, request.user, False, request.POST.get("reason", ""))
+            messages.success(request, "Rule deactivated.")
         else:
             messages.error(request, f"Unknown action {action!r}.")
     return redirect("rule_detail", pk=rule.pk)

@@ -9,6 +9,7 @@ from django.test import Client
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services
+from greenlane.apps.audit.models import AuditEvent
 from greenlane.core.criteria.loader import shipped
 from tests import factories
 
@@ -109,9 +110,19 @@ def test_the_action_plan_is_edited_from_the_report(client, operator) -> None:  #
     assert response.status_code == 302
     page = client.get(f"/operators/{operator.pk}/self-test/report/").content.decode()
     assert "Roll out MFA" in page
+    assert "I understand: the action leaves the plan" in page  # says what will happen
     item = operator.action_items.get()
-    client.post(f"/operators/{operator.pk}/action-plan/{item.pk}/", {"delete": "1"})
+    unticked = client.post(
+        f"/operators/{operator.pk}/action-plan/{item.pk}/", {"delete": "1"}, follow=True
+    )
+    assert "Not deleted: tick the box to confirm" in unticked.content.decode()
+    assert operator.action_items.filter(pk=item.pk).exists()
+    client.post(
+        f"/operators/{operator.pk}/action-plan/{item.pk}/", {"delete": "1", "confirm": "yes"}
+    )
     assert not operator.action_items.exists()
+    deleted = AuditEvent.objects.get(action="assessments.action.deleted")
+    assert deleted.data == {"action": "Roll out MFA"}
 
 
 @pytest.mark.parametrize("programme_id", sorted(shipped().programmes))

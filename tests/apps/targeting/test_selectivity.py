@@ -79,6 +79,36 @@ def test_a_rule_is_dry_run_before_it_can_act_and_a_change_sends_it_back(analyst:
     ]  # fmt: skip
 
 
+def test_switching_a_rule_off_takes_a_reason_and_a_tick_and_is_audited(analyst: Any) -> None:
+    importer = factories.operator(factories.organisation("operator"))
+    factories.declaration(importer, hs6="930190", declaration_date=date(2026, 5, 1))
+    client = _client(analyst)
+    client.post("/risk/rules/", RULE)
+    rule = RuleProfile.objects.get()
+    client.post(f"/risk/rules/{rule.pk}/dry-run")
+    client.post(f"/risk/rules/{rule.pk}/activate")
+    page = client.get(f"/risk/rules/{rule.pk}/").content.decode()
+    assert "I understand: from the next decision on" in page  # says what will happen
+
+    for form, words in (
+        ({"reason": "Seasonal rule over"}, "Not done: tick the box to confirm"),
+        ({"reason": "   ", "confirm": "yes"}, "say why the rule is switched off"),
+        ({"reason": "x" * 2_001, "confirm": "yes"}, "longer than 2,000 characters"),
+    ):
+        refused = client.post(f"/risk/rules/{rule.pk}/deactivate", form, follow=True)
+        assert words in refused.content.decode()
+        rule.refresh_from_db()
+        assert rule.is_active, form
+    client.post(
+        f"/risk/rules/{rule.pk}/deactivate", {"reason": "Seasonal rule over", "confirm": "yes"}
+    )
+    rule.refresh_from_db()
+    assert not rule.is_active
+    event = AuditEvent.objects.get(action="targeting.rule.deactivated")
+    assert event.data == {"revision": 1, "reason": "Seasonal rule over"}
+    assert event.actor_id == analyst.pk
+
+
 def test_a_policy_whose_random_rate_exceeds_its_capacity_is_refused(analyst: Any) -> None:
     values = {
         "office_code": "sea1", "capacity": "20", "documentary_capacity": "10",

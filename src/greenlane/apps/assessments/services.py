@@ -454,8 +454,9 @@ def save_action(
 
 @transaction.atomic
 def delete_action(item: ActionItem, user: User) -> None:
-    audit.record("assessments.action.deleted", user, item, {"action": item.action})
-    item.delete()
+    with transaction.atomic():
+        audit.record("assessments.action.deleted", user, item, {"action": item.action})
+        item.delete()
 
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:

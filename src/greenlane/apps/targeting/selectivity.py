@@ -129,7 +129,17 @@ def _sample(matched: pd.DataFrame, size: int = DRY_RUN_SAMPLE) -> list[dict[str,
     ]
 
 
-def set_active(rule: RuleProfile, user: User, active: bool) -> RuleProfile:
+DEACTIVATE_REASON_MAX = 2_000  # characters
+
+
+def set_active(rule: RuleProfile, user: User, active: bool, reason: str = "") -> RuleProfile:
+    """Switch the rule on or off. Switching it off needs a reason, kept in the audit log: from
+    the next decision on, declarations it would have matched go by their scores alone."""
+    reason = reason.strip()
+    if not active and not reason:
+        raise Refused("say why the rule is switched off", "reason")
+    if len(reason) > DEACTIVATE_REASON_MAX:
+        raise Refused(f"the reason is longer than {DEACTIVATE_REASON_MAX:,} characters", "reason")
     with transaction.atomic():
         locked = RuleProfile.objects.select_for_update().get(pk=rule.pk)
         if active and locked.dry_run_revision != locked.revision:
@@ -142,7 +152,7 @@ def set_active(rule: RuleProfile, user: User, active: bool) -> RuleProfile:
             "targeting.rule.activated" if active else "targeting.rule.deactivated",
             user,
             locked,
-            {"revision": locked.revision},
+            {"revision": locked.revision, **({"reason": reason} if reason else {})},
         )
     return locked
 
