@@ -51,7 +51,10 @@ def _client(user: Any) -> Client:
     return client
 
 
-def test_a_statistician_designs_feeds_and_runs_a_study(people: dict[str, Any]) -> None:
+def test_a_statistician_designs_feeds_and_runs_a_study(
+    people: dict[str, Any], settings: Any
+) -> None:
+    settings.CURRENCY = "KRW"
     client = _client(people["statistician"])
     response = client.post(
         "/trs/new/",
@@ -89,6 +92,11 @@ def test_a_statistician_designs_feeds_and_runs_a_study(people: dict[str, Any]) -
     page = client.get(f"/trs/{study.pk}/").content.decode()
     assert 'data-chart="spec-release-curve"' in page
     assert "5.0 h" in page  # the headline mean
+    saved = page.split("Value of the time saved", 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in saved.split("<tbody>")[1].split("<tr>")]
+    amounts = [cell for cells in rows if cells for cell in cells[2:]]
+    assert len(amounts) == 6  # per consignment and in all, three scenarios: money, with currency
+    assert all(re.fullmatch(r"[\d,]+(\.\d\d)? KRW", a) for a in amounts), amounts
     progress = client.get(f"/trs/{study.pk}/progress").json()
     assert progress == {
         "status": "done",
