@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import Role
@@ -120,7 +121,34 @@ def trader(user: User) -> tuple[list[Figure], list[Table]]:
     ]
     links = [reverse("operator_detail", args=[op.pk]) for op in operators]
     columns = ("Name", "Identifier", "Size", "AEO status")
-    return figures, [Table("Your company", columns, rows, links)]
+    questions = _questions(operators)
+    figures = [
+        Figure("questions", "Questions from customs to answer", len(questions.rows)),
+        *figures,
+    ]
+    asked = [questions] if questions.rows else []
+    return figures, [*asked, Table("Your company", columns, rows, links)]
+
+
+def _questions(operators: QuerySet[Operator]) -> Table:
+    """Customs' open requests for information on the companies' applications, as links."""
+    from greenlane.apps.certification import queries
+
+    asked = queries.questions_open(operators)
+    return Table(
+        "Customs asks you",
+        ("Application", "Company", "Asked on", "Question"),
+        [
+            (
+                r.application.number,
+                r.application.operator.name,
+                timezone.localtime(r.asked_at).date(),
+                Truncator(r.question).chars(120),
+            )
+            for r in asked
+        ],
+        [reverse("application_detail", args=[r.application_id]) for r in asked],
+    )
 
 
 def consultant(user: User) -> tuple[list[Figure], list[Table]]:
@@ -131,14 +159,17 @@ def consultant(user: User) -> tuple[list[Figure], list[Table]]:
         (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
         for op in operators
     ]
+    questions = _questions(operators)
     figures = [
         Figure("clients", "Clients", len(rows)),
         Figure("certified_clients", "Clients holding an AEO status", len(status)),
+        Figure("questions", "Questions from customs to answer", len(questions.rows)),
         *_declaration_figures(visible_declarations(user))[:1],
     ]
     links = [reverse("operator_detail", args=[op.pk]) for op in operators]
     columns = ("Name", "Identifier", "Size", "AEO status")
-    return figures, [Table("Your clients", columns, rows, links)]
+    asked = [questions] if questions.rows else []
+    return figures, [*asked, Table("Your clients", columns, rows, links)]
 
 
 def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:

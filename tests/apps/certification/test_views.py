@@ -265,3 +265,35 @@ def test_one_status_per_programme_with_its_certificate_and_one_count_everywhere(
     assert aeos is not None
     assert certified.group(1) == aeos.group(1) == "2"
     assert 'data-figure="active_certificates">1<' in stats
+
+
+def test_a_company_and_its_consultant_find_customs_question_on_their_home_page(w: World) -> None:
+    from greenlane.apps.accounts.roles import Role
+    from greenlane.apps.operators import services as operators
+    from tests import factories
+
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    question = "Please send <b>last year's</b> stock reconciliation reports."
+    services.transition(app, w.validator, "request_information", question=question)
+    consultancy = factories.organisation("consultancy")
+    operators.grant_consultant_access(w.operator, consultancy, None)
+    consultant = factories.user(Role.CONSULTANT, consultancy)
+    other = factories.user(
+        Role.TRADER, factories.operator(factories.organisation("operator")).organisation
+    )
+    link = f'<a href="/applications/{app.pk}/">{app.number}</a>'
+    for who in (w.trader, consultant):
+        home = as_(who).get("/").content.decode()
+        assert "Customs asks you" in home, who
+        assert link in home, who
+        assert "Please send &lt;b&gt;last year&#x27;s&lt;/b&gt;" in home  # text, not markup
+        assert re.search(r'data-figure="questions" data-value="1"', home)
+    assert "Customs asks you" not in as_(other).get("/").content.decode()  # not its company
+
+    as_(w.trader).post(
+        f"/applications/{app.pk}/transitions/provide_information", {"answer": "Sent"}
+    )
+    home = as_(w.trader).get("/").content.decode()
+    assert "Customs asks you" not in home  # answered: nothing waits
+    assert re.search(r'data-figure="questions" data-value="0"', home)

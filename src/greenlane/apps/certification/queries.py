@@ -11,7 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
+from greenlane.apps.certification.models import (
+    Application,
+    Certificate,
+    Finding,
+    InformationRequest,
+    SelfReview,
+)
 from greenlane.apps.certification.services import service_days
 from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
 
@@ -64,6 +70,20 @@ def attention(user: Any) -> list[Attention]:
         fallback = application.stage.replace("_", " ")
         out.append(Attention(application, days, "; ".join(reasons) or fallback))
     return sorted(out, key=lambda a: -a.days)
+
+
+def questions_open(operators: Any) -> list[InformationRequest]:
+    """Customs' requests for information on these operators' applications that wait for the
+    company's answer, oldest first: the application's clock is stopped until it answers."""
+    return list(
+        InformationRequest.objects.filter(
+            application__operator__in=operators,
+            application__stage=Stage.INFORMATION_REQUESTED,
+            answered_at__isnull=True,
+        )
+        .select_related("application__operator")
+        .order_by("asked_at", "pk")
+    )
 
 
 def overdue_reviews(user: Any) -> list[SelfReview]:
