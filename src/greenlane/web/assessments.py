@@ -428,6 +428,7 @@ def catalogue_programme(request: AuthenticatedRequest, programme_id: str) -> Htt
             "groups": [
                 (g, [c for c in version.criteria if c.group == g.id]) for g in version.groups
             ],
+            "group_titles": {g.id: g.title for g in version.groups},
             "json": json,
         },
     )

@@ -39,12 +39,17 @@ def _allowed(role: str, url_name: str) -> bool:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     nav = []
+    pages: set[str] = set()
     if user is not None and user.is_authenticated:
-        nav = [(label, reverse(name)) for label, name in NAV if _allowed(user.role, name)]
+        pages = {name for _label, name in NAV if _allowed(user.role, name)}
+        nav = [(label, reverse(name)) for label, name in NAV if name in pages]
     return {
         "greenlane_version": __version__,
         "greenlane_mode": settings.MODE,
         "nav": nav,
+        # The menu's pages the person may open: a link to one of their records is offered
+        # only then ({% if "model_list" in menu_pages %}), never a link that answers 403.
+        "menu_pages": pages,
         "max_bytes": max_bytes(),
     }
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -50,8 +51,11 @@ class RuleForm(forms.ModelForm):
             "valid_to": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
-            "expression": 'e.g. hs6 startswith "9301" or (origin_country in ["XX", "YY"] and '
-            "customs_value / net_mass_kg < 0.5)",
+            "expression": format_html(
+                "e.g. <code>{}</code>",
+                'hs6 startswith "9301" or (origin_country in ["XX", "YY"] and '
+                "customs_value / net_mass_kg < 0.5)",
+            ),
         }
 
 

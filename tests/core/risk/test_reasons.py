@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from greenlane.core.risk.features import HISTORY_KEYS, key_name
-from greenlane.core.risk.reasons import sentence
+from greenlane.core.risk.reasons import label, sentence
 
 DECLARATION = {
     "importer_code": "OP0000173", "declarant_code": "B000042", "seller_code": "S000007",
@@ -72,3 +72,21 @@ def test_no_reason_shows_a_feature_name_or_a_raw_logarithm(
     text = sentence(feature, value, declaration, counts)
     assert text[0].isupper(), text
     assert not JARGON.search(text), text
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_every_model_input_has_a_label_in_words(feature: str) -> None:
+    words = label(feature)
+    assert words[0].isupper(), words
+    assert not JARGON.search(words), words
+    assert "_" not in words, words
+
+
+def test_labels_say_what_a_history_feature_counts() -> None:
+    assert label("importer_code.rate") == "Importer: irregularity rate in past inspections"
+    assert label("hs6__origin_country.n") == "HS code-origin pair: past inspections"
+    assert label("unit_value_vs_hs_origin") == (
+        "Unit value against the usual for its HS code and origin"
+    )
+    assert label("attr.incoterm") == "Incoterm (from the declaration file)"
+    assert len({label(f) for f in FEATURES}) == len(FEATURES)  # no two inputs read the same

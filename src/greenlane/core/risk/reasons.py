@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from greenlane.core.risk.features import HISTORY_KEYS, key_name
+from greenlane.core.risk.features import HISTORY_KEYS, key_name, key_words
 from greenlane.core.risk.schema import TRANSPORT_MODE_WORDS
 
 #: The declaration's own fields, by name.
@@ -141,3 +141,42 @@ def _number(declaration: Values, name: str) -> float | None:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+#: What each feature of the declaration itself measures, in words (``label``).
+LABELS = {
+    "unit_value_vs_hs_origin": "Unit value against the usual for its HS code and origin",
+    "unit_value_vs_hs": "Unit value against the usual for its HS code",
+    "mass_vs_hs": "Net mass against the usual consignment of its HS code",
+    "duty_rate_vs_hs": "Declared duty rate against the usual for its HS code",
+    "origin_not_dispatch": "Dispatched from a country other than its origin",
+    "log_value": "Customs value",
+    "log_mass": "Net mass",
+    "tax_rate": "Duty rate",
+    "weekday": "Day of the week",
+    "office_code": "Office",
+    "transport_mode": "Transport mode",
+    "origin_country": "Origin",
+    "hs2": "HS chapter",
+}
+
+
+def label(feature: str) -> str:
+    """What a model input measures, in words: 'Importer: irregularity rate in past
+    inspections' for ``importer_code.rate``; never the internal name."""
+    if feature in HISTORY_RATES:
+        return (
+            f"{_first_up(key_words(HISTORY_RATES[feature]))}: irregularity rate in past inspections"
+        )
+    if feature in HISTORY_COUNTS:
+        return f"{_first_up(key_words(HISTORY_COUNTS[feature]))}: past inspections"
+    if feature in LABELS:
+        return LABELS[feature]
+    if feature.startswith("attr."):
+        return f"{feature[5:].replace('_', ' ').capitalize()} (from the declaration file)"
+    return feature.replace("_", " ").replace(".", " ").capitalize()
+
+
+def _first_up(words: str) -> str:
+    """'HS code-origin pair' stays as it is, 'importer' becomes 'Importer'."""
+    return words[:1].upper() + words[1:]

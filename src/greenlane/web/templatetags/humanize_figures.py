@@ -74,3 +74,12 @@ def percent(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return "—"
     return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def feature_label(value: Any) -> str:
+    """A model input in words ("importer_code.rate" -> "Importer: irregularity rate in past
+    inspections")."""
+    from greenlane.core.risk.reasons import label
+
+    return label(str(value))
