@@ -2,6 +2,7 @@ from django.urls import path
 
 from greenlane.web import (
     assessments,
+    audit,
     certification,
     declarations,
     mappings,
@@ -47,7 +48,7 @@ urlpatterns = [
     path("account/password/done/", views.password_changed, name="password_change_done"),
     path("operators/", views.operator_list, name="operator_list"),
     path("operators/<int:pk>/", views.operator_detail, name="operator_detail"),
-    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/", audit.audit_log, name="audit_log"),
     path("declarations/uploads/new/", declarations.upload_new, name="upload_new"),
     path("declarations/uploads/<int:pk>/", declarations.upload_detail, name="upload_detail"),
     path(

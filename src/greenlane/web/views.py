@@ -20,10 +20,8 @@ from django.views.decorators.http import require_safe
 from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
-from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
 from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
-from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations.permissions import sees_declarations, visible_declarations
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES
 from greenlane.apps.operators.models import AeoAuthorisation
@@ -34,7 +32,6 @@ from greenlane.apps.operators.permissions import (
 )
 from greenlane.apps.tallies import queries as tallies
 from greenlane.web.figures import HOME_FIGURES
-from greenlane.web.keyset import Keyset
 
 
 @require_safe
@@ -110,20 +107,6 @@ def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 #: Newest first: the chain's sequence numbers are unique and indexed.
-AUDIT_PAGES = Keyset(("-seq",))
-
-
-@require_safe
-@role_required({Role.ADMINISTRATOR})
-def audit_log(request: AuthenticatedRequest) -> HttpResponse:
-    events = AuditEvent.objects.order_by("-seq")
-    action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
-    page = AUDIT_PAGES.page(events, request)
-    return render(request, "audit/log.html", {"page": page, "action": action})
-
-
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability, for load balancers (no data, no login)."""
     try:

@@ -32,7 +32,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            # The log page's filters by person and by period, newest first at any size.
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

@@ -18,7 +18,7 @@ from greenlane.apps.audit import chain
 from greenlane.apps.audit.models import AuditEvent, ChainHead
 
 
-def _fields(event: AuditEvent) -> dict[str, Any]:
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "at": event.at,
@@ -73,7 +73,7 @@ def record(
         )
         # JSON round-trip so the hash covers exactly what the database will give back.
         event.data = _roundtrip(event.data)
-        event.hash = chain.event_hash(event.prev_hash, _fields(event))
+        event.hash = chain.event_hash(event.prev_hash, hashed_fields(event))
         event.save(force_insert=True)
         ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     return event
@@ -85,7 +85,7 @@ def _roundtrip(data: Any) -> Any:
 
 def _stream() -> Iterator[tuple[int, str, str, Mapping[str, Any]]]:
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        yield event.seq, event.prev_hash, event.hash, _fields(event)
+        yield event.seq, event.prev_hash, event.hash, hashed_fields(event)
 
 
 def verify() -> tuple[int, chain.Break | None]:
