@@ -116,3 +116,33 @@ def test_the_wal_journal_is_on_in_a_migrated_database(tmp_path: Path) -> None:
 
     with sqlite3.connect(tmp_path / "var" / "greenlane.sqlite3") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://ann:p%40ss@mail.example.org:587", {"EMAIL_HOST": "mail.example.org",
+         "EMAIL_PORT": 587, "EMAIL_HOST_USER": "ann", "EMAIL_HOST_PASSWORD": "p@ss",
+         "EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False}),
+        ("smtps://mail.example.org", {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True,
+         "EMAIL_USE_TLS": False}),
+        ("smtp://relay:25", {"EMAIL_PORT": 25, "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False}),
+    ],
+)  # fmt: skip
+def test_the_mail_server_is_read_from_one_url(url: str, expected: dict[str, object]) -> None:
+    got = config.email("production", Path("/var"), {"GREENLANE_SMTP_URL": url})
+    assert got["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_mail_without_a_server_goes_to_files_in_the_demo_and_stops_production() -> None:
+    demo = config.email("demo", Path("/var/gl"), {})
+    assert demo == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": "/var/gl/mail",
+    }
+    with pytest.raises(config.ConfigError, match="GREENLANE_SMTP_URL is not set"):
+        config.email("production", Path("/var"), {})
+    for bad in ("http://mail.example.org", "smtp://", "smtp://host:port"):
+        with pytest.raises(config.ConfigError, match="GREENLANE_SMTP_URL"):
+            config.email("production", Path("/var"), {"GREENLANE_SMTP_URL": bad})

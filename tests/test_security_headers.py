@@ -69,6 +69,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "SECRET_KEY": "production-like-key-" + "k7Qz2vX9pL4mN8rT1wY6bC3dF5gH0jS" * 2,
         "ALLOWED_HOSTS": "greenlane.customs.example",
         "GREENLANE_VAR_DIR": str(tmp_path),
+        "GREENLANE_SMTP_URL": "smtp://mail.customs.example:587",
         **extra,
     }
 

@@ -131,3 +131,46 @@ def secret_key(mode: str, var: Path, env: Mapping[str, str] | None = None) -> st
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def email(mode: str, var: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Django's e-mail settings from ``GREENLANE_SMTP_URL``:
+    ``smtp://user:password@host:587`` (STARTTLS), ``smtps://…:465`` (TLS from the start) or
+    ``smtp://host:25`` (plain, for a relay on the same network). Without it, the demo writes
+    each message as a file under ``var/mail/`` and production refuses to start, since people's
+    password links would go nowhere."""
+    from urllib.parse import unquote, urlsplit
+
+    env = os.environ if env is None else env
+    url = env.get("GREENLANE_SMTP_URL", "").strip()
+    if not url:
+        if mode == "production":
+            raise ConfigError(
+                "GREENLANE_SMTP_URL is not set: give the mail server, e.g. "
+                "smtp://user:password@mail.example.org:587 (password links and notices go by "
+                "e-mail)"
+            )
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(var / "mail"),
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(
+            "GREENLANE_SMTP_URL must look like smtp://user:password@host:587 "
+            f"(got {parts.scheme or 'no'} scheme)"
+        )
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 587)
+    except ValueError:
+        raise ConfigError("GREENLANE_SMTP_URL has a port that is not a number") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and port == 587,
+        "EMAIL_TIMEOUT": 20,
+    }

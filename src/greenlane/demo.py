@@ -263,6 +263,7 @@ def _personas(config: SynthConfig) -> list[Login]:
             customs,
             first_name=first,
             last_name=last,
+            email=f"{username}@customs.demo.example",
             check_password=False,
         )
         logins.append(Login(username, role, customs.name))
@@ -285,15 +286,19 @@ def _personas(config: SynthConfig) -> list[Login]:
             op.name + f" ({op.code})", OrganisationKind.OPERATOR, op.country
         )
         operators.attach_organisation(op, org)
-        accounts.create_user(username, DEMO_PASSWORD, Role.TRADER, org, check_password=False)
+        accounts.create_user(
+            username, DEMO_PASSWORD, Role.TRADER, org, check_password=False,
+            email=f"{username}@{op.code.lower()}.demo.example",
+        )  # fmt: skip
         logins.append(Login(username, Role.TRADER, org.name))
 
     consultancy = accounts.create_organisation(
         CONSULTANCY_ORG, OrganisationKind.CONSULTANCY, config.home_country
     )
     accounts.create_user(
-        "consultant", DEMO_PASSWORD, Role.CONSULTANT, consultancy, check_password=False
-    )
+        "consultant", DEMO_PASSWORD, Role.CONSULTANT, consultancy, check_password=False,
+        email="consultant@consultancy.demo.example",
+    )  # fmt: skip
     clients = [trader_op, *[op for op in plain if op != other_op][:3]]
     for op in clients:
         operators.grant_consultant_access(op, consultancy, None)

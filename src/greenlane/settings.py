@@ -225,11 +225,19 @@ SERVICE_STANDARD_DAYS = config.env_int("GREENLANE_SERVICE_STANDARD_DAYS", 120)
 CURRENCY = config.env_str("GREENLANE_CURRENCY", "KRW").upper()[:3]
 DEFAULT_FROM_EMAIL = config.env_str("GREENLANE_FROM_EMAIL", "greenlane@localhost")
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend"
-)
+# E-mail (password links, notices): GREENLANE_SMTP_URL; the demo writes files to var/mail/.
+_EMAIL = config.email(MODE, VAR_DIR)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _EMAIL.get("EMAIL_FILE_PATH")
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = _EMAIL.get("EMAIL_TIMEOUT")
+# A password link (a new person's first, or a reset) works once and for this long.
+PASSWORD_RESET_TIMEOUT = config.env_int("GREENLANE_PASSWORD_LINK_HOURS", 72, minimum=1) * 3600
 
 LOGGING = {
     "version": 1,

@@ -103,6 +103,18 @@ WEB: dict[str, Access] = {
     "operator_list": Access("/operators/", OPERATOR_ROLES),
     "operator_detail": Access("/operators/{op}/", OPERATOR_ROLES, scoped=True),
     "audit_log": Access("/audit/", frozenset({Role.ADMINISTRATOR})),
+    "people_list": Access("/people/", frozenset({Role.ADMINISTRATOR})),
+    "person_new": Access("/people/new/", frozenset({Role.ADMINISTRATOR})),
+    "person_detail": Access("/people/{person}/", frozenset({Role.ADMINISTRATOR})),
+    "person_action": Access(
+        "/people/{person}/unlock", frozenset({Role.ADMINISTRATOR}), method="post", ok=302
+    ),
+    "organisation_list": Access("/organisations/", frozenset({Role.ADMINISTRATOR})),
+    "organisation_detail": Access(
+        "/organisations/{organisation}/", frozenset({Role.ADMINISTRATOR})
+    ),
+    # A link that does not work says so; it is the same page signed in or not.
+    "password_set": Access("/account/set-password/MQ/not-a-token/", PUBLIC),
     "upload_new": Access("/declarations/uploads/new/", INGEST),
     "upload_detail": Access("/declarations/uploads/{upload}/", INGEST),
     "upload_progress": Access("/declarations/uploads/{upload}/progress", INGEST),
@@ -609,6 +621,8 @@ def url(world: dict[str, object], access: Access, whose: str) -> str:
         .replace("{simulation}", str(world["simulation"].pk))  # type: ignore[attr-defined]
         .replace("{training}", str(world["training"].pk))  # type: ignore[attr-defined]
         .replace("{scoring}", str(world["scoring"].pk))  # type: ignore[attr-defined]
+        .replace("{person}", str(world["users"][Role.TRADER].pk))  # type: ignore[index]
+        .replace("{organisation}", str(world["users"][Role.TRADER].organisation_id))  # type: ignore[index]
     )
 
 

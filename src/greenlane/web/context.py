@@ -26,6 +26,8 @@ NAV = (
     ("Simulations", "simulation_list"),
     ("What-if", "what_if"),
     ("Release studies", "trs_list"),
+    ("People", "people_list"),
+    ("Organisations", "organisation_list"),
     ("Audit log", "audit_log"),
 )
 

@@ -20,6 +20,7 @@ from greenlane.apps.operators.models import (
     ValidatorAssignment,
 )
 from greenlane.core import errors
+from greenlane.core.errors import NotAllowed, Refused
 
 OPERATOR_FIELDS = (
     "code", "name", "country", "trade_role", "national_id", "eori", "size_class", "employees",
@@ -118,6 +119,28 @@ def attach_organisation(
     audit.record(
         "operators.organisation.attached", actor, operator, {"organisation": organisation.pk}
     )
+
+
+@transaction.atomic
+def link_company(actor: User, organisation: Organisation, code: str) -> Operator:
+    """Make ``organisation`` (an economic operator's) the company whose people act for the
+    operator record ``code``; refused when the record is another organisation's."""
+    code = code.strip()
+    if not code:
+        raise Refused("give the operator's identifier", "operator")
+    if organisation.kind != OrganisationKind.OPERATOR:
+        raise Refused(f"{organisation} is not an economic operator", "operator")
+    operator = Operator.objects.select_for_update().filter(code=code).first()
+    if operator is None:
+        raise Refused(f"no operator {code!r} on record", "operator")
+    if operator.organisation_id not in (None, organisation.pk):
+        raise NotAllowed(
+            f"operator {code} is the company of another organisation ({operator.organisation})"
+        )
+    if operator.organisation_id == organisation.pk:
+        return operator
+    attach_organisation(operator, organisation, actor)
+    return operator
 
 
 @transaction.atomic

@@ -1,0 +1,230 @@
+"""People and organisations for the administrator; the page where a person sets a password
+from the link they were sent (issue 18, points 1 and 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from greenlane.apps.accounts import people
+from greenlane.apps.accounts.models import Organisation, User
+from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
+from greenlane.apps.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
+from greenlane.apps.audit import services as audit
+from greenlane.apps.operators import services as operators
+from greenlane.apps.operators.models import Operator
+from greenlane.web.params import optional_id
+from greenlane.web.refusals import onto_form, shown
+
+ADMIN = {Role.ADMINISTRATOR}
+DEACTIVATE_MEANS = (
+    "the person can no longer sign in and is signed out everywhere now; what they did stays "
+    "on record, and an administrator can reactivate them."
+)
+
+
+class PersonForm(forms.Form):
+    organisation = forms.ModelChoiceField(Organisation.objects.order_by("name"))
+    username = forms.CharField(max_length=150, help_text="what the person signs in with")
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    email = forms.EmailField(label="E-mail", help_text="the link to choose a password goes here")
+    role = forms.ChoiceField(
+        choices=Role.choices, help_text="one role; it must fit the organisation's kind"
+    )
+
+
+class PersonEditForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=OrganisationKind.choices)
+    country = forms.CharField(max_length=2, help_text="two letters, ISO 3166-1 (e.g. KR)")
+
+
+def _base(request: AuthenticatedRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@require_safe
+@role_required(ADMIN)
+def people_list(request: AuthenticatedRequest) -> HttpResponse:
+    found = User.objects.select_related("organisation").order_by("username")
+    q = request.GET.get("q", "").strip()[:150]
+    if q:
+        found = found.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
+    organisation = optional_id(request.GET.get("organisation"))
+    if organisation:
+        found = found.filter(organisation_id=organisation)
+    state = request.GET.get("state", "")
+    if state in ("active", "inactive"):
+        found = found.filter(is_active=state == "active")
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "state": state,
+        "organisation": organisation,
+        "organisations": Organisation.objects.order_by("name"),
+    }
+    return render(request, "people/list.html", context)
+
+
+@role_required(ADMIN)
+def person_new(request: AuthenticatedRequest) -> HttpResponse:
+    initial = {"organisation": optional_id(request.GET.get("organisation"))}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with onto_form(form):
+            user = people.add_person(request.user, data["organisation"], data, _base(request))
+            messages.success(
+                request,
+                f"{user.username} added; a link to choose a password is on its way to "
+                f"{user.email}.",
+            )
+            return redirect("person_detail", pk=user.pk)
+    return render(request, "people/new.html", {"form": form, "fits": _fits()})
+
+
+def _fits() -> list[tuple[str, list[str]]]:
+    """Which roles each kind of organisation takes, for the form's hint."""
+    labels = dict(Role.choices)
+    return [
+        (kind.label, sorted(str(labels[r]) for r in ROLES_BY_KIND[kind]))
+        for kind in OrganisationKind
+    ]
+
+
+@role_required(ADMIN)
+def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    form = PersonEditForm(
+        request.POST or None,
+        initial={k: getattr(person, k) for k in people.PERSON_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        with onto_form(form):
+            people.change_person(request.user, person, form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect("person_detail", pk=person.pk)
+    context = {
+        "person": person,
+        "form": form,
+        "sessions": len(people.sessions_of(person)),
+        "locked": people.locked_out(person),
+        "deactivate_means": DEACTIVATE_MEANS,
+        "events": audit_events(person),
+    }
+    return render(request, "people/detail.html", context)
+
+
+def audit_events(person: User) -> list[Any]:
+    from greenlane.apps.audit.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(subject_type="accounts.user", subject_id=str(person.pk)).order_by(
+            "-seq"
+        )[:20]
+    )
+
+
+@require_POST
+@role_required(ADMIN)
+def person_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    reason = request.POST.get("reason", "")
+    with shown(request):
+        if action == "deactivate" and request.POST.get("confirm") != "yes":
+            messages.error(request, f"Not done: tick the box to confirm — {DEACTIVATE_MEANS}")
+        elif action == "deactivate":
+            people.deactivate(request.user, person, reason)
+            messages.success(request, f"{person.username} deactivated and signed out.")
+        elif action == "reactivate":
+            people.reactivate(request.user, person, reason)
+            messages.success(request, f"{person.username} can sign in again.")
+        elif action == "unlock":
+            people.unlock(request.user, person)
+            messages.success(request, f"{person.username}'s failed logins are forgotten.")
+        elif action == "sign-out":
+            ended = people.end_sessions(request.user, person)
+            messages.success(request, f"{ended} session{'s' if ended != 1 else ''} ended.")
+        elif action == "password-link":
+            people.send_password_link(request.user, person, _base(request))
+            messages.success(request, f"A password link is on its way to {person.email}.")
+        else:
+            messages.error(request, f"Unknown action {action!r}.")
+    return redirect("person_detail", pk=person.pk)
+
+
+@role_required(ADMIN)
+def organisation_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with onto_form(form):
+            org = people.add_organisation(request.user, form.cleaned_data)
+            messages.success(request, f"{org.name} added.")
+            return redirect("organisation_detail", pk=org.pk)
+    organisations = Organisation.objects.annotate(
+        people=Count("users", filter=Q(users__is_active=True))
+    ).order_by("name")
+    return render(
+        request, "people/organisations.html", {"organisations": organisations, "form": form}
+    )
+
+
+@role_required(ADMIN)
+def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organisation, pk=pk)
+    linked = Operator.objects.filter(organisation=org).first()
+    if request.method == "POST":
+        with shown(request):
+            code = request.POST.get("operator", "").strip()
+            operators.link_company(request.user, org, code)
+            messages.success(request, f"{org.name} is the company of operator {code}.")
+        return redirect("organisation_detail", pk=org.pk)
+    context = {
+        "org": org,
+        "members": org.users.order_by("username"),
+        "linked": linked,
+        "takes_operator": org.kind == OrganisationKind.OPERATOR,
+    }
+    return render(request, "people/organisation.html", context)
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The page a password link opens: the person chooses a password, once."""
+
+    template_name = "accounts/password_set.html"
+    success_url = reverse_lazy("login")
+    form_class = SetPasswordForm
+    post_reset_login = False
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record("accounts.password.set", form.user, form.user, {"by": "link"})
+        messages.success(self.request, "Your password is set: sign in with it.")
+        return response
