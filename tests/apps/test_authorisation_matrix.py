@@ -115,6 +115,7 @@ WEB: dict[str, Access] = {
     ),
     # A link that does not work says so; it is the same page signed in or not.
     "password_set": Access("/account/set-password/MQ/not-a-token/", PUBLIC),
+    "password_forgot": Access("/account/forgot/", PUBLIC),
     "upload_new": Access("/declarations/uploads/new/", INGEST),
     "upload_detail": Access("/declarations/uploads/{upload}/", INGEST),
     "upload_progress": Access("/declarations/uploads/{upload}/progress", INGEST),

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -59,7 +61,7 @@ class OrganisationForm(forms.Form):
     country = forms.CharField(max_length=2, help_text="two letters, ISO 3166-1 (e.g. KR)")
 
 
-def _base(request: AuthenticatedRequest) -> str:
+def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
@@ -228,3 +230,24 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
             audit.record("accounts.password.set", form.user, form.user, {"by": "link"})
         messages.success(self.request, "Your password is set: sign in with it.")
         return response
+
+
+class ForgotForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address", max_length=254)
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """Public: a person who cannot sign in asks for a password link by e-mail."""
+    form = ForgotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        wait = people.forgot_password(
+            form.cleaned_data["email"], get_client_ip_address(request) or "unknown", _base(request)
+        )
+        if wait:
+            context = {"form": form, "wait_minutes": -(-wait // 60)}
+            response = render(request, "accounts/password_forgot.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        hours = f"{settings.PASSWORD_RESET_TIMEOUT // 3600} hours"
+        return render(request, "accounts/password_forgot.html", {"sent": True, "hours": hours})
+    return render(request, "accounts/password_forgot.html", {"form": form})

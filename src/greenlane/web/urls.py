@@ -56,6 +56,7 @@ urlpatterns = [
     path("people/<int:pk>/<str:action>", people.person_action, name="person_action"),
     path("organisations/", people.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/", people.organisation_detail, name="organisation_detail"),
+    path("account/forgot/", people.password_forgot, name="password_forgot"),
     path(
         "account/set-password/<uidb64>/<token>/",
         people.PasswordSetView.as_view(),

@@ -276,3 +276,51 @@ def test_password_links_go_through_a_real_mail_server(admin: User, settings: Any
     text = handler.messages[0].decode()
     assert "To: kim@customs.example" in text
     assert "https://greenlane.customs.example/account/set-password/" in text
+
+
+def test_forgot_password_answers_the_same_for_any_address_and_sends_only_to_an_account(
+    admin: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    kim = factories.user(Role.VALIDATOR, admin.organisation, username="kim")
+    kim.email = "Kim@Customs.example"
+    kim.save()
+    gone = factories.user(Role.VALIDATOR, admin.organisation, username="gone")
+    gone.email = "gone@customs.example"
+    gone.is_active = False
+    gone.save()
+    pages = []
+    for address in ("kim@customs.example", "nobody@customs.example", "gone@customs.example"):
+        with django_capture_on_commit_callbacks(execute=True):
+            page = Client().post("/account/forgot/", {"email": address})
+        assert page.status_code == 200
+        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode()))
+    assert pages[0] == pages[1] == pages[2]  # nothing tells a known address from another
+    assert [m.to for m in mail.outbox] == [["Kim@Customs.example"]]
+    link = _link(mail.outbox[0])
+    form = Client().get(link, follow=True)
+    assert "Choose your password" in form.content.decode()
+    asked = AuditEvent.objects.get(action="accounts.user.password_link_asked")
+    assert asked.subject_id == str(kim.pk)
+
+
+def test_forgot_password_is_rate_limited_per_address_and_per_mailbox(
+    admin: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    kim = factories.user(Role.VALIDATOR, admin.organisation, username="kim")
+    kim.email = "kim@customs.example"
+    kim.save()
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    answers = []
+    for _ in range(people.FORGOT_PER_ADDRESS + 1):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(client.post("/account/forgot/", {"email": "kim@customs.example"}))
+    assert [a.status_code for a in answers] == [200] * people.FORGOT_PER_ADDRESS + [429]
+    assert int(answers[-1]["Retry-After"]) > 0
+    assert len(mail.outbox) == people.FORGOT_PER_EMAIL  # the mailbox is not flooded
+    other = Client(REMOTE_ADDR="198.51.100.8")  # another address, same mailbox: nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        assert other.post("/account/forgot/", {"email": "kim@customs.example"}).status_code == 200
+    assert len(mail.outbox) == people.FORGOT_PER_EMAIL

@@ -265,3 +265,30 @@ def add_organisation(admin: User, data: dict[str, Any]) -> Organisation:
         {"before": {}, "after": {"name": org.name, "kind": org.kind, "country": org.country}},
     )
     return org
+
+
+#: "Forgot your password?": requests one client address may make, and links one e-mail
+#: address may be sent, per ``FORGOT_WINDOW`` seconds.
+FORGOT_PER_ADDRESS = 5
+FORGOT_PER_EMAIL = 3
+FORGOT_WINDOW = 3600
+
+
+def forgot_password(email: str, client: str, base: str) -> int:
+    """A person asks for a password link by their e-mail address. The answer to show is the
+    same whatever the address (nobody learns who has an account); every active person with
+    that address gets a link. Past the limits nothing is sent and the seconds to wait are
+    returned (the page says to wait, still without telling whether the address is known)."""
+    from greenlane.apps.accounts import limits
+
+    email = email.strip()
+    wait = limits.retry_after(f"forgot:{client}", FORGOT_PER_ADDRESS, FORGOT_WINDOW)
+    if wait or not email or len(email) > 254:
+        return wait
+    if limits.retry_after(f"forgot-mail:{email.lower()}", FORGOT_PER_EMAIL, FORGOT_WINDOW):
+        return 0  # the mailbox has had its links: say nothing different, send nothing more
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        with transaction.atomic():
+            audit.record("accounts.user.password_link_asked", None, user, {"client": client})
+            transaction.on_commit(lambda pk=user.pk: deliver_password_link.enqueue(pk, False, base))
+    return 0

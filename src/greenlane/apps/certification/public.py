@@ -8,16 +8,15 @@ counted per client address in the shared cache, so guessing codes is slow on eve
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from greenlane.apps.accounts import limits
 from greenlane.apps.certification import codes
 from greenlane.apps.certification.models import Certificate
 from greenlane.core.criteria.loader import shipped
@@ -74,14 +73,8 @@ def retry_after(request: HttpRequest) -> int:
     """Count one verification attempt from the request's client address; while the address is
     over ``VERIFICATION_ATTEMPTS`` per ``VERIFICATION_WINDOW`` seconds, the seconds to wait
     (else 0). A fixed window per address in the cache every process shares."""
-    window = settings.VERIFICATION_WINDOW
-    now = int(time.time())
-    start = now - now % window
-    key = f"verify-attempts:{get_client_ip_address(request) or 'unknown'}:{start}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return start + window - now if count > settings.VERIFICATION_ATTEMPTS else 0
+    return limits.retry_after(
+        f"verify-attempts:{get_client_ip_address(request) or 'unknown'}",
+        settings.VERIFICATION_ATTEMPTS,
+        settings.VERIFICATION_WINDOW,
+    )
