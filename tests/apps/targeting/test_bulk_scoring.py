@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,6 +115,27 @@ def test_the_bulk_writer_keeps_a_score_already_there_and_writes_the_others() -> 
         second.pk: (0.25, Decimal("10.00"), []),
         third.pk: (0.3, Decimal("3.46"), []),
     }
+    # Each score carries its declaration's date, whichever way it was written.
+    dated = dict(
+        Score.objects.filter(model_version=version).values_list(
+            "declaration_id", "declaration_date"
+        )
+    )
+    assert dated == {d.pk: d.declaration_date for d in (first, second, third)}
+
+
+@pytest.mark.slow
+def test_a_run_of_the_stored_declarations_dates_every_score_as_its_declaration(
+    seeded: None,
+) -> None:
+    version = services.train(activate=False)
+    result = scoring.score_stored(version)
+    assert result.scored == Declaration.objects.count()
+    wrong = Score.objects.filter(model_version=version).exclude(
+        declaration_date=F("declaration__declaration_date")
+    )
+    assert not wrong.exists()
+    assert not Score.objects.filter(declaration_date__isnull=True).exists()
 
 
 def test_a_declarations_scores_go_with_it_and_a_scored_version_stays() -> None:

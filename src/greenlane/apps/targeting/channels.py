@@ -415,6 +415,7 @@ def _score_selected(outcomes: list[ChannelOutcome], version: ModelVersion) -> No
         [ids[o.number] for o in kept],
         [o.probability for o in kept],
         [o.revenue_at_stake for o in kept],
+        [o.declaration_date for o in kept],
     )
 
 

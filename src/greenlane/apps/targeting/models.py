@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -81,6 +83,10 @@ class Score(models.Model):
     revenue_at_stake = models.DecimalField(max_digits=18, decimal_places=2)
     reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField(auto_now_add=True)
+    #: The declaration's date, kept with its score (a declaration's date never changes): a
+    #: version's scores of a period are read from the (version, date) index alone, without
+    #: joining the declarations (the model page's drift, at any number of years on record).
+    declaration_date = models.DateField(null=True)
 
     class Meta:
         ordering = ["-probability"]
@@ -90,11 +96,17 @@ class Score(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["model_version", "-probability", "id"], name="score_version_rank")
+            models.Index(fields=["model_version", "-probability", "id"], name="score_version_rank"),
+            models.Index(fields=["model_version", "declaration_date"], name="score_version_date"),
         ]
 
     def __str__(self) -> str:
         return f"{self.declaration_id}: {self.probability:.3f}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.declaration_date is None and self.declaration_id is not None:
+            self.declaration_date = self.declaration.declaration_date
+        super().save(*args, **kwargs)
 
 
 class RuleProfile(models.Model):

@@ -314,11 +314,12 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
             default=Value(len(edges)),
             output_field=IntegerField(),
         )
+        # The version's scores of the period, from the (version, date) index alone.
         batch = Score.objects.filter(
             model_version=version,
-            declaration__declaration_date__gte=start,
-            declaration__declaration_date__lte=until,
-        ).annotate(week=TruncWeek("declaration__declaration_date"), bin=bin_case)
+            declaration_date__gte=start,
+            declaration_date__lte=until,
+        ).annotate(week=TruncWeek("declaration_date"), bin=bin_case)
         # Decisions whose declaration has no stored score, against the period's scores only
         # (unbounded, the anti-join may read every score of the version).
         stored = batch.filter(declaration__number=OuterRef("number"))

@@ -10,7 +10,7 @@ stopped half-way loses nothing: the next one (or the same one, recovered) scores
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
@@ -90,12 +90,16 @@ def score_stored(
     # The database reads chunk k and writes chunk k-1 while a second thread predicts chunk k
     # (lleaves and Arrow release the GIL): the two cores work at once.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring") as pool:
-        pending: tuple[npt.NDArray[np.int64], Future[Predicted]] | None = None
+        pending: tuple[npt.NDArray[np.int64], npt.NDArray[Any], Future[Predicted]] | None = None
         for frame in chain(_chunks(todo, total), [None]):  # None: write the last one
             predicted = (
                 None
                 if frame is None
-                else (frame["id"].to_numpy(), pool.submit(services.predict, model, frame))
+                else (
+                    frame["id"].to_numpy(),
+                    frame["declaration_date"].to_numpy(),
+                    pool.submit(services.predict, model, frame),
+                )
             )
             if pending is not None:
                 done += _write(version, *pending)
@@ -137,10 +141,15 @@ def _chunks(todo: QuerySet[Declaration], total: int) -> Iterator[pd.DataFrame]:
             yield frame
 
 
-def _write(version: ModelVersion, ids: npt.NDArray[np.int64], scores: Future[Predicted]) -> int:
+def _write(
+    version: ModelVersion,
+    ids: npt.NDArray[np.int64],
+    dates: npt.NDArray[Any],
+    scores: Future[Predicted],
+) -> int:
     probability, revenue = scores.result()
     with transaction.atomic():
-        store(version, ids, probability, revenue)
+        store(version, ids, probability, revenue, dates)
     return len(ids)
 
 
@@ -162,13 +171,22 @@ def store(
     ids: npt.ArrayLike,
     probability: npt.ArrayLike,
     revenue_at_stake: npt.ArrayLike,
+    dates: Sequence[Any] | npt.ArrayLike | None = None,
 ) -> None:
-    """Scores of ``version`` without reasons (a page fills them when it shows them), in
-    bulk; a declaration that already has a score of ``version`` keeps it. Call it inside a
-    transaction."""
+    """Scores of ``version`` for the declarations ``ids`` without reasons (a page fills them
+    when it shows them), in bulk; a declaration that already has a score of ``version`` keeps
+    it. ``dates``: the declarations' dates, in the order of ``ids`` (looked up when not given).
+    Call it inside a transaction."""
     n = len(np.asarray(ids))
     if not n:
         return
+    if dates is None:
+        found = dict(
+            Declaration.objects.filter(pk__in=[int(i) for i in np.asarray(ids)]).values_list(
+                "pk", "declaration_date"
+            )
+        )
+        dates = [found.get(int(i)) for i in np.asarray(ids)]
     scores = pa.table(
         {
             "declaration_id": pa.array(ids, pa.int64()),
@@ -177,6 +195,7 @@ def store(
             "revenue_at_stake": pa.array(np.round(np.asarray(revenue_at_stake, float), 2)),
             "reasons": pa.array(np.full(n, "[]", dtype=object), pa.string()),
             "scored_at": pa.array(np.full(n, timezone.now().isoformat(), dtype=object)),
+            "declaration_date": _dates(dates),
         }
     )
     if connection.vendor == "postgresql":
@@ -185,13 +204,20 @@ def store(
         _insert(scores)
 
 
+def _dates(dates: Sequence[Any] | npt.ArrayLike) -> pa.Array:
+    """Declaration dates (dates, datetimes or ISO text) as an Arrow date column."""
+    values = pd.to_datetime(pd.Series(list(np.asarray(dates, dtype=object))), errors="coerce")
+    return pa.Array.from_pandas(values).cast(pa.date32())  # a missing date: null
+
+
 def _insert(scores: pa.Table) -> None:
     table = connection.ops.quote_name(Score._meta.db_table)
     rows = list(zip(*scores.to_pydict().values(), strict=True))
+    marks = ", ".join(["%s"] * scores.num_columns)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(scores.column_names)}) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            f"VALUES ({marks}) ON CONFLICT DO NOTHING",
             rows,
         )
 
