@@ -77,6 +77,7 @@ def test_an_administrator_adds_a_trader_who_sets_a_password_by_link_and_signs_in
     message = mail.outbox[0]
     assert message.to == ["kim@trader.example"]
     assert "Username: kim" in message.body
+    assert message.subject == "Greenlane: your Greenlane account is ready"
     link = _link(message)
     assert link not in str(list(AuditEvent.objects.values_list("data", flat=True)))
 

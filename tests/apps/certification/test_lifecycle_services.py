@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessments
 from greenlane.apps.audit import services as audit
 from greenlane.apps.audit.models import AuditEvent
@@ -15,6 +16,7 @@ from greenlane.apps.certification import services
 from greenlane.apps.certification.models import Application, Certificate
 from greenlane.apps.operators.models import AeoAuthorisation, ValidatorAssignment
 from greenlane.core.certification.lifecycle import NotAllowed, Stage
+from tests import factories
 
 from .world import World, world
 
@@ -278,3 +280,20 @@ def test_customs_opens_a_reassessment_that_can_lower_the_grade(w: World) -> None
     assert Certificate.objects.get(application=reassessment).tier == "A"
     with pytest.raises(NotAllowed):
         services.certificate_transition(certificate, w.decider, "suspend", "late")
+
+
+def test_each_notice_goes_to_one_recipient_so_no_one_sees_anothers_address(
+    w: World, django_capture_on_commit_callbacks: object
+) -> None:
+    colleague = factories.user(Role.TRADER, w.operator.organisation)
+    colleague.email = "colleague@trader.example"
+    colleague.save()
+    w.validator.email = "validator@customs.example"
+    w.validator.save()
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        services.transition(app, w.admin, "assign", validator=w.validator)
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "colleague@trader.example", "trade@example.org", "validator@customs.example",
+    ]  # fmt: skip
+    assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)

@@ -238,7 +238,7 @@ def deliver_password_link(user_id: int, first: bool, base: str) -> None:
         f"Choose your password here (the link works once, for {hours} hours):\n{link.url}\n\n"
         "If you did not expect this message, ignore it: nothing changes until the link is used."
     )
-    send_mail(f"Greenlane: {what.lower()}", body, None, [user.email])
+    send_mail(f"Greenlane: {what[0].lower()}{what[1:]}", body, None, [user.email])
 
 
 @transaction.atomic

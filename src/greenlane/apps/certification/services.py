@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -562,16 +562,24 @@ def _notify(application: Application, name: str) -> None:
         recipients.append(application.validator.email)
     if text and recipients:
         body = text.format(number=application.number)
-        transaction.on_commit(
-            lambda: send_mail(f"Greenlane: {body}", body, None, recipients, fail_silently=True)
-        )
+        transaction.on_commit(lambda: _send_each(body, recipients))
 
 
 def _notify_certificate(certificate: Certificate, name: str) -> None:
     recipients = _operator_emails(certificate.operator)
     if recipients:
-        body = f"Certificate {certificate.number}: {name} (now {certificate.status})."
-        send_mail(f"Greenlane: {body}", body, None, recipients, fail_silently=True)
+        _send_each(
+            f"Certificate {certificate.number}: {name} (now {certificate.status}).", recipients
+        )
+
+
+def _send_each(body: str, recipients: list[str]) -> None:
+    """One message per recipient: nobody learns the others' addresses (a company's people
+    and the customs validator were once on one "To:" line)."""
+    send_mass_mail(
+        [(f"Greenlane: {body}", body, None, [to]) for to in dict.fromkeys(recipients)],
+        fail_silently=True,
+    )
 
 
 def set_public_consent(certificate: Certificate, user: User, consent: bool) -> Certificate:
