@@ -82,6 +82,7 @@ def _seqs(page: str) -> list[int]:
         ("date_from=2026-03-02&date_to=2026-03-02", [2]),  # UTC days, both ends included
         ("date_from=2026-03-03&date_to=2026-03-05", [3]),
         ("date_to=2026-03-01", [1]),
+        ("actor=bob&date_to=9999-12-31", [3, 2]),  # the last day there is: no overflow
         ("date_from=2026-03-01&date_to=2026-03-03&action=t", [1]),
     ],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
@@ -46,9 +46,8 @@ def events(chosen: Filter) -> QuerySet[AuditEvent]:
         found = found.filter(action__startswith=chosen.action)
     if chosen.date_from:
         found = found.filter(at__gte=datetime.combine(chosen.date_from, time.min, UTC))
-    if chosen.date_to:
-        end = datetime.combine(chosen.date_to + timedelta(days=1), time.min, UTC)
-        found = found.filter(at__lt=end)
+    if chosen.date_to:  # the day's last microsecond, the precision events are stored at
+        found = found.filter(at__lte=datetime.combine(chosen.date_to, time.max, UTC))
     return found.order_by("-seq")
 
 
