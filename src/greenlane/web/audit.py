@@ -4,7 +4,6 @@ link to its object; the filter exported as CSV or as JSON Lines that re-verify o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -19,7 +18,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit import queries
 from greenlane.apps.audit.models import AuditEvent
-from greenlane.web.csvfiles import streamed_csv
+from greenlane.web.exports import table_file
 from greenlane.web.keyset import Keyset
 
 PAGES = Keyset(("-seq",))
@@ -120,7 +119,7 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResp
         response["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
         return response
     if export == "csv":
-        return streamed_csv(_with_header(chosen), "audit-log.csv")
+        return table_file("csv", queries.CSV_HEADER, queries.export_rows(chosen), "audit-log")
     page = PAGES.page(queries.events(chosen), request)
     rows = [
         {
@@ -139,8 +138,3 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResp
         "filtered": any(v for k, v in request.GET.items() if k not in ("after", "before")),
     }
     return render(request, "audit/log.html", context)
-
-
-def _with_header(chosen: queries.Filter) -> Iterator[tuple[Any, ...]]:
-    yield queries.CSV_HEADER
-    yield from queries.export_rows(chosen)

@@ -3,8 +3,6 @@ from the link they were sent (issue 18, points 1 and 3)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
@@ -25,6 +23,7 @@ from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
 from greenlane.apps.audit import services as audit
+from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import Operator
 from greenlane.web.params import optional_id
@@ -143,9 +142,7 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "people/detail.html", context)
 
 
-def audit_events(person: User) -> list[Any]:
-    from greenlane.apps.audit.models import AuditEvent
-
+def audit_events(person: User) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(subject_type="accounts.user", subject_id=str(person.pk)).order_by(
             "-seq"

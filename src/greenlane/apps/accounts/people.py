@@ -51,8 +51,13 @@ def _checked(user: User) -> None:
     that is one), said as refusals on the field they concern."""
     if not user.email:
         raise Refused("give the person's e-mail address: the password link goes there", "email")
+    _validated(user, exclude=["password"])
+
+
+def _validated(instance: Any, exclude: list[str] | None = None) -> None:
+    """The model's own checks, said as a refusal on the first field they concern."""
     try:
-        user.full_clean(exclude=["password"])
+        instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise Refused("; ".join(messages), None if field == "__all__" else field) from None
@@ -250,11 +255,7 @@ def add_organisation(admin: User, data: dict[str, Any]) -> Organisation:
     )
     if Organisation.objects.filter(name__iexact=org.name).exists():
         raise Refused(f"an organisation named {org.name!r} exists", "name")
-    try:
-        org.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise Refused("; ".join(messages), None if field == "__all__" else field) from None
+    _validated(org)
     if len(org.country) != 2 or not org.country.isalpha():
         raise Refused("the country is two letters (ISO 3166-1), e.g. KR", "country")
     org.save()
