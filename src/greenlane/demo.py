@@ -288,7 +288,7 @@ def _personas(config: SynthConfig) -> list[Login]:
         operators.attach_organisation(op, org)
         accounts.create_user(
             username, DEMO_PASSWORD, Role.TRADER, org, check_password=False,
-            email=f"{username}@{op.code.lower()}.demo.example",
+            email=f"{username}@{op.code.lower()}.demo.example", manages_colleagues=True,
         )  # fmt: skip
         logins.append(Login(username, Role.TRADER, org.name))
 
@@ -297,7 +297,7 @@ def _personas(config: SynthConfig) -> list[Login]:
     )
     accounts.create_user(
         "consultant", DEMO_PASSWORD, Role.CONSULTANT, consultancy, check_password=False,
-        email="consultant@consultancy.demo.example",
+        email="consultant@consultancy.demo.example", manages_colleagues=True,
     )  # fmt: skip
     clients = [trader_op, *[op for op in plain if op != other_op][:3]]
     for op in clients:

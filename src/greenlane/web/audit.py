@@ -25,6 +25,7 @@ PAGES = Keyset(("-seq",))
 
 #: Where an event's object is shown, by its type: the page's URL name, taking the object's key.
 OBJECT_PAGES = {
+    "accounts.accessrequest": "access_request_detail",
     "certification.application": "application_detail",
     "certification.certificate": "certificate_detail",
     "certification.mutualrecognition": "mra_detail",

@@ -17,9 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from greenlane.apps.accounts import people
+from greenlane.apps.accounts import addresses, people
 from greenlane.apps.accounts.models import Organisation, User
-from greenlane.apps.accounts.permissions import role_required
+from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
 from greenlane.apps.audit import services as audit
@@ -45,13 +45,25 @@ class PersonForm(forms.Form):
     role = forms.ChoiceField(
         choices=Role.choices, help_text="one role; it must fit the organisation's kind"
     )
+    manages_colleagues = forms.BooleanField(
+        required=False,
+        label="Manages colleagues",
+        help_text="a company's or consultancy's person who invites and removes its people",
+    )
 
 
 class PersonEditForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False, label="First name")
     last_name = forms.CharField(max_length=150, required=False, label="Last name")
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(
+        label="E-mail", help_text="a new address is used once its owner confirms it by a link"
+    )
     role = forms.ChoiceField(choices=Role.choices)
+    manages_colleagues = forms.BooleanField(
+        required=False,
+        label="Manages colleagues",
+        help_text="a company's or consultancy's person who invites and removes its people",
+    )
 
 
 class OrganisationForm(forms.Form):
@@ -124,12 +136,22 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
     form = PersonEditForm(
         request.POST or None,
-        initial={k: getattr(person, k) for k in people.PERSON_FIELDS},
+        # A pending address shows as the address: saving the page again keeps it waiting.
+        initial={
+            **{k: getattr(person, k) for k in people.PERSON_FIELDS},
+            "email": person.pending_email or person.email,
+        },
     )
     if request.method == "POST" and form.is_valid():
         with onto_form(form):
-            people.change_person(request.user, person, form.cleaned_data)
+            changed = people.change_person(request.user, person, form.cleaned_data, _base(request))
             messages.success(request, "Saved.")
+            if changed.pending_email and changed.pending_email != person.pending_email:
+                messages.info(
+                    request,
+                    f"A link to confirm {changed.pending_email} is on its way there; mail goes "
+                    f"to the old address until it is followed.",
+                )
             return redirect("person_detail", pk=person.pk)
     context = {
         "person": person,
@@ -170,6 +192,9 @@ def person_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
         elif action == "sign-out":
             ended = people.end_sessions(request.user, person)
             messages.success(request, f"{ended} session{'s' if ended != 1 else ''} ended.")
+        elif action == "address-link" and person.pending_email:
+            addresses.send_link(request.user, person, _base(request))
+            messages.success(request, f"A link is on its way to {person.pending_email}.")
         elif action == "password-link":
             people.send_password_link(request.user, person, _base(request))
             messages.success(request, f"A password link is on its way to {person.email}.")
@@ -248,3 +273,45 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
         hours = f"{settings.PASSWORD_RESET_TIMEOUT // 3600} hours"
         return render(request, "accounts/password_forgot.html", {"sent": True, "hours": hours})
     return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+class AddressForm(forms.Form):
+    email = forms.EmailField(label="New e-mail address", max_length=254)
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+
+@role_required(ANY_ROLE)
+def address_change(request: AuthenticatedRequest) -> HttpResponse:
+    """A person changes their own e-mail address; it is used once they follow the link sent to
+    it."""
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with onto_form(form):
+            done = addresses.change_own(
+                request.user, data["email"], data["password"], _base(request)
+            )
+            if done.pending_email:
+                messages.success(
+                    request,
+                    f"A link to confirm {done.pending_email} is on its way there; until you "
+                    "follow it, Greenlane writes to your present address.",
+                )
+            return redirect("address_change")
+    return render(request, "accounts/address.html", {"form": form})
+
+
+def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the page the link opens; the address changes when its button is pressed (a
+    mail scanner that opens links changes nothing)."""
+    if request.method == "POST":
+        user = addresses.confirm(token)
+        return render(
+            request, "accounts/address_confirm.html", {"confirmed": user, "valid": user is not None}
+        )
+    user = addresses.pending(token)
+    return render(
+        request, "accounts/address_confirm.html", {"found": user, "valid": user is not None}
+    )

@@ -5,7 +5,6 @@ history kept), unlocked; every change audited with before and after."""
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -23,6 +22,7 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.operators.models import Operator
 from tests import factories
+from tests.mailserver import Mailbox
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long new password 4 customs"
@@ -241,40 +241,14 @@ def test_organisations_are_added_and_a_company_linked_to_its_operator_record(adm
     assert "no operator &#x27;NOPE&#x27; on record" in unknown.content.decode()
 
 
-def test_password_links_go_through_a_real_mail_server(admin: User, settings: Any) -> None:
+def test_password_links_go_through_a_real_mail_server(admin: User, smtp: Mailbox) -> None:
     """The SMTP backend configured from GREENLANE_SMTP_URL delivers to a server on loopback."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Sink
-
-    from greenlane import config
-
-    class Keep(Sink):
-        def __init__(self) -> None:
-            self.messages: list[bytes] = []
-
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            self.messages.append(envelope.content)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        for key, value in config.email(
-            "production", settings.VAR_DIR, {"GREENLANE_SMTP_URL": f"smtp://127.0.0.1:{port}"}
-        ).items():
-            setattr(settings, key, value)
-        kim = factories.user(Role.VALIDATOR, admin.organisation, username="kim")
-        kim.email = "kim@customs.example"
-        kim.save()
-        people.deliver_password_link.call(kim.pk, False, "https://greenlane.customs.example/")
-    finally:
-        controller.stop()
-    assert len(handler.messages) == 1
-    text = handler.messages[0].decode()
+    kim = factories.user(Role.VALIDATOR, admin.organisation, username="kim")
+    kim.email = "kim@customs.example"
+    kim.save()
+    people.deliver_password_link.call(kim.pk, False, "https://greenlane.customs.example/")
+    assert len(smtp.raw) == 1
+    text = smtp.raw[0].decode()
     assert "To: kim@customs.example" in text
     assert "https://greenlane.customs.example/account/set-password/" in text
 

@@ -87,7 +87,7 @@ def test_production_cookies_end_with_the_browser_and_limits_come_from_the_enviro
 ) -> None:
     production = _settings(
         tmp_path, GREENLANE_MODE="production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org",
-        GREENLANE_SMTP_URL="smtp://mail.example.org:587",
+        GREENLANE_SMTP_URL="smtp://mail.example.org:587", GREENLANE_SITE_URL="https://example.org",
         GREENLANE_SESSION_IDLE_MINUTES="15", GREENLANE_SESSION_MAX_HOURS="8",
     )  # fmt: skip
     assert production.stdout.split() == ["True", str(8 * 3600), "15"], production.stderr

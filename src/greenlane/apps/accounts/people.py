@@ -8,6 +8,7 @@ after; deactivating ends the person's sessions and keeps every record they made.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,12 +26,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
+from greenlane.apps.accounts import addresses
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, Role
 from greenlane.apps.audit import services as audit
 from greenlane.core.errors import NotAllowed, Refused
 
-PERSON_FIELDS = ("first_name", "last_name", "email", "role")
+PERSON_FIELDS = ("first_name", "last_name", "email", "role", "manages_colleagues")
 REASON_MAX = 2_000
 
 
@@ -40,7 +42,9 @@ def _snapshot(user: User) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
+        "pending_email": user.pending_email,
         "role": user.role,
+        "manages_colleagues": user.manages_colleagues,
         "organisation": user.organisation_id,
         "is_active": user.is_active,
     }
@@ -49,18 +53,29 @@ def _snapshot(user: User) -> dict[str, Any]:
 def _checked(user: User) -> None:
     """The model's own checks (a role that fits the organisation's kind, an e-mail address
     that is one), said as refusals on the field they concern."""
-    if not user.email:
+    if not user.email and not user.pending_email:
         raise Refused("give the person's e-mail address: the password link goes there", "email")
-    _validated(user, exclude=["password"])
+    validated(user, exclude=["password"])
 
 
-def _validated(instance: Any, exclude: list[str] | None = None) -> None:
+def validated(instance: Any, exclude: list[str] | None = None) -> None:
     """The model's own checks, said as a refusal on the first field they concern."""
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise Refused("; ".join(messages), None if field == "__all__" else field) from None
+
+
+def username_for(email: str) -> str:
+    """A free username from the e-mail address's local part (``kim.lee@x`` → ``kim.lee``,
+    then ``kim.lee2``…): the person reads it in the mail with their password link."""
+    local = re.sub(r"[^\w.@+-]", "", email.partition("@")[0])[:140] or "user"
+    name, n = local, 1
+    while User.objects.filter(username__iexact=name).exists():
+        n += 1
+        name = f"{local}{n}"
+    return name
 
 
 @transaction.atomic
@@ -73,6 +88,7 @@ def add_person(admin: User, organisation: Organisation, data: dict[str, Any], ba
         last_name=str(data.get("last_name", "")).strip(),
         email=str(data.get("email", "")).strip(),
         role=str(data.get("role", "")),
+        manages_colleagues=bool(data.get("manages_colleagues", False)),
         organisation=organisation,
         is_staff=False,
     )
@@ -87,12 +103,18 @@ def add_person(admin: User, organisation: Organisation, data: dict[str, Any], ba
 
 
 @transaction.atomic
-def change_person(admin: User, user: User, data: dict[str, Any]) -> User:
+def change_person(admin: User, user: User, data: dict[str, Any], base: str) -> User:
+    """Change a person's name, role and whether they manage their colleagues. A new e-mail
+    address waits until its owner follows the link sent to it (to ``base``, the site's
+    address); mail goes to the old one until then."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     before = _snapshot(locked)
-    for field in PERSON_FIELDS:
+    for field in ("first_name", "last_name", "role"):
         if field in data:
             setattr(locked, field, str(data[field]).strip())
+    if "manages_colleagues" in data:
+        locked.manages_colleagues = bool(data["manages_colleagues"])
+    confirm = "email" in data and addresses.ask(locked, str(data["email"]))
     if locked.pk == admin.pk and locked.role != Role.ADMINISTRATOR:
         raise NotAllowed("you cannot take the administrator role from yourself")
     _checked(locked)
@@ -101,10 +123,12 @@ def change_person(admin: User, user: User, data: dict[str, Any]) -> User:
         return locked
     locked.save()
     audit.record("accounts.user.changed", admin, locked, {"before": before, "after": after})
+    if confirm and locked.pending_email != before["pending_email"]:
+        addresses.send_link(admin, locked, base)
     return locked
 
 
-def _reason(reason: str) -> str:
+def reason_given(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise Refused("say why", "reason")
@@ -116,7 +140,7 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def deactivate(admin: User, user: User, reason: str) -> User:
     """The person can no longer sign in and their sessions end; what they did stays."""
-    reason = _reason(reason)
+    reason = reason_given(reason)
     if user.pk == admin.pk:
         raise NotAllowed("you cannot deactivate yourself: ask another administrator")
     locked = User.objects.select_for_update().get(pk=user.pk)
@@ -137,7 +161,7 @@ def deactivate(admin: User, user: User, reason: str) -> User:
 
 @transaction.atomic
 def reactivate(admin: User, user: User, reason: str) -> User:
-    reason = _reason(reason)
+    reason = reason_given(reason)
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_active:
         raise NotAllowed(f"{locked.username} is active")
@@ -255,7 +279,7 @@ def add_organisation(admin: User, data: dict[str, Any]) -> Organisation:
     )
     if Organisation.objects.filter(name__iexact=org.name).exists():
         raise Refused(f"an organisation named {org.name!r} exists", "name")
-    _validated(org)
+    validated(org)
     if len(org.country) != 2 or not org.country.isalpha():
         raise Refused("the country is two letters (ISO 3166-1), e.g. KR", "country")
     org.save()

@@ -37,6 +37,8 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
     OrganisationKind.OPERATOR: frozenset({Role.TRADER}),
     OrganisationKind.CONSULTANCY: frozenset({Role.CONSULTANT}),
 }
+# The roles of a company's or a consultancy's people (who may manage their colleagues).
+COMPANY_ROLES = frozenset({Role.TRADER, Role.CONSULTANT})
 # Customs roles that work with operator files (AEO programme) and with declarations (risk).
 AEO_ROLES = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 DECLARATION_ROLES = frozenset(

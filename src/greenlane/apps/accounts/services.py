@@ -37,6 +37,7 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
     check_password: bool = True,
+    manages_colleagues: bool = False,
 ) -> User:
     user = User(
         username=username,
@@ -45,6 +46,7 @@ def create_user(
         email=email,
         first_name=first_name,
         last_name=last_name,
+        manages_colleagues=manages_colleagues,
         is_staff=False,
     )
     user.full_clean(exclude=["password"])

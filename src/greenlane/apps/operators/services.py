@@ -7,6 +7,7 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from greenlane.apps.operators.models import (
     AeoAuthorisation,
     ConsultantAccess,
     Operator,
+    SizeClass,
     ValidatorAssignment,
 )
 from greenlane.core import errors
@@ -140,6 +142,51 @@ def link_company(actor: User, organisation: Organisation, code: str) -> Operator
     if operator.organisation_id == organisation.pk:
         return operator
     attach_organisation(operator, organisation, actor)
+    return operator
+
+
+def size_class_for(employees: int) -> str:
+    """The size class of a company by headcount, as EU Recommendation 2003/361 (Art. 2 of its
+    annex) counts it: micro under 10, small under 50, medium under 250, else large."""
+    for limit, size in ((10, SizeClass.MICRO), (50, SizeClass.SMALL), (250, SizeClass.MEDIUM)):
+        if employees < limit:
+            return size
+    return SizeClass.LARGE
+
+
+@transaction.atomic
+def create_operator(actor: User, data: Mapping[str, Any]) -> Operator:
+    """A company record made by customs from what the company said (an access request), when
+    none is on record under its identifier yet."""
+    code = str(data.get("code", "")).strip()
+    if not code:
+        raise Refused("give the operator's identifier", "operator")
+    if Operator.objects.filter(code=code).exists():
+        raise Refused(f"operator {code} is on record: link to it instead", "operator")
+    employees = int(data.get("employees") or 0)
+    operator = Operator(
+        code=code,
+        name=str(data.get("name", "")).strip(),
+        country=str(data.get("country", "")).strip().upper(),
+        trade_role=str(data.get("trade_role", "")),
+        national_id=str(data.get("national_id", "")).strip(),
+        eori=str(data.get("eori", "")).strip(),
+        size_class=size_class_for(employees),
+        employees=employees,
+        established_on=data.get("established_on"),
+    )
+    try:
+        operator.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise Refused(f"{field}: {'; '.join(messages)}", "operator") from None
+    operator.save()
+    audit.record(
+        "operators.operator.created",
+        actor,
+        operator,
+        {"after": {k: str(getattr(operator, k)) for k in OPERATOR_FIELDS}},
+    )
     return operator
 
 
