@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
@@ -16,7 +16,7 @@ from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
-from greenlane.apps.certification import mra, services
+from greenlane.apps.certification import documents, mra, services
 from greenlane.apps.certification.models import Application, Certificate
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
@@ -30,6 +30,7 @@ from greenlane.apps.certification.public import (
     retry_after,
     verified,
 )
+from greenlane.web.certification import KEPT, document_file
 
 router = Router(tags=["certification"], auth=RoleAuth(VIEW_ROLES))
 public = Router(tags=["public"], auth=None)
@@ -158,6 +159,57 @@ def certificate_transition(
     certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
     services.certificate_transition(certificate, request.user, name, body.reason, body.until)
     return Status(200, public_status(certificate))
+
+
+class DocumentOut(Schema):
+    version: int
+    created_at: datetime
+    reason: str = Field(description="what made it: issued, suspended, reinstated, revoked, ...")
+    status: str = Field(description="the certificate's status it shows")
+    size: int
+    sha256: str
+
+
+PDF = {
+    200: {
+        "description": "The PDF",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get(
+    "/certificates/{certificate_id}/documents",
+    response=list[DocumentOut],
+    summary="The versions of a certificate's PDF, oldest first",
+)
+def list_documents(request: AuthenticatedRequest, certificate_id: Id) -> list[Any]:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
+    return list(certificate.documents.all())
+
+
+@router.get(
+    "/certificates/{certificate_id}/document",
+    summary="The certificate as a PDF, as it stands now",
+    description="Made at once, and kept as a version, for a certificate issued before "
+    "documents were kept.",
+    openapi_extra={"responses": PDF},
+)
+def current_document(request: AuthenticatedRequest, certificate_id: Id) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
+    return document_file(documents.current(certificate, request.user))
+
+
+@router.get(
+    "/certificates/{certificate_id}/documents/{version}",
+    summary="One version of a certificate's PDF, as it was made",
+    openapi_extra={"responses": PDF},
+)
+def document_version(
+    request: AuthenticatedRequest, certificate_id: Id, version: Id
+) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user), pk=certificate_id)
+    return document_file(get_object_or_404(certificate.documents, version=version), KEPT)
 
 
 @public.get(

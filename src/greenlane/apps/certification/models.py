@@ -222,6 +222,66 @@ class CertificateEvent(models.Model):
         return f"{self.transition}: {self.from_status} -> {self.to_status}"
 
 
+class DocumentKept(Exception):
+    """A certificate's documents are never changed or removed through the application."""
+
+
+def _document_path(document: CertificateDocument, name: str) -> str:
+    return f"certificates/{document.certificate.number}/{name}"
+
+
+class CertificateDocument(models.Model):
+    """One version of the certificate as a PDF: made at issue and on every change of the
+    certificate, in the transaction of that change (``documents.make``); kept for good."""
+
+    class Reason(models.TextChoices):
+        ISSUED = "issued", "issued"
+        RENEWED = "renewed", "issued on renewal"
+        REASSESSED = "reassessed", "issued after a reassessment"
+        SUSPENDED = "suspended", "suspended"
+        REINSTATED = "reinstated", "reinstated"
+        REVOKED = "revoked", "revoked"
+        SURRENDERED = "surrendered", "surrendered"
+        SUPERSEDED = "superseded", "superseded"
+        REQUESTED = "requested", "made when asked for (none showed the certificate as it stands)"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="documents")
+    version = models.PositiveIntegerField(help_text="1, 2, ... for each certificate")
+    file = models.FileField(upload_to=_document_path)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    event = models.ForeignKey(
+        CertificateEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="the change it shows; none for an issue",
+    )  # fmt: skip
+    status = models.CharField(max_length=20, help_text="the certificate's status it shows")
+    certificate_revision = models.PositiveIntegerField(
+        help_text="the certificate's revision it shows: an older one means it is out of date"
+    )
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["certificate", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "version"], name="one_document_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise DocumentKept("a certificate's document is never changed; make a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise DocumentKept("a certificate's documents are kept")
+
+
 class SelfReview(models.Model):
     """A periodic self-review a certified operator owes under its programme's rule."""
 

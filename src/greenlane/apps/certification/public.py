@@ -9,11 +9,13 @@ counted per client address in the shared cache, so guessing codes is slow on eve
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane.apps.accounts import limits
@@ -50,6 +52,15 @@ def public_status(certificate: Certificate) -> dict[str, Any]:
         "valid_to": certificate.valid_to,
         "valid": status == "active",
     }
+
+
+def verification_url(certificate: Certificate) -> str:
+    """The public check of ``certificate``, with its number and code: the address its QR code
+    carries, on the page and on the PDF alike. Absolute, under ``GREENLANE_SITE_URL``, since
+    documents are made in services, where there is no request to take the host from."""
+    path = reverse("verify_number", args=[certificate.number])
+    query = urlencode({"code": codes.formatted(certificate.verification_code)})
+    return f"{settings.SITE_URL}{path}?{query}"
 
 
 def register_entries(q: str = "") -> QuerySet[Certificate]:
