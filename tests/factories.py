@@ -142,6 +142,26 @@ def certified(
     return application, certificate
 
 
+def certificate_document(certificate: Any, user: User) -> Any:
+    """Version 1 of a certificate's PDF showing it as it stands, set up directly (not rendered:
+    WeasyPrint is tested in tests/apps/certification/test_documents.py)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from greenlane.apps.certification.models import CertificateDocument
+
+    document = CertificateDocument(
+        certificate=certificate, version=1, size=len(MINIMAL_PDF),
+        sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(), reason="issued",
+        status=certificate.status, certificate_revision=certificate.revision, created_by=user,
+        created_at=timezone.now(),
+    )  # fmt: skip
+    document.file.save(f"{certificate.number}-v1.pdf", ContentFile(MINIMAL_PDF))
+    return document
+
+
 def finding(application: Any, validator: User) -> Any:
     from greenlane.apps.certification.models import Finding
 
@@ -196,6 +216,24 @@ def study(org: Organisation, author: User, done: bool = True, **fields: Any) -> 
         result=trs_document() if done else None,
         **fields,
     )
+
+
+def access_request(status: str = "waiting", **fields: Any) -> Any:
+    """A company's request for access, its address confirmed (``waiting``) unless told."""
+    from django.utils import timezone
+
+    from greenlane.apps.accounts.models import AccessRequest
+
+    n = next(_n)
+    values: dict[str, Any] = {
+        "kind": "operator", "legal_name": f"Requesting Trading {n}", "country": "KR",
+        "identifier": f"R{n:06d}", "trade_role": "importer", "employees": 12,
+        "established_on": date(2015, 5, 1), "first_name": "Ji-woo", "last_name": "Park",
+        "email": f"jiwoo{n}@requesting.example", "status": status,
+        "verified_at": None if status == "unverified" else timezone.now(),
+    }  # fmt: skip
+    values.update(fields)
+    return AccessRequest.objects.create(**values)
 
 
 def model_version(number: int = 1, active: bool = True) -> Any:

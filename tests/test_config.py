@@ -108,6 +108,13 @@ def test_booleans_are_read_strictly(raw: str, expected: bool) -> None:
         config.env_bool("X", True, {"X": "maybe"})
 
 
+def test_optional_text_is_empty_when_unset_and_refused_when_too_long() -> None:
+    assert config.env_text("X", {}) == ""
+    assert config.env_text("X", {"X": "  Seoul Main Customs "}) == "Seoul Main Customs"
+    with pytest.raises(config.ConfigError, match="longer than 200"):
+        config.env_text("X", {"X": "x" * 201})
+
+
 @pytest.mark.slow
 def test_the_wal_journal_is_on_in_a_migrated_database(tmp_path: Path) -> None:
     done = _greenlane(tmp_path, "migrate")
@@ -146,3 +153,17 @@ def test_mail_without_a_server_goes_to_files_in_the_demo_and_stops_production() 
     for bad in ("http://mail.example.org", "smtp://", "smtp://host:port"):
         with pytest.raises(config.ConfigError, match="GREENLANE_SMTP_URL"):
             config.email("production", Path("/var"), {"GREENLANE_SMTP_URL": bad})
+
+
+def test_the_site_address_is_required_and_https_in_production() -> None:
+    assert config.site_url("demo", {}) == "http://127.0.0.1:8000"
+    assert config.site_url("production", {"GREENLANE_SITE_URL": "https://aeo.kcs.example/"}) == (
+        "https://aeo.kcs.example"
+    )
+    with pytest.raises(config.ConfigError, match="GREENLANE_SITE_URL is not set"):
+        config.site_url("production", {})
+    with pytest.raises(config.ConfigError, match="https:// in production"):
+        config.site_url("production", {"GREENLANE_SITE_URL": "http://aeo.kcs.example"})
+    for bad in ("aeo.kcs.example", "ftp://aeo.kcs.example", "https://", "https://a.b/?x=1"):
+        with pytest.raises(config.ConfigError, match="must look like"):
+            config.site_url("demo", {"GREENLANE_SITE_URL": bad})

@@ -117,7 +117,8 @@ def test_a_job_whose_database_went_away_is_queued_again_and_done_once(monkeypatc
     assert upload.status == "done", upload.message
     assert (IngestBatch.objects.count(), Declaration.objects.count()) == (1, 2)
     # The queue shows the attempt that met the outage (taken up) and the one that ran.
-    results = DBTaskResult.objects.order_by("enqueued_at")
+    # (The notice telling the uploader is mailed by a task of its own, not counted here.)
+    results = DBTaskResult.objects.filter(task_path__contains="ingest").order_by("enqueued_at")
     assert [r.status for r in results] == ["FAILED", "SUCCESSFUL"]
     assert results[0].exception_class_path == "greenlane.jobs.WorkerStopped"
     recovered = AuditEvent.objects.get(action="jobs.task.recovered")
@@ -383,7 +384,9 @@ def test_the_immediate_backend_runs_a_submitted_job_once_its_block_has_ended(mon
 
 
 def test_the_worker_asks_for_the_periodic_work_the_apps_declare(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from greenlane.apps.certification import notices as reminders
     from greenlane.apps.monitoring import services as monitoring
+    from greenlane.apps.notices import mail
     from greenlane.apps.targeting import retraining
     from greenlane.cli import worker
 
@@ -391,15 +394,24 @@ def test_the_worker_asks_for_the_periodic_work_the_apps_declare(settings, monkey
     assert {s.name: (s.due, s.setting, s.on) for s in jobs.SCHEDULES.values()} == {
         "monitoring": (monitoring.schedule_due, "MONITORING_SCHEDULE", "daily"),
         "retraining": (retraining.schedule_due, "RETRAIN_SCHEDULE", "weekly"),
+        "reminders": (reminders.remind_once, "REMINDERS", "daily"),
+        "notices": (mail.outbox, None, ""),  # the e-mail outbox: always on
     }
     settings.MONITORING_SCHEDULE, settings.RETRAIN_SCHEDULE = "daily", "weekly"
-    assert set(worker._due()[1:]) == {monitoring.schedule_due, retraining.schedule_due}
+    settings.REMINDERS = "daily"
+    assert set(worker._due()[1:]) == {
+        monitoring.schedule_due,
+        retraining.schedule_due,
+        reminders.remind_once,
+        mail.outbox,
+    }
     settings.MONITORING_SCHEDULE = "off"
-    assert worker._due()[1:] == [retraining.schedule_due]
+    settings.REMINDERS = "off"
+    assert set(worker._due()[1:]) == {retraining.schedule_due, mail.outbox}
     settings.RETRAIN_SCHEDULE = "off"
-    assert worker._due()[1:] == []  # recovery alone
+    assert worker._due()[1:] == [mail.outbox]  # recovery and the outbox alone
     # A schedule declared anywhere is asked for: the worker holds no list of its own.
     monkeypatch.setattr(jobs, "SCHEDULES", dict(jobs.SCHEDULES))
     settings.MONITORING_SCHEDULE = "daily"
     another = jobs.periodic("test", setting="MONITORING_SCHEDULE", on="daily")(lambda day: None)
-    assert set(worker._due()[1:]) == {monitoring.schedule_due, another}
+    assert set(worker._due()[1:]) == {monitoring.schedule_due, another, mail.outbox}

@@ -70,6 +70,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "greenlane.customs.example",
         "GREENLANE_VAR_DIR": str(tmp_path),
         "GREENLANE_SMTP_URL": "smtp://mail.customs.example:587",
+        "GREENLANE_SITE_URL": "https://greenlane.customs.example",
         **extra,
     }
 

@@ -43,7 +43,12 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
 
 
 def env_int(
-    name: str, default: int, env: Mapping[str, str] | None = None, *, minimum: int | None = None
+    name: str,
+    default: int,
+    env: Mapping[str, str] | None = None,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
 ) -> int:
     env = os.environ if env is None else env
     raw = env.get(name)
@@ -55,6 +60,8 @@ def env_int(
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}={raw!r} must be at most {maximum}")
     return value
 
 
@@ -65,6 +72,15 @@ def env_choice(
     value = env.get(name) or default
     if value not in choices:
         raise ConfigError(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def env_text(name: str, env: Mapping[str, str] | None = None, *, max_length: int = 200) -> str:
+    """Optional text to print (a name), without surrounding spaces; "" when not set."""
+    env = os.environ if env is None else env
+    value = (env.get(name) or "").strip()
+    if len(value) > max_length:
+        raise ConfigError(f"{name} is longer than {max_length} characters")
     return value
 
 
@@ -131,6 +147,31 @@ def secret_key(mode: str, var: Path, env: Mapping[str, str] | None = None) -> st
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def site_url(mode: str, env: Mapping[str, str] | None = None) -> str:
+    """``GREENLANE_SITE_URL``: the address people reach Greenlane at, the start of the links in
+    e-mails and of the QR code printed on certificates, which are made where no request says
+    it. Production refuses to start without it (or with a plain-http one: every printed
+    certificate would carry it for years); the demo and tests use the local server."""
+    from urllib.parse import urlsplit
+
+    env = os.environ if env is None else env
+    url = env.get("GREENLANE_SITE_URL", "").strip().rstrip("/")
+    if not url:
+        if mode == "production":
+            raise ConfigError(
+                "GREENLANE_SITE_URL is not set: give the address people reach Greenlane at, "
+                "e.g. https://aeo.customs.example (links in e-mails and the QR code on "
+                "certificates start with it)"
+            )
+        return "http://127.0.0.1:8000"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"GREENLANE_SITE_URL must look like https://host[/path] (got {url!r})")
+    if mode == "production" and parts.scheme != "https":
+        raise ConfigError("GREENLANE_SITE_URL must start with https:// in production")
+    return url
 
 
 def email(mode: str, var: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -137,6 +137,7 @@ def background(
     stopped: str,
     claim: dict[str, Any] | None = None,
     audit_as: str | None = None,
+    tell: Callable[[Any, bool], None] | None = None,
 ) -> Callable[[Callable[[Any], None]], Task[[int], str]]:
     """Make ``work(record)`` a background task taking the pk of a ``label`` record.
 
@@ -148,6 +149,8 @@ def background(
     ``DatabaseUnavailable`` leaves the record for ``recover`` to queue again. ``fail(record,
     message)`` marks the record failed; by default status, message and ``finished_at`` are set
     and ``<audit_as>.failed`` audited (``audit_as``: the model's label by default).
+    ``tell(record, done)`` tells the person who asked for it the outcome (a notice), once the
+    outcome is recorded; a failure to tell is logged, and the outcome stands.
     """
 
     def register(work: Callable[[Any], None]) -> Task[[int], str]:
@@ -178,14 +181,23 @@ def background(
                 work(record)
             except refused as exc:
                 failed(record, str(exc))
-                return "failed"
+                return _told(model, pk, done=False)
             except Exception as exc:
                 if connection_lost(exc) or not database_reachable():
                     raise DatabaseUnavailable(f"{label} {pk}: {exc}") from exc
                 log.exception("%s %s failed", label, pk)
                 failed(record, stopped.format(pk=pk))
-                return "failed"
-            return "done"
+                return _told(model, pk, done=False)
+            return _told(model, pk, done=True)
+
+        def _told(model: Any, pk: int, done: bool) -> str:
+            if tell is not None:
+                try:
+                    with transaction.atomic():
+                        tell(model.objects.get(pk=pk), done)
+                except Exception:
+                    log.exception("%s %s: the notice of its outcome could not be made", label, pk)
+            return "done" if done else "failed"
 
         made: Task[[int], str] = task()(run)
         RECOVERABLE[made.module_path] = label
@@ -290,23 +302,24 @@ def atomic() -> Iterator[None]:
 class Schedule:
     """Periodic work: ``due(day)`` queues the period's record unless it has one (the database
     keeps one a period, whatever the number of workers asking); on while the setting
-    ``setting`` is ``on``."""
+    ``setting`` is ``on`` (always, without a setting)."""
 
     name: str
     due: Callable[[date], object]
-    setting: str
+    setting: str | None
     on: str
 
     def enabled(self) -> bool:
-        return bool(getattr(settings, self.setting) == self.on)
+        return self.setting is None or bool(getattr(settings, self.setting) == self.on)
 
 
 Due = TypeVar("Due", bound=Callable[[date], object])
 
 
-def periodic(name: str, *, setting: str, on: str) -> Callable[[Due], Due]:
+def periodic(name: str, *, setting: str | None, on: str = "") -> Callable[[Due], Due]:
     """Declare ``due(day)`` as periodic work the worker asks for every ten minutes while the
-    setting ``setting`` is ``on`` (e.g. ``MONITORING_SCHEDULE == "daily"``)."""
+    setting ``setting`` is ``on`` (e.g. ``MONITORING_SCHEDULE == "daily"``), or always
+    (``setting=None``: work that must not stop, such as the e-mail outbox)."""
 
     def register(due: Due) -> Due:
         SCHEDULES[name] = Schedule(name, due, setting, on)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "greenlane.apps.trs",
     "greenlane.apps.monitoring",
     "greenlane.apps.tallies",
+    "greenlane.apps.notices",
+    "greenlane.apps.correspondence",
     "greenlane.web",
 ]
 
@@ -107,6 +109,9 @@ MONITORING_SCHEDULE = config.env_choice("GREENLANE_MONITORING_SCHEDULE", ("daily
 # Risk model: the background worker retrains once a week ("weekly") or never ("off"); the new
 # version waits, compared with the active one, until an analyst promotes it.
 RETRAIN_SCHEDULE = config.env_choice("GREENLANE_RETRAIN_SCHEDULE", ("weekly", "off"), "weekly")
+# The day's reminders to certificate holders (a certificate ends soon, a self-review is due
+# or overdue), made by the worker.
+REMINDERS = config.env_choice("GREENLANE_REMINDERS", ("daily", "off"), "daily")
 # A task running on another host for longer than this (seconds) is taken for one whose worker
 # died, and is queued again (on the worker's own host a dead process is seen at once).
 TASK_TIMEOUT = config.env_int("GREENLANE_TASK_TIMEOUT", 6 * 3600)
@@ -217,6 +222,9 @@ if PRODUCTION:
 
 # The AEO programme this administration runs (a programme id of the criteria catalogue).
 PROGRAMME = config.env_str("GREENLANE_PROGRAMME", "kr-aeo")
+# The authority printed on certificates as their issuer; empty: the programme's own, from the
+# criteria catalogue (for kr-aeo, "Korea Customs Service (KCS)").
+AUTHORITY_NAME = config.env_text("GREENLANE_AUTHORITY_NAME")
 # Days from submission to decision that the administration commits to (clock stopped while
 # waiting for the operator); applications past it show as overdue. EU example: 120 days.
 SERVICE_STANDARD_DAYS = config.env_int("GREENLANE_SERVICE_STANDARD_DAYS", 120)
@@ -236,8 +244,16 @@ EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = _EMAIL.get("EMAIL_TIMEOUT")
+# The address people reach Greenlane at, for the links in e-mails and on printed certificates
+# (made in the background, where there is no request to read it from).
+SITE_URL = config.site_url(MODE)
+# The local hour at which the daily digest of notices goes to those who chose it.
+DIGEST_HOUR = config.env_int("GREENLANE_DIGEST_HOUR", 7, minimum=0, maximum=23)
 # A password link (a new person's first, or a reset) works once and for this long.
 PASSWORD_RESET_TIMEOUT = config.env_int("GREENLANE_PASSWORD_LINK_HOURS", 72, minimum=1) * 3600
+# A link that confirms an e-mail address (a request for access, a changed address) works once
+# and for this long.
+EMAIL_LINK_TIMEOUT = config.env_int("GREENLANE_EMAIL_LINK_HOURS", 24, minimum=1) * 3600
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from greenlane.api.urls import api
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.assessments import services as assessment_services
 from greenlane.apps.certification import mra as mra_services
+from greenlane.apps.correspondence.models import Attachment, Message
 from greenlane.apps.declarations.models import (
     IngestBatch,
     Inspection,
@@ -26,6 +27,7 @@ from greenlane.apps.declarations.models import (
 )
 from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
+from greenlane.apps.notices.models import Notice
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.targeting.models import (
     ModelVersion,
@@ -78,7 +80,14 @@ ROLLBACK = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
 QUEUE = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 MONITOR_RUN = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 OWN_FIGURES = QUEUE | EDIT
+COMPANY = frozenset({Role.TRADER, Role.CONSULTANT})
 PUBLIC = None
+NOT_IN_THREAD = tuple(
+    (role, whose, 404)
+    for role in (Role.VALIDATOR, Role.ADMINISTRATOR)
+    for whose in ("own", "other")
+)
+READS_THREAD = ((Role.DECISION_OFFICER, "own", 403), (Role.DECISION_OFFICER, "other", 403))
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,11 @@ WEB: dict[str, Access] = {
     "logout": Access("/logout/", PUBLIC, method="post", signed_in=302),
     "password_change": Access("/account/password/", ALL),
     "password_change_done": Access("/account/password/done/", ALL),
+    # One's own notices only: someone else's notice is not found (404), whoever asks.
+    "inbox": Access("/inbox/", ALL),
+    "notice_open": Access("/inbox/{notice}/", ALL, ok=404),
+    "notices_read": Access("/inbox/read", ALL, method="post", ok=302),
+    "notice_settings": Access("/inbox/settings/", ALL),
     "operator_list": Access("/operators/", OPERATOR_ROLES),
     "operator_detail": Access("/operators/{op}/", OPERATOR_ROLES, scoped=True),
     "audit_log": Access("/audit/", frozenset({Role.ADMINISTRATOR})),
@@ -113,6 +127,26 @@ WEB: dict[str, Access] = {
     "organisation_detail": Access(
         "/organisations/{organisation}/", frozenset({Role.ADMINISTRATOR})
     ),
+    "access_request_list": Access("/people/requests/", frozenset({Role.ADMINISTRATOR})),
+    "access_request_detail": Access(
+        "/people/requests/{access_request}/", frozenset({Role.ADMINISTRATOR})
+    ),
+    # A company's (or consultancy's) people, managed by its own: another organisation's
+    # person is not found (404), whoever asks; a consultant's "own" is the trader's colleague.
+    "colleague_list": Access("/colleagues/", COMPANY),
+    "colleague_new": Access("/colleagues/new/", COMPANY),
+    "colleague_action": Access(
+        "/colleagues/{colleague}/remove",  # no tick: refused on the page it redirects to
+        COMPANY,
+        scoped=True,
+        method="post",
+        ok=302,
+        special=((Role.CONSULTANT, "own", 404),),
+    ),
+    "access_request": Access("/account/request/", PUBLIC),
+    "access_request_confirm": Access("/account/request/confirm/not-a-token/", PUBLIC),
+    "address_change": Access("/account/email/", ALL),
+    "address_confirm": Access("/account/email/confirm/not-a-token/", PUBLIC),
     # A link that does not work says so; it is the same page signed in or not.
     "password_set": Access("/account/set-password/MQ/not-a-token/", PUBLIC),
     "password_forgot": Access("/account/forgot/", PUBLIC),
@@ -221,7 +255,37 @@ WEB: dict[str, Access] = {
         frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR, Role.STATISTICIAN}),
     ),
     "certificate_detail": Access("/certificates/{certificate}/", READ, scoped=True),
+    # Correspondence: the company's side and the validator in charge write; decision officers
+    # read (403 on writing); an administrator or another validator does not read (404).
+    "application_message": Access(
+        "/applications/{application}/messages",
+        READ,
+        scoped=True,
+        method="post",
+        ok=302,
+        special=NOT_IN_THREAD + READS_THREAD,
+    ),
+    "certificate_message": Access(
+        "/certificates/{certificate}/messages",
+        READ,
+        scoped=True,
+        method="post",
+        ok=302,
+        special=(
+            (Role.VALIDATOR, "other", 404),
+            (Role.ADMINISTRATOR, "own", 404),
+            (Role.ADMINISTRATOR, "other", 404),
+            *READS_THREAD,
+        ),
+    ),
+    "attachment_download": Access(
+        "/messages/attachments/{attachment}/", READ, scoped=True, special=NOT_IN_THREAD
+    ),
     "certificate_qr": Access("/certificates/{certificate}/qr.svg", READ, scoped=True),
+    "certificate_pdf": Access("/certificates/{certificate}/certificate.pdf", READ, scoped=True),
+    "certificate_document": Access(
+        "/certificates/{certificate}/documents/1.pdf", READ, scoped=True
+    ),
     "certificate_transition": Access(
         "/certificates/{certificate}/transitions/reinstate",
         READ,
@@ -287,6 +351,13 @@ WEB: dict[str, Access] = {
 }
 API: dict[tuple[str, str], Access] = {
     ("get", "/api/v1/accounts/me"): Access("/api/v1/accounts/me", ALL),
+    ("get", "/api/v1/notices"): Access("/api/v1/notices", ALL),
+    ("get", "/api/v1/notices/unread"): Access("/api/v1/notices/unread", ALL),
+    ("post", "/api/v1/notices/read"): Access("/api/v1/notices/read", ALL, method="post"),
+    # Someone else's notice is not found, whoever asks.
+    ("post", "/api/v1/notices/{notice_id}/read"): Access(
+        "/api/v1/notices/{notice}/read", ALL, method="post", ok=404
+    ),
     ("get", "/api/v1/operators"): Access("/api/v1/operators", OPERATOR_ROLES),
     ("get", "/api/v1/operators/{operator_id}"): Access(
         "/api/v1/operators/{op}", OPERATOR_ROLES, scoped=True
@@ -380,6 +451,15 @@ API: dict[tuple[str, str], Access] = {
         method="post",
         ok=201,
         body='{"operator": {op}, "tier": "A", "snapshot": {snapshot}}',
+    ),
+    ("get", "/api/v1/certification/certificates/{certificate_id}/documents"): Access(
+        "/api/v1/certification/certificates/{certificate}/documents", READ, scoped=True
+    ),
+    ("get", "/api/v1/certification/certificates/{certificate_id}/document"): Access(
+        "/api/v1/certification/certificates/{certificate}/document", READ, scoped=True
+    ),
+    ("get", "/api/v1/certification/certificates/{certificate_id}/documents/{version}"): Access(
+        "/api/v1/certification/certificates/{certificate}/documents/1", READ, scoped=True
     ),
     ("get", "/api/v1/certification/applications/{application_id}"): Access(
         "/api/v1/certification/applications/{application}", READ, scoped=True
@@ -511,6 +591,10 @@ def world(db: None) -> dict[str, object]:
     )
     operator_services.assign_validator(own, users[Role.VALIDATOR], None)
     trader2 = factories.user(Role.TRADER, other_org)
+    colleague = factories.user(Role.TRADER, trader_org)
+    for manager in (users[Role.TRADER], users[Role.CONSULTANT], trader2):
+        manager.manages_colleagues = True
+        manager.save(update_fields=["manages_colleagues"])
     snapshots, evidence = {}, {}
     for whose, operator, author in (("own", own, users[Role.TRADER]), ("other", other, trader2)):
         factories.answered_draft(operator, author)
@@ -537,6 +621,8 @@ def world(db: None) -> dict[str, object]:
         b"partner_id,name,country,valid_from\nX,Y,ZZ,2024-01-01\n",
     )  # fmt: skip
     reviews = {whose: factories.due_review(certificates[whose]) for whose in ("own", "other")}
+    for whose in ("own", "other"):  # version 1 of each certificate's PDF (not rendered)
+        factories.certificate_document(certificates[whose], users[Role.DECISION_OFFICER])
     study = factories.study(customs, users[Role.STATISTICIAN])
     run = MonitoringRun.objects.create(as_of=date(2026, 6, 30))
     training = TrainingRun.objects.create()
@@ -565,7 +651,30 @@ def world(db: None) -> dict[str, object]:
         "snapshots": snapshots, "evidence": evidence, "action": action,
         "applications": applications, "certificates": certificates, "finding": finding,
         "reviews": reviews, "mra": partner, "partner_import": partner_import,
+        "colleagues": {"own": colleague, "other": trader2},
+        "access_request": factories.access_request(),
+        "attachments": {whose: _attachment(applications[whose], users[Role.TRADER])
+                        for whose in ("own", "other")},
+        "notice": Notice.objects.create(
+            recipient=factories.user(Role.VALIDATOR, customs), kind="assigned",
+            title="Application 1 is assigned to you", link="/applications/",
+        ),
     }  # fmt: skip
+
+
+def _attachment(application: object, author: object) -> Attachment:
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    message = Message.objects.create(
+        application=application, author=author, side="company", text="x", sent_at=timezone.now()
+    )
+    attachment = Attachment(
+        message=message, original_name="a.pdf", content_type="application/pdf",
+        size=len(factories.MINIMAL_PDF), sha256="0" * 64,
+    )  # fmt: skip
+    attachment.file.save("a.pdf", ContentFile(factories.MINIMAL_PDF))
+    return attachment
 
 
 ENDPOINTS = [(name, access) for name, access in WEB.items()] + [
@@ -623,6 +732,10 @@ def url(world: dict[str, object], access: Access, whose: str) -> str:
         .replace("{training}", str(world["training"].pk))  # type: ignore[attr-defined]
         .replace("{scoring}", str(world["scoring"].pk))  # type: ignore[attr-defined]
         .replace("{person}", str(world["users"][Role.TRADER].pk))  # type: ignore[index]
+        .replace("{colleague}", str(world["colleagues"][whose].pk))  # type: ignore[index]
+        .replace("{attachment}", str(world["attachments"][whose].pk))  # type: ignore[index]
+        .replace("{notice}", str(world["notice"].pk))  # type: ignore[attr-defined]
+        .replace("{access_request}", str(world["access_request"].pk))  # type: ignore[attr-defined]
         .replace("{organisation}", str(world["users"][Role.TRADER].organisation_id))  # type: ignore[index]
     )
 

@@ -58,7 +58,8 @@ VALIDATION_ERROR = {
 DESCRIPTIONS = {
     400: "The request body is not JSON (or holds a NUL character or a lone surrogate)",
     401: "Not signed in (no session, or no valid API key)",
-    403: "The caller's role may not use this operation",
+    403: "The caller's role may not use this operation, or a session's request that changes "
+    "something came without its CSRF token",
     404: "No such object, or not visible to the caller",
     422: "The input does not parse or is not valid",
 }
@@ -79,8 +80,10 @@ class GreenlaneSchema(OpenAPISchema):
             extra[400] = "Error"
         if auth:
             extra[401] = "Error"
-        if any(isinstance(a, RoleAuth) and a.roles is not None for a in auth):
-            extra[403] = "Error"
+        session = [a for a in auth if isinstance(a, RoleAuth)]
+        changes = any(m not in ("GET", "HEAD", "OPTIONS") for m in operation.methods)
+        if any(a.roles is not None for a in session) or (session and changes):
+            extra[403] = "Error"  # another role; or, for any role, the CSRF check
         if any(p["in"] == "path" for p in result["parameters"]):
             extra[404] = "Error"
         if result["parameters"] or "requestBody" in result:

@@ -10,6 +10,7 @@ from greenlane.api import (
     channels,
     declarations,
     monitoring,
+    notices,
     operators,
     queue,
     risk,
@@ -44,3 +45,4 @@ api.add_router("/public", certification.public)
 api.add_router("/mra", certification.mra_router)
 api.add_router("/trs", trs.router)
 api.add_router("/monitoring", monitoring.router)
+api.add_router("/notices", notices.router)

@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from greenlane.cli import audit, catalogue, declarations, monitoring, platform, risk, trs, worker
+from greenlane.cli import (
+    audit,
+    catalogue,
+    declarations,
+    mail,
+    monitoring,
+    platform,
+    risk,
+    trs,
+    worker,
+)
 from greenlane.cli._common import CommandError
 from greenlane.config import ConfigError
 
@@ -32,6 +42,7 @@ for domain in (
 ):
     app.add_typer(domain)  # no name: its commands are the app's own
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(mail.mail_app, name="mail")
 app.add_typer(catalogue.catalogue_app, name="catalogue")
 app.add_typer(trs.trs_app, name="trs")
 app.add_typer(platform.token_app, name="token")

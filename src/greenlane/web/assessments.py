@@ -35,6 +35,7 @@ from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
 from greenlane.core.errors import Refused
+from greenlane.web.exports import private_file
 from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
 from greenlane.web.refusals import refusal, shown
@@ -206,14 +207,7 @@ def evidence_download(request: AuthenticatedRequest, evidence_id: int) -> FileRe
     if not can_read_evidence(request.user, evidence):
         raise Http404
     services.evidence_downloaded(evidence, request.user)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(evidence.file, evidence.original_name, evidence.content_type)
 
 
 @require_POST

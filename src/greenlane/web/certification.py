@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -23,8 +21,14 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
-from greenlane.apps.certification import codes, services, statistics
-from greenlane.apps.certification.models import Application, Certificate, Finding, SelfReview
+from greenlane.apps.certification import codes, documents, services, statistics
+from greenlane.apps.certification.models import (
+    Application,
+    Certificate,
+    CertificateDocument,
+    Finding,
+    SelfReview,
+)
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
     visible_applications,
@@ -35,12 +39,16 @@ from greenlane.apps.certification.public import (
     public_status,
     register_entries,
     retry_after,
+    verification_url,
     verified,
 )
 from greenlane.apps.certification.public import expired as _expired
+from greenlane.apps.correspondence import services as correspondence
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
 from greenlane.core.errors import Refused
+from greenlane.web.correspondence import thread_of, timeline
+from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date, optional_id
 from greenlane.web.refusals import refusal
 
@@ -144,11 +152,13 @@ def _render_detail(
         for c in version.criteria
     ]
     actors = services.actors(request.user, application)
+    thread = thread_of(request.user, application)
     context = {
         "application": application,
         "version": version,
         "criteria": criteria,
-        "events": application.events.select_related("actor"),
+        "timeline": timeline(application.events.select_related("actor"), thread),
+        "thread": thread,
         "requests": application.information_requests.all(),
         "visit": getattr(application, "site_visit", None),
         "certificate": Certificate.objects.filter(application=application).first(),
@@ -173,6 +183,7 @@ def _available(request: AuthenticatedRequest, application: Application) -> set[s
 
 
 @require_POST
+@takes_files("evidence")  # the answer to a request for information may bring files
 @role_required(VIEW_ROLES)
 def application_transition(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     application = _application(request, pk)
@@ -195,7 +206,12 @@ def application_transition(request: AuthenticatedRequest, pk: int, name: str) ->
             400,
             f"Not done: tick the box to confirm — {FINAL_APPLICATION[name]}",
         )
-    if refused := refusal(services.transition, application, request.user, name, **data):
+    files = request.FILES.getlist("files")
+    if name == "provide_information" and files:  # the answer and its files, together
+        refused = refusal(correspondence.answer, request.user, application, data["answer"], files)
+    else:
+        refused = refusal(services.transition, application, request.user, name, **data)
+    if refused:
         return _render_detail(request, application, refused.status, str(refused))
     messages.success(request, f"{APPLICATION[name].label}: done.")
     return redirect("application_detail", pk=application.pk)
@@ -265,9 +281,11 @@ def _render_certificate(
     request: AuthenticatedRequest, certificate: Certificate, status: int = 200, error: str = ""
 ) -> HttpResponse:
     actors = services.certificate_actors(request.user, certificate)
+    thread = thread_of(request.user, certificate)
     context = {
         "certificate": certificate,
-        "events": certificate.events.select_related("actor"),
+        "timeline": timeline(certificate.events.select_related("actor"), thread),
+        "thread": thread,
         "available": [
             (step, FINAL.get(step.name))
             for step in lifecycle.available(CERTIFICATE, certificate.status, actors)
@@ -285,7 +303,8 @@ def _render_certificate(
         "error": error,
         "expired": _expired(certificate),
         "verification_code": codes.formatted(certificate.verification_code),
-        "verification_url": _verification_url(request, certificate),
+        "verification_url": verification_url(certificate),
+        "documents": certificate.documents.order_by("-version"),
     }
     return render(request, "certification/certificate_detail.html", context, status=status)
 
@@ -408,21 +427,45 @@ def verify(request: HttpRequest, number: str = "") -> HttpResponse:
     return render(request, "certification/verify.html", context)
 
 
-def _verification_url(request: HttpRequest, certificate: Certificate) -> str:
-    path = reverse("verify_number", args=[certificate.number])
-    query = urlencode({"code": codes.formatted(certificate.verification_code)})
-    return request.build_absolute_uri(f"{path}?{query}")
-
-
 @require_safe
 @role_required(VIEW_ROLES)
 def certificate_qr(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The QR code printed on the certificate: the verification page with number and code."""
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     out = io.BytesIO()
-    segno.make(_verification_url(request, certificate), error="m").save(
-        out, kind="svg", scale=4, border=2
-    )
+    documents.qr_code(verification_url(certificate)).save(out, kind="svg", scale=4, border=2)
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+#: A version never changes; the current one may be replaced by the next change.
+KEPT, CURRENT = "private, max-age=86400, immutable", "private, no-cache"
+
+
+@require_safe
+@role_required(VIEW_ROLES)
+def certificate_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The certificate as a PDF, as it stands (made now if it was issued before documents
+    were kept): for its holder, the holder's consultant and customs AEO staff."""
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    return document_file(documents.current(certificate, request.user))
+
+
+@require_safe
+@role_required(VIEW_ROLES)
+def certificate_document(request: AuthenticatedRequest, pk: int, version: int) -> HttpResponse:
+    """One version of the certificate's PDF, as it was made (never changed since)."""
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    return document_file(get_object_or_404(certificate.documents, version=version), KEPT)
+
+
+def document_file(document: CertificateDocument, cache: str = CURRENT) -> HttpResponse:
+    """A version of a certificate's PDF as a download (the API's too). Read whole: a few tens
+    of kilobytes, and no file is left open for a client that never reads to the end."""
+    with document.file.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type="application/pdf")
+    name = f"{document.certificate.number}-v{document.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = cache
     return response

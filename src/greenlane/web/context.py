@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import resolve, reverse
 
 from greenlane import __version__
+from greenlane.apps.notices.services import unread_count
 
 NAV = (
     ("Home", "home"),
@@ -27,6 +28,8 @@ NAV = (
     ("What-if", "what_if"),
     ("Release studies", "trs_list"),
     ("People", "people_list"),
+    ("Access requests", "access_request_list"),
+    ("Colleagues", "colleague_list"),
     ("Organisations", "organisation_list"),
     ("Audit log", "audit_log"),
 )
@@ -52,6 +55,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         # The menu's pages the person may open: a link to one of their records is offered
         # only then ({% if "model_list" in menu_pages %}), never a link that answers 403.
         "menu_pages": pages,
+        # The header's "Inbox (n)": one indexed count a page.
+        "unread_notices": unread_count(user) if user is not None and user.is_authenticated else 0,
         "max_bytes": max_bytes(),
     }
 

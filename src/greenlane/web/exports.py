@@ -1,4 +1,4 @@
-"""What a list shows, as a download: CSV (streamed) or Excel (``core.tables``)."""
+"""What a list shows, as a download: CSV (streamed) or Excel (``core.tables``); a stored file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
 from greenlane.core.tables import write_xlsx
 from greenlane.web.csvfiles import streamed_csv
@@ -31,3 +31,12 @@ def table_file(
 def _with_header(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[Sequence[Any]]:
     yield header
     yield from rows
+
+
+def private_file(file: Any, filename: str, content_type: str) -> FileResponse:
+    """A company's stored document as a download: never kept by a cache or a proxy."""
+    response = FileResponse(
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

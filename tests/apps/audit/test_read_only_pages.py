@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 READ_ONLY = [
     "/", "/operators/", "/operators/1/", "/audit/",
     "/applications/", "/applications/1/", "/certificates/", "/certificates/1/",
-    "/certificates/1/qr.svg", "/certification/statistics/",
+    "/certificates/1/qr.svg", "/certificates/1/certificate.pdf", "/certificates/1/documents/1.pdf",
+    "/certification/statistics/",
     "/mra/status/", "/mra/1/", "/mra/1/imports/1/rejected.csv",
     "/risk/models/", "/risk/models/1/", "/risk/models/runs/1/progress/", "/risk/scores/",
     "/risk/declarations/1/", "/risk/queue/", "/risk/simulations/1/",

@@ -169,6 +169,12 @@ def inspect(name: str, stream: IO[bytes], limit_bytes: int) -> Inspected:
     return Inspected(detected, size, digest.hexdigest())
 
 
+def stored_name(name: str, sha256: str) -> str:
+    """The name a checked file is stored under: its hash, and the ending of its own name."""
+    dot = name.rfind(".")
+    return sha256[:16] + (name[dot:].lower()[:10] if dot > 0 else "")
+
+
 def _office_type(head: bytes) -> str | None:
     """OpenDocument files name their type in a first 'mimetype' entry."""
     if b"mimetypeapplication/vnd.oasis.opendocument.text" in head:

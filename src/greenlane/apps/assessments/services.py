@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import CUSTOMS_ROLES
-from greenlane.apps.assessments.evidence import EvidenceRefused, inspect
+from greenlane.apps.assessments.evidence import EvidenceRefused, inspect, stored_name
 from greenlane.apps.assessments.models import ActionItem, Answer, Evidence, SelfAssessment
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
@@ -231,7 +231,7 @@ def add_evidence(
                 sha256=facts.sha256,
                 uploaded_by=user,
             )
-            evidence.file.save(f"{facts.sha256[:16]}{_suffix(name)}", upload, save=False)
+            evidence.file.save(stored_name(name, facts.sha256), upload, save=False)
             evidence.save()
             audit.record(
                 "assessments.evidence.added",
@@ -242,11 +242,6 @@ def add_evidence(
     except IntegrityError:
         raise Refused(f"{name} is already attached to this requirement", "file") from None
     return evidence
-
-
-def _suffix(name: str) -> str:
-    dot = name.rfind(".")
-    return name[dot:].lower()[:10] if dot > 0 else ""
 
 
 @transaction.atomic

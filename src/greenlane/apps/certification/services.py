@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +18,7 @@ from greenlane.apps.assessments import services as assessments
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES
 from greenlane.apps.audit import services as audit
+from greenlane.apps.certification import documents, notices
 from greenlane.apps.certification.models import (
     Application,
     ApplicationEvent,
@@ -225,7 +225,7 @@ def transition(application: Application, user: User, name: str, **data: Any) -> 
             application,
             {"from": seen_stage, "to": target, **_plain(data)},
         )
-    _notify(application, name)
+        notices.application_changed(application, name, data)
     return application
 
 
@@ -364,10 +364,11 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
                 status="superseded", revision=F("revision") + 1,
                 status_reason=f"replaced by the {application.kind} {application.number}",
             )  # fmt: skip
-            CertificateEvent.objects.create(
+            event = CertificateEvent.objects.create(
                 certificate=old, transition="supersede", from_status=old.status,
                 to_status="superseded", actor=user, at=now, reason=application.number,
             )  # fmt: skip
+            documents.make(old, user, documents.Reason.SUPERSEDED, event)
     # One status per programme at a time: the new certificate's replaces whatever runs on
     # its start (the renewed certificate's, a lower tier's, one recorded from a register).
     supersede(application.operator_id, application.programme, start)
@@ -400,6 +401,7 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
         certificate,
         {"number": certificate.number, "tier": tier.id, "valid_to": str(end or "")},
     )
+    documents.make(certificate, user, documents.ISSUE_REASONS[application.kind])
     return certificate
 
 
@@ -523,7 +525,7 @@ def certificate_transition(
             raise NotAllowed("someone else changed this certificate just now; reload it")
         if name in ("revoke", "surrender"):
             AeoAuthorisation.objects.filter(certificate=certificate).update(valid_to=today)
-        CertificateEvent.objects.create(
+        event = CertificateEvent.objects.create(
             certificate=certificate, transition=name, from_status=seen_status,
             to_status=step.target, actor=user, at=now, reason=reason[:2000],
         )  # fmt: skip
@@ -534,52 +536,10 @@ def certificate_transition(
             {"from": seen_status, "to": step.target, "reason": reason,
              "until": until.isoformat() if until else None},
         )  # fmt: skip
-    certificate.refresh_from_db()
-    _notify_certificate(certificate, name)
+        documents.make(certificate, user, documents.TRANSITION_REASONS[name], event)
+        certificate.refresh_from_db()
+        notices.certificate_changed(certificate, name, reason)
     return certificate
-
-
-# --------------------------------------------------------------------------- notifications
-
-_OPERATOR_NEWS = {
-    "assign": "Your application {number} is under review.",
-    "request_information": "Customs asks for information on your application {number}.",
-    "plan_site_visit": "An on-site validation is planned for your application {number}.",
-    "approve": "Your application {number} is approved: a certificate has been issued.",
-    "reject": "Your application {number} is rejected.",
-}
-
-
-def _operator_emails(operator: Operator) -> list[str]:
-    users = User.objects.filter(organisation_id=operator.organisation_id, is_active=True)
-    return [u.email for u in users if u.email]
-
-
-def _notify(application: Application, name: str) -> None:
-    text = _OPERATOR_NEWS.get(name)
-    recipients = _operator_emails(application.operator) if text else []
-    if name == "assign" and application.validator and application.validator.email:
-        recipients.append(application.validator.email)
-    if text and recipients:
-        body = text.format(number=application.number)
-        transaction.on_commit(lambda: _send_each(body, recipients))
-
-
-def _notify_certificate(certificate: Certificate, name: str) -> None:
-    recipients = _operator_emails(certificate.operator)
-    if recipients:
-        _send_each(
-            f"Certificate {certificate.number}: {name} (now {certificate.status}).", recipients
-        )
-
-
-def _send_each(body: str, recipients: list[str]) -> None:
-    """One message per recipient: nobody learns the others' addresses (a company's people
-    and the customs validator were once on one "To:" line)."""
-    send_mass_mail(
-        [(f"Greenlane: {body}", body, None, [to]) for to in dict.fromkeys(recipients)],
-        fail_silently=True,
-    )
 
 
 def set_public_consent(certificate: Certificate, user: User, consent: bool) -> Certificate:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane import jobs
@@ -26,6 +27,8 @@ from greenlane.apps.declarations.models import (
     SavedMapping,
     Upload,
 )
+from greenlane.apps.declarations.permissions import INGEST_ROLES
+from greenlane.apps.notices import services as notices
 from greenlane.core import errors
 from greenlane.core.risk.mapping import (
     ColumnMapping,
@@ -102,10 +105,19 @@ def _failed(upload: Upload, message: str) -> None:
     _finish(upload, Upload.Status.FAILED, message)
 
 
+def _tell(upload: Upload, done: bool) -> None:
+    notices.tell_outcome(
+        upload.uploaded_by, done, what=f"The ingest of {upload.original_name}",
+        message=upload.message, link=reverse("upload_detail", args=[upload.pk]), about=upload,
+        roles=INGEST_ROLES,
+    )  # fmt: skip
+
+
 @jobs.background(
     "declarations.Upload",
     refused=(ingest.DuplicateFile, MappingError, FileError),
     fail=_failed,
+    tell=_tell,
     stopped="an internal error stopped the ingest (upload {pk}); nothing was stored",
 )
 def ingest_upload(upload: Upload) -> None:

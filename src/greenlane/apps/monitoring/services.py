@@ -7,15 +7,20 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
+from greenlane.apps.certification import notices
 from greenlane.apps.certification import services as certification
 from greenlane.apps.certification.models import Certificate, SelfReview
 from greenlane.apps.declarations.models import Declaration, Inspection
 from greenlane.apps.monitoring.models import Alert, Indicator, Run
+from greenlane.apps.monitoring.permissions import QUEUE_ROLES
+from greenlane.apps.notices.models import Kind
+from greenlane.apps.notices.services import notify
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
 from greenlane.core import errors
 from greenlane.core.monitoring import indicators, rules
@@ -188,6 +193,7 @@ def execute(record: Run, step: Step | None = None) -> Run:
                     alert,
                     {"operator": c.operator, "rule": c.rule, "cause": c.cause},
                 )
+                _tell_validators(alert)
         active = {row["code"] for row in computed[WINDOWS[0]]} | {
             row["code"] for row in computed[WINDOWS[-1]]
         }
@@ -207,6 +213,19 @@ def execute(record: Run, step: Step | None = None) -> Run:
             {"as_of": as_of.isoformat(), "operators": record.operators, "alerts": raised},
         )
     return record
+
+
+def _tell_validators(alert: Alert) -> None:
+    """The operator's validators hear of a new alert (the decision officers when it has none)."""
+    people = notices.validators(alert.operator) or notices.decision_officers()
+    notify(
+        Kind.ALERT_RAISED,
+        people,
+        title=f"{alert.severity.capitalize()} alert on {alert.operator}: {alert.title}",
+        link=reverse("alert_detail", args=[alert.pk]),
+        about=alert,
+        may_see=lambda user: user.role in QUEUE_ROLES,
+    )
 
 
 @jobs.background(

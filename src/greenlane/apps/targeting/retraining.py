@@ -18,14 +18,17 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncWeek
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane import jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, Inspection
+from greenlane.apps.notices import services as notices
 from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score, TrainingRun
+from greenlane.apps.targeting.permissions import MODEL_ROLES
 from greenlane.core import errors
 from greenlane.core.risk import drift as core
 
@@ -270,9 +273,17 @@ def execute(record: TrainingRun, step: Step | None = None) -> TrainingRun:
     return record
 
 
+def _tell(record: TrainingRun, done: bool) -> None:
+    notices.tell_outcome(
+        record.requested_by, done, what=f"The training run {record.pk}",
+        message=record.message, link=reverse("model_list"), about=record, roles=MODEL_ROLES,
+    )  # fmt: skip
+
+
 @jobs.background(
     "targeting.TrainingRun",
     refused=(services.TrainingError,),
+    tell=_tell,
     stopped="an internal error stopped the training (run {pk}); nothing changed",
     audit_as="targeting.training",
 )

@@ -11,12 +11,15 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
+from greenlane.apps.notices import services as notices
 from greenlane.apps.trs.models import EventFile, Study
+from greenlane.apps.trs.permissions import VIEW_ROLES
 from greenlane.core import errors
 from greenlane.core.trs import effect, events, metrics
 from greenlane.core.trs import study as core_study
@@ -239,10 +242,19 @@ def _failed(record: Study, message: str) -> None:
     finish(record.pk, Study.Status.FAILED, message, None)
 
 
+def _tell(record: Study, done: bool) -> None:
+    notices.tell_outcome(
+        record.created_by, done, what=f"The release study {record.title!r}",
+        message=record.message, link=reverse("trs_detail", args=[record.pk]), about=record,
+        roles=VIEW_ROLES,
+    )  # fmt: skip
+
+
 @jobs.background(
     "trs.Study",
     refused=(events.EventFileError, Refused, ValueError),
     fail=_failed,
+    tell=_tell,
     stopped="an internal error stopped the study (study {pk}); the previous result is kept",
     claim={"progress": 0.0},
 )

@@ -1,0 +1,119 @@
+"""A notice is one person's copy of an event that asks them to act or tells them an outcome.
+
+It is made in the transaction of the change it reports (no notice for a change that rolled
+back), read in the inbox, and mailed by the worker after the commit (never in a request): at
+once, or in the person's daily digest, as they chose for its kind (``Preference``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Kind(models.TextChoices):
+    ASSIGNED = "assigned", "An application is assigned to you"
+    INFORMATION_REQUESTED = "information_requested", "Customs asks for information"
+    ANSWER_RECEIVED = "answer_received", "The company answered"
+    SITE_VISIT = "site_visit", "An on-site validation is planned"
+    RECOMMENDATION = "recommendation", "A recommendation waits for a decision"
+    DECISION = "decision", "A decision on an application"
+    MESSAGE = "message", "A message on an application or certificate"
+    CERTIFICATE_CHANGED = "certificate_changed", "A certificate is suspended, revoked or restored"
+    CERTIFICATE_EXPIRING = "certificate_expiring", "A certificate expires soon"
+    SELF_REVIEW_DUE = "self_review_due", "A self-review is due"
+    SELF_REVIEW_OVERDUE = "self_review_overdue", "A self-review is overdue"
+    ALERT_RAISED = "alert_raised", "A monitoring alert is raised"
+    JOB_FINISHED = "job_finished", "Your ingest, study or training finished"
+    JOB_FAILED = "job_failed", "Your ingest, study or training failed"
+    ACCESS_REQUESTED = "access_requested", "A company or consultancy asks for access"
+
+
+class Delivery(models.TextChoices):
+    INBOX = "inbox", "Inbox only"
+    EMAIL = "email", "Inbox and e-mail"
+    DIGEST = "digest", "Inbox and a daily e-mail digest"
+
+
+class Mail(models.TextChoices):
+    """Where a notice's e-mail stands."""
+
+    NONE = "none", "Inbox only"
+    PENDING = "pending", "To be sent"
+    SENDING = "sending", "Being sent"
+    DIGEST = "digest", "Waits for the daily digest"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Could not be sent"
+    SKIPPED = "skipped", "Not sent (no address, or the person left)"
+
+
+class Notice(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, help_text="the path of the thing the notice is about")
+    subject_type = models.CharField(max_length=100, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    key = models.CharField(
+        max_length=120, blank=True, help_text="a reminder's identity: made once per person"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    mail = models.CharField(max_length=10, choices=Mail.choices, default=Mail.NONE)
+    mail_attempts = models.PositiveSmallIntegerField(default=0)
+    mail_next_at = models.DateTimeField(null=True, blank=True)
+    mail_error = models.CharField(max_length=300, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notice_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notice_inbox"),
+            models.Index(fields=["mail", "mail_next_at"], name="notice_outbox"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="one_reminder_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.title}"
+
+
+class Preference(models.Model):
+    """How a person wants one kind of notice; a kind without a row is mailed at once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} by {self.delivery}"
+
+
+class Sweep(models.Model):
+    """A periodic piece of work done for a day (the day's reminders): the database keeps one,
+    whatever the number of workers asking every ten minutes."""
+
+    name = models.CharField(max_length=60)
+    day = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="one_sweep_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.day}"

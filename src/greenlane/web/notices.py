@@ -1,0 +1,76 @@
+"""The inbox: a person's notices, each opening the thing it is about, and how each kind
+arrives (issue 18, point 4). Everyone sees only their own notices."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
+from greenlane.apps.accounts.requests import AuthenticatedRequest
+from greenlane.apps.notices import services as notices
+from greenlane.apps.notices.models import Delivery, Kind
+
+
+@require_safe
+@role_required(ANY_ROLE)
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    show = request.GET.get("show", "")
+    found = notices.inbox(request.user)
+    if show == "unread":
+        found = found.filter(read_at__isnull=True)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "notices/inbox.html", {"page": page, "show": show})
+
+
+@require_safe
+@role_required(ANY_ROLE)
+def notice_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Mark the notice read and go to the thing it is about (the link in the e-mail too)."""
+    notice = notices.open_notice(request.user, pk)
+    if notice is None:
+        raise Http404("no such notice")
+    if not url_has_allowed_host_and_scheme(notice.link, allowed_hosts=None):
+        return redirect("inbox")  # only paths of this site are ever stored; never elsewhere
+    return redirect(notice.link)
+
+
+@require_POST
+@role_required(ANY_ROLE)
+def notices_read(request: AuthenticatedRequest) -> HttpResponse:
+    count = notices.mark_all_read(request.user)
+    messages.success(request, f"{count} notice(s) marked read.")
+    return redirect("inbox")
+
+
+class PreferencesForm(forms.Form):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for kind in Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
+            )
+
+
+@role_required(ANY_ROLE)
+def notice_settings(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            changed = notices.set_preferences(request.user, form.cleaned_data)
+            messages.success(
+                request, f"Saved: {len(changed)} change(s)." if changed else "Nothing changed."
+            )
+            return redirect("notice_settings")
+    else:
+        form = PreferencesForm(initial=notices.preferences(request.user))
+    return render(
+        request,
+        "notices/settings.html",
+        {"form": form, "has_email": bool(request.user.email), "delivery_choices": Delivery.choices},
+    )
