@@ -7,6 +7,9 @@ os.environ.setdefault("GREENLANE_VAR_DIR", tempfile.mkdtemp(prefix="greenlane-te
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ["GREENLANE_MODE"] = "demo"
 os.environ["GREENLANE_MANIFEST_STATIC"] = "false"
+# Links in e-mails start with the site's address; the test client's host (a browser test sets
+# its live server's).
+os.environ.setdefault("GREENLANE_SITE_URL", "http://testserver")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there are
 # still synchronous, so Django's guard against async contexts does not apply.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -46,6 +46,7 @@ def _ask(page: Any, base: str) -> None:
 def test_a_strangers_request_is_confirmed_approved_and_linked_and_its_person_signs_in(
     live_server: Any, browser: Any, settings: Any
 ) -> None:
+    settings.SITE_URL = live_server.url  # the start of the links in e-mails
     admin = factories.user(Role.ADMINISTRATOR, factories.organisation("customs"), username="root")
     admin.set_password(PASSWORD)
     admin.email = "root@customs.example"

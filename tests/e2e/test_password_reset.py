@@ -21,6 +21,7 @@ NEW_PASSWORD = "another horse, another staple 43"
 def test_a_new_validator_and_a_forgotten_password_both_end_signed_in(
     live_server: Any, browser: Any, settings: Any
 ) -> None:
+    settings.SITE_URL = live_server.url  # the start of the links in e-mails
     customs = factories.organisation("customs", name="Korea Customs Service")
     admin = factories.user(Role.ADMINISTRATOR, customs, username="root")
     admin.set_password(PASSWORD)

@@ -20,8 +20,9 @@ PASSWORD = "correct horse battery staple 42"
 
 
 def test_an_administrator_sets_up_a_company_whose_user_chooses_a_password_and_signs_in(
-    live_server: Any, browser: Any
+    live_server: Any, browser: Any, settings: Any
 ) -> None:
+    settings.SITE_URL = live_server.url  # the start of the links in e-mails
     customs = factories.organisation("customs")
     admin = factories.user(Role.ADMINISTRATOR, customs, username="root")
     admin.set_password(PASSWORD)

@@ -88,7 +88,7 @@ def access_request(request: HttpRequest) -> HttpResponse:
     """Public: a company or consultancy asks for access."""
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        base = request.build_absolute_uri("/")
+        base = settings.SITE_URL + "/"
         with onto_form(form):
             wait = access.ask(form.cleaned_data, _client(request), base)
             if wait:
@@ -162,7 +162,7 @@ def access_request_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
         "operator": candidates[0].code if candidates else found.identifier,
     }
     approve = ApproveForm(request.POST or None, initial=initial)
-    base = request.build_absolute_uri("/")
+    base = settings.SITE_URL + "/"
     if request.method == "POST" and request.POST.get("decision") == "refuse":
         with shown(request):
             access.refuse(request.user, found, request.POST.get("reason", ""))

@@ -5,6 +5,7 @@ administrator's (``/people/``); another organisation's people are not found here
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -56,9 +57,7 @@ def colleague_new(request: AuthenticatedRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with onto_form(form):
-            invited = colleagues.invite(
-                request.user, form.cleaned_data, request.build_absolute_uri("/")
-            )
+            invited = colleagues.invite(request.user, form.cleaned_data, settings.SITE_URL + "/")
             messages.success(
                 request,
                 f"{invited.get_full_name()} is invited as {invited.username}; a link to choose "

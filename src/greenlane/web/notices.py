@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.notices import services as notices
-from greenlane.apps.notices.models import Delivery, Kind
+from greenlane.apps.notices.models import KINDS_BY_ROLE, Delivery
 
 
 @require_safe
@@ -49,9 +49,11 @@ def notices_read(request: AuthenticatedRequest) -> HttpResponse:
 
 
 class PreferencesForm(forms.Form):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    """One choice per kind of notice the person's role can be sent."""
+
+    def __init__(self, role: str, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for kind in Kind:
+        for kind in KINDS_BY_ROLE.get(role, ()):
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
             )
@@ -60,7 +62,7 @@ class PreferencesForm(forms.Form):
 @role_required(ANY_ROLE)
 def notice_settings(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
+        form = PreferencesForm(request.user.role, request.POST)
         if form.is_valid():
             changed = notices.set_preferences(request.user, form.cleaned_data)
             messages.success(
@@ -68,7 +70,7 @@ def notice_settings(request: AuthenticatedRequest) -> HttpResponse:
             )
             return redirect("notice_settings")
     else:
-        form = PreferencesForm(initial=notices.preferences(request.user))
+        form = PreferencesForm(request.user.role, initial=notices.preferences(request.user))
     return render(
         request,
         "notices/settings.html",

@@ -73,7 +73,9 @@ class OrganisationForm(forms.Form):
 
 
 def _base(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    """The start of the links in e-mails: the configured address, never the request's Host
+    (a proxy may rewrite it, and a forged one must not make a link to elsewhere)."""
+    return settings.SITE_URL + "/"
 
 
 @require_safe

@@ -299,3 +299,16 @@ def test_forgot_password_is_rate_limited_per_address_and_per_mailbox(
     with django_capture_on_commit_callbacks(execute=True):
         assert other.post("/account/forgot/", {"email": "kim@customs.example"}).status_code == 200
     assert len(mail.outbox) == people.FORGOT_PER_EMAIL
+
+
+def test_a_mailed_link_starts_with_the_sites_address_whatever_host_the_request_named(
+    admin: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SITE_URL = "https://aeo.customs.example"
+    kim = factories.user(Role.VALIDATOR, admin.organisation, username="kim")
+    kim.email = "kim@customs.example"
+    kim.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/account/forgot/", {"email": kim.email}, HTTP_HOST="localhost")
+    assert "https://aeo.customs.example/account/set-password/" in mail.outbox[0].body
+    assert "localhost" not in mail.outbox[0].body

@@ -21,7 +21,7 @@ from greenlane.apps.certification import services
 from greenlane.apps.certification.models import SelfReview
 from greenlane.apps.notices import mail as outbox
 from greenlane.apps.notices import services as notices
-from greenlane.apps.notices.models import Kind, Mail, Notice
+from greenlane.apps.notices.models import KINDS_BY_ROLE, Kind, Mail, Notice
 from greenlane.apps.operators import services as operators
 from tests import factories
 from tests.apps.certification.world import World, world
@@ -378,7 +378,8 @@ def test_the_inbox_shows_ones_own_notices_with_the_unread_count_in_the_header(w:
 def test_the_settings_page_saves_each_kinds_choice(w: World) -> None:
     client = Client()
     client.force_login(w.trader)
-    choices = {kind.value: "email" for kind in Kind} | {Kind.DECISION.value: "digest"}
+    choices = {kind.value: "email" for kind in KINDS_BY_ROLE[Role.TRADER]}
+    choices[Kind.DECISION.value] = "digest"
     assert client.post("/inbox/settings/", choices).status_code == 302
     assert notices.preferences(w.trader)[Kind.DECISION] == "digest"
     page = client.get("/inbox/settings/").content.decode()
@@ -401,3 +402,17 @@ def test_the_api_lists_and_reads_ones_own_notices(w: World) -> None:
     theirs = Notice.objects.get(recipient=w.validator).pk
     assert client.post(f"/api/v1/notices/{theirs}/read").status_code == 404
     assert client.get("/api/v1/notices/unread").json() == {"unread": 0}
+
+
+def test_each_role_chooses_only_for_the_kinds_it_can_be_sent(w: World) -> None:
+    assert set().union(*KINDS_BY_ROLE.values()) == set(Kind)  # every kind reaches someone
+    assert all(KINDS_BY_ROLE[role] for role in Role)  # everyone has something to choose
+    page = Client()
+    page.force_login(w.trader)
+    shown = page.get("/inbox/settings/").content.decode()
+    assert "Customs asks for information" in shown
+    assert Kind.ACCESS_REQUESTED.label not in shown
+    assert Kind.JOB_FAILED.label not in shown
+    with pytest.raises(notices.Refused, match="no notice kind 'access_requested' for a Trader"):
+        notices.set_preferences(w.trader, {Kind.ACCESS_REQUESTED: "inbox"})
+    assert set(notices.preferences(w.admin)) == {k.value for k in KINDS_BY_ROLE[Role.ADMINISTRATOR]}

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from greenlane.apps.accounts.roles import Role
+
 
 class Kind(models.TextChoices):
-    ASSIGNED = "assigned", "An application is assigned to you"
+    ASSIGNED = "assigned", "An application is assigned for review"
     INFORMATION_REQUESTED = "information_requested", "Customs asks for information"
     ANSWER_RECEIVED = "answer_received", "The company answered"
     SITE_VISIT = "site_visit", "An on-site validation is planned"
@@ -28,6 +30,32 @@ class Kind(models.TextChoices):
     JOB_FINISHED = "job_finished", "Your ingest, study or training finished"
     JOB_FAILED = "job_failed", "Your ingest, study or training failed"
     ACCESS_REQUESTED = "access_requested", "A company or consultancy asks for access"
+
+
+_COMPANY = (Role.TRADER, Role.CONSULTANT)
+_FILES = (*_COMPANY, Role.VALIDATOR)
+_JOBS = (Role.RISK_ANALYST, Role.INSPECTION_OFFICER, Role.STATISTICIAN, Role.ADMINISTRATOR)
+_WHO_GETS: dict[Kind, tuple[str, ...]] = {
+    Kind.ASSIGNED: _FILES,
+    Kind.INFORMATION_REQUESTED: _COMPANY,
+    Kind.ANSWER_RECEIVED: (Role.VALIDATOR,),
+    Kind.SITE_VISIT: _COMPANY,
+    Kind.RECOMMENDATION: (Role.DECISION_OFFICER,),
+    Kind.DECISION: _FILES,
+    Kind.MESSAGE: _FILES,
+    Kind.CERTIFICATE_CHANGED: _FILES,
+    Kind.CERTIFICATE_EXPIRING: _FILES,
+    Kind.SELF_REVIEW_DUE: _COMPANY,
+    Kind.SELF_REVIEW_OVERDUE: _FILES,
+    Kind.ALERT_RAISED: (Role.VALIDATOR, Role.DECISION_OFFICER),
+    Kind.JOB_FINISHED: _JOBS,
+    Kind.JOB_FAILED: _JOBS,
+    Kind.ACCESS_REQUESTED: (Role.ADMINISTRATOR,),
+}
+#: The kinds a person of each role can be sent: the only ones their settings page offers.
+KINDS_BY_ROLE: dict[str, tuple[Kind, ...]] = {
+    role: tuple(kind for kind, roles in _WHO_GETS.items() if role in roles) for role in Role
+}
 
 
 class Delivery(models.TextChoices):

@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
-from greenlane.apps.notices.models import Delivery, Kind, Mail, Notice, Preference
+from greenlane.apps.notices.models import (
+    KINDS_BY_ROLE,
+    Delivery,
+    Kind,
+    Mail,
+    Notice,
+    Preference,
+)
 from greenlane.core import errors
 
 _MAIL_BY_DELIVERY = {Delivery.INBOX: Mail.NONE, Delivery.EMAIL: Mail.PENDING,
@@ -126,9 +133,13 @@ def mark_all_read(user: Any) -> int:
 
 
 def preferences(user: Any) -> dict[str, str]:
-    """Every kind with the person's choice (e-mail at once where they made none)."""
+    """Every kind the person's role can be sent, with their choice (e-mail at once where they
+    made none)."""
     chosen = dict(Preference.objects.filter(user_id=user.pk).values_list("kind", "delivery"))
-    return {kind.value: chosen.get(kind.value, Delivery.EMAIL.value) for kind in Kind}
+    return {
+        kind.value: chosen.get(kind.value, Delivery.EMAIL.value)
+        for kind in KINDS_BY_ROLE.get(user.role, ())
+    }
 
 
 class Refused(errors.Refused):
@@ -137,12 +148,13 @@ class Refused(errors.Refused):
 
 def set_preferences(user: User, choices: dict[str, str]) -> dict[str, Any]:
     """Save the person's choices per kind (all or some); audited with what changed."""
-    unknown = [k for k in choices if k not in Kind.values]
+    mine = {kind.value for kind in KINDS_BY_ROLE.get(user.role, ())}
+    unknown = [k for k in choices if k not in mine]
     if unknown:
-        raise Refused(f"no notice kind {unknown[0]!r}")
+        raise Refused(f"no notice kind '{unknown[0]}' for a {user.get_role_display()}")
     wrong = [v for v in choices.values() if v not in Delivery.values]
     if wrong:
-        raise Refused(f"no delivery {wrong[0]!r}: choose inbox, email or digest")
+        raise Refused(f"no delivery '{wrong[0]}': choose inbox, email or digest")
     with transaction.atomic():
         before = preferences(user)
         changed = {k: {"from": before[k], "to": v} for k, v in choices.items() if before[k] != v}
