@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -202,7 +202,7 @@ def evidence_remove(request: AuthenticatedRequest, pk: int, evidence_id: int) ->
 
 @require_safe
 @role_required(READ_ROLES)
-def evidence_download(request: AuthenticatedRequest, evidence_id: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, evidence_id: int) -> HttpResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("assessment"), pk=evidence_id)
     if not can_read_evidence(request.user, evidence):
         raise Http404

@@ -48,6 +48,7 @@ from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
 from greenlane.core.errors import Refused
 from greenlane.web.correspondence import thread_of, timeline
+from greenlane.web.exports import file_missing
 from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date, optional_id
 from greenlane.web.refusals import refusal
@@ -463,9 +464,12 @@ def certificate_document(request: AuthenticatedRequest, pk: int, version: int) -
 def document_file(document: CertificateDocument, cache: str = CURRENT) -> HttpResponse:
     """A version of a certificate's PDF as a download (the API's too). Read whole: a few tens
     of kilobytes, and no file is left open for a client that never reads to the end."""
-    with document.file.open("rb") as handle:
-        response = HttpResponse(handle.read(), content_type="application/pdf")
     name = f"{document.certificate.number}-v{document.version}.pdf"
+    try:
+        with document.file.open("rb") as handle:
+            response = HttpResponse(handle.read(), content_type="application/pdf")
+    except FileNotFoundError:
+        return file_missing(name)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = cache
     return response

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -82,7 +82,7 @@ def certificate_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @role_required(VIEW_ROLES)
-def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(
         Attachment.objects.select_related("message__application", "message__certificate"), pk=pk
     )

@@ -224,6 +224,16 @@ def test_the_holder_downloads_the_current_pdf_and_every_earlier_version(
     assert trader.get(f"/certificates/{certificate.pk}/documents/3.pdf").status_code == 404
 
 
+def test_a_version_whose_file_is_missing_is_said_plainly_not_a_server_error(
+    w: World, certificate: Certificate
+) -> None:
+    document = certificate.documents.get(version=1)
+    document.file.storage.delete(document.file.name)  # a restore without the media folder
+    answer = _as(w.trader).get(f"/certificates/{certificate.pk}/documents/1.pdf")
+    assert answer.status_code == 404
+    assert "is missing from the server's stored files" in answer.content.decode()
+
+
 def test_the_holder_s_consultant_and_customs_download_it_others_do_not(
     w: World, certificate: Certificate
 ) -> None:

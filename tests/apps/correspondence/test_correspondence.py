@@ -184,3 +184,12 @@ def test_an_answer_with_files_and_its_files_commit_together(w: World, app: Any) 
     assert app.stage == "document_review"
     assert app.information_requests.get().answer == "Here it is"
     assert Message.objects.get().attachments.get().original_name == "log.pdf"
+
+
+def test_a_file_missing_from_the_stored_files_is_said_plainly(w: World, app: Any) -> None:
+    message = correspondence.post(w.trader, app, "Hello", [factories.pdf_upload("letter.pdf")])
+    attachment = message.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)  # a restore without the media folder
+    answer = _client(w.validator).get(f"/messages/attachments/{attachment.pk}/")
+    assert answer.status_code == 404
+    assert "letter.pdf is missing from the server's stored files" in answer.content.decode()

@@ -416,3 +416,18 @@ def test_each_role_chooses_only_for_the_kinds_it_can_be_sent(w: World) -> None:
     with pytest.raises(notices.Refused, match="no notice kind 'access_requested' for a Trader"):
         notices.set_preferences(w.trader, {Kind.ACCESS_REQUESTED: "inbox"})
     assert set(notices.preferences(w.admin)) == {k.value for k in KINDS_BY_ROLE[Role.ADMINISTRATOR]}
+
+
+def test_a_settings_form_without_a_choice_says_which_kind_lacks_one(w: World) -> None:
+    client = Client()
+    client.force_login(w.trader)
+    choices = {kind.value: "email" for kind in KINDS_BY_ROLE[Role.TRADER]}
+    del choices[Kind.DECISION.value]
+    page = client.post("/inbox/settings/", choices)
+    assert page.status_code == 200
+    row = re.search(
+        r"<th scope=\"row\">A decision on an application(.*?)</th>", page.content.decode()
+    )
+    assert row, page.content.decode()
+    assert "This field is required." in row.group(1)
+    assert notices.preferences(w.trader)[Kind.DECISION] == "email"  # nothing saved
