@@ -384,6 +384,7 @@ def test_the_immediate_backend_runs_a_submitted_job_once_its_block_has_ended(mon
 
 
 def test_the_worker_asks_for_the_periodic_work_the_apps_declare(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from greenlane.apps.accounts import access
     from greenlane.apps.certification import notices as reminders
     from greenlane.apps.monitoring import services as monitoring
     from greenlane.apps.notices import mail
@@ -395,23 +396,26 @@ def test_the_worker_asks_for_the_periodic_work_the_apps_declare(settings, monkey
         "monitoring": (monitoring.schedule_due, "MONITORING_SCHEDULE", "daily"),
         "retraining": (retraining.schedule_due, "RETRAIN_SCHEDULE", "weekly"),
         "reminders": (reminders.remind_once, "REMINDERS", "daily"),
-        "notices": (mail.outbox, None, ""),  # the e-mail outbox: always on
+        # always on: the e-mail outbox, forgetting requests for access never confirmed
+        "notices": (mail.outbox, None, ""),
+        "access-requests": (access.forget_unconfirmed, None, ""),
     }
+    always = {mail.outbox, access.forget_unconfirmed}
     settings.MONITORING_SCHEDULE, settings.RETRAIN_SCHEDULE = "daily", "weekly"
     settings.REMINDERS = "daily"
     assert set(worker._due()[1:]) == {
         monitoring.schedule_due,
         retraining.schedule_due,
         reminders.remind_once,
-        mail.outbox,
+        *always,
     }
     settings.MONITORING_SCHEDULE = "off"
     settings.REMINDERS = "off"
-    assert set(worker._due()[1:]) == {retraining.schedule_due, mail.outbox}
+    assert set(worker._due()[1:]) == {retraining.schedule_due, *always}
     settings.RETRAIN_SCHEDULE = "off"
-    assert worker._due()[1:] == [mail.outbox]  # recovery and the outbox alone
+    assert set(worker._due()[1:]) == always  # recovery and the work that is always on
     # A schedule declared anywhere is asked for: the worker holds no list of its own.
     monkeypatch.setattr(jobs, "SCHEDULES", dict(jobs.SCHEDULES))
     settings.MONITORING_SCHEDULE = "daily"
     another = jobs.periodic("test", setting="MONITORING_SCHEDULE", on="daily")(lambda day: None)
-    assert set(worker._due()[1:]) == {monitoring.schedule_due, another, mail.outbox}
+    assert set(worker._due()[1:]) == {monitoring.schedule_due, another, *always}

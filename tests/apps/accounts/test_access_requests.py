@@ -318,3 +318,24 @@ def test_customs_sees_waiting_requests_first(admin: User) -> None:
     only = _client(admin).get("/people/requests/?status=approved").content.decode()
     assert "Still Waiting" not in only
     assert "Decided Earlier" in only
+
+
+def test_requests_never_confirmed_are_forgotten_after_a_week_once_a_day() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from greenlane.apps.accounts import access
+
+    old = factories.access_request(status="unverified")
+    recent = factories.access_request(status="unverified")
+    waiting = factories.access_request(status="waiting")
+    AccessRequest.objects.filter(pk__in=[old.pk, waiting.pk]).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    today = timezone.localdate()
+    assert access.forget_unconfirmed(today) == 1
+    assert access.forget_unconfirmed(today) is None  # once a day, whatever the workers
+    assert set(AccessRequest.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    forgotten = AuditEvent.objects.get(action="accounts.access_request.forgotten")
+    assert forgotten.data["unconfirmed"] == 1

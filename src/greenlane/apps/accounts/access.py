@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from greenlane import jobs
 from greenlane.apps.accounts import limits, links, people
 from greenlane.apps.accounts.models import AccessRequest, User
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
@@ -142,6 +144,35 @@ def _tell_customs(request: AccessRequest) -> None:
         about=request,
         may_see=lambda user: user.role == Role.ADMINISTRATOR,
     )
+
+
+#: An unconfirmed request is forgotten this long after it was made (its link expired long
+#: before): nobody ever saw it, and it holds a stranger's name and address.
+FORGET_UNCONFIRMED_AFTER = timedelta(days=7)
+
+
+@jobs.periodic("access-requests", setting=None)
+def forget_unconfirmed(day: date) -> int | None:
+    """Once a day in the worker: delete the requests whose address was never confirmed."""
+    from greenlane.apps.notices import sweeps
+
+    if not sweeps.first_today("accounts.forget_unconfirmed", day):
+        return None
+    made_before = timezone.now() - max(
+        FORGET_UNCONFIRMED_AFTER, timedelta(seconds=2 * settings.EMAIL_LINK_TIMEOUT)
+    )
+    with transaction.atomic():
+        stale = AccessRequest.objects.filter(status=Status.UNVERIFIED, created_at__lt=made_before)
+        count = stale.count()
+        if count:
+            stale.delete()
+            audit.record(
+                "accounts.access_request.forgotten",
+                None,
+                None,
+                {"unconfirmed": count, "made_before": made_before.isoformat()},
+            )
+    return count
 
 
 def for_customs() -> QuerySet[AccessRequest]:
