@@ -33,61 +33,23 @@ LARGE = {
     "declarations_declaration", "declarations_inspection", "targeting_score",
     "targeting_channeldecision",
 }  # fmt: skip
-#: Plan nodes through which a LIMIT above still stops the reading early.
-STREAMING = {"Limit", "Nested Loop", "Index Scan", "Index Only Scan", "Result", "Subquery Scan"}
 #: Not pages: files, pictures, progress polls; they read what they are asked for.
 SKIPPED = re.compile(r"\.(pdf|csv|xlsx|svg|jsonl?)$|/progress/?$|export=|/logout|/static/")
 PAGES_PER_ROLE = 60
-#: Unbounded index scans seen (not failures; see ``_whole_reads``).
-UNBOUNDED: list[str] = []
 PRICED_OUT = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
 
 
-#: An index condition that keeps a whole model version's scores: all of them, in effect.
-WHOLE_VERSION = re.compile(r"\(?model_version_id = \d+\)?")
-
-
-#: Partial indexes that hold only rows a page needs whole (the decisions still waiting).
-PARTIAL = {"decision_waiting_idx"}
-
-
-def _bounded(plan: dict[str, Any]) -> bool:
-    """Whether an index condition, or a partial index, bounds what the scan reads (for a
-    bitmap scan: its index scans')."""
-    scans = [plan]
-    if plan["Node Type"] == "Bitmap Heap Scan":
-        scans = list(_index_scans(plan["Plans"]))
-    return all(
-        s.get("Index Name") in PARTIAL
-        or (s.get("Index Cond") and not WHOLE_VERSION.fullmatch(s["Index Cond"]))
-        for s in scans
-    )
-
-
-def _index_scans(plans: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The index scans under a bitmap's AND and OR nodes."""
-    for plan in plans:
-        if plan["Node Type"] == "Bitmap Index Scan":
-            yield plan
-        else:
-            yield from _index_scans(plan.get("Plans", []))
-
-
-def _whole_reads(plan: dict[str, Any], limited: bool = False) -> Iterator[str]:
+def _whole_reads(plan: dict[str, Any]) -> Iterator[str]:
     kind = plan["Node Type"]
     table = plan.get("Relation Name")
     # Only a sequential scan fails the test: with sequential scans priced out, it means no
-    # index can bound the read at all. An unbounded index scan is reported by ``_bounded``
-    # but depends on the planner's statistics at this small N (what earlier tests left in the
-    # database changed it between runs), so the growth of such reads is measured by
-    # bench/scale.py instead.
+    # index can bound the read at all. An unbounded index scan depends on the planner's
+    # statistics at this small N (what earlier tests left in the database changed it between
+    # runs), so the growth of such reads is measured by bench/scale.py instead.
     if table in LARGE and kind == "Seq Scan":
         yield f"{kind} on {table}"
-    elif table in LARGE and not (_bounded(plan) or limited):
-        UNBOUNDED.append(f"{kind} on {table}")
-    below = (limited or kind == "Limit") and kind in STREAMING
     for child in plan.get("Plans", []):
-        yield from _whole_reads(child, below)
+        yield from _whole_reads(child)
 
 
 def _problems(sql: str) -> list[str]:
