@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
@@ -245,7 +246,7 @@ def _results_for_records(
 ) -> tuple[pa.Table, list[Rejection], dict[str, int]]:
     """An inspection result must name a declaration on record that has no result yet."""
     numbers = accepted["number"].to_pylist()
-    ids = _declaration_ids(numbers)
+    ids = declaration_ids(numbers)
     done: set[str] = set()
     for chunk in _chunks(list(ids.values())):
         with_result = Inspection.objects.filter(declaration_id__in=chunk)
@@ -289,10 +290,15 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _declaration_ids(numbers: Sequence[str]) -> dict[str, int]:
+def declaration_ids(
+    numbers: Sequence[str], among: QuerySet[Declaration] | None = None
+) -> dict[str, int]:
+    """The ids of the declarations with these numbers (``among`` those of a query), by number,
+    looked up in chunks the database takes."""
+    found = Declaration.objects.all() if among is None else among
     ids: dict[str, int] = {}
     for chunk in _chunks(numbers):
-        ids.update(Declaration.objects.filter(number__in=chunk).values_list("number", "id"))
+        ids.update(found.filter(number__in=chunk).values_list("number", "id"))
     return ids
 
 

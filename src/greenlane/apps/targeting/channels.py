@@ -27,6 +27,7 @@ from django.utils import timezone
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.certification import mra
+from greenlane.apps.declarations.ingest import declaration_ids
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.targeting import data, scoring, selectivity, services
@@ -53,7 +54,6 @@ from greenlane.core.risk.selectivity import (
 #: a green one says why it is green only when a rule or the AEO benefit was involved.
 REASONS_TOP = 3
 NO_RULES: list[str] = []  # one object for every declaration no rule matched (converted once)
-LOOKUP_CHUNK = 900  # numbers per look-up: under SQLite's bound-parameter limit on older builds
 
 
 class Undecidable(errors.NotAllowed):
@@ -421,8 +421,4 @@ def _score_selected(outcomes: list[ChannelOutcome], version: ModelVersion) -> No
 
 def _ids(numbers: list[str]) -> dict[str, int]:
     """The ids of the declarations kept by the real-time path (not a file's), by number."""
-    ids: dict[str, int] = {}
-    for i in range(0, len(numbers), LOOKUP_CHUNK):
-        kept = Declaration.objects.filter(number__in=numbers[i : i + LOOKUP_CHUNK])
-        ids.update(kept.filter(batch__isnull=True).values_list("number", "id"))
-    return ids
+    return declaration_ids(numbers, among=Declaration.objects.filter(batch__isnull=True))
