@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments import services
@@ -42,11 +43,6 @@ class AnswerOut(Schema):
 class AnswerIn(Schema):
     answer: str = ""
     comment: str = ""
-
-
-class Problem(Schema):
-    detail: str
-    field: str = ""
 
 
 def _summary(a: SelfAssessment) -> dict[str, Any]:

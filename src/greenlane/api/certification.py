@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.requests import AuthenticatedRequest
@@ -84,11 +85,6 @@ class CertificateOut(Schema):
 class CertificateTransitionIn(Schema):
     reason: str = ""
     until: date | None = None
-
-
-class Problem(Schema):
-    detail: str
-    field: str = ""
 
 
 def _out(a: Application) -> dict[str, Any]:

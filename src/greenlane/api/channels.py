@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.errors import HttpError, ValidationError
 from pydantic import BaseModel, field_validator, model_validator
 
 from greenlane.api.auth import RoleAuth, TokenAuth
+from greenlane.api.openapi import Problem
 from greenlane.apps.targeting import channels as service
 from greenlane.apps.targeting import quota
 from greenlane.apps.targeting.models import ApiToken
@@ -81,10 +82,6 @@ class ChannelsIn(BaseModel):
         if isinstance(data, dict) and "declarations" not in data:
             return {"declarations": [data]}
         return data
-
-
-class Problem(Schema):
-    detail: str
 
 
 class ChannelOut(BaseModel):

@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import MAX_INTEGER, Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
@@ -59,10 +60,6 @@ class BatchOut(Schema):
     rolled_back_at: datetime | None = Field(description="null while what it brought is on record")
     rollback_reason: str
     rollback_counts: dict[str, int] = Field(description="what the rollback removed, by kind")
-
-
-class Problem(Schema):
-    detail: str
 
 
 class RollbackIn(Schema):

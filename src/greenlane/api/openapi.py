@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
@@ -22,6 +22,15 @@ from ninja.operation import Operation
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import BodyRefused, NulRefusingParser
 from greenlane.core.errors import Refused
+
+
+class Problem(Schema):
+    """A refusal: what is wrong, and the field it is about when the domain names one (the
+    answer ``GreenlaneAPI.refused`` gives every service refusal)."""
+
+    detail: str
+    field: str | None = None
+
 
 ERROR = {
     "title": "Error",

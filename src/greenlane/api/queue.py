@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.pagination import Pages, known_count
 from greenlane.api.parser import Id
 from greenlane.api.risk import ScoreOut
@@ -40,10 +41,6 @@ class QueueQuery(ListQuery):
     assignee: str = Field(
         default="", max_length=150, description='"me", "none" or an officer\'s username'
     )
-
-
-class Problem(Schema):
-    detail: str
 
 
 class WaitingOut(Schema):

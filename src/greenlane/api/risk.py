@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
@@ -33,10 +34,6 @@ class ModelOut(Schema):
         description="champion/challenger: this version and the one active when it was compared, "
         "on the same held-out inspected declarations"
     )
-
-
-class Problem(Schema):
-    detail: str
 
 
 class PromoteIn(Schema):
