@@ -64,6 +64,10 @@ EXCLUDED = (
     "tallies.declarationtally",
     "tallies.importertally",
     "tallies.inspectiontally",
+    "tallies.officeinspectiontally",
+    "tallies.officetally",
+    "tallies.partyinspectiontally",
+    "tallies.partytally",
     "tallies.scoretally",
 )
 # Models whose references to permissions and groups must travel by name, not by id.

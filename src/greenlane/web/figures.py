@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -25,8 +25,7 @@ from django.utils.text import Truncator
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import ChainHead
-from greenlane.apps.declarations.models import Declaration, Inspection, TransportMode
-from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.declarations.models import TransportMode
 from greenlane.apps.operators.models import (
     MSME_CLASSES,
     AeoAuthorisation,
@@ -72,15 +71,14 @@ def _money(value: Decimal | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal(1))
 
 
-def _declaration_figures(declarations: QuerySet[Declaration]) -> list[Figure]:
-    """The figures of some operators' declarations (a trader's, a consultant's clients')."""
-    inspections = Inspection.objects.filter(declaration__in=declarations)
-    counts = inspections.aggregate(
-        n=Count("id"),
-        hits=Count("id", filter=Q(fraud_found=True)),
-        revenue=Sum("revenue_recovered"),
+def _party_figures(operators: QuerySet[Operator]) -> list[Figure]:
+    """The figures of some operators' declarations, as importer or declarant (a trader's, a
+    consultant's clients'), from the running totals per importer and declarant."""
+    found = tallies.parties(list(operators.values_list("code", flat=True)))
+    done = found.inspections
+    return _figures(
+        found.declarations, done.inspections, done.irregularities, done.revenue_recovered
     )
-    return _figures(declarations.count(), counts["n"], counts["hits"], counts["revenue"])
 
 
 def _all_declaration_figures() -> list[Figure]:
@@ -111,10 +109,9 @@ def _aeo_status(operators: QuerySet[Operator], on: date) -> dict[int, str]:
 
 def trader(user: User) -> tuple[list[Figure], list[Table]]:
     operators = visible_operators(user)
-    declarations = visible_declarations(user)
     today = timezone.localdate()
     status = _aeo_status(operators, today)
-    figures = _declaration_figures(declarations)
+    figures = _party_figures(operators)
     rows = [
         (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
         for op in operators
@@ -164,7 +161,7 @@ def consultant(user: User) -> tuple[list[Figure], list[Table]]:
         Figure("clients", "Clients", len(rows)),
         Figure("certified_clients", "Clients holding an AEO status", len(status)),
         Figure("questions", "Questions from customs to answer", len(questions.rows)),
-        *_declaration_figures(visible_declarations(user))[:1],
+        *_party_figures(operators)[:1],
     ]
     links = [reverse("operator_detail", args=[op.pk]) for op in operators]
     columns = ("Name", "Identifier", "Size", "AEO status")

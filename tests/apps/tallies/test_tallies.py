@@ -49,6 +49,7 @@ STEPS = st.lists(
                 "score",
                 "delete",
                 "move",
+                "reparty",
                 "rescore",
                 "decide",
                 "decide",
@@ -124,6 +125,10 @@ def _apply(step: str, pick: int, serial: int, folder: Path, people: dict[str, ob
     elif step == "move":  # a raw change of the office, the kind no form makes
         chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
         Declaration.objects.filter(pk=chosen).update(office_code=f"MV{pick % 2}")
+    elif step == "reparty":  # a raw change of the importer or the declarant
+        chosen = _nth(list(Declaration.objects.values_list("pk", flat=True)), pick)
+        side = "importer_code" if pick % 2 else "declarant_code"
+        Declaration.objects.filter(pk=chosen).update(**{side: f"IMP{pick % 3}"})
 
 
 @settings(
@@ -313,3 +318,57 @@ def test_an_operators_page_counts_its_declarations_for_who_sees_declarations() -
         assert found is not None, role
         shown[role] = int(found.group(1).replace(",", ""))
     assert shown == {Role.RISK_ANALYST: 3, Role.VALIDATOR: 0, Role.TRADER: 3}
+
+
+def test_a_companys_home_counts_its_declarations_as_importer_or_declarant_once() -> None:
+    """A trader's and a consultant's figures, from the totals per importer and declarant,
+    equal a count of the declarations naming one of their companies on either side (a
+    declaration naming two of them, or one on both sides, once) and of their results."""
+    import re as regex
+
+    from django.test import Client
+
+    from greenlane.apps.operators.models import ConsultantAccess
+
+    company = factories.organisation("operator", "Company")
+    own = factories.operator(company, code="OWNIMP")
+    client_too = factories.operator(factories.organisation("operator", "Two"), code="TWO")
+    other = factories.operator(code="ELSEWHERE")
+    mine = [
+        factories.declaration(own),  # importer, with someone else as declarant
+        factories.declaration(other, declarant_code="OWNIMP"),  # declarant only
+        factories.declaration(own, declarant_code="OWNIMP"),  # both sides
+        factories.declaration(client_too, declarant_code="OWNIMP"),  # with the other client
+    ]
+    factories.declaration(other)  # none of their business
+    factories.declaration(client_too)  # the second client's alone
+    factories.inspection(mine[1], fraud=True, revenue="250.40")
+    factories.inspection(mine[2])
+    factories.inspection(factories.declaration(other), fraud=True, revenue="99")
+
+    consultancy = factories.organisation("consultancy", "Advisers")
+    for client_company in (own, client_too):
+        ConsultantAccess.objects.create(operator=client_company, consultancy=consultancy)
+    expected = {
+        (Role.TRADER, company): {"declarations": "4", "inspections": "2", "hit_rate": "50.0"},
+        (Role.CONSULTANT, consultancy): {"declarations": "5"},
+    }
+    for (role, org), figures in expected.items():
+        browser = Client()
+        browser.force_login(factories.user(role, org))
+        page = browser.get("/").content.decode()
+        shown = dict(regex.findall(r'data-figure="(\w+)" data-value="([^"]*)"', page))
+        assert {k: shown.get(k) for k in figures} == figures, role
+        if role == Role.TRADER:
+            assert Decimal(shown["revenue_recovered"]) == Decimal("250")
+
+
+def test_a_backup_leaves_every_tally_to_the_triggers() -> None:
+    """Restore loads the counted rows, and the triggers count them again: a tally carried
+    in the backup as well would count everything twice."""
+    from django.apps import apps
+
+    from greenlane import backup
+
+    tallies = {m._meta.label_lower for m in apps.get_app_config("tallies").get_models()}
+    assert tallies <= set(backup.EXCLUDED)

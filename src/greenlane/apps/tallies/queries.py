@@ -8,12 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 
 from greenlane.apps.tallies.models import (
     DeclarationTally,
     ImporterTally,
     InspectionTally,
+    OfficeInspectionTally,
+    OfficeTally,
+    PartyInspectionTally,
+    PartyTally,
     ScoreTally,
 )
 
@@ -27,15 +31,14 @@ class Inspections:
 
 
 def declarations() -> int:
-    return int(DeclarationTally.objects.aggregate(n=Sum("declarations"))["n"] or 0)
+    return int(OfficeTally.objects.aggregate(n=Sum("declarations"))["n"] or 0)
 
 
 def by_office_and_mode() -> list[dict[str, Any]]:
     """Declarations per office and mode: ``office_code``, ``transport_mode``, ``n``."""
     return list(
-        DeclarationTally.objects.values("office_code", "transport_mode")
-        .annotate(n=Sum("declarations"))
-        .filter(n__gt=0)
+        OfficeTally.objects.filter(declarations__gt=0)
+        .values("office_code", "transport_mode", n=F("declarations"))
         .order_by("office_code", "transport_mode")
     )
 
@@ -43,9 +46,9 @@ def by_office_and_mode() -> list[dict[str, Any]]:
 def offices() -> list[str]:
     """The offices of the declarations on record."""
     return list(
-        DeclarationTally.objects.values_list("office_code", flat=True)
-        .annotate(n=Sum("declarations"))
-        .filter(n__gt=0)
+        OfficeTally.objects.filter(declarations__gt=0)
+        .values_list("office_code", flat=True)
+        .distinct()
         .order_by("office_code")
     )
 
@@ -58,14 +61,20 @@ def newest_day() -> date | None:
     return newest
 
 
-def _inspections(since: date | None) -> QuerySet[InspectionTally]:
-    rows = InspectionTally.objects.all()
-    return rows.filter(day__gte=since) if since else rows
+def _inspections(since: date | None) -> QuerySet[InspectionTally] | QuerySet[OfficeInspectionTally]:
+    """Since a day, the per-day tally; over the whole record, the per-office one."""
+    if since is None:
+        return OfficeInspectionTally.objects.all()
+    return InspectionTally.objects.filter(day__gte=since)
 
 
 def inspections(since: date | None = None) -> Inspections:
     """Results recorded (inspected on ``since`` or later: None, all)."""
-    sums = _inspections(since).aggregate(
+    return _summed(_inspections(since))
+
+
+def _summed(rows: QuerySet[Any]) -> Inspections:
+    sums = rows.aggregate(
         n=Sum("inspections"), hits=Sum("irregularities"), critical=Sum("critical"),
         cents=Sum("revenue_recovered_cents"),
     )  # fmt: skip
@@ -105,3 +114,18 @@ def scores(version: Any) -> int:
     """How many declarations ``version`` has scored."""
     found = ScoreTally.objects.filter(model_version=version).values_list("scores", flat=True)
     return int(next(iter(found), 0))
+
+
+@dataclass(frozen=True)
+class PartyFigures:
+    declarations: int
+    inspections: Inspections
+
+
+def parties(codes: list[str]) -> PartyFigures:
+    """The declarations that name one of ``codes`` as importer or as declarant (each once),
+    and their inspection results: a company's own figures, read from a row per pair of
+    importer and declarant it trades with."""
+    named = Q(importer_code__in=codes) | Q(declarant_code__in=codes)
+    total = PartyTally.objects.filter(named).aggregate(n=Sum("declarations"))["n"]
+    return PartyFigures(int(total or 0), _summed(PartyInspectionTally.objects.filter(named)))

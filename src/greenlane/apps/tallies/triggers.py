@@ -125,6 +125,48 @@ COUNTS = (
         primary=False,
     ),
     Count(
+        "tallies_officetally",
+        DECLARATIONS,
+        (("office_code", "{r}.office_code"), ("transport_mode", "{r}.transport_mode")),
+        (("declarations", _ONE),),
+    ),
+    Count(
+        "tallies_officeinspectiontally",
+        INSPECTIONS,
+        (("office_code", "j.office_code"),),
+        _INSPECTION_MEASURES,
+        join=(DECLARATIONS, "j.id = {r}.declaration_id"),
+    ),
+    Count(
+        "tallies_officeinspectiontally",
+        DECLARATIONS,
+        (("office_code", "{r}.office_code"),),
+        tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
+        join=(INSPECTIONS, "j.declaration_id = {r}.id"),
+        primary=False,
+    ),
+    Count(
+        "tallies_partytally",
+        DECLARATIONS,
+        (("importer_code", "{r}.importer_code"), ("declarant_code", "{r}.declarant_code")),
+        (("declarations", _ONE),),
+    ),
+    Count(
+        "tallies_partyinspectiontally",
+        INSPECTIONS,
+        (("importer_code", "j.importer_code"), ("declarant_code", "j.declarant_code")),
+        _INSPECTION_MEASURES,
+        join=(DECLARATIONS, "j.id = {r}.declaration_id"),
+    ),
+    Count(
+        "tallies_partyinspectiontally",
+        DECLARATIONS,
+        (("importer_code", "{r}.importer_code"), ("declarant_code", "{r}.declarant_code")),
+        tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
+        join=(INSPECTIONS, "j.declaration_id = {r}.id"),
+        primary=False,
+    ),
+    Count(
         "tallies_scoretally",
         SCORES,
         (("model_version_id", "{r}.model_version_id"),),
@@ -140,8 +182,16 @@ def _name(source: str) -> str:
     return f"greenlane_tally_{source}"
 
 
-def _postgresql(source: str) -> list[str]:
-    counts = [c for c in COUNTS if c.source == source]
+def _present(connection: Any) -> tuple[Count, ...]:
+    """The counts whose tally table exists: a migration that runs before a later one has
+    made its table installs (and recounts) only what it can see, and the later one calls
+    ``install`` again."""
+    tables = set(connection.introspection.table_names())
+    return tuple(c for c in COUNTS if c.tally in tables)
+
+
+def _postgresql(source: str, present: tuple[Count, ...]) -> list[str]:
+    counts = [c for c in present if c.source == source]
 
     def body(*parts: tuple[str, str]) -> str:
         statements = []
@@ -190,8 +240,8 @@ def _drop_postgresql(source: str) -> list[str]:
     ]
 
 
-def _sqlite(source: str) -> list[str]:
-    counts = [c for c in COUNTS if c.source == source]
+def _sqlite(source: str, present: tuple[Count, ...]) -> list[str]:
+    counts = [c for c in present if c.source == source]
     name = _name(source)
 
     def statements(row: str, sign: str, insert: bool = False) -> str:
@@ -215,12 +265,13 @@ def _drop_sqlite(source: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {_name(source)}_{op}" for op in OPERATIONS]
 
 
-def _statements(vendor: str, drop: bool = False) -> Iterable[str]:
+def _statements(connection: Any, drop: bool = False) -> Iterable[str]:
+    vendor, present = connection.vendor, _present(connection)
     for source in SOURCES:
         if vendor == "postgresql":
-            yield from _drop_postgresql(source) if drop else _postgresql(source)
+            yield from _drop_postgresql(source) if drop else _postgresql(source, present)
         elif vendor == "sqlite":
-            yield from _drop_sqlite(source) if drop else _sqlite(source)
+            yield from _drop_sqlite(source) if drop else _sqlite(source, present)
         else:  # pragma: no cover - settings allow only these two
             raise NotImplementedError(f"no tally triggers for {vendor}")
 
@@ -228,25 +279,21 @@ def _statements(vendor: str, drop: bool = False) -> Iterable[str]:
 def install(connection: Any) -> None:
     """Create (or replace) every trigger."""
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor):
+        for statement in _statements(connection):
             cursor.execute(statement)
 
 
 def remove(connection: Any) -> None:
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor, drop=True):
+        for statement in _statements(connection, drop=True):
             cursor.execute(statement)
-
-
-def _tallies() -> list[str]:
-    return list(dict.fromkeys(c.tally for c in COUNTS if c.primary))
 
 
 def recount(connection: Any) -> dict[str, set[tuple[Any, ...]]]:
     """Each tally's nonzero rows as a recount of the source tables gives them."""
     out: dict[str, set[tuple[Any, ...]]] = {}
     with connection.cursor() as cursor:
-        for count in COUNTS:
+        for count in _present(connection):
             if count.primary:
                 cursor.execute(count.recount())
                 out[count.tally] = {_plain(row) for row in cursor.fetchall()}
@@ -257,7 +304,7 @@ def stored(connection: Any) -> dict[str, set[tuple[Any, ...]]]:
     """Each tally's nonzero rows as stored."""
     out: dict[str, set[tuple[Any, ...]]] = {}
     with connection.cursor() as cursor:
-        for count in COUNTS:
+        for count in _present(connection):
             if count.primary:
                 keys = ", ".join(c for c, _ in count.keys)
                 measures = [c for c, _ in count.measures]
@@ -295,10 +342,11 @@ def rebuild(connection: Any) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             cursor.execute(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE")
-        for count in COUNTS:
+        present = _present(connection)
+        for count in present:
             if count.primary:
                 cursor.execute(f"DELETE FROM {count.tally}")
-        for count in COUNTS:
+        for count in present:
             if count.primary:
                 columns = [c for c, _ in count.keys] + [c for c, _ in count.measures]
                 cursor.execute(
