@@ -14,6 +14,7 @@ from greenlane.cli import (
     audit,
     catalogue,
     declarations,
+    lake,
     mail,
     monitoring,
     platform,
@@ -45,6 +46,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(catalogue.catalogue_app, name="catalogue")
 app.add_typer(trs.trs_app, name="trs")
+app.add_typer(lake.lake_app, name="lake")
 app.add_typer(platform.token_app, name="token")
 
 

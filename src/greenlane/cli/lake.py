@@ -1,0 +1,63 @@
+"""The Parquet lake: copy declarations out of the database for DuckDB and Spark."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from greenlane.cli._common import CommandError, _django, _progress, _require_migrated, console
+
+lake_app = typer.Typer(help="The Parquet lake that DuckDB and Spark read.", no_args_is_help=True)
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+
+
+@lake_app.command("export")
+def export(
+    to: Annotated[
+        Path | None,
+        typer.Option(help="The lake's folder (default: the data folder's lake/)"),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="First declaration date (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="Last declaration date (YYYY-MM-DD)")] = None,
+) -> None:
+    """Write the declarations on record, with their inspection results, as Parquet partitioned
+    by year and month; a month exported again replaces its earlier file."""
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first and last and first > last:
+        raise CommandError("--since is after --until")
+    _django()
+    _require_migrated()
+    from greenlane import config
+    from greenlane.apps.declarations import lake
+
+    root = to or config.var_dir() / "lake"
+    with _progress() as bar:
+        task = bar.add_task("Months", total=None)
+        result = lake.export(
+            root,
+            first,
+            last,
+            progress=lambda _month, done, total: bar.update(task, completed=done, total=total),
+        )
+    table = Table("Month", "Declarations", title=f"Exported to {result.folder}")
+    for month, rows in result.months.items():
+        table.add_row(month, f"{rows:,}")
+    table.add_row("all", f"{result.rows:,}", style="bold")
+    console.print(table)
+    console.print(
+        f"Read with DuckDB: SELECT * FROM read_parquet('{result.folder}/*/*/*.parquet', "
+        "hive_partitioning = true)",
+        soft_wrap=True,
+    )
