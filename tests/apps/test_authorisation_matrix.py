@@ -6,10 +6,14 @@ tests, so no endpoint can be added without saying who may use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -537,8 +541,28 @@ def test_every_api_operation_is_in_the_table() -> None:
     assert operations == set(API)
 
 
+@pytest.fixture(scope="module")
+def built_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, object]]:
+    """The world, made once for the module's two thousand requests inside a transaction
+    that is rolled back at the end; each test runs in a savepoint of it (the ``db``
+    fixture), so what one request changes is gone before the next."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # type: ignore[attr-defined]  # durable blocks as in a TestCase
+        outer.__enter__()
+        try:
+            yield _world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db: None) -> dict[str, object]:
+def world(built_world: dict[str, object], db: None) -> dict[str, object]:
+    return built_world
+
+
+def _world() -> dict[str, object]:
     """Two operators: ``own`` belongs to the trader and is a client of the consultancy."""
     trader_org = factories.organisation("operator")
     other_org = factories.organisation("operator")
@@ -759,6 +783,12 @@ def test_access_matrix(
         response = getattr(client, access.method)(path)
     else:
         response = getattr(client, access.method)(path, body, content_type="application/json")
-    response.close()  # a file download holds its file open until closed
+    # A file download holds its file open until closed. Closing ends the request, which would
+    # close the database connection and with it the module's world: not here.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     expected = _expected(access, role, whose, name.startswith(("GET ", "POST ", "PUT ")))
     assert response.status_code == expected, f"{role} {whose} {access.method.upper()} {path}"
