@@ -14,12 +14,14 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite, where they do not apply;
-    long tests that do not touch the database run once, in the SQLite leg."""
-    unwanted = "once" if ON_POSTGRES else "postgres_only"
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite, where they do not apply.
+    Two kinds run once, in the SQLite leg: long tests that do not touch the database, and the
+    browser tests, which walk the pages on the demo's database (SQLite) while the queries
+    behind those pages run on both databases in the app and web tests."""
+    unwanted = ("once", "browser") if ON_POSTGRES else ("postgres_only",)
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker(unwanted) else keep).append(item)
+        (drop if any(item.get_closest_marker(m) for m in unwanted) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
