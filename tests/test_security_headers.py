@@ -19,6 +19,7 @@ from tests import factories
 from tests.apps import test_authorisation_matrix as matrix
 
 world = matrix.world  # the authorisation matrix's objects: every URL of its table resolves
+built_world = matrix.built_world  # made once per module
 
 POLICY = {
     "default-src": {"'self'"},
