@@ -16,7 +16,7 @@ from tests.installation import command, greenlane, installation
 
 pytestmark = pytest.mark.slow
 
-ROWS = 300_000
+ROWS = 120_000  # the kill comes after MID_WRITE_BYTES, about a sixth of the way in
 #: Written but not committed: the ingest is caught in the middle of its transaction.
 MID_WRITE_BYTES = 4 << 20
 

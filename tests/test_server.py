@@ -173,6 +173,7 @@ def test_slow_clients_do_not_stall_the_server_and_are_dropped_in_time(tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.once  # process supervision; a task done once on each database: test_faults
 def test_serve_starts_its_killed_worker_again_and_the_job_is_done_once(tmp_path: Path) -> None:
     import psutil
 
