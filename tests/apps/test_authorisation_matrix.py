@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.signals import request_finished
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -41,6 +41,7 @@ from greenlane.apps.targeting.models import (
     TrainingRun,
 )
 from tests import factories
+from tests.kept import kept
 
 ALL = frozenset(Role)
 OPERATOR_ROLES = frozenset(
@@ -543,18 +544,9 @@ def test_every_api_operation_is_in_the_table() -> None:
 
 @pytest.fixture(scope="module")
 def built_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, object]]:
-    """The world, made once for the module's two thousand requests inside a transaction
-    that is rolled back at the end; each test runs in a savepoint of it (the ``db``
-    fixture), so what one request changes is gone before the next."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer._from_testcase = True  # type: ignore[attr-defined]  # durable blocks as in a TestCase
-        outer.__enter__()
-        try:
-            yield _world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The world, made once for the module's two thousand requests (``tests.kept``)."""
+    with kept(django_db_blocker):
+        yield _world()
 
 
 @pytest.fixture

