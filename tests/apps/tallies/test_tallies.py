@@ -372,3 +372,21 @@ def test_a_backup_leaves_every_tally_to_the_triggers() -> None:
 
     tallies = {m._meta.label_lower for m in apps.get_app_config("tallies").get_models()}
     assert tallies <= set(backup.EXCLUDED)
+
+
+@pytest.mark.postgres_only
+def test_every_tally_leaves_room_on_its_pages_and_is_vacuumed_by_dead_rows() -> None:
+    """Rewritten by every ingest chunk: half-empty pages (updates stay on the page, the
+    indexes untouched) and autovacuum after a fixed number of dead rows, for every tally."""
+    from django.apps import apps
+
+    tables = {m._meta.db_table for m in apps.get_app_config("tallies").get_models()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)", [list(tables)]
+        )
+        options = dict(cursor.fetchall())
+    assert set(options) == tables
+    for table, settings_ in options.items():
+        assert "fillfactor=50" in (settings_ or []), table
+        assert "autovacuum_vacuum_scale_factor=0" in (settings_ or []), table
