@@ -47,16 +47,24 @@ class ImporterTally(models.Model):
         return f"{self.importer_code}: {self.declarations}"
 
 
-class InspectionTally(models.Model):
-    """Inspection results per day of inspection and office of the declaration."""
+class Results(models.Model):
+    """What a tally of inspection results adds up."""
 
-    day = models.DateField()
-    office_code = models.CharField(max_length=10)
     inspections = models.BigIntegerField(default=0)
     irregularities = models.BigIntegerField(default=0)
     critical = models.BigIntegerField(default=0)
     #: In cents, so that the sum stays exact on SQLite too (whose decimals are floats).
     revenue_recovered_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class InspectionTally(Results):
+    """Inspection results per day of inspection and office of the declaration."""
+
+    day = models.DateField()
+    office_code = models.CharField(max_length=10)
 
     class Meta:
         constraints = [
@@ -87,14 +95,10 @@ class OfficeTally(models.Model):
         return f"{self.office_code} {self.transport_mode}: {self.declarations}"
 
 
-class OfficeInspectionTally(models.Model):
+class OfficeInspectionTally(Results):
     """Inspection results per office of the declaration, all days together."""
 
     office_code = models.CharField(max_length=10)
-    inspections = models.BigIntegerField(default=0)
-    irregularities = models.BigIntegerField(default=0)
-    critical = models.BigIntegerField(default=0)
-    revenue_recovered_cents = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -126,15 +130,11 @@ class PartyTally(models.Model):
         return f"{self.importer_code}/{self.declarant_code}: {self.declarations}"
 
 
-class PartyInspectionTally(models.Model):
+class PartyInspectionTally(Results):
     """Inspection results per pair of importer and declarant of the declaration."""
 
     importer_code = models.CharField(max_length=40)
     declarant_code = models.CharField(max_length=40)
-    inspections = models.BigIntegerField(default=0)
-    irregularities = models.BigIntegerField(default=0)
-    critical = models.BigIntegerField(default=0)
-    revenue_recovered_cents = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

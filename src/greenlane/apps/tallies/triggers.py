@@ -91,6 +91,33 @@ _INSPECTION_MEASURES = (
     ("revenue_recovered_cents", "CAST(ROUND({r}.revenue_recovered * 100) AS BIGINT)"),
 )
 
+
+def _results(tally: str, keys: tuple[str, ...], by_day: bool = False) -> tuple[Count, Count]:
+    """Inspection results counted under their declaration's columns ``keys`` (and the day of
+    inspection when ``by_day``): from the inspection, joined to its declaration; and the same
+    seen from the declaration, its inspection still attached (not run on insert: a new
+    declaration brings no inspection with it)."""
+    from_result = (("day", "{r}.inspected_on"),) if by_day else ()
+    from_declaration = (("day", "j.inspected_on"),) if by_day else ()
+    return (
+        Count(
+            tally,
+            INSPECTIONS,
+            from_result + tuple((k, f"j.{k}") for k in keys),
+            _INSPECTION_MEASURES,
+            join=(DECLARATIONS, "j.id = {r}.declaration_id"),
+        ),
+        Count(
+            tally,
+            DECLARATIONS,
+            from_declaration + tuple((k, "{r}." + k) for k in keys),
+            tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
+            join=(INSPECTIONS, "j.declaration_id = {r}.id"),
+            primary=False,
+        ),
+    )
+
+
 COUNTS = (
     Count(
         "tallies_declarationtally",
@@ -108,64 +135,21 @@ COUNTS = (
         (("importer_code", "{r}.importer_code"),),
         (("declarations", _ONE),),
     ),
-    Count(
-        "tallies_inspectiontally",
-        INSPECTIONS,
-        (("day", "{r}.inspected_on"), ("office_code", "j.office_code")),
-        _INSPECTION_MEASURES,
-        join=(DECLARATIONS, "j.id = {r}.declaration_id"),
-    ),
-    # The same tally seen from the declaration: its inspection still attached.
-    Count(
-        "tallies_inspectiontally",
-        DECLARATIONS,
-        (("day", "j.inspected_on"), ("office_code", "{r}.office_code")),
-        tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
-        join=(INSPECTIONS, "j.declaration_id = {r}.id"),
-        primary=False,
-    ),
+    *_results("tallies_inspectiontally", ("office_code",), by_day=True),
     Count(
         "tallies_officetally",
         DECLARATIONS,
         (("office_code", "{r}.office_code"), ("transport_mode", "{r}.transport_mode")),
         (("declarations", _ONE),),
     ),
-    Count(
-        "tallies_officeinspectiontally",
-        INSPECTIONS,
-        (("office_code", "j.office_code"),),
-        _INSPECTION_MEASURES,
-        join=(DECLARATIONS, "j.id = {r}.declaration_id"),
-    ),
-    Count(
-        "tallies_officeinspectiontally",
-        DECLARATIONS,
-        (("office_code", "{r}.office_code"),),
-        tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
-        join=(INSPECTIONS, "j.declaration_id = {r}.id"),
-        primary=False,
-    ),
+    *_results("tallies_officeinspectiontally", ("office_code",)),
     Count(
         "tallies_partytally",
         DECLARATIONS,
         (("importer_code", "{r}.importer_code"), ("declarant_code", "{r}.declarant_code")),
         (("declarations", _ONE),),
     ),
-    Count(
-        "tallies_partyinspectiontally",
-        INSPECTIONS,
-        (("importer_code", "j.importer_code"), ("declarant_code", "j.declarant_code")),
-        _INSPECTION_MEASURES,
-        join=(DECLARATIONS, "j.id = {r}.declaration_id"),
-    ),
-    Count(
-        "tallies_partyinspectiontally",
-        DECLARATIONS,
-        (("importer_code", "{r}.importer_code"), ("declarant_code", "{r}.declarant_code")),
-        tuple((c, e.replace("{r}", "j")) for c, e in _INSPECTION_MEASURES),
-        join=(INSPECTIONS, "j.declaration_id = {r}.id"),
-        primary=False,
-    ),
+    *_results("tallies_partyinspectiontally", ("importer_code", "declarant_code")),
     Count(
         "tallies_scoretally",
         SCORES,
