@@ -43,14 +43,17 @@ def export(
     from greenlane.apps.declarations import lake
 
     root = to or config.var_dir() / "lake"
-    with _progress() as bar:
-        task = bar.add_task("Months", total=None)
-        result = lake.export(
-            root,
-            first,
-            last,
-            progress=lambda _month, done, total: bar.update(task, completed=done, total=total),
-        )
+    try:
+        with _progress() as bar:
+            task = bar.add_task("Months", total=None)
+            result = lake.export(
+                root,
+                first,
+                last,
+                progress=lambda _month, done, total: bar.update(task, completed=done, total=total),
+            )
+    except OSError as exc:  # a folder that cannot be made or written, a full disk
+        raise CommandError(f"{exc.filename or root}: {exc.strerror or exc}") from None
     table = Table("Month", "Declarations", title=f"Exported to {result.folder}")
     for month, rows in result.months.items():
         table.add_row(month, f"{rows:,}")

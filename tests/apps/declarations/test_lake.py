@@ -86,3 +86,13 @@ def test_the_command_exports_and_refuses_a_bad_date_in_one_line(tmp_path: Path) 
     bad = runner.invoke(app, ["lake", "export", "--to", str(tmp_path), "--since", "2025-13-01"])
     assert isinstance(bad.exception, CommandError)
     assert "not a date" in str(bad.exception)
+
+
+def test_the_command_names_a_folder_it_cannot_write_in_one_line(tmp_path: Path) -> None:
+    _world()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    result = CliRunner().invoke(app, ["lake", "export", "--to", str(blocked / "lake")])
+    assert isinstance(result.exception, CommandError)
+    assert str(blocked) in str(result.exception)
+    assert blocked.read_text() == "not a folder"
