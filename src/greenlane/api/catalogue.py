@@ -83,7 +83,7 @@ def programme(
     if found is None:
         raise HttpError(404, f"no programme '{programme_id}'")
     if version:
-        chosen = next((v for v in found.versions if v.version == version), None)
+        chosen = found.version_named(version)
         if chosen is None:
             raise HttpError(404, f"{programme_id} has no version '{version}'")
     else:

@@ -407,7 +407,7 @@ def catalogue_programme(request: AuthenticatedRequest, programme_id: str) -> Htt
     if programme is None:
         raise Http404
     wanted = request.GET.get("version")
-    version = next((v for v in programme.versions if v.version == wanted), None)
+    version = programme.version_named(wanted) if wanted else None
     version = version or programme.version_on(timezone.localdate()) or programme.versions[-1]
     sources = {s.id: s for s in version.sources}
     requirements = {r.id: r for r in services.catalogue().baseline.requirements}

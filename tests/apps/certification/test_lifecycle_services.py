@@ -297,3 +297,41 @@ def test_each_notice_goes_to_one_recipient_so_no_one_sees_anothers_address(
         "colleague@trader.example", "trade@example.org", "validator@customs.example",
     ]  # fmt: skip
     assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)
+
+
+def test_an_application_finds_its_version_by_any_name_it_had_and_refuses_a_lost_one(
+    w: World,
+) -> None:
+    app = services.apply(w.operator, w.trader, "AA", w.snapshot)
+    for version in services.programme().versions:
+        for name in (version.version, *version.aliases):
+            app.version = name
+            assert services.version_of(app) is version
+    app.version = "a-version-the-catalogue-lost"
+    with pytest.raises(services.Refused, match="no longer has the version"):
+        services.version_of(app)
+
+
+@pytest.mark.parametrize(("tier", "reviewed"), [("T1", True), ("T2", False)])
+def test_an_india_t1_certificate_has_no_end_and_yearly_reviews_in_the_october_window(
+    w: World, settings: object, tier: str, reviewed: bool
+) -> None:
+    settings.PROGRAMME = "in-aeo"  # type: ignore[attr-defined]
+    facts = {"years_in_business": 10, "declarations_per_year": 500, "operator_types": ["importer"]}
+    assessments.save_profile(w.operator, w.trader, facts)
+    app = services.apply(w.operator, w.trader, tier, assessments.submit(w.operator, w.trader))
+    services.transition(app, w.admin, "assign", validator=w.validator)
+    _all_findings(app, w)
+    services.transition(app, w.validator, "recommend")
+    services.transition(app, w.decider, "approve", reason="All criteria met", tier=tier)
+    certificate = Certificate.objects.get(application=app)
+    reviews = [(r.opens_on, r.due_on) for r in certificate.reviews.all()]
+    if reviewed:
+        assert certificate.valid_to is None
+        assert len(reviews) == 3
+        assert all((o.month, o.day, d.month, d.day) == (10, 1, 12, 31) for o, d in reviews)
+        assert reviews[0][0] > certificate.valid_from
+        assert [o.year for o, _ in reviews] == [reviews[0][0].year + k for k in range(3)]
+    else:
+        assert certificate.valid_to is not None
+        assert reviews == []

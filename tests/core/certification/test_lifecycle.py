@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import (
@@ -74,3 +76,53 @@ def test_an_annual_review_on_the_anniversary_with_a_90_day_window() -> None:
     (first, *_rest) = lifecycle.review_schedule(date(2024, 2, 29), None, 12, None, 90)
     assert first == (date(2025, 2, 28) - timedelta(days=90), date(2025, 2, 28))
     assert len(lifecycle.review_schedule(date(2024, 2, 29), None, 12, None, 90)) == 3
+
+
+# --- self-reviews in a fixed calendar window (India's AEO-T1: 1 October to 31 December) ----
+
+
+def test_a_window_review_starts_with_the_first_window_after_the_start_and_ends_with_the_term() -> (
+    None
+):
+    schedule = lifecycle.window_schedule(date(2025, 11, 15), date(2030, 11, 14), "10-01", "12-31")
+    assert schedule == [(date(y, 10, 1), date(y, 12, 31)) for y in range(2026, 2030)]
+
+
+def test_a_certificate_granted_before_the_window_opens_reviews_the_same_year() -> None:
+    (first, *_rest) = lifecycle.window_schedule(date(2025, 9, 30), None, "10-01", "12-31")
+    assert first == (date(2025, 10, 1), date(2025, 12, 31))
+    assert len(lifecycle.window_schedule(date(2025, 9, 30), None, "10-01", "12-31")) == 3
+
+
+def test_a_window_on_29_february_closes_on_the_28th_in_other_years() -> None:
+    schedule = lifecycle.window_schedule(date(2023, 1, 1), date(2024, 12, 31), "02-01", "02-29")
+    assert schedule == [
+        (date(2023, 2, 1), date(2023, 2, 28)),
+        (date(2024, 2, 1), date(2024, 2, 29)),
+    ]
+
+
+def _day(year: int, month_day: str) -> date:
+    month, day = (int(x) for x in month_day.split("-"))
+    return date(year, month, day) if (month, day) != (2, 29) or year % 4 == 0 else date(year, 2, 28)
+
+
+@given(
+    start=st.dates(date(2000, 1, 1), date(2090, 12, 31)),
+    years=st.one_of(st.none(), st.integers(1, 10)),
+    opens=st.dates(date(2024, 1, 1), date(2024, 12, 31)),
+    length=st.integers(0, 120),
+)
+def test_window_reviews_are_every_window_inside_the_term_after_the_start(
+    start: date, years: int | None, opens: date, length: int
+) -> None:
+    window = f"{opens:%m-%d}", f"{min(opens + timedelta(days=length), date(2024, 12, 31)):%m-%d}"
+    end = lifecycle.validity_end(start, years)
+    schedule = lifecycle.window_schedule(start, end, *window)
+    last = end.year if end is not None else start.year + 3
+    expected = []
+    for y in range(start.year, last + 1):
+        o, d = _day(y, window[0]), _day(y, window[1])
+        if o > start and (end is None or d <= end):
+            expected.append((o, d))
+    assert schedule == (expected if end is not None else expected[:3])

@@ -64,9 +64,7 @@ def _titles(certificate: Certificate) -> tuple[str, str, str]:
     programme = shipped().programmes.get(certificate.programme)
     if programme is None:
         return certificate.programme, certificate.tier, settings.AUTHORITY_NAME
-    version = next(
-        (v for v in programme.versions if v.version == certificate.application.version), None
-    )
+    version = programme.version_named(certificate.application.version)
     tiers = {t.id: t.title for t in version.tiers} if version else {}
     authority = settings.AUTHORITY_NAME or programme.authority
     return programme.title, tiers.get(certificate.tier, certificate.tier), authority

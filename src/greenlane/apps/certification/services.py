@@ -76,8 +76,14 @@ def version_today() -> Version:
 
 
 def version_of(application: Application) -> Version:
-    """The programme version an application was made under."""
-    return next(v for v in programme().versions if v.version == application.version)
+    """The programme version an application was made under (by its name then or now)."""
+    found = programme().version_named(application.version)
+    if found is None:
+        raise Refused(
+            f"{programme().title} no longer has the version '{application.version}' this "
+            "application was made under: the catalogue must keep it (or name it in 'aliases')"
+        )
+    return found
 
 
 def service_days(application: Application, now: Any) -> float:
@@ -375,18 +381,21 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
     prefix = application.programme.upper()
     certificate.number = f"{prefix}-{start:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
-    if version.self_review is not None:
-        rule = version.self_review
+    rule = version.self_review
+    if rule is not None and rule.applies_to(tier.id):
+        if rule.every_months is not None:
+            schedule = lifecycle.review_schedule(
+                start, end, rule.every_months, rule.due_day_of_next_month,
+                rule.opens_days_before,
+            )  # fmt: skip
+        else:
+            schedule = lifecycle.window_schedule(
+                start, end, str(rule.window_opens), str(rule.window_due)
+            )
         SelfReview.objects.bulk_create(
             SelfReview(certificate=certificate, period=k, opens_on=opens, due_on=due)
-            for k, (opens, due) in enumerate(
-                lifecycle.review_schedule(
-                    start, end, rule.every_months, rule.due_day_of_next_month,
-                    rule.opens_days_before,
-                ),
-                start=1,
-            )
-        )  # fmt: skip
+            for k, (opens, due) in enumerate(schedule, start=1)
+        )
     AeoAuthorisation.objects.create(
         operator=application.operator,
         programme=application.programme,

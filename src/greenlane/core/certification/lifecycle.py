@@ -208,6 +208,35 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def window_schedule(
+    start: date,
+    end: date | None,
+    window_opens: str,
+    window_due: str,
+    open_ended_count: int = 3,
+) -> list[tuple[date, date]]:
+    """(opens on, due on) of each yearly self-review held in a fixed calendar window
+    ("MM-DD" to "MM-DD", India's AEO-T1: 10-01 to 12-31) of a certificate valid from
+    ``start`` to ``end``: every window that opens after the start and closes by the end (the
+    first ``open_ended_count`` when the certificate has no fixed term). 29 February falls
+    back to the 28th in other years."""
+
+    def on(year: int, month_day: str) -> date:
+        month, day = (int(x) for x in month_day.split("-"))
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+    out: list[tuple[date, date]] = []
+    year = start.year
+    while end is None or year <= end.year:
+        opens, due = on(year, window_opens), on(year, window_due)
+        if opens > start and (end is None or due <= end):
+            out.append((opens, due))
+            if end is None and len(out) == open_ended_count:
+                break
+        year += 1
+    return out
+
+
 def review_schedule(
     start: date,
     end: date | None,

@@ -401,6 +401,7 @@ class TierResult:
     gates: tuple[GateResult, ...]
     procedure: tuple[str, ...]
     validity_years: int | None
+    no_expiry: bool = False
 
 
 @dataclass(frozen=True)
@@ -544,6 +545,7 @@ def _explain(
                 tuple(results),
                 tuple(tier.procedure),
                 tier.validity_years,
+                tier.no_expiry,
             )
         )
     best = int(e.best[row])

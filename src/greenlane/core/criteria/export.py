@@ -27,6 +27,7 @@ def programme_dict(p: ProgrammeReadiness) -> dict[str, Any]:
                 ],
                 "procedure": list(t.procedure),
                 "validity_years": t.validity_years,
+                "no_expiry": t.no_expiry,
             }
             for t in p.tiers
         ],

@@ -250,6 +250,11 @@ def _version_problems(version: Version, path: Path_, requirements: set[str]) -> 
     for i, tier in enumerate(version.tiers):
         for j, gate in enumerate(tier.gates):
             yield from _gate_problems(version, gate, (*path, "tiers", i, "gates", j), groups)
+    if version.self_review is not None:
+        tier_ids = {t.id for t in version.tiers}
+        for j, named in enumerate(version.self_review.tiers):
+            if named not in tier_ids:
+                yield (*path, "self_review", "tiers", j), f"unknown tier '{named}'"
     sources = {s.id for s in version.sources}
     for ref_path, ref in _refs(version, path):
         if ref.source not in sources:
@@ -257,10 +262,15 @@ def _version_problems(version: Version, path: Path_, requirements: set[str]) -> 
 
 
 def _programme_problems(programme: Programme, requirements: set[str]) -> Iterator[Any]:
-    yield from _duplicates(
-        ((("versions", i, "version"), v.version) for i, v in enumerate(programme.versions)),
-        "version",
-    )
+    names: list[tuple[Path_, str]] = [
+        (("versions", i, "version"), v.version) for i, v in enumerate(programme.versions)
+    ]
+    names += [
+        (("versions", i, "aliases", j), alias)
+        for i, v in enumerate(programme.versions)
+        for j, alias in enumerate(v.aliases)
+    ]
+    yield from _duplicates(names, "version name")
     ordered = sorted(enumerate(programme.versions), key=lambda iv: iv[1].valid_from)
     for (_, earlier), (i, later) in itertools.pairwise(ordered):
         if earlier.valid_to is None or earlier.valid_to >= later.valid_from:

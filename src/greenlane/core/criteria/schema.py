@@ -214,18 +214,47 @@ class Msme(_Strict):
     provisions: list[Provision] = Field(default_factory=list)
 
 
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+
+
 class SelfReviewRule(_Strict):
     """When a certified operator must review itself (e.g. Korea's annual self-assessment).
 
-    A review is due every ``every_months`` from the certificate's start: on the anniversary,
-    or, with ``due_day_of_next_month``, on that day of the month after the anniversary month.
-    ``opens_days_before`` is how early it may be handed in (CTPAT: 90 days).
+    Either every ``every_months`` from the certificate's start: due on the anniversary, or,
+    with ``due_day_of_next_month``, on that day of the month after the anniversary month;
+    ``opens_days_before`` is how early it may be handed in (CTPAT: 90 days). Or in a fixed
+    calendar window each year, ``window_opens`` to ``window_due`` ("MM-DD"; India's AEO-T1
+    self-declaration: 1 October to 31 December), from the first window that opens after the
+    certificate's start. ``tiers``: the tiers it applies to (empty: every tier).
     """
 
-    every_months: int = Field(ge=1, le=60)
+    every_months: int | None = Field(default=None, ge=1, le=60)
     due_day_of_next_month: int | None = Field(default=None, ge=1, le=28)
     opens_days_before: int = Field(default=60, ge=0, le=365)
+    window_opens: MonthDay | None = None
+    window_due: MonthDay | None = None
+    tiers: list[Id] = Field(default_factory=list)
     reference: Ref
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SelfReviewRule:
+        window = self.window_opens is not None or self.window_due is not None
+        if window and (self.window_opens is None or self.window_due is None):
+            raise ValueError("a calendar window needs both 'window_opens' and 'window_due'")
+        if window == (self.every_months is not None):
+            raise ValueError("a self-review has either 'every_months' or a calendar window")
+        if window and self.due_day_of_next_month is not None:
+            raise ValueError("'due_day_of_next_month' belongs to 'every_months'")
+        if window:
+            for value in (self.window_opens, self.window_due):
+                month, day = (int(x) for x in str(value).split("-"))
+                date(2024, month, day)  # a leap year: 02-29 is a real day
+            if str(self.window_due) < str(self.window_opens):
+                raise ValueError("the window closes before it opens (it cannot cross a year end)")
+        return self
+
+    def applies_to(self, tier: str) -> bool:
+        return not self.tiers or tier in self.tiers
 
 
 class Tier(_Strict):
@@ -238,14 +267,29 @@ class Tier(_Strict):
     procedure: list[str] = Field(
         default_factory=list, description="steps a self-test cannot show, e.g. on-site validation"
     )
-    validity_years: int | None = Field(default=None, ge=1, le=20)
+    validity_years: int | None = Field(
+        default=None, ge=1, le=20, description="empty: not stated, or no expiry (see no_expiry)"
+    )
+    no_expiry: bool = Field(
+        default=False, description="the status does not expire (e.g. EU: UCC Art. 22(5))"
+    )
     reference: Ref
+
+    @model_validator(mode="after")
+    def _one_term(self) -> Tier:
+        if self.no_expiry and self.validity_years is not None:
+            raise ValueError("a tier has 'validity_years' or 'no_expiry', not both")
+        return self
 
 
 class Version(_Strict):
     """A dated version of a programme's rules; ``valid_to`` is inclusive, empty = open-ended."""
 
     version: str = Field(min_length=1, max_length=40)
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="former names of this version: records made under them still find it",
+    )
     valid_from: date
     valid_to: date | None = None
     coverage: Literal["complete", "partial"]
@@ -285,6 +329,10 @@ class Programme(_Strict):
         if value != "international" and not (len(value) == 2 and value.isupper()):
             raise ValueError("a two-letter code in capitals, or 'international'")
         return value
+
+    def version_named(self, name: str) -> Version | None:
+        """The version called ``name``, or formerly called so (``aliases``)."""
+        return next((v for v in self.versions if name == v.version or name in v.aliases), None)
 
     def version_on(self, day: date) -> Version | None:
         """The version in force on ``day`` (versions never overlap: the loader checks)."""
