@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from greenlane.core.criteria.engine import NotInForce, Profile, ProgrammeReadiness, assess
+from greenlane.core.criteria.engine import Profile, ProgrammeReadiness, assess
 from greenlane.core.criteria.loader import shipped
 
 CATALOGUE = shipped()
@@ -133,9 +131,18 @@ def test_china_2014_one_item_not_met_fails_even_at_98() -> None:
     assert p.best_tier is None
 
 
-def test_china_has_no_version_in_force_after_order_251_ended() -> None:
-    with pytest.raises(NotInForce):
-        readiness("cn-aeo", on=date(2026, 11, 30))
+def test_china_order_282_follows_order_251_without_a_gap() -> None:
+    assert readiness("cn-aeo", on=date(2026, 3, 31)).version.version == "2021-decree-251"
+    assert readiness("cn-aeo", on=date(2026, 4, 1)).version.version == "2026-order-282"
+    assert readiness("cn-aeo", on=date(2026, 11, 30)).version.version == "2026-order-282"
+
+
+def test_every_programme_is_in_force_today_or_says_when_it_ended() -> None:
+    for programme in CATALOGUE.programmes.values():
+        last = max(programme.versions, key=lambda v: v.valid_from)
+        assert programme.version_on(date.today()) is not None or last.valid_to is not None, (
+            programme.id
+        )
 
 
 # --- Japan ---------------------------------------------------------------------------------
