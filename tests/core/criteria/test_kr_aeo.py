@@ -108,3 +108,10 @@ def test_a_grade_comes_with_its_validity_and_the_steps_a_self_test_cannot_show(
     assert tier.reachable
     assert tier.validity_years == 5
     assert any("on-site" in step for step in tier.procedure)
+
+
+def test_every_version_states_the_six_month_renewal_lead_time(catalogue: Catalogue) -> None:
+    # A rule added by the 2026 review (renewal review six months before expiry); the case files
+    # under cases/kr-aeo cannot check follow-up texts, so it is checked here.
+    for version in catalogue.programme("kr-aeo").versions:
+        assert any("six months" in p.text for p in version.follow_up), version.version
