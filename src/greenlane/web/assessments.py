@@ -164,6 +164,9 @@ def selftest_profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "years_since_serious_infringement": request.POST.get(
             "years_since_serious_infringement", ""
         ),
+        "annual_turnover": request.POST.get("annual_turnover", ""),
+        "paid_up_capital": request.POST.get("paid_up_capital", ""),
+        "currency": request.POST.get("currency", ""),
         "arrears": request.POST.get("arrears") == "on",
         "operator_types": request.POST.getlist("operator_types"),
         "scores": scores,

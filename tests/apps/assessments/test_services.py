@@ -101,6 +101,36 @@ def test_profile_facts_are_checked(operator, trader) -> None:  # type: ignore[no
     assert profile.scores == {"kr-aeo": {"legal_compliance": 91.0, "internal_control": 85.0}}
 
 
+@pytest.mark.parametrize(
+    ("data", "field", "text"),
+    [
+        ({"annual_turnover": "5000000"}, "currency", "name the currency"),
+        ({"paid_up_capital": "-1", "currency": "THB"}, "paid_up_capital", "between 0"),
+        ({"annual_turnover": "1", "currency": "baht"}, "currency", "three-letter"),
+        ({"annual_turnover": "lots", "currency": "THB"}, "annual_turnover", "a number"),
+    ],
+)
+def test_size_facts_need_a_number_and_a_currency(operator, trader, data, field, text) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(services.Refused, match=text) as caught:
+        services.save_profile(operator, trader, data)
+    assert caught.value.field == field
+
+
+def test_size_facts_are_kept_with_the_currency_in_capitals(
+    operator,
+    trader,  # type: ignore[no-untyped-def]
+) -> None:
+    services.save_profile(
+        operator,
+        trader,
+        {"annual_turnover": "2e9", "paid_up_capital": "6000000", "currency": "thb"},
+    )
+    profile = services.profile_of(operator, services.draft_of(operator), timezone.localdate())
+    assert (profile.annual_turnover, profile.paid_up_capital, profile.currency) == (
+        2e9, 6e6, "THB",
+    )  # fmt: skip
+
+
 def test_entered_korea_scores_give_grade_aa_in_the_app(operator, trader) -> None:  # type: ignore[no-untyped-def]
     factories.answered_draft(operator, trader)
     scores = {"kr-aeo": {"legal_compliance": "91", "internal_control": "85"}}

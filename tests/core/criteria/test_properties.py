@@ -32,6 +32,9 @@ profiles = st.builds(
     arrears=st.booleans(),
     msme=st.booleans(),
     operator_types=st.frozensets(st.sampled_from([t.value for t in OperatorType]), max_size=3),
+    annual_turnover=st.none() | st.floats(0, 1e12),
+    paid_up_capital=st.none() | st.floats(0, 1e10),
+    currency=st.none() | st.sampled_from(["USD", "THB", "KRW"]),
 )
 
 

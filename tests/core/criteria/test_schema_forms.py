@@ -8,9 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from greenlane.core.criteria.engine import Profile, assess
+from greenlane.core.criteria.engine import Profile, Profiles, _eligible, _ineligible, assess
 from greenlane.core.criteria.loader import CatalogueError, check
+from greenlane.core.criteria.schema import Eligibility, Money, Ref
 
 from .helpers import catalogue_of
 from .test_loader import GOOD, SECOND_VERSION
@@ -96,3 +99,83 @@ def test_a_version_is_found_by_a_former_name(tmp_path: Path) -> None:
 def test_a_former_name_cannot_be_another_versions_name(tmp_path: Path) -> None:
     text = GOOD.replace('  - version: "2020"\n', '  - version: "2020"\n    aliases: ["2024"]\n')
     assert "duplicate version name id '2024'" in _refused(tmp_path, text + SECOND_VERSION)
+
+
+# --- money thresholds: the barriers small companies meet (turnover, paid-up capital) -------
+
+MONEY = st.builds(Money, amount=st.floats(1, 1e11), currency=st.sampled_from(["USD", "THB", "VND"]))
+
+
+@given(
+    turnover=st.none() | MONEY,
+    capital=st.none() | MONEY,
+    stated_turnover=st.none() | st.floats(0, 1e12),
+    stated_capital=st.none() | st.floats(0, 1e12),
+    currency=st.none() | st.sampled_from(["USD", "THB", "VND"]),
+)
+def test_money_eligibility_refuses_exactly_when_it_explains_why(
+    turnover: Money | None,
+    capital: Money | None,
+    stated_turnover: float | None,
+    stated_capital: float | None,
+    currency: str | None,
+) -> None:
+    rule = Eligibility(
+        min_annual_turnover=turnover, min_paid_up_capital=capital, reference=Ref(source="law")
+    )
+    profile = Profile(
+        annual_turnover=stated_turnover, paid_up_capital=stated_capital, currency=currency
+    )
+    eligible = bool(_eligible(rule, Profiles.of([profile]))[0])
+    reasons = _ineligible(rule, profile)
+    assert eligible == (not reasons), reasons
+    expected = all(
+        t is None or (s is not None and currency == t.currency and s >= t.amount)
+        for t, s in ((turnover, stated_turnover), (capital, stated_capital))
+    )
+    assert eligible == expected
+
+
+@pytest.mark.parametrize(
+    ("stated", "currency", "reason"),
+    [
+        (None, None, "annual turnover of at least USD 100,000,000 needed, not stated"),
+        (
+            2e8,
+            "VND",
+            "USD 100,000,000 needed; state it in USD (stated in VND, which is not converted)",
+        ),
+        (5e7, "USD", "annual turnover of at least USD 100,000,000 needed, USD 50,000,000 stated"),
+    ],
+)
+def test_a_turnover_threshold_names_the_amount_the_currency_and_what_was_stated(
+    tmp_path: Path, stated: float | None, currency: str | None, reason: str
+) -> None:
+    text = GOOD.replace(
+        "      min_years_in_business: 3\n",
+        "      min_years_in_business: 3\n"
+        "      min_annual_turnover: {amount: 100000000, currency: USD}\n",
+    )
+    catalogue = catalogue_of(tmp_path, extra={"demo.yaml": text})
+    answers = {r.id: "met" for r in catalogue.baseline.requirements}
+    profile = Profile(years_in_business=5, annual_turnover=stated, currency=currency)
+    (tier,) = (
+        assess(catalogue, answers, profile, date(2021, 1, 1), ["demo"]).programme("demo").tiers
+    )
+    assert len(tier.eligibility) == 1
+    assert reason in tier.eligibility[0]
+    assert not tier.reachable
+    rich = Profile(years_in_business=5, annual_turnover=1e8, currency="USD")
+    (tier,) = assess(catalogue, answers, rich, date(2021, 1, 1), ["demo"]).programme("demo").tiers
+    assert tier.reachable
+
+
+@pytest.mark.parametrize("bad", ["{amount: 0, currency: USD}", "{amount: 5, currency: usd}"])
+def test_a_money_threshold_is_a_positive_amount_in_an_iso_currency(
+    tmp_path: Path, bad: str
+) -> None:
+    text = GOOD.replace(
+        "      min_years_in_business: 3\n",
+        f"      min_years_in_business: 3\n      min_paid_up_capital: {bad}\n",
+    )
+    assert "min_paid_up_capital" in _refused(tmp_path, text)

@@ -150,6 +150,8 @@ def save_answer(
 PROFILE_FIELDS = {
     "declarations_per_year": (int, 0, 10_000_000),
     "years_since_serious_infringement": (float, 0, 100),
+    "annual_turnover": (float, 0, 1e16),
+    "paid_up_capital": (float, 0, 1e16),
 }
 
 
@@ -168,6 +170,13 @@ def save_profile(operator: Operator, user: User, data: dict[str, Any]) -> SelfAs
             raise Refused(f"between {low} and {high:,}", key)
         profile[key] = value
     profile["arrears"] = bool(data.get("arrears"))
+    currency = str(data.get("currency") or "").strip().upper()
+    if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        raise Refused("a three-letter currency code, e.g. KRW or USD", "currency")
+    if not currency and ("annual_turnover" in profile or "paid_up_capital" in profile):
+        raise Refused("name the currency of the turnover and capital", "currency")
+    if currency:
+        profile["currency"] = currency
     types = data.get("operator_types") or []
     known = {t.value for t in OperatorType}
     unknown = [t for t in types if t not in known]
@@ -328,6 +337,9 @@ def profile_of(operator: Operator, assessment: SelfAssessment | None, on: date) 
         msme=operator.is_msme,
         operator_types=frozenset(types),
         scores=stated.get("scores") or {},
+        annual_turnover=stated.get("annual_turnover"),
+        paid_up_capital=stated.get("paid_up_capital"),
+        currency=stated.get("currency"),
     )
 
 

@@ -83,6 +83,9 @@ class Profile:
     msme: bool = False
     operator_types: frozenset[str] = frozenset()
     scores: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    annual_turnover: float | None = None
+    paid_up_capital: float | None = None
+    currency: str | None = None  # of the turnover and the capital
 
 
 def validate_answers(catalogue: Catalogue, answers: Mapping[str, str | None]) -> dict[str, str]:
@@ -222,6 +225,9 @@ class Profiles:
     msme: Bools
     types: npt.NDArray[np.int64]
     scores: tuple[Mapping[str, Mapping[str, float]], ...]
+    turnover: Floats
+    capital: Floats
+    currency: npt.NDArray[np.str_]
 
     @classmethod
     def of(cls, profiles: Sequence[Profile]) -> Profiles:
@@ -236,6 +242,9 @@ class Profiles:
             np.array([p.msme for p in profiles], dtype=np.bool_),
             np.array([_types(sorted(p.operator_types)) for p in profiles], dtype=np.int64),
             tuple(p.scores for p in profiles),
+            floats([p.annual_turnover for p in profiles], np.nan),
+            floats([p.paid_up_capital for p in profiles], np.nan),
+            np.array([p.currency or "" for p in profiles], dtype=np.str_),
         )
 
 
@@ -336,6 +345,10 @@ def _eligible(rule: Eligibility, p: Profiles) -> Bools:
         ok &= ~p.arrears
     if rule.operator_types:
         ok &= (p.types & _types(rule.operator_types)) != 0
+    for threshold, stated in ((rule.min_annual_turnover, p.turnover),
+                              (rule.min_paid_up_capital, p.capital)):  # fmt: skip
+        if threshold is not None:
+            ok &= (p.currency == threshold.currency) & (stated >= threshold.amount)
     return ok
 
 
@@ -478,6 +491,23 @@ def _ineligible(rule: Eligibility, profile: Profile) -> list[str]:
     if rule.operator_types and not set(rule.operator_types) & profile.operator_types:
         kinds = ", ".join(t.replace("_", " ") for t in rule.operator_types)
         reasons.append(f"open to: {kinds}")
+    for what, threshold, stated in (
+        ("annual turnover", rule.min_annual_turnover, profile.annual_turnover),
+        ("paid-up capital", rule.min_paid_up_capital, profile.paid_up_capital),
+    ):
+        if threshold is None:
+            continue
+        if stated is None:
+            reasons.append(f"{what} of at least {threshold} needed, not stated")
+        elif profile.currency != threshold.currency:
+            reasons.append(
+                f"{what} of at least {threshold} needed; state it in {threshold.currency} "
+                f"(stated in {profile.currency or 'no currency'}, which is not converted)"
+            )
+        elif stated < threshold.amount:
+            reasons.append(
+                f"{what} of at least {threshold} needed, {threshold.currency} {stated:,.0f} stated"
+            )
     return reasons
 
 

@@ -186,8 +186,20 @@ class Gate(_Strict):
         return self
 
 
+class Money(_Strict):
+    """An amount in a currency (ISO 4217 code), as a programme's threshold states it."""
+
+    amount: float = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount:,.0f}"
+
+
 class Eligibility(_Strict):
-    """Conditions on the operator itself, checked before any criterion."""
+    """Conditions on the operator itself, checked before any criterion. Thresholds in money
+    (turnover, paid-up capital: the barriers small companies meet) are compared with what
+    the operator states in the same currency; Greenlane converts no currency."""
 
     min_years_in_business: int | None = Field(default=None, ge=0, le=50)
     min_declarations_per_year: int | None = Field(default=None, ge=0, le=1_000_000)
@@ -195,6 +207,8 @@ class Eligibility(_Strict):
         default=None, ge=0, le=20, description="no serious infringement in this many years"
     )
     no_arrears: bool = False
+    min_annual_turnover: Money | None = None
+    min_paid_up_capital: Money | None = None
     operator_types: UniqueTypes = Field(
         default_factory=list, description="empty: any operator type may apply"
     )

@@ -38,6 +38,9 @@ class _ProfileFile(BaseModel):
     msme: bool = False
     operator_types: list[OperatorType] = Field(default_factory=list)
     scores: dict[str, dict[str, Score]] = Field(default_factory=dict)
+    annual_turnover: float | None = Field(default=None, ge=0)
+    paid_up_capital: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
 
 class _SelfTestFile(BaseModel):
@@ -72,5 +75,8 @@ def read(path: Path, catalogue: Catalogue) -> SelfTest:
         msme=p.msme,
         operator_types=frozenset(t.value for t in p.operator_types),
         scores=p.scores,
+        annual_turnover=p.annual_turnover,
+        paid_up_capital=p.paid_up_capital,
+        currency=p.currency,
     )
     return SelfTest(answers, profile, parsed.date)
