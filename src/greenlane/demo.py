@@ -310,30 +310,13 @@ def _personas(config: SynthConfig) -> list[Login]:
 
 
 def _mras() -> None:
-    """Demo MRAs with the partner programmes of the synthetic economy's foreign AEOs. The
-    dates are illustrative, not the real arrangements' (the records say so)."""
-    from datetime import date
-
+    """The home administration's real MRAs, from the cited data file (``catalogue/mras.yaml``),
+    seeded by the administrator. The synthetic economy's foreign sellers hold partner AEO
+    status (synthetic) under some of those programmes; only arrangements in force, with a
+    known start, give them a benefit."""
     from greenlane.apps.certification import mra
 
-    admin = User.objects.get(username="admin")
-    partners = (
-        ("us-ctpat", "U.S. Customs and Border Protection", date(2010, 6, 1)),
-        ("jp-aeo", "Japan Customs", date(2011, 5, 1)),
-        ("cn-aeo", "General Administration of Customs of China", date(2013, 6, 1)),
-        ("in-aeo", "Central Board of Indirect Taxes and Customs", date(2016, 1, 1)),
-        ("eu-aeo", "European Commission", date(2024, 1, 1)),
-    )
-    for programme, authority, start in partners:
-        mra.create_mra(
-            admin,
-            {
-                "partner_programme": programme,
-                "partner_authority": f"{authority} (demo record)",
-                "effective_from": start,
-                "benefits": ["reduced_inspection", "risk_score_reduction", "faster_release"],
-            },
-        )
+    mra.seed(User.objects.get(username="admin"))
 
 
 def _applications(operators_: list[Operator]) -> None:

@@ -487,6 +487,7 @@ API: dict[tuple[str, str], Access] = {
     ),
     ("get", "/api/v1/public/register"): Access("/api/v1/public/register", PUBLIC),
     ("get", "/api/v1/mra/status"): Access("/api/v1/mra/status?identifier=X", MRA_VIEW),
+    ("get", "/api/v1/mra"): Access("/api/v1/mra/", MRA_VIEW),
     ("get", "/api/v1/public/certificates/{number}"): Access(
         "/api/v1/public/certificates/{number}?code={code}", PUBLIC
     ),

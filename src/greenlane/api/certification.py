@@ -18,7 +18,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.assessments.permissions import EDIT_ROLES, editable_operator
 from greenlane.apps.certification import documents, mra, services
-from greenlane.apps.certification.models import Application, Certificate
+from greenlane.apps.certification.models import Application, Certificate, MutualRecognition
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
     visible_applications,
@@ -245,6 +245,7 @@ def public_register(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 class RecognitionOut(Schema):
     programme: str
     tier: str
+    role: str = Field(description="the holder's operator type, when known")
     holder: str
     basis: str
     benefits: list[str]
@@ -252,7 +253,64 @@ class RecognitionOut(Schema):
     valid_to: date | None
 
 
+class PartyOut(Schema):
+    economy: str = Field(description="ISO 3166 code, or EU")
+    programme: str | None = Field(description="catalogue id; null when not encoded")
+    tiers: list[str] = Field(description="which of this party's AEOs are covered; empty: all")
+    roles: list[str] = Field(description="operator types covered; empty: every role")
+
+
+class SourceOut(Schema):
+    title: str
+    url: str
+
+
+class MraOut(Schema):
+    id: int
+    kind: str = Field(description="bilateral or plurilateral")
+    name: str
+    parties: list[PartyOut]
+    partner_programme: str = Field(description="empty: the partner's programme is not encoded")
+    partner_authority: str
+    partner_tiers: list[str]
+    partner_roles: list[str]
+    signed_on: date | None
+    signed_as_sourced: str = Field(description="YYYY[-MM[-DD]] or unknown, as the source says")
+    effective_from: date | None = Field(description="null: no source gives the day")
+    effective_to: date | None
+    effective_as_sourced: str
+    benefits: list[str]
+    sources: list[SourceOut]
+    checked_on: date | None
+    data_id: str | None = Field(description="the record id in catalogue/mras.yaml, if seeded")
+    notes: str
+
+
 mra_router = Router(tags=["mutual recognition"], auth=RoleAuth(mra.VIEW_ROLES))
+
+
+@mra_router.get("/", response=list[MraOut], summary="The MRAs on record, with scope and sources")
+def mras(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    return [_mra(m) for m in MutualRecognition.objects.all()]
+
+
+def _mra(m: MutualRecognition) -> dict[str, Any]:
+    parties = [
+        {"economy": p.get("economy") or "", "programme": p.get("programme"),
+         "tiers": p.get("tiers") or [], "roles": p.get("roles") or []}
+        for p in m.parties
+    ]  # fmt: skip
+    typed = [{"title": "", "url": m.reference_url}] if m.reference_url else []
+    return {
+        "id": m.pk, "kind": m.kind, "name": m.name, "parties": parties,
+        "partner_programme": m.partner_programme, "partner_authority": m.partner_authority,
+        "partner_tiers": m.partner_tiers, "partner_roles": m.partner_roles,
+        "signed_on": m.signed_on, "signed_as_sourced": m.signed_text or "unknown",
+        "effective_from": m.effective_from, "effective_to": m.effective_to,
+        "effective_as_sourced": m.effective_text or "unknown", "benefits": m.benefits,
+        "sources": m.sources or typed,
+        "checked_on": m.checked_on, "data_id": m.data_id, "notes": m.notes,
+    }  # fmt: skip
 
 
 @mra_router.get(

@@ -17,6 +17,7 @@ from greenlane.cli import (
     lake,
     mail,
     monitoring,
+    mra,
     platform,
     risk,
     trs,
@@ -45,6 +46,7 @@ for domain in (
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(catalogue.catalogue_app, name="catalogue")
+app.add_typer(mra.mra_app, name="mra")
 app.add_typer(trs.trs_app, name="trs")
 app.add_typer(lake.lake_app, name="lake")
 app.add_typer(platform.token_app, name="token")

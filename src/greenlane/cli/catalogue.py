@@ -23,10 +23,12 @@ catalogue_app = typer.Typer(help="The AEO criteria catalogue.", no_args_is_help=
 @catalogue_app.command("check")
 def catalogue_check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Programme files or folders (default: shipped)")
+        list[Path] | None,
+        typer.Argument(help="Programme files or folders, or an mras.yaml (default: shipped)"),
     ] = None,
 ) -> None:
-    """Validate programme files the way Greenlane loads its own catalogue."""
+    """Validate programme files, and the MRA data file, the way Greenlane loads its own."""
+    from greenlane.core.certification.mras import load_mras
     from greenlane.core.criteria.loader import CatalogueError, check, load_catalogue
 
     try:
@@ -34,9 +36,13 @@ def catalogue_check(
             missing = [p for p in paths if not p.exists()]
             if missing:
                 raise CommandError(f"{missing[0]}: no such file or folder")
-            programmes = check(paths)
+            mra_files = [p for p in paths if p.name == "mras.yaml"]
+            rest = [p for p in paths if p.name != "mras.yaml"]
+            programmes = check(rest) if rest else []
+            arrangements = {p: load_mras(p) for p in mra_files}
         else:
             programmes = list(load_catalogue().programmes.values())
+            arrangements = {Path("mras.yaml"): load_mras()}
     except CatalogueError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)
@@ -44,6 +50,8 @@ def catalogue_check(
     for programme in programmes:
         versions = ", ".join(f"{v.version} ({v.coverage})" for v in programme.versions)
         console.print(f"[green]OK[/] {programme.id}: {versions}")
+    for path, found in arrangements.items():
+        console.print(f"[green]OK[/] {path.name}: {len(found)} arrangements, each cited and dated")
 
 
 @catalogue_app.command("list")

@@ -32,6 +32,8 @@ from greenlane.apps.assessments.permissions import (
 from greenlane.apps.assessments.report import render_pdf, report_context
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
+from greenlane.core.certification.mras import shipped_mras
+from greenlane.core.certification.network import APEC, network
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
 from greenlane.core.errors import Refused
@@ -396,10 +398,20 @@ def action_edit(request: AuthenticatedRequest, pk: int, item: int) -> HttpRespon
 @role_required(ANY_ROLE)
 def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
     catalogue = services.catalogue()
+    national = [p for p in catalogue.programmes.values() if p.kind != "framework"]
+    arrangements = shipped_mras()
+    graph = network(arrangements, [(p.jurisdiction, p.id) for p in national])
     return render(
         request,
         "catalogue/list.html",
-        {"programmes": catalogue.programmes.values(), "baseline": catalogue.baseline},
+        {
+            "programmes": catalogue.programmes.values(),
+            "baseline": catalogue.baseline,
+            "graph": graph,
+            "arrangements": sorted(arrangements, key=lambda a: a.title()),
+            "names": {n.code: n.name for n in graph.economies},
+            "apec_encoded": sum(1 for p in national if p.jurisdiction in APEC),
+        },
     )
 
 

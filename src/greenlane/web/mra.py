@@ -15,6 +15,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
+from greenlane.core.certification.network import economy_name
 from greenlane.core.criteria.loader import shipped
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
@@ -32,6 +33,7 @@ def mra_list(request: AuthenticatedRequest) -> HttpResponse:
             "partner_programme": request.POST.get("partner_programme", ""),
             "partner_authority": request.POST.get("partner_authority", ""),
             "partner_tiers": request.POST.getlist("partner_tiers"),
+            "partner_roles": request.POST.getlist("partner_roles"),
             "effective_from": optional_date(request.POST.get("effective_from")),
             "effective_to": optional_date(request.POST.get("effective_to")),
             "signed_on": optional_date(request.POST.get("signed_on")),
@@ -50,6 +52,7 @@ def mra_list(request: AuthenticatedRequest) -> HttpResponse:
         "mras": MutualRecognition.objects.all(),
         "today": today,
         "benefits": mra.BENEFITS.items(),
+        "roles": mra.ROLES.items(),
         "programmes": shipped().programmes.values(),
         "can_manage": request.user.role in mra.MANAGE_ROLES,
         "error": error,
@@ -70,9 +73,26 @@ def mra_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "imports": item.imports.all(),
             "aeos": item.aeos.count(),
             "benefits": [mra.BENEFITS.get(b, b) for b in item.benefits],
+            "parties": parties(item),
+            "roles": [mra.ROLES.get(r, r) for r in item.partner_roles],
             "can_manage": request.user.role in mra.MANAGE_ROLES,
         },
     )
+
+
+def parties(item: MutualRecognition) -> list[str]:
+    """Each party as "Canada", "Korea (kr-aeo)" or "European Union (eu-aeo): tiers AEOS,
+    AEOC-AEOS; roles exporter"."""
+    out = []
+    for party in item.parties:
+        text = economy_name(str(party.get("economy") or "")) or "?"
+        if party.get("programme"):
+            text += f" ({party['programme']})"
+        scope = [f"tiers {', '.join(party['tiers'])}"] if party.get("tiers") else []
+        if party.get("roles"):
+            scope.append(f"roles {', '.join(mra.ROLES.get(r, r) for r in party['roles'])}")
+        out.append(f"{text}: {'; '.join(scope)}" if scope else text)
+    return out
 
 
 @takes_files("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -234,3 +235,25 @@ def test_customs_sees_the_snapshot_not_the_companys_action_plan_nor_draft_eviden
     # Closing a file response ends the request, which closes the database connection on
     # PostgreSQL: do it last.
     ok.close()
+
+
+def test_the_programmes_page_draws_the_mra_network_and_lists_it_in_words(client) -> None:  # type: ignore[no-untyped-def]
+    from greenlane.core.certification.mras import shipped_mras, spoken
+
+    page = client.get("/catalogue/").content.decode()
+    drawing = page.split('data-testid="mra-network"')[1].split("</figure>")[0]
+    table = page.split('data-testid="mra-table"')[1].split("</table>")[0]
+    arrangements = shipped_mras()
+    edges = sum(len(a.parties) if a.kind == "plurilateral" else 1 for a in arrangements)
+    assert drawing.count("<line ") == edges
+    for a in arrangements:
+        assert f'data-arrangement="{a.id}"' in drawing
+        assert f'id="mra-{a.id}"' in table
+        assert html.escape(a.sources[0].url) in table
+    assert '<desc id="network-desc">' in drawing  # the text alternative
+    korea_us = next(a for a in arrangements if {p.economy for p in a.parties} == {"KR", "US"})
+    (line,) = [x for x in drawing.split("<line ")[1:] if f'"{korea_us.id}"' in x]
+    assert "Korea" in line
+    assert "United States" in line
+    assert f"signed {spoken(korea_us.signed)}" in line
+    assert not any({p.economy for p in a.parties} == {"EU", "KR"} for a in arrangements)

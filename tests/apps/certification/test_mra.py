@@ -13,7 +13,8 @@ from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.certification import mra
 from greenlane.apps.certification.models import PartnerAeo
 from greenlane.apps.certification.services import Refused
-from greenlane.apps.operators.models import AeoAuthorisation
+from greenlane.apps.operators.models import AeoAuthorisation, Operator
+from greenlane.core.certification.mras import Arrangement
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,66 @@ def test_an_mra_source_shows_as_a_link_only_when_it_is_http(officer) -> None:  #
     page = client.get(f"/mra/{good.pk}/").content.decode()
     assert "javascript:alert(1)" in page
     assert 'href="javascript' not in page
+
+
+ROLE_LIST = (
+    "partner_id,name,country,valid_from,tier,role\n"
+    "DE1,Export Werke,DE,2024-01-01,AEOS,exporter\n"
+    "DE2,Import Haus,DE,2024-01-01,AEOS,importer\n"
+    "DE3,Unknown Role AG,DE,2024-01-01,AEOS,\n"
+)
+
+
+def _holder(trade_role: str, programme: str, tier: str):  # type: ignore[no-untyped-def]
+    holder = factories.operator()
+    Operator.objects.filter(pk=holder.pk).update(trade_role=trade_role)
+    AeoAuthorisation.objects.create(
+        operator=holder, programme=programme, tier=tier, valid_from=date(2023, 1, 1)
+    )
+    return holder
+
+
+def test_an_mra_limited_to_some_roles_recognises_only_partner_aeos_in_those_roles(officer) -> None:  # type: ignore[no-untyped-def]
+    exporters_only = mra.create_mra(
+        officer,
+        {"partner_programme": "eu-aeo", "partner_authority": "European Commission",
+         "partner_roles": ["exporter"], "effective_from": date(2024, 6, 1),
+         "benefits": ["reduced_inspection"]},
+    )  # fmt: skip
+    mra.import_list(exporters_only, officer, "eu.csv", ROLE_LIST.encode())
+    exporter = _holder("exporter", "eu-aeo", "AEOS")
+    importer = _holder("importer", "eu-aeo", "AEOS")
+    day = date(2025, 1, 1)
+    recognised = {i for i in ("DE1", "DE2", "DE3", exporter.code, importer.code)
+                  if mra.status(i, day)}  # fmt: skip
+    # A partner AEO whose role is known is covered only in the roles the MRA names; one whose
+    # role the list does not give is not refused on it.
+    assert recognised == {"DE1", "DE3", exporter.code}
+    assert mra.status("DE1", day)[0].role == "exporter"
+    periods = mra.partner_periods({"DE1", "DE2", "DE3", exporter.code, importer.code})
+    assert set(periods) == recognised
+    with pytest.raises(Refused, match="choose the roles"):
+        mra.create_mra(officer, {"partner_programme": "us-ctpat", "partner_authority": "CBP",
+                                 "partner_roles": ["smuggler"], "effective_from": day,
+                                 "benefits": ["faster_release"]})  # fmt: skip
+
+
+def test_a_plurilateral_mra_covers_each_partys_aeos_within_that_partys_scope(officer) -> None:  # type: ignore[no-untyped-def]
+    pact = Arrangement.model_validate(
+        {"id": "test-pact", "kind": "plurilateral", "name": "Test Pact",
+         "parties": [{"economy": "KR", "programme": "kr-aeo"},
+                     {"economy": "JP", "programme": "jp-aeo", "roles": ["exporter"]},
+                     {"economy": "SG", "programme": None}],
+         "signed": "2023-09", "in_effect": date(2024, 1, 1), "benefits": ["reduced_inspection"],
+         "sources": [{"title": "A source", "url": "https://example.org/pact"}],
+         "checked": date(2026, 12, 7)},
+    )  # fmt: skip
+    mra.seed(officer, [pact])
+    seeded = mra.MutualRecognition.objects.get(data_id="test-pact")
+    assert (seeded.kind, seeded.name, seeded.partner_programme) == ("plurilateral", "Test Pact", "")
+    exporter = _holder("exporter", "jp-aeo", "exporter")
+    importer = _holder("importer", "jp-aeo", "importer")
+    (found,) = mra.status(exporter.code, date(2025, 1, 1))
+    assert found.basis == "MRA: Test Pact"
+    assert mra.status(importer.code, date(2025, 1, 1)) == []
+    assert set(mra.partner_periods({exporter.code, importer.code})) == {exporter.code}

@@ -15,6 +15,7 @@ from greenlane import demo
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.certification import mra
+from greenlane.apps.certification.models import MutualRecognition
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import selectivity, services
 from greenlane.apps.targeting.keys import make_token
@@ -71,8 +72,12 @@ def test_a_customs_system_gets_channels_with_its_key(tmp_path: Path) -> None:
         assert r["channel"] in ("green", "yellow", "red", "blue")
         if r["channel"] not in ("green",):
             assert r["reasons"]
-    # The MRA benefit goes to goods whose seller was a recognised partner AEO that day (the
-    # demo's synthetic sellers hold EU, CTPAT, Japanese, Chinese and Indian AEO status).
+    # The MRA benefit goes to goods whose seller was a recognised partner AEO that day. The
+    # demo's synthetic sellers hold EU, CTPAT, Japanese, Chinese, Indian (and Mexican) AEO
+    # status; the demo's MRAs are Korea's real ones from catalogue/mras.yaml: none with the
+    # EU, and the CTPAT one has no known start, so EU and US sellers get no MRA benefit.
+    assert MutualRecognition.objects.filter(data_id__isnull=False).count() == 22
+    assert not MutualRecognition.objects.filter(partner_programme="eu-aeo").exists()
     today = timezone.localdate()
     partner = [
         any(r.basis.startswith("MRA") for r in mra.status(d["seller_code"] or "", today))

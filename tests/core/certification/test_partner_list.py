@@ -67,3 +67,15 @@ def test_accepted_plus_rejected_is_always_rows_read(rows: list[tuple[str, ...]])
     parsed = parse(text.encode())
     assert parsed.read == len(rows)
     assert len({r.partner_id for r in parsed.accepted}) == len(parsed.accepted)
+
+
+def test_a_listed_role_must_be_an_operator_type() -> None:
+    text = (
+        "partner_id,name,country,valid_from,role\n"
+        "DE1,Export Werke,DE,2024-01-01,Exporter\n"
+        "DE2,Odd Role,DE,2024-01-01,smuggler\n"
+        "DE3,No Role,DE,2024-01-01,\n"
+    )
+    parsed = parse(text.encode())
+    assert [(r.partner_id, r.role) for r in parsed.accepted] == [("DE1", "exporter"), ("DE3", "")]
+    assert parsed.rejected[0]["reason"].startswith("role 'smuggler' is not one of: carrier")

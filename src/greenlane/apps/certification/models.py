@@ -16,6 +16,11 @@ from greenlane.core.certification.lifecycle import CertificateStatus, Stage
 USER = settings.AUTH_USER_MODEL
 
 
+class MraKind(models.TextChoices):
+    BILATERAL = "bilateral", "Bilateral"
+    PLURILATERAL = "plurilateral", "Plurilateral"
+
+
 class Application(models.Model):
     """An operator's application for a tier of the administration's AEO programme.
 
@@ -308,28 +313,64 @@ class SelfReview(models.Model):
 
 
 class MutualRecognition(models.Model):
-    """An MRA: the administration recognises the AEOs of a partner programme (and tiers)."""
+    """An MRA: the administration recognises the AEOs of a partner programme (and tiers).
 
-    partner_programme = models.CharField(max_length=40, help_text="catalogue id, e.g. eu-aeo")
+    Recorded by hand, or seeded from the cited data file ``catalogue/mras.yaml`` (``data_id``
+    is then the file's record id). A plurilateral arrangement (e.g. the ASEAN AAMRA) names its
+    ``parties``; ``partner_programme`` is empty when the partner's programme is not in the
+    catalogue, and ``effective_from`` when no source gives the day it took effect (an MRA
+    whose start is unknown is in force on no day: its benefits are not applied).
+    """
+
+    kind = models.CharField(max_length=12, choices=MraKind.choices, default=MraKind.BILATERAL)
+    name = models.CharField(max_length=120, blank=True, help_text="e.g. ASEAN AAMRA")
+    parties = models.JSONField(
+        default=list, blank=True, help_text="[{economy, programme, tiers, roles}]"
+    )
+    partner_programme = models.CharField(
+        max_length=40, blank=True, help_text="catalogue id, e.g. eu-aeo; empty: not encoded"
+    )
     partner_authority = models.CharField(max_length=200)
     partner_tiers = models.JSONField(default=list, blank=True, help_text="empty: every tier")
+    partner_roles = models.JSONField(
+        default=list, blank=True, help_text="operator types covered; empty: every role"
+    )
     signed_on = models.DateField(null=True, blank=True)
-    effective_from = models.DateField()
+    effective_from = models.DateField(null=True, blank=True, help_text="empty: not known")
     effective_to = models.DateField(null=True, blank=True)
+    signed_text = models.CharField(
+        max_length=10, blank=True, help_text="as the source gives it: YYYY[-MM[-DD]] or unknown"
+    )
+    effective_text = models.CharField(max_length=10, blank=True, help_text="likewise")
     benefits = models.JSONField(default=list, help_text="benefits granted to partner AEOs")
     reference_url = models.URLField(blank=True)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    sources = models.JSONField(default=list, blank=True, help_text="[{title, url}]")
+    checked_on = models.DateField(null=True, blank=True, help_text="record checked against sources")
+    notes = models.TextField(blank=True)
+    data_id = models.CharField(
+        max_length=40, null=True, blank=True, unique=True, help_text="id in catalogue/mras.yaml"
+    )
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="empty: seeded by the system",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["partner_programme", "-effective_from"]
+        ordering = ["partner_programme", "partner_authority", "-effective_from"]
 
     def __str__(self) -> str:
-        return f"MRA with {self.partner_programme} from {self.effective_from}"
+        return f"MRA with {self.partner_name}"
+
+    @property
+    def partner_name(self) -> str:
+        return self.name or self.partner_programme or self.partner_authority
 
     def in_force(self, day: Any) -> bool:
-        return self.effective_from <= day and (
-            self.effective_to is None or day <= self.effective_to
+        return (
+            self.effective_from is not None
+            and self.effective_from <= day
+            and (self.effective_to is None or day <= self.effective_to)
         )
 
 
@@ -364,6 +405,7 @@ class PartnerAeo(models.Model):
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2)
     tier = models.CharField(max_length=40, blank=True)
+    role = models.CharField(max_length=20, blank=True, help_text="operator type, when listed")
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,19 +17,26 @@ from django.db.models import Q
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
 from greenlane.apps.audit import services as audit
-from greenlane.apps.certification.models import MutualRecognition, PartnerAeo, PartnerImport
+from greenlane.apps.certification.models import (
+    MraKind,
+    MutualRecognition,
+    PartnerAeo,
+    PartnerImport,
+)
 from greenlane.apps.certification.services import Refused
-from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
+from greenlane.apps.operators.models import AeoAuthorisation, Operator, TradeRole, valid_on
 from greenlane.core.certification import partner_list
+from greenlane.core.certification.mras import BENEFITS, Arrangement, Party, of_economy, shipped_mras
+from greenlane.core.certification.network import economy_name
 from greenlane.core.criteria.loader import shipped
+from greenlane.core.criteria.schema import OperatorType
 
-#: What an MRA may grant partner AEOs at import (words from TFA 7.7.3 and MRA practice).
-BENEFITS = {
-    "reduced_inspection": "Fewer physical and documentary inspections",
-    "risk_score_reduction": "AEO status taken into account in risk scoring",
-    "priority_inspection": "Priority when selected for inspection",
-    "faster_release": "Faster release",
-    "reduced_data": "Reduced data requirements",
+ROLES = {t.value: t.value.replace("_", " ") for t in OperatorType}
+#: The operator type of an operator's trade role, for the role scope of an MRA.
+TRADE_ROLE_TYPES = {
+    TradeRole.IMPORTER: OperatorType.IMPORTER.value,
+    TradeRole.BROKER: OperatorType.CUSTOMS_BROKER.value,
+    TradeRole.EXPORTER: OperatorType.EXPORTER.value,
 }
 MANAGE_ROLES = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 #: Who reads MRAs and looks up recognised AEOs: AEO staff, and risk analysts (MRA benefits).
@@ -42,6 +50,11 @@ def _partner_tiers(programme: str) -> frozenset[str] | None:
     if found is None:
         return None
     return frozenset(t.id for v in found.versions for t in v.tiers)
+
+
+def home_economy() -> str:
+    """The economy of the administration's own programme (``settings.PROGRAMME``)."""
+    return shipped().programme(settings.PROGRAMME).jurisdiction
 
 
 def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
@@ -66,27 +79,136 @@ def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
     known = _partner_tiers(partner)
     if known is not None and any(t not in known for t in tiers):
         raise Refused(f"{partner} has the tiers {', '.join(sorted(known))}", "partner_tiers")
+    roles = [r for r in data.get("partner_roles") or [] if r]
+    if any(r not in ROLES for r in roles):
+        raise Refused(f"choose the roles from: {', '.join(ROLES)}", "partner_roles")
     reference_url = web_address(data.get("reference_url"))
+    signed = data.get("signed_on")
     with transaction.atomic():
-        overlap = MutualRecognition.objects.filter(partner_programme=partner).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=start)
-        )
+        # A seeded record whose start no source gives is in force on no day: not an overlap.
+        overlap = MutualRecognition.objects.filter(
+            partner_programme=partner, effective_from__isnull=False
+        ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
         if end is not None:
             overlap = overlap.filter(effective_from__lte=end)
         if overlap.exists():
             raise Refused("an MRA with this programme already covers part of that period",
                           "effective_from")  # fmt: skip
         mra = MutualRecognition.objects.create(
+            kind=MraKind.BILATERAL, parties=_hand_made_parties(partner, tiers, roles),
             partner_programme=partner, partner_authority=authority, partner_tiers=tiers,
-            signed_on=data.get("signed_on"), effective_from=start, effective_to=end,
-            benefits=benefits, reference_url=reference_url,
+            partner_roles=roles, signed_on=signed, effective_from=start, effective_to=end,
+            signed_text=signed.isoformat() if isinstance(signed, date) else "unknown",
+            effective_text=start.isoformat(), benefits=benefits, reference_url=reference_url,
             created_by=user,
         )  # fmt: skip
         audit.record(
             "certification.mra.created", user, mra,
-            {"partner": partner, "from": start.isoformat(), "benefits": benefits},
+            {"partner": partner, "from": start.isoformat(), "benefits": benefits, "roles": roles},
         )  # fmt: skip
     return mra
+
+
+def _hand_made_parties(partner: str, tiers: list[str], roles: list[str]) -> list[dict[str, Any]]:
+    found = shipped().programmes.get(partner)
+    return [
+        {"economy": home_economy(), "programme": settings.PROGRAMME, "tiers": [], "roles": []},
+        {"economy": found.jurisdiction if found else "", "programme": partner, "tiers": tiers,
+         "roles": roles},
+    ]  # fmt: skip
+
+
+@dataclass
+class SeedReport:
+    """What a seeding did, by record id of ``catalogue/mras.yaml``."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def seed(user: User | None, arrangements: Iterable[Arrangement] | None = None) -> SeedReport:
+    """Record the home administration's MRAs from the cited data file: every arrangement our
+    economy is a party to is created, or updated where the file changed, keyed by its record
+    id (so seeding twice changes nothing). Each change is audited; all or nothing. A record
+    whose partner programme already has a hand-made MRA is skipped (the hand-made one stays).
+    ``user`` None: the system seeds (``greenlane mra seed`` without ``--by``)."""
+    if user is not None and user.role not in MANAGE_ROLES:
+        raise Refused("MRAs are recorded by decision officers and administrators")
+    economy = home_economy()
+    report = SeedReport()
+    with transaction.atomic():
+        found = shipped_mras() if arrangements is None else tuple(arrangements)
+        for arrangement in of_economy(found, economy):
+            _seed_one(arrangement, economy, user, report)
+    return report
+
+
+def _seed_one(a: Arrangement, economy: str, user: User | None, report: SeedReport) -> None:
+    values = _seeded_values(a, economy)
+    found = MutualRecognition.objects.select_for_update().filter(data_id=a.id).first()
+    if found is None:
+        programme = values["partner_programme"]
+        clash = MutualRecognition.objects.filter(
+            data_id__isnull=True, partner_programme=programme
+        ).first()
+        if programme and clash is not None:
+            report.skipped[a.id] = f"the hand-made MRA {clash.pk} with {programme} is kept"
+            return
+        created = MutualRecognition.objects.create(data_id=a.id, created_by=user, **values)
+        audit.record(
+            "certification.mra.seeded", user, created,
+            {"record": a.id, "change": "created", "partner": created.partner_name,
+             "from": a.in_effect, "sources": [s.url for s in a.sources]},
+        )  # fmt: skip
+        report.created.append(a.id)
+        return
+    changed = sorted(k for k, v in values.items() if getattr(found, k) != v)
+    if not changed:
+        report.unchanged.append(a.id)
+        return
+    for name in changed:
+        setattr(found, name, values[name])
+    found.save(update_fields=changed)
+    audit.record(
+        "certification.mra.seeded", user, found,
+        {"record": a.id, "change": "updated", "fields": changed},
+    )  # fmt: skip
+    report.updated.append(a.id)
+
+
+def _seeded_values(a: Arrangement, economy: str) -> dict[str, Any]:
+    """The registry's fields for arrangement ``a`` seen from ``economy``. A bilateral
+    arrangement's scope is its partner's; a plurilateral one keeps each party's in
+    ``parties``."""
+    partner = a.partners(economy)[0] if a.kind == "bilateral" else None
+    return {
+        "kind": a.kind,
+        "name": a.name,
+        "parties": [p.model_dump(mode="json") for p in a.parties],
+        "partner_programme": (partner.programme or "") if partner else "",
+        "partner_authority": _authority(partner) if partner else a.name[:200],
+        "partner_tiers": list(partner.tiers) if partner else [],
+        "partner_roles": [str(r) for r in partner.roles] if partner else [],
+        "signed_on": a.signed_on,
+        "effective_from": a.in_effect_from,
+        "effective_to": None,
+        "signed_text": a.signed,
+        "effective_text": a.in_effect,
+        "benefits": list(a.benefits),
+        "sources": [s.model_dump(mode="json") for s in a.sources],
+        "checked_on": a.checked,
+        "notes": a.notes,
+    }
+
+
+def _authority(party: Party) -> str:
+    """The partner programme's authority when encoded, else the economy's name."""
+    programme = shipped().programmes.get(party.programme or "")
+    if programme is not None:
+        return programme.authority[:200]
+    return economy_name(party.economy)
 
 
 def web_address(raw: object) -> str:
@@ -138,6 +260,7 @@ def import_list(mra: MutualRecognition, user: User, name: str, content: bytes) -
                     name=r.name,
                     country=r.country,
                     tier=r.tier,
+                    role=r.role,
                     valid_from=r.valid_from,
                     valid_to=r.valid_to,
                 )
@@ -162,17 +285,61 @@ class Recognition:
     benefits: tuple[str, ...]
     valid_from: date
     valid_to: date | None
+    role: str = ""  # the holder's operator type, when known
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which of a partner programme's AEOs an MRA covers: empty sets cover all. A holder
+    whose role is not known is not refused on its role."""
+
+    tiers: frozenset[str]
+    roles: frozenset[str]
+
+    def covers(self, tier: str, role: str) -> bool:
+        return (not self.tiers or tier in self.tiers) and (
+            not self.roles or not role or role in self.roles
+        )
+
+
+def _scopes(m: MutualRecognition) -> dict[str, Scope]:
+    """Partner programme id → which of its AEOs ``m`` covers (a plurilateral MRA has one per
+    encoded party other than ours)."""
+    if m.kind == MraKind.PLURILATERAL:
+        return {
+            p["programme"]: Scope(frozenset(p.get("tiers") or ()), frozenset(p.get("roles") or ()))
+            for p in m.parties
+            if p.get("programme") and p["programme"] != settings.PROGRAMME
+        }
+    return {m.partner_programme: _list_scope(m)} if m.partner_programme else {}
+
+
+def _list_scope(m: MutualRecognition) -> Scope:
+    """The scope checked for the AEOs on the partner's list imported under ``m``."""
+    return Scope(frozenset(m.partner_tiers), frozenset(m.partner_roles))
+
+
+def _by_programme(
+    mras: Iterable[MutualRecognition],
+) -> dict[str, list[tuple[MutualRecognition, Scope]]]:
+    out: dict[str, list[tuple[MutualRecognition, Scope]]] = {}
+    for m in mras:
+        for programme, scope in _scopes(m).items():
+            out.setdefault(programme, []).append((m, scope))
+    return out
 
 
 def status(identifier: str, on: date) -> list[Recognition]:
     """Is the operator with this identifier (our code, EORI, national id, or the partner's id)
-    a recognised AEO on ``on``: under which programme, with which benefits."""
+    a recognised AEO on ``on``: under which programme, with which benefits. A partner AEO is
+    recognised when an MRA in force that day covers its programme, tier and (when known)
+    role."""
     identifier = identifier.strip()
     if not identifier:
         return []
     out: list[Recognition] = []
     mras = [m for m in MutualRecognition.objects.all() if m.in_force(on)]
-    by_programme = {m.partner_programme: m for m in mras}
+    by_programme = _by_programme(mras)
     operators = Operator.objects.filter(
         Q(code=identifier) | Q(eori=identifier) | Q(national_id=identifier)
     )
@@ -180,16 +347,23 @@ def status(identifier: str, on: date) -> list[Recognition]:
         "operator"
     )
     for a in held:
+        role = TRADE_ROLE_TYPES.get(a.operator.trade_role, "")
         if a.programme == settings.PROGRAMME:
             basis, benefits = "domestic certificate", ("domestic AEO benefits",)
             out.append(
                 Recognition(
-                    a.programme, a.tier, a.operator.name, basis, benefits, a.valid_from, a.valid_to
+                    a.programme, a.tier, a.operator.name, basis, benefits, a.valid_from,
+                    a.valid_to, role,
                 )
-            )
-        elif a.programme in by_programme and _tier_ok(by_programme[a.programme], a.tier):
-            m = by_programme[a.programme]
-            out.append(_partner(m, a.tier, a.operator.name, a.valid_from, a.valid_to))
+            )  # fmt: skip
+            continue
+        scopes = by_programme.get(a.programme, [])
+        covering = [m for m, scope in scopes if scope.covers(a.tier, role)]
+        if covering:
+            out.append(
+                _partner(covering[0], a.programme, a.tier, role, a.operator.name, a.valid_from,
+                         a.valid_to)
+            )  # fmt: skip
     partner_rows = (
         PartnerAeo.objects.filter(
             Q(partner_id=identifier) | Q(national_id=identifier), mra__in=mras, valid_from__lte=on
@@ -198,21 +372,32 @@ def status(identifier: str, on: date) -> list[Recognition]:
         .select_related("mra")
     )
     for p in partner_rows:
-        if _tier_ok(p.mra, p.tier):
-            out.append(_partner(p.mra, p.tier, p.name, p.valid_from, p.valid_to))
+        if _list_scope(p.mra).covers(p.tier, p.role):
+            out.append(
+                _partner(p.mra, p.mra.partner_programme, p.tier, p.role, p.name, p.valid_from,
+                         p.valid_to)
+            )  # fmt: skip
     return out
 
 
-def _tier_ok(mra: MutualRecognition, tier: str) -> bool:
-    return not mra.partner_tiers or tier in mra.partner_tiers
+def basis(m: MutualRecognition) -> str:
+    if m.kind == MraKind.PLURILATERAL:
+        return f"MRA: {m.name}"
+    return f"MRA with {m.partner_authority}"
 
 
 def _partner(
-    m: MutualRecognition, tier: str, holder: str, start: date, end: date | None
+    m: MutualRecognition,
+    programme: str,
+    tier: str,
+    role: str,
+    holder: str,
+    start: date,
+    end: date | None,
 ) -> Recognition:
     return Recognition(
-        m.partner_programme, tier, holder, f"MRA with {m.partner_authority}",
-        tuple(BENEFITS[b] for b in m.benefits), start, end,
+        programme, tier, holder, basis(m), tuple(BENEFITS[b] for b in m.benefits if b in BENEFITS),
+        start, end, role,
     )  # fmt: skip
 
 
@@ -223,7 +408,8 @@ RISK_BENEFITS = frozenset({"reduced_inspection", "risk_score_reduction"})
 def partner_periods(identifiers: set[str]) -> dict[str, list[tuple[date, date | None]]]:
     """For each identifier (our operator code, EORI or national id, or the partner's id) that
     names a partner programme's AEO: the periods in which both its AEO status and an MRA
-    granting a selectivity benefit (``RISK_BENEFITS``) were in force, the dates inclusive.
+    granting a selectivity benefit (``RISK_BENEFITS``) and covering its tier and (when known)
+    role were in force, the dates inclusive.
 
     One query per source, whatever the number of identifiers (hot path)."""
     identifiers = {i.strip() for i in identifiers if i and i.strip()}
@@ -231,15 +417,17 @@ def partner_periods(identifiers: set[str]) -> dict[str, list[tuple[date, date | 
         return {}
     mras = [
         m
-        for m in MutualRecognition.objects.exclude(partner_programme=settings.PROGRAMME)
+        for m in MutualRecognition.objects.exclude(partner_programme=settings.PROGRAMME).exclude(
+            effective_from__isnull=True
+        )
         if RISK_BENEFITS & set(m.benefits)
     ]
     if not mras:
         return {}
     out: dict[str, list[tuple[date, date | None]]] = {}
 
-    def add(key: str, m: MutualRecognition, tier: str, start: date, end: date | None) -> None:
-        if not _tier_ok(m, tier):
+    def add(key: str, m: MutualRecognition, covered: bool, start: date, end: date | None) -> None:
+        if not covered or m.effective_from is None:
             return
         begin = max(start, m.effective_from)
         ends = [e for e in (end, m.effective_to) if e is not None]
@@ -247,26 +435,25 @@ def partner_periods(identifiers: set[str]) -> dict[str, list[tuple[date, date | 
         if finish is None or begin <= finish:
             out.setdefault(key, []).append((begin, finish))
 
-    by_programme: dict[str, list[MutualRecognition]] = {}
-    for m in mras:
-        by_programme.setdefault(m.partner_programme, []).append(m)
+    by_programme = _by_programme(mras)
     held = AeoAuthorisation.objects.filter(
         Q(operator__code__in=identifiers)
         | Q(operator__eori__in=identifiers)
         | Q(operator__national_id__in=identifiers),
         programme__in=list(by_programme),
     ).values_list(
-        "operator__code", "operator__eori", "operator__national_id", "programme", "tier",
-        "valid_from", "valid_to",
+        "operator__code", "operator__eori", "operator__national_id", "operator__trade_role",
+        "programme", "tier", "valid_from", "valid_to",
     )  # fmt: skip
-    for code, eori, national, programme, tier, start, end in held:
+    for code, eori, national, trade_role, programme, tier, start, end in held:
+        role = TRADE_ROLE_TYPES.get(trade_role, "")
         for key in {code, eori, national} & identifiers:
-            for m in by_programme[programme]:
-                add(key, m, tier, start, end)
+            for m, scope in by_programme[programme]:
+                add(key, m, scope.covers(tier, role), start, end)
     listed = PartnerAeo.objects.filter(
         Q(partner_id__in=identifiers) | Q(national_id__in=identifiers), mra__in=mras
     ).select_related("mra")
     for p in listed:
         for key in {p.partner_id, p.national_id} & identifiers:
-            add(key, p.mra, p.tier, p.valid_from, p.valid_to)
+            add(key, p.mra, _list_scope(p.mra).covers(p.tier, p.role), p.valid_from, p.valid_to)
     return out

@@ -10,8 +10,11 @@ from datetime import date
 
 import pycountry
 
+from greenlane.core.criteria.schema import OperatorType
+
 REQUIRED = ("partner_id", "name", "country", "valid_from")
-OPTIONAL = ("national_id", "tier", "valid_to")
+OPTIONAL = ("national_id", "tier", "valid_to", "role")
+ROLES = frozenset(t.value for t in OperatorType)
 MAX_ROWS = 500_000
 
 
@@ -29,6 +32,7 @@ class PartnerRow:
     tier: str
     valid_from: date
     valid_to: date | None
+    role: str = ""  # an operator type (importer, exporter, manufacturer...), when listed
 
 
 @dataclass
@@ -87,6 +91,9 @@ def parse(content: bytes, tiers: frozenset[str] | None = None) -> Parsed:
         tier = values.get("tier", "")
         if tier and tiers is not None and tier not in tiers:
             reasons.append(f"tier '{tier}' is not a tier of the partner programme")
+        role = values.get("role", "").lower()
+        if role and role not in ROLES:
+            reasons.append(f"role '{role}' is not one of: {', '.join(sorted(ROLES))}")
         partner_id = values.get("partner_id", "")
         if partner_id and partner_id in seen:
             reasons.append(f"partner_id {partner_id} appears twice in the file")
@@ -107,6 +114,7 @@ def parse(content: bytes, tiers: frozenset[str] | None = None) -> Parsed:
                 tier,
                 start,
                 end,
+                role,
             )
         )
     return out

@@ -86,11 +86,12 @@ DOMESTIC_PROGRAMME = "kr-aeo"
 DOMESTIC_TIERS: tuple[tuple[str, float], ...] = (("A", 0.55), ("AA", 0.30), ("AAA", 0.15))
 # Partner programmes whose AEOs the home administration recognises under an MRA, with the
 # tier their sellers hold, named as the criteria catalogue names it (an MRA limited to some
-# tiers is checked against these ids). Mexico's OEA is not in the catalogue.
+# tiers is checked against these ids). Mexico's OEA certifies by line of business (rubro);
+# "AAA" there is a grade of the VAT/excise certification, not an OEA tier.
 PARTNER_PROGRAMMES: dict[str, tuple[str, str]] = {
     "DE": ("eu-aeo", "AEOC-AEOS"), "FR": ("eu-aeo", "AEOC-AEOS"), "IT": ("eu-aeo", "AEOS"),
     "NL": ("eu-aeo", "AEOC-AEOS"), "US": ("us-ctpat", "tier-2"), "JP": ("jp-aeo", "exporter"),
-    "CN": ("cn-aeo", "advanced"), "IN": ("in-aeo", "T2"), "MX": ("mx-oea", "AAA"),
+    "CN": ("cn-aeo", "advanced"), "IN": ("in-aeo", "T2"), "MX": ("mx-oea", "importer-exporter"),
 }  # fmt: skip
 
 SIZE_CLASSES: tuple[tuple[str, float, int, int], ...] = (
