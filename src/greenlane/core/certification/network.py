@@ -57,12 +57,29 @@ class Node:
     hub: bool = False  # a plurilateral arrangement, not an economy
 
     @property
-    def label_x(self) -> float:
-        return self.x + (8 if self.x >= 0 else -8)
+    def _right(self) -> bool:
+        return self.x >= -0.01
+
+    @property
+    def label_transform(self) -> str:
+        """The label written outwards along the node's radius (read left to right on both
+        sides), so that neighbours near the top and bottom do not overlap."""
+        angle = math.degrees(math.atan2(self.y, self.x))
+        length = math.hypot(self.x, self.y) or 1.0
+        gap = 10 / length
+        x, y = round(self.x * (1 + gap), 1), round(self.y * (1 + gap), 1)
+        turn = (angle if self._right else angle + 180) % 360
+        turn = turn - 360 if turn > 180 else turn  # between -90 and 90: never upside down
+        return f"translate({x} {y}) rotate({round(turn, 1)})"
 
     @property
     def anchor(self) -> str:
-        return "start" if self.x >= 0 else "end"
+        return "start" if self._right else "end"
+
+    @property
+    def width(self) -> int:
+        """A hub's box, wide enough for its name."""
+        return 16 + 7 * len(self.name)
 
 
 @dataclass(frozen=True)
