@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -33,7 +34,7 @@ from greenlane.apps.assessments.report import render_pdf, report_context
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
 from greenlane.core.certification.mras import shipped_mras
-from greenlane.core.certification.network import APEC, network
+from greenlane.core.certification.network import APEC, economy_name, network
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
 from greenlane.core.errors import Refused
@@ -247,9 +248,12 @@ def _report(
     title = f"Gap analysis: {operator.name}"
     # The action plan is the company's working document, not part of what it submitted.
     actions = operator.action_items.all() if can_edit else []
+    known = services.catalogue().programmes
+    focus = [pid for pid in request.GET.getlist("programme") if pid in known]
     context = report_context(
-        result, title=title, operator=operator, actions=actions, snapshot=assessment
+        result, title=title, operator=operator, actions=actions, snapshot=assessment, focus=focus
     )
+    context["focus_query"] = urlencode([("programme", pid) for pid in focus])
     context["can_edit"] = can_edit
     context["delete_means"] = DELETE_ACTION_MEANS
     context["evidence"] = [
@@ -309,7 +313,7 @@ def snapshot_pdf(request: AuthenticatedRequest, pk: int, sid: int) -> HttpRespon
 
 
 def _pdf(context: dict[str, Any], name: str) -> HttpResponse:
-    response = HttpResponse(render_pdf(context), content_type="application/pdf")
+    response = HttpResponse(render_pdf(context | {"in_pdf": True}), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="gap-analysis-{name}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -401,10 +405,27 @@ def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
     national = [p for p in catalogue.programmes.values() if p.kind != "framework"]
     arrangements = shipped_mras()
     graph = network(arrangements, [(p.jurisdiction, p.id) for p in national])
+    today = timezone.localdate()
+    rows = [
+        {
+            "programme": p,
+            "economy": (
+                economy_name(p.jurisdiction) if p.kind != "framework" else "International framework"
+            ),
+            "version": p.version_on(today),
+            "tiers": (p.version_on(today) or p.versions[-1]).tiers,
+            "ended": max((v.valid_to for v in p.versions if v.valid_to), default=None),
+        }
+        for p in sorted(
+            catalogue.programmes.values(),
+            key=lambda p: (p.kind != "framework", economy_name(p.jurisdiction)),
+        )
+    ]
     return render(
         request,
         "catalogue/list.html",
         {
+            "rows": rows,
             "programmes": catalogue.programmes.values(),
             "baseline": catalogue.baseline,
             "graph": graph,

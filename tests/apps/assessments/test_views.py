@@ -257,3 +257,37 @@ def test_the_programmes_page_draws_the_mra_network_and_lists_it_in_words(client)
     assert "United States" in line
     assert f"signed {spoken(korea_us.signed)}" in line
     assert not any({p.economy for p in a.parties} == {"EU", "KR"} for a in arrangements)
+
+
+def test_the_report_shows_the_home_programme_in_detail_and_folds_the_others_until_chosen(
+    client, operator, trader, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    factories.answered_draft(operator, trader)
+    url = f"/operators/{operator.pk}/self-test/report/"
+    page = client.get(url).content.decode()
+    programmes = sorted(shipped().programmes)
+    opened = [p for p in programmes if f'data-testid="detail-{p}" open' in page]
+    assert opened == [settings.PROGRAMME]
+    for p in programmes:  # every programme is still summarised and can be unfolded
+        assert f'data-testid="best-{p}"' in page
+        assert f'data-testid="detail-{p}"' in page
+    chosen = client.get(url + "?programme=us-ctpat&programme=th-aeo&programme=nope").content
+    opened = [p for p in programmes if f'data-testid="detail-{p}" open' in chosen.decode()]
+    assert opened == ["th-aeo", "us-ctpat"]
+    assert "programme=us-ctpat&amp;programme=th-aeo" in chosen.decode()  # the PDF link keeps them
+
+    def pdf_text(query: str) -> str:
+        pdf = client.get(f"/operators/{operator.pk}/self-test/report.pdf{query}").content
+        return " ".join(
+            " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages
+        )
+
+    text = pdf_text("?programme=th-aeo")
+    thailand = shipped().programmes["th-aeo"]
+    korea = shipped().programmes["kr-aeo"]
+    assert f"In detail: {thailand.title}" in text
+    assert text.count(korea.title) == 1  # in the summary only

@@ -52,3 +52,48 @@ def test_every_first_programme_has_a_version_for_most_of_the_last_decade() -> No
     for p in CATALOGUE.programmes.values():
         if p.id in FIRST_EIGHT:
             assert min(v.valid_from for v in p.versions).year <= 2021, p.id
+
+
+def _texts(model: object) -> list[str]:
+    """Every piece of prose a person reads in ``model`` (not ids, codes or URLs)."""
+    from pydantic import BaseModel
+
+    prose = {"title", "text", "practice", "note", "locator"}
+    out: list[str] = []
+    if isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if name in prose and isinstance(value, str):
+                out.append(value)
+            elif name in ("missing", "procedure", "evidence"):
+                out.extend(value)
+            else:
+                out.extend(_texts(value))
+    elif isinstance(model, list | tuple):
+        for item in model:
+            out.extend(_texts(item))
+    return out
+
+
+def test_no_programme_text_speaks_in_field_names() -> None:
+    """Pages show these texts to customs officers and traders: 'no validity_years is set'
+    is the file talking to itself."""
+    import re
+
+    from greenlane.core.criteria import schema
+
+    fields = {
+        name
+        for model in vars(schema).values()
+        if isinstance(model, type) and hasattr(model, "model_fields")
+        for name in model.model_fields
+        if "_" in name
+    }
+    pattern = re.compile(r"\b(" + "|".join(sorted(fields)) + r")\b")
+    found = [
+        (p.id, text[:80])
+        for p in CATALOGUE.programmes.values()
+        for text in _texts(p)
+        if pattern.search(text)
+    ]
+    assert found == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -45,9 +46,14 @@ def report_context(
     operator: Any = None,
     actions: Iterable[Any] = (),
     snapshot: Any = None,
+    focus: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Everything the report template shows, from a stored or freshly computed result."""
+    """Everything the report template shows, from a stored or freshly computed result.
+    Every programme is in the summary and the ranked gaps; those in ``focus`` (default: the
+    administration's own) are also shown in detail, the others folded (and left out of the
+    PDF's detail), so that a report on two dozen programmes stays one page."""
     titles = {pid: p.title for pid, p in shipped().programmes.items()}
+    focused = set(focus) or {settings.PROGRAMME}
     programmes = []
     for p in result["programmes"]:
         bars = _chart(p)
@@ -57,6 +63,7 @@ def report_context(
                 "chart": bars,
                 "chart_height": 26 * len(bars) + 6,
                 "has_thresholds": any(bar["thresholds"] for bar in bars),
+                "open": p["programme"] in focused,
             }
         )
     gaps = []
@@ -72,6 +79,7 @@ def report_context(
         "snapshot": snapshot,
         "result": result,
         "programmes": programmes,
+        "focus": sorted(focused),
         "gaps": gaps,
         "actions": list(actions),
         "chart_width": CHART_WIDTH,
