@@ -31,6 +31,7 @@ def korea(
         scores["internal_control"] = internal_control
     if legal_compliance is not None:
         scores["legal_compliance"] = legal_compliance
+    facts.setdefault("operator_types", frozenset({"importer"}))
     profile = Profile(scores={"kr-aeo": scores}, **facts)  # type: ignore[arg-type]
     answers = answers if answers is not None else all_met(catalogue)
     return assess(catalogue, answers, profile, ON, ["kr-aeo"]).programme("kr-aeo")
@@ -115,3 +116,24 @@ def test_every_version_states_the_six_month_renewal_lead_time(catalogue: Catalog
     # under cases/kr-aeo cannot check follow-up texts, so it is checked here.
     for version in catalogue.programme("kr-aeo").versions:
         assert any("six months" in p.text for p in version.follow_up), version.version
+
+
+@pytest.mark.parametrize(
+    ("kinds", "on", "eligible"),
+    [
+        ({"ground_handler"}, date(2026, 6, 1), True),
+        ({"ground_handler"}, date(2011, 6, 1), False),  # first certified in 2013
+        ({"air_carrier"}, date(2011, 6, 1), True),
+        ({"manufacturer"}, date(2026, 6, 1), False),  # not one of the nine kinds
+        (set(), date(2026, 6, 1), False),
+    ],
+)
+def test_kcs_certifies_nine_kinds_of_operator(
+    catalogue: Catalogue, kinds: set[str], on: date, eligible: bool
+) -> None:
+    profile = Profile(
+        operator_types=frozenset(kinds),
+        scores={"kr-aeo": {"internal_control": 90, "legal_compliance": 90}},
+    )
+    result = assess(catalogue, all_met(catalogue), profile, on, ["kr-aeo"]).programme("kr-aeo")
+    assert (not result.tiers[0].eligibility) == eligible

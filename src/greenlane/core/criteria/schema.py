@@ -18,7 +18,9 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=4
 
 
 class OperatorType(StrEnum):
-    """Kinds of economic operator that programmes certify (Japan and CTPAT certify by type)."""
+    """Kinds of economic operator that programmes certify (Japan and CTPAT certify by type;
+    Korea's nine kinds add the bonded-goods transporter, the air carrier and the ground
+    handler to the common ones; ``carrier`` is a carrier by sea or road)."""
 
     IMPORTER = "importer"
     EXPORTER = "exporter"
@@ -28,6 +30,9 @@ class OperatorType(StrEnum):
     CARRIER = "carrier"
     FREIGHT_FORWARDER = "freight_forwarder"
     PORT_OPERATOR = "port_operator"
+    BONDED_TRANSPORTER = "bonded_transporter"
+    AIR_CARRIER = "air_carrier"
+    GROUND_HANDLER = "ground_handler"
 
 
 class Answer(StrEnum):
