@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
+from greenlane.apps.assessments.services import DEFAULT_TYPES
 from greenlane.apps.audit import services as audit
 from greenlane.apps.certification.models import (
     MraKind,
@@ -24,7 +25,7 @@ from greenlane.apps.certification.models import (
     PartnerImport,
 )
 from greenlane.apps.certification.services import Refused
-from greenlane.apps.operators.models import AeoAuthorisation, Operator, TradeRole, valid_on
+from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
 from greenlane.core.certification import partner_list
 from greenlane.core.certification.mras import BENEFITS, Arrangement, Party, of_economy, shipped_mras
 from greenlane.core.certification.network import economy_name
@@ -32,12 +33,9 @@ from greenlane.core.criteria.loader import shipped
 from greenlane.core.criteria.schema import OperatorType
 
 ROLES = {t.value: t.value.replace("_", " ") for t in OperatorType}
-#: The operator type of an operator's trade role, for the role scope of an MRA.
-TRADE_ROLE_TYPES = {
-    TradeRole.IMPORTER: OperatorType.IMPORTER.value,
-    TradeRole.BROKER: OperatorType.CUSTOMS_BROKER.value,
-    TradeRole.EXPORTER: OperatorType.EXPORTER.value,
-}
+#: The operator type of an operator's trade role, for the role scope of an MRA: the same
+#: mapping the self-test uses when a company has not stated its types.
+TRADE_ROLE_TYPES = {role: kind.value for role, kind in DEFAULT_TYPES.items()}
 MANAGE_ROLES = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 #: Who reads MRAs and looks up recognised AEOs: AEO staff, and risk analysts (MRA benefits).
 VIEW_ROLES = frozenset(AEO_ROLES | {Role.RISK_ANALYST})
