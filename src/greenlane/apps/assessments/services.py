@@ -150,8 +150,8 @@ def save_answer(
 PROFILE_FIELDS = {
     "declarations_per_year": (int, 0, 10_000_000),
     "years_since_serious_infringement": (float, 0, 100),
-    "annual_turnover": (float, 0, 1e16),
-    "paid_up_capital": (float, 0, 1e16),
+    "annual_turnover": (float, 0, 10**16),
+    "paid_up_capital": (float, 0, 10**16),
 }
 
 
@@ -163,7 +163,7 @@ def save_profile(operator: Operator, user: User, data: dict[str, Any]) -> SelfAs
         if raw in (None, ""):
             continue
         try:
-            value = kind(raw)
+            value = kind(raw) + 0  # + 0: "-0" is stored as 0
         except (TypeError, ValueError):
             raise Refused("a number is needed", key) from None
         if not low <= value <= high:
