@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench chromium java clean
+.PHONY: demo test lint bench chromium java fonts messages clean
 
 $(BIN)/python:
 	@rm -rf $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 ## demo: install, migrate, seed the synthetic economy and serve on http://127.0.0.1:8000
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed fonts
 	$(BIN)/greenlane demo
 
 ## chromium: Debian's browser for the browser tests (installed when missing and we are root)
@@ -32,6 +32,19 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing; browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+## fonts: Noto CJK, so that PDF reports in Korean and Chinese show their glyphs (docs/i18n.md)
+fonts:
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; \
+	  else echo "fonts-noto-cjk is missing; Korean and Chinese PDFs will show boxes (sudo apt-get install fonts-noto-cjk)"; fi; }
+
+## messages: collect the interface's strings into the .po files and compile them (docs/i18n.md)
+messages: $(VENV)/.installed-dev
+	cd src/greenlane && ../../$(BIN)/django-admin makemessages --settings=greenlane.settings \
+	  --no-obsolete --add-location file -l ko -l es -l zh_Hans --ignore 'cli/*'
+	cd src/greenlane && ../../$(BIN)/django-admin compilemessages --settings=greenlane.settings
 
 ## java: a Java runtime for the Spark leg of the Time Release Study tests (PySpark, local mode)
 java:
@@ -46,7 +59,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy src/greenlane/core
 
 ## test: lint, type-check the core, run every test (browser tests included)
-test: $(VENV)/.installed-dev chromium java lint
+test: $(VENV)/.installed-dev chromium java fonts lint
 	$(BIN)/pytest
 
 ## bench: the benchmarks under bench/, results in docs/benchmarks.md

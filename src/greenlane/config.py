@@ -75,6 +75,20 @@ def env_choice(
     return value
 
 
+def env_time_zone(name: str, default: str, env: Mapping[str, str] | None = None) -> str:
+    """An IANA time zone name (``Asia/Seoul``); a name the zone database does not know is
+    refused at start-up rather than shown as UTC without a word."""
+    from zoneinfo import available_timezones
+
+    env = os.environ if env is None else env
+    value = (env.get(name) or default).strip()
+    if value != "UTC" and value not in available_timezones():
+        raise ConfigError(
+            f"{name}={value!r} is not a time zone name (e.g. Asia/Seoul, America/Lima)"
+        )
+    return value
+
+
 def env_text(name: str, env: Mapping[str, str] | None = None, *, max_length: int = 200) -> str:
     """Optional text to print (a name), without surrounding spaces; "" when not set."""
     env = os.environ if env is None else env

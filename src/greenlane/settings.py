@@ -59,9 +59,11 @@ MIDDLEWARE = [
     "greenlane.web.middleware.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # Accept-Language and the switcher's cookie
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "greenlane.web.languages.UserLanguage",  # a signed-in person's own choice comes first
     "django.contrib.messages.middleware.MessageMiddleware",
     "greenlane.apps.accounts.sessions.SessionTimeouts",  # idle and absolute session limits
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -79,6 +81,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "greenlane.web.context.shell",
@@ -160,8 +163,21 @@ VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30, mi
 VERIFICATION_WINDOW = 600  # seconds
 
 LANGUAGE_CODE = "en"
-FORMAT_MODULE_PATH = ["greenlane.formats"]  # one date format: ISO 8601 (greenlane/formats)
-TIME_ZONE = "UTC"
+# The interface's languages (docs/i18n.md); names in their own language for the switcher.
+LANGUAGES = [
+    ("en", "English"),
+    ("ko", "한국어"),
+    ("es", "Español"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+LANGUAGE_COOKIE_NAME = "greenlane_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Dates, numbers and money per language (greenlane/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["greenlane.formats"]
+# Stored in UTC, shown in the administration's time zone (an IANA name, e.g. Asia/Seoul).
+TIME_ZONE = config.env_time_zone("GREENLANE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

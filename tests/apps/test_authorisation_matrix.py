@@ -151,6 +151,8 @@ WEB: dict[str, Access] = {
     "access_request": Access("/account/request/", PUBLIC),
     "access_request_confirm": Access("/account/request/confirm/not-a-token/", PUBLIC),
     "address_change": Access("/account/email/", ALL),
+    # The header's language switcher: anyone, signed in or not; it answers with a redirect.
+    "language": Access("/language", PUBLIC, method="post", signed_in=302, status=302),
     "address_confirm": Access("/account/email/confirm/not-a-token/", PUBLIC),
     # A link that does not work says so; it is the same page signed in or not.
     "password_set": Access("/account/set-password/MQ/not-a-token/", PUBLIC),

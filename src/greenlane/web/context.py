@@ -5,33 +5,34 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import resolve, reverse
+from django.utils.translation import gettext_lazy as _
 
 from greenlane import __version__
 from greenlane.apps.notices.services import unread_count
 
 NAV = (
-    ("Home", "home"),
-    ("Self-test", "selftest_start"),
-    ("Operators", "operator_list"),
-    ("Programmes", "catalogue_list"),
-    ("Applications", "application_list"),
-    ("Certificates", "certificate_list"),
-    ("MRAs", "mra_list"),
-    ("Alerts", "alert_list"),
-    ("AEO statistics", "certification_statistics"),
-    ("Ingests", "batch_list"),
-    ("Risk scores", "score_list"),
-    ("Models", "model_list"),
-    ("Rules", "rule_list"),
-    ("Queue", "inspection_queue"),
-    ("Simulations", "simulation_list"),
-    ("What-if", "what_if"),
-    ("Release studies", "trs_list"),
-    ("People", "people_list"),
-    ("Access requests", "access_request_list"),
-    ("Colleagues", "colleague_list"),
-    ("Organisations", "organisation_list"),
-    ("Audit log", "audit_log"),
+    (_("Home"), "home"),
+    (_("Self-test"), "selftest_start"),
+    (_("Operators"), "operator_list"),
+    (_("Programmes"), "catalogue_list"),
+    (_("Applications"), "application_list"),
+    (_("Certificates"), "certificate_list"),
+    (_("MRAs"), "mra_list"),
+    (_("Alerts"), "alert_list"),
+    (_("AEO statistics"), "certification_statistics"),
+    (_("Ingests"), "batch_list"),
+    (_("Risk scores"), "score_list"),
+    (_("Models"), "model_list"),
+    (_("Rules"), "rule_list"),
+    (_("Queue"), "inspection_queue"),
+    (_("Simulations"), "simulation_list"),
+    (_("What-if"), "what_if"),
+    (_("Release studies"), "trs_list"),
+    (_("People"), "people_list"),
+    (_("Access requests"), "access_request_list"),
+    (_("Colleagues"), "colleague_list"),
+    (_("Organisations"), "organisation_list"),
+    (_("Audit log"), "audit_log"),
 )
 
 

@@ -39,6 +39,12 @@ class User(AbstractUser):
     pending_email = models.EmailField(
         blank=True, help_text="a new address, used once its owner follows the link sent to it"
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="the interface's language for this person, their e-mails and PDF reports; "
+        "empty: the browser's",
+    )
 
     class Meta:
         ordering = ["username"]

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
-    CUSTOMS = "customs", "Customs administration"
-    OPERATOR = "operator", "Economic operator"
-    CONSULTANCY = "consultancy", "Consultancy"
+    CUSTOMS = "customs", _("Customs administration")
+    OPERATOR = "operator", _("Economic operator")
+    CONSULTANCY = "consultancy", _("Consultancy")
 
 
 class Role(models.TextChoices):
-    TRADER = "trader", "Trader"
-    CONSULTANT = "consultant", "Consultant"
-    VALIDATOR = "validator", "AEO validator"
-    DECISION_OFFICER = "decision_officer", "AEO decision officer"
-    RISK_ANALYST = "risk_analyst", "Risk analyst"
-    INSPECTION_OFFICER = "inspection_officer", "Inspection officer"
-    STATISTICIAN = "statistician", "Statistician"
-    ADMINISTRATOR = "administrator", "Administrator"
+    TRADER = "trader", _("Trader")
+    CONSULTANT = "consultant", _("Consultant")
+    VALIDATOR = "validator", _("AEO validator")
+    DECISION_OFFICER = "decision_officer", _("AEO decision officer")
+    RISK_ANALYST = "risk_analyst", _("Risk analyst")
+    INSPECTION_OFFICER = "inspection_officer", _("Inspection officer")
+    STATISTICIAN = "statistician", _("Statistician")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 CUSTOMS_ROLES = frozenset(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from greenlane.apps.accounts.languages import offered
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.audit import services as audit
+from greenlane.core.errors import Refused
 
 
 @transaction.atomic
@@ -65,6 +67,24 @@ def create_user(
         },
     )
     return user
+
+
+class LanguageRefused(Refused):
+    """A language the interface does not speak."""
+
+
+@transaction.atomic
+def choose_language(user: User, code: str) -> None:
+    """Save the language a person reads Greenlane in ("" for their browser's); audited."""
+    if code and code not in offered():
+        choices = ", ".join(sorted(offered()))
+        raise LanguageRefused(f"{code!r} is not one of the languages offered: {choices}")
+    if user.language == code:
+        return
+    before = user.language
+    user.language = code
+    user.save(update_fields=["language"])
+    audit.record("accounts.language.chosen", user, user, {"from": before, "to": code})
 
 
 @transaction.atomic

@@ -22,9 +22,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane import jobs
+from greenlane.apps.accounts.languages import speaking_to
 from greenlane.apps.notices.models import Mail, Notice
 
 log = logging.getLogger(__name__)
@@ -49,8 +52,9 @@ def _message(notices: list[Notice], subject: str, digest: bool) -> EmailMultiAlt
         "settings_url": settings.SITE_URL + reverse("notice_settings"),
         "digest": digest,
     }
-    text = render_to_string("notices/mail.txt", context)
-    html = render_to_string("notices/mail.html", context)
+    with speaking_to(person):  # the person's own language, not the sender's
+        text = render_to_string("notices/mail.txt", context)
+        html = render_to_string("notices/mail.html", context)
     message = EmailMultiAlternatives(subject, text, None, [person.email])
     message.attach_alternative(html, "text/html")
     return message
@@ -151,7 +155,12 @@ def send_digests(now: datetime | None = None) -> int:
         claimed = _claim(waiting & Q(recipient_id=person), Mail.DIGEST)
         if claimed:
             day = timezone.localtime(cutoff).date()
-            subject = f"Your Greenlane digest of {day:%d %B %Y}: {len(claimed)} notice(s)"
+            with speaking_to(claimed[0].recipient):
+                subject = ngettext(
+                    "Your Greenlane digest of %(day)s: %(n)d notice",
+                    "Your Greenlane digest of %(day)s: %(n)d notices",
+                    len(claimed),
+                ) % {"day": date_format(day, "d F Y"), "n": len(claimed)}
             sent += _send(claimed, subject, Mail.DIGEST, connection, now)
     return sent
 

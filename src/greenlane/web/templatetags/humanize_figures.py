@@ -5,21 +5,21 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.utils.formats import number_format
 
 register = template.Library()
 
 
 @register.filter
 def figure(value: Any) -> Any:
-    """Thousands separators for numbers; everything else unchanged."""
+    """Thousands separators for numbers, as the reader's language writes them (1,234.50 in
+    English, 1.234,50 in Spanish); everything else unchanged."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, Decimal):
-        return f"{value:,}"
+    if isinstance(value, int | Decimal):
+        return number_format(value, force_grouping=True)
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return number_format(value, decimal_pos=2, force_grouping=True)
     return value
 
 
@@ -30,7 +30,7 @@ def money(value: Any, places: int = 2) -> str:
     if value is None or value == "":
         return "—"
     try:
-        amount = f"{float(value):,.{int(places)}f}"
+        amount = number_format(float(value), decimal_pos=int(places), force_grouping=True)
     except (TypeError, ValueError):  # not an amount: shown as it is
         return str(value)
     return f"{amount} {settings.CURRENCY}" if settings.CURRENCY else amount
@@ -73,7 +73,7 @@ def percent(value: Any) -> str:
     """A share (0 to 1) as a percentage with one decimal; a dash when unknown."""
     if value is None or isinstance(value, bool):
         return "—"
-    return f"{float(value) * 100:.1f}%"
+    return f"{number_format(float(value) * 100, decimal_pos=1)}%"
 
 
 @register.filter
