@@ -100,9 +100,10 @@ def test_the_compiled_catalogue_is_the_po_file(language: str, tmp_path: Path) ->
     says, or a fixed translation would never show."""
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "-o", str(compiled), str(_po(language))], check=True)
-    fresh = gettext.GNUTranslations(compiled.open("rb"))._catalog  # type: ignore[attr-defined]
     shipped_path = _po(language).with_suffix(".mo")
-    shipped = gettext.GNUTranslations(shipped_path.open("rb"))._catalog  # type: ignore[attr-defined]
+    with compiled.open("rb") as new, shipped_path.open("rb") as old:
+        fresh = gettext.GNUTranslations(new)._catalog  # type: ignore[attr-defined]
+        shipped = gettext.GNUTranslations(old)._catalog  # type: ignore[attr-defined]
     assert shipped == fresh, f"run `make messages`: {shipped_path} is older than its .po"
 
 

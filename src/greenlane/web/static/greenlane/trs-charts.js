@@ -22,7 +22,13 @@
         options.ast = true;
         options.expr = vega.expressionInterpreter;
       }
-      vegaEmbed(node, spec, options).then(function () { node.setAttribute("data-drawn", "yes"); })
+      vegaEmbed(node, spec, options).then(function () {
+        // The folded menu's only content is an icon: name it for screen readers (WCAG 4.1.2),
+        // in the page's language (base.html's data-chart-menu).
+        var menu = node.querySelector(".vega-actions-wrapper > summary, details > summary");
+        if (menu) menu.setAttribute("aria-label", document.body.getAttribute("data-chart-menu") || "Chart menu");
+        node.setAttribute("data-drawn", "yes");
+      })
         .catch(function (error) { node.textContent = "The chart could not be drawn: " + error; });
     });
   }
