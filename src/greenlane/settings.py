@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "greenlane.web.languages.ForgetLanguage",  # the thread's language ends with the response
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "greenlane.web.middleware.RefuseOtherMethods",

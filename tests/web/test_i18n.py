@@ -318,3 +318,24 @@ def test_a_signed_in_persons_choice_needs_the_csrf_token_and_a_visitors_does_not
     page = visitor.get("/verify/").content.decode()
     assert 'data-testid="language-switcher"' in page
     assert "csrfmiddlewaretoken" not in page.split('data-testid="language-switcher"')[1][:400]
+
+
+@pytest.mark.django_db
+def test_a_request_in_korean_leaves_the_thread_in_the_default_language() -> None:
+    """What runs on the same thread afterwards (a task run at once, a sweep) must not speak
+    the last visitor's language."""
+    person = factories.user(Role.VALIDATOR)
+    person.language = "ko"
+    person.save(update_fields=["language"])
+    client = Client()
+    client.force_login(person)
+    assert '<html lang="ko">' in client.get("/").content.decode()
+    assert translation.get_language() == settings.LANGUAGE_CODE
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(0.91666, "91.7%"), (0.91649, "91.6%"), (0.0005, "0.1%")]
+)
+def test_a_share_is_rounded_not_cut(value: float, shown: str) -> None:
+    assert percent(value) == shown
+    assert figure(2.675) == f"{2.675:.2f}"  # the float's own rounding, as the browser's

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts import access, people
@@ -26,49 +28,58 @@ COMPANY_ONLY = ("identifier", "trade_role", "employees", "established_on")
 
 
 class RequestForm(forms.Form):
-    kind = forms.ChoiceField(label="We are", choices=AccessRequest._meta.get_field("kind").choices)
-    legal_name = forms.CharField(max_length=200, label="Legal name")
+    kind = forms.ChoiceField(
+        label=_lazy("We are"), choices=AccessRequest._meta.get_field("kind").choices
+    )
+    legal_name = forms.CharField(max_length=200, label=_lazy("Legal name"))
     country = forms.CharField(
-        max_length=2, min_length=2, label="Country or economy", help_text="two letters, e.g. KR"
+        max_length=2,
+        min_length=2,
+        label=_lazy("Country or economy"),
+        help_text=_lazy("two letters, e.g. KR"),
     )
     identifier = forms.CharField(
         max_length=40,
         required=False,
-        label="Trader identifier",
-        help_text="a company's identifier on its customs declarations",
+        label=_lazy("Trader identifier"),
+        help_text=_lazy("a company's identifier on its customs declarations"),
     )
     national_id = forms.CharField(
-        max_length=40, required=False, label="Business registration number"
+        max_length=40, required=False, label=_lazy("Business registration number")
     )
-    eori = forms.CharField(max_length=17, required=False, label="EORI number (if any)")
+    eori = forms.CharField(max_length=17, required=False, label=_lazy("EORI number (if any)"))
     trade_role = forms.ChoiceField(
-        choices=[("", "—"), *TradeRole.choices], required=False, label="What the company does"
+        choices=[("", "—"), *TradeRole.choices],
+        required=False,
+        label=_lazy("What the company does"),
     )
     employees = forms.IntegerField(
-        min_value=1, max_value=10_000_000, required=False, label="Employees"
+        min_value=1, max_value=10_000_000, required=False, label=_lazy("Employees")
     )
     established_on = forms.DateField(
         required=False,
-        label="Established on",
+        label=_lazy("Established on"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    first_name = forms.CharField(max_length=150, label="Your first name")
-    last_name = forms.CharField(max_length=150, label="Your last name")
+    first_name = forms.CharField(max_length=150, label=_lazy("Your first name"))
+    last_name = forms.CharField(max_length=150, label=_lazy("Your last name"))
     email = forms.EmailField(
-        max_length=254, label="Your e-mail address", help_text="a link to confirm it goes there"
+        max_length=254,
+        label=_lazy("Your e-mail address"),
+        help_text=_lazy("a link to confirm it goes there"),
     )
-    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    phone = forms.CharField(max_length=40, required=False, label=_lazy("Phone"))
     message = forms.CharField(
         max_length=2000,
         required=False,
-        label="Message to customs",
+        label=_lazy("Message to customs"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()
         if not country.isalpha():
-            raise forms.ValidationError("two letters (ISO 3166-1), e.g. KR")
+            raise forms.ValidationError(_("two letters (ISO 3166-1), e.g. KR"))
         return country
 
     def clean(self) -> dict[str, object]:
@@ -76,7 +87,7 @@ class RequestForm(forms.Form):
         if data.get("kind") == OrganisationKind.OPERATOR:
             for field in COMPANY_ONLY:
                 if data.get(field) in (None, ""):
-                    self.add_error(field, "a company gives this")
+                    self.add_error(field, _("a company gives this"))
         return data
 
 
@@ -128,25 +139,29 @@ def access_request_list(request: AuthenticatedRequest) -> HttpResponse:
 
 class ApproveForm(forms.Form):
     organisation_name = forms.CharField(
-        max_length=200, label="Organisation name", help_text="as people will see it"
+        max_length=200,
+        label=_lazy("Organisation name"),
+        help_text=_lazy("as people will see it"),
     )
     username = forms.CharField(
-        max_length=150, label="Username of the first person", help_text="what they sign in with"
+        max_length=150,
+        label=_lazy("Username of the first person"),
+        help_text=_lazy("what they sign in with"),
     )
     how = forms.ChoiceField(
         choices=[
-            ("link", "Link to the operator record on file"),
-            ("create", "Create the operator record from the request"),
+            ("link", _lazy("Link to the operator record on file")),
+            ("create", _lazy("Create the operator record from the request")),
         ],
         required=False,
         widget=forms.RadioSelect,
-        label="Operator record",
+        label=_lazy("Operator record"),
     )
     operator = forms.CharField(
         max_length=40,
         required=False,
-        label="Operator identifier",
-        help_text="the record to link, or the identifier of the record to create",
+        label=_lazy("Operator identifier"),
+        help_text=_lazy("the record to link, or the identifier of the record to create"),
     )
 
 
@@ -166,15 +181,18 @@ def access_request_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
     if request.method == "POST" and request.POST.get("decision") == "refuse":
         with shown(request):
             access.refuse(request.user, found, request.POST.get("reason", ""))
-            messages.success(request, f"Refused; {found.email} is told why.")
+            messages.success(request, _("Refused; %(email)s is told why.") % {"email": found.email})
         return redirect("access_request_detail", pk=found.pk)
     if request.method == "POST" and approve.is_valid():
         with onto_form(approve):
             done = access.approve(request.user, found, approve.cleaned_data, base)
             messages.success(
                 request,
-                f"Approved: {done.user.username} is the first person of "
-                f"{done.organisation.name}; a link to choose a password is on its way.",
+                _(
+                    "Approved: %(username)s is the first person of %(organisation)s; a link to "
+                    "choose a password is on its way."
+                )
+                % {"username": done.user.username, "organisation": done.organisation.name},
             )
             return redirect("access_request_detail", pk=found.pk)
     context = {

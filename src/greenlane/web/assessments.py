@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
@@ -42,14 +44,30 @@ from greenlane.web.exports import private_file
 from greenlane.web.middleware import takes_files
 from greenlane.web.params import optional_date
 from greenlane.web.refusals import refusal, shown
+from greenlane.web.templatetags.humanize_figures import OPERATOR_TYPE_LABELS
 
-DELETE_ACTION_MEANS = "the action leaves the plan; the audit log keeps what it said."
+DELETE_ACTION_MEANS = gettext_lazy("the action leaves the plan; the audit log keeps what it said.")
 ANSWER_CHOICES = [
-    (Answer.MET.value, "Met"),
-    (Answer.PARTLY.value, "Partly met"),
-    (Answer.NOT_MET.value, "Not met"),
-    (Answer.NOT_APPLICABLE.value, "Not applicable"),
+    (Answer.MET.value, pgettext_lazy("self-test answer", "Met")),
+    (Answer.PARTLY.value, pgettext_lazy("self-test answer", "Partly met")),
+    (Answer.NOT_MET.value, pgettext_lazy("self-test answer", "Not met")),
+    (Answer.NOT_APPLICABLE.value, pgettext_lazy("self-test answer", "Not applicable")),
 ]
+#: The inputs a refusal of the company facts or of the action plan names, in words.
+FIELD_LABELS = {
+    "declarations_per_year": gettext_lazy("declarations per year"),
+    "years_since_serious_infringement": gettext_lazy("years since serious infringement"),
+    "annual_turnover": gettext_lazy("annual turnover"),
+    "paid_up_capital": gettext_lazy("paid up capital"),
+    "currency": gettext_lazy("currency"),
+    "operator_types": gettext_lazy("operator types"),
+    "scores": gettext_lazy("scores"),
+    "action": pgettext_lazy("a step of the action plan", "action"),
+    "requirement": gettext_lazy("requirement"),
+    "target_date": gettext_lazy("target date"),
+    "status": gettext_lazy("status"),
+    "owner": pgettext_lazy("who does an action of the plan", "owner"),
+}
 
 
 @require_safe
@@ -96,7 +114,7 @@ def _form_context(operator: Operator, draft: SelfAssessment | None) -> dict[str,
         "answered": answered,
         "total": len(catalogue.baseline.requirements),
         "profile": profile,
-        "types": [(t.value, t.value.replace("_", " ")) for t in OperatorType],
+        "types": [(t.value, OPERATOR_TYPE_LABELS.get(t.value, t.value)) for t in OperatorType],
         "chosen_types": profile.get("operator_types")
         or [services.DEFAULT_TYPES[operator.trade_role].value],  # type: ignore[index]
         "measured": measured,
@@ -119,7 +137,7 @@ def selftest_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             ):
                 errors[req.id] = str(refused)
         if not errors:
-            messages.success(request, "Answers saved.")
+            messages.success(request, _("Answers saved."))
             return redirect("selftest_edit", pk=operator.pk)
     context = _form_context(operator, services.current(operator))
     context["errors"] = errors
@@ -148,9 +166,18 @@ def selftest_answer(request: AuthenticatedRequest, pk: int, requirement: str) ->
     )
 
 
-def _naming_the_field(what: str) -> Callable[[Refused], str]:
-    """Words for ``shown``: "Company facts not saved: declarations per year: between ..."."""
-    return lambda exc: f"{what}: {(exc.field or '').replace('_', ' ')}: {exc}"
+def _naming_the_field(sentence: str) -> Callable[[Refused], str]:
+    """Words for ``shown``: "Company facts not saved: declarations per year: between ...";
+    ``sentence`` (translated) has the places ``%(field)s`` and ``%(reason)s``."""
+
+    def words(exc: Refused) -> str:
+        field = exc.field or ""
+        return sentence % {
+            "field": FIELD_LABELS.get(field, field.replace("_", " ")),
+            "reason": exc,
+        }
+
+    return words
 
 
 @require_POST
@@ -174,9 +201,9 @@ def selftest_profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "operator_types": request.POST.getlist("operator_types"),
         "scores": scores,
     }
-    with shown(request, _naming_the_field("Company facts not saved")):
+    with shown(request, _naming_the_field(_("Company facts not saved: %(field)s: %(reason)s"))):
         services.save_profile(operator, request.user, data)
-        messages.success(request, "Company facts saved.")
+        messages.success(request, _("Company facts saved."))
     return redirect(reverse("selftest_edit", args=[operator.pk]) + "#profile")
 
 
@@ -188,11 +215,18 @@ def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = request.POST.get("requirement", "")
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, f"{requirement}: choose a file to attach.")
+        messages.error(
+            request,
+            _("%(requirement)s: choose a file to attach.") % {"requirement": requirement},
+        )
     else:
         with shown(request, lambda exc: f"{requirement}: {exc}"):
             services.add_evidence(operator, request.user, requirement, upload)
-            messages.success(request, f"{requirement}: {upload.name} attached.")
+            messages.success(
+                request,
+                _("%(requirement)s: %(file)s attached.")
+                % {"requirement": requirement, "file": upload.name},
+            )
     return redirect(reverse("selftest_edit", args=[operator.pk]) + f"#req-{requirement}")
 
 
@@ -220,9 +254,9 @@ def evidence_download(request: AuthenticatedRequest, evidence_id: int) -> HttpRe
 @role_required(EDIT_ROLES)
 def selftest_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    with shown(request, lambda exc: f"Not submitted: {exc}."):
+    with shown(request, lambda exc: _("Not submitted: %(reason)s.") % {"reason": exc}):
         snapshot = services.submit(operator, request.user)
-        messages.success(request, "Self-test submitted: this snapshot is now frozen.")
+        messages.success(request, _("Self-test submitted: this snapshot is now frozen."))
         return redirect("snapshot_report", pk=operator.pk, sid=snapshot.pk)
     return redirect("selftest_edit", pk=operator.pk)
 
@@ -233,7 +267,7 @@ def _rules_date(request: HttpRequest) -> tuple[date | None, str]:
     if not raw:
         return None, ""
     day = optional_date(raw)
-    return day, "" if day else f"'{raw}' is not a date: use YYYY-MM-DD."
+    return day, "" if day else _("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": raw}
 
 
 def _report(
@@ -245,7 +279,7 @@ def _report(
     can_edit = request.user.role in EDIT_ROLES
     live = assessment is None or assessment.is_draft or on is not None
     result = services.evaluate(operator, assessment, on, frozen=not live)
-    title = f"Gap analysis: {operator.name}"
+    title = _("Gap analysis: %(operator)s") % {"operator": operator.name}
     # The action plan is the company's working document, not part of what it submitted.
     actions = operator.action_items.all() if can_edit else []
     known = services.catalogue().programmes
@@ -281,7 +315,7 @@ def selftest_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(EDIT_ROLES)
 def selftest_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    on, _ = _rules_date(request)
+    on, _error = _rules_date(request)
     context = _report(request, operator, services.current(operator), on)
     return _pdf(context, f"{operator.code}-draft")
 
@@ -337,7 +371,7 @@ def selftest_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     changes, answer_changes, error = None, None, ""
     if request.GET.get("before") or request.GET.get("after"):
         if before is None or after is None:
-            error = "Choose two snapshots of this operator."
+            error = _("Choose two snapshots of this operator.")
         else:
             if (before.submitted_at or before.created_at) > (
                 after.submitted_at or after.created_at
@@ -369,9 +403,9 @@ def selftest_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(EDIT_ROLES)
 def action_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
-    with shown(request, _naming_the_field("Action not added")):
+    with shown(request, _naming_the_field(_("Action not added: %(field)s: %(reason)s"))):
         services.save_action(operator, request.user, request.POST.dict())
-        messages.success(request, "Action added to the plan.")
+        messages.success(request, _("Action added to the plan."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = reverse("selftest_report", args=[operator.pk])
@@ -383,15 +417,21 @@ def action_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def action_edit(request: AuthenticatedRequest, pk: int, item: int) -> HttpResponse:
     operator = editable_operator(request.user, pk)
     action = get_object_or_404(ActionItem, pk=item, operator=operator)
-    with shown(request, _naming_the_field("Action not saved")):
+    with shown(request, _naming_the_field(_("Action not saved: %(field)s: %(reason)s"))):
         if request.POST.get("delete") and request.POST.get("confirm") != "yes":
-            messages.error(request, f"Not deleted: tick the box to confirm — {DELETE_ACTION_MEANS}")
+            messages.error(
+                request,
+                _(
+                    "Not deleted: tick the box to confirm — the action leaves the plan; the "
+                    "audit log keeps what it said."
+                ),
+            )
             return redirect(reverse("selftest_report", args=[operator.pk]) + "#plan")
         if request.POST.get("delete"):
             services.delete_action(action, request.user)
         else:
             services.save_action(operator, request.user, request.POST.dict(), action)
-        messages.success(request, "Action plan updated.")
+        messages.success(request, _("Action plan updated."))
     return redirect(reverse("selftest_report", args=[operator.pk]) + "#plan")
 
 
@@ -410,7 +450,9 @@ def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "programme": p,
             "economy": (
-                economy_name(p.jurisdiction) if p.kind != "framework" else "International framework"
+                economy_name(p.jurisdiction)
+                if p.kind != "framework"
+                else _("International framework")
             ),
             "version": p.version_on(today),
             "tiers": (p.version_on(today) or p.versions[-1]).tiers,

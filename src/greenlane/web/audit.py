@@ -10,6 +10,8 @@ from django import forms
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.models import Organisation
@@ -42,32 +44,35 @@ OBJECT_PAGES = {
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label="Person (username)")
+    actor = forms.CharField(required=False, max_length=150, label=_lazy("Person (username)"))
     organisation = forms.ModelChoiceField(
-        Organisation.objects.order_by("name"), required=False, label="Organisation"
+        Organisation.objects.order_by("name"), required=False, label=_lazy("Organisation")
     )
     subject_type = forms.CharField(
         required=False,
         max_length=80,
-        label="Kind of object",
-        help_text="e.g. certification.application",
+        label=_lazy("Kind of object"),
+        help_text=_lazy("e.g. certification.application"),
         widget=forms.TextInput(attrs={"list": "object-kinds"}),
     )
-    subject_id = forms.CharField(required=False, max_length=80, label="Object number")
+    subject_id = forms.CharField(required=False, max_length=80, label=_lazy("Object number"))
     action = forms.CharField(
-        required=False, max_length=120, label="Event starts with", help_text="e.g. certification."
+        required=False,
+        max_length=120,
+        label=_lazy("Event starts with"),
+        help_text=_lazy("e.g. certification."),
     )
     date_from = forms.DateField(
-        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_lazy("From (UTC)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_lazy("To (UTC)"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "the end comes before the start")
+            self.add_error("date_to", _("the end comes before the start"))
         return data
 
     def chosen(self) -> queries.Filter:

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.models import User
@@ -28,6 +30,7 @@ from greenlane.apps.certification.models import (
     CertificateDocument,
     Finding,
     SelfReview,
+    stage_label,
 )
 from greenlane.apps.certification.permissions import (
     VIEW_ROLES,
@@ -39,6 +42,7 @@ from greenlane.apps.certification.public import (
     public_status,
     register_entries,
     retry_after,
+    status_label,
     verification_url,
     verified,
 )
@@ -70,11 +74,14 @@ def application_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if chosen is None:
-                raise services.Refused("choose a submitted self-test snapshot", "snapshot")
+                raise services.Refused(_("choose a submitted self-test snapshot"), "snapshot")
             check = services.eligibility(operator, chosen, tier)
             if request.POST.get("action") == "apply":
                 application = services.apply(operator, request.user, tier, chosen)
-                messages.success(request, f"Application {application.number} submitted.")
+                messages.success(
+                    request,
+                    _("Application %(number)s submitted.") % {"number": application.number},
+                )
                 return redirect("application_detail", pk=application.pk)
         except services.Refused as exc:
             error, field = str(exc), exc.field
@@ -117,7 +124,7 @@ def application_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "stage": stage,
-            "stages": [s.value for s in lifecycle.Stage],
+            "stages": [(s.value, stage_label(s.value)) for s in lifecycle.Stage],
             "standard": settings.SERVICE_STANDARD_DAYS,
         },
     )
@@ -205,7 +212,7 @@ def application_transition(request: AuthenticatedRequest, pk: int, name: str) ->
             request,
             application,
             400,
-            f"Not done: tick the box to confirm — {FINAL_APPLICATION[name]}",
+            _not_done(FINAL_APPLICATION[name]),
         )
     files = request.FILES.getlist("files")
     if name == "provide_information" and files:  # the answer and its files, together
@@ -214,7 +221,7 @@ def application_transition(request: AuthenticatedRequest, pk: int, name: str) ->
         refused = refusal(services.transition, application, request.user, name, **data)
     if refused:
         return _render_detail(request, application, refused.status, str(refused))
-    messages.success(request, f"{APPLICATION[name].label}: done.")
+    messages.success(request, _done(APPLICATION[name]))
     return redirect("application_detail", pk=application.pk)
 
 
@@ -251,7 +258,7 @@ def site_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = request.POST.get("report", "")
     if refused := refusal(services.file_site_report, application, request.user, visited_on, report):
         return _render_detail(request, application, refused.status, str(refused))
-    messages.success(request, "On-site validation report filed.")
+    messages.success(request, _("On-site validation report filed."))
     return redirect(reverse("application_detail", args=[application.pk]) + "#visit")
 
 
@@ -288,7 +295,7 @@ def _render_certificate(
         "timeline": timeline(certificate.events.select_related("actor"), thread),
         "thread": thread,
         "available": [
-            (step, FINAL.get(step.name))
+            (step, step_label(step), FINAL.get(step.name))
             for step in lifecycle.available(CERTIFICATE, certificate.status, actors)
         ],
         "can_consent": lifecycle.Actor.OPERATOR in actors,
@@ -313,19 +320,61 @@ def _render_certificate(
 #: Certificate steps that cannot be undone, and what they do: the page asks for a tick first.
 #: Application steps with no way back, and what they do, for the tick box that confirms them.
 FINAL_APPLICATION = {
-    "reject": "the application ends: the company is told the reasons and must apply anew to be "
-    "considered again.",
-    "withdraw": "the application ends here: customs stops its review, and only a new "
-    "application can start it again.",
+    "reject": gettext_lazy(
+        "the application ends: the company is told the reasons and must apply anew to be "
+        "considered again."
+    ),
+    "withdraw": gettext_lazy(
+        "the application ends here: customs stops its review, and only a new "
+        "application can start it again."
+    ),
 }
 FINAL = {
-    "revoke": "the certificate ends for good: the operator loses its AEO status and benefits "
-    "at once, the public register shows it as revoked, and only a new application can bring "
-    "them back.",
-    "surrender": "the certificate ends for good: the company loses its AEO status and "
-    "benefits at once, the public register shows it as surrendered, and only a new "
-    "application can bring them back.",
+    "revoke": gettext_lazy(
+        "the certificate ends for good: the operator loses its AEO status and benefits "
+        "at once, the public register shows it as revoked, and only a new application can "
+        "bring them back."
+    ),
+    "surrender": gettext_lazy(
+        "the certificate ends for good: the company loses its AEO status and "
+        "benefits at once, the public register shows it as surrendered, and only a new "
+        "application can bring them back."
+    ),
 }
+
+
+#: The steps' names on buttons and in messages (the lifecycle's own labels, in core, stay
+#: English; these are the same words, translated).
+STEP_LABELS = {
+    "assign": gettext_lazy("Assign a validator"),
+    "request_information": gettext_lazy("Request information"),
+    "provide_information": gettext_lazy("Answer the request"),
+    "plan_site_visit": gettext_lazy("Plan the on-site validation"),
+    "recommend": gettext_lazy("Send to decision"),
+    "return_to_validator": gettext_lazy("Return to the validator"),
+    "approve": gettext_lazy("Approve and issue the certificate"),
+    "reject": gettext_lazy("Reject"),
+    "withdraw": gettext_lazy("Withdraw the application"),
+    "suspend": gettext_lazy("Suspend"),
+    "reinstate": gettext_lazy("Reinstate"),
+    "revoke": gettext_lazy("Revoke"),
+    "surrender": gettext_lazy("Surrender voluntarily"),
+}
+
+
+def step_label(step: lifecycle.Transition) -> Any:
+    """A step's name as the reader sees it (the lifecycle's label for a step not listed)."""
+    return STEP_LABELS.get(step.name, step.label)
+
+
+def _not_done(consequence: Any) -> str:
+    """The error of a final step sent without its tick."""
+    return _("Not done: tick the box to confirm — %(consequence)s") % {"consequence": consequence}
+
+
+def _done(step: lifecycle.Transition) -> str:
+    """The message after a step."""
+    return _("%(step)s: done.") % {"step": step_label(step)}
 
 
 @require_POST
@@ -334,14 +383,12 @@ def certificate_transition(request: AuthenticatedRequest, pk: int, name: str) ->
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     reason, until = request.POST.get("reason", ""), optional_date(request.POST.get("until"))
     if name in FINAL and request.POST.get("confirm") != "yes":
-        return _render_certificate(
-            request, certificate, 400, f"Not done: tick the box to confirm — {FINAL[name]}"
-        )
+        return _render_certificate(request, certificate, 400, _not_done(FINAL[name]))
     if refused := refusal(
         services.certificate_transition, certificate, request.user, name, reason, until
     ):
         return _render_certificate(request, certificate, refused.status, str(refused))
-    messages.success(request, f"{CERTIFICATE[name].label}: done.")
+    messages.success(request, _done(CERTIFICATE[name]))
     return redirect("certificate_detail", pk=certificate.pk)
 
 
@@ -366,7 +413,7 @@ def certificate_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     consent = request.POST.get("consent") == "yes"
     if refused := refusal(services.set_public_consent, certificate, request.user, consent):
         return _render_certificate(request, certificate, refused.status, str(refused))
-    messages.success(request, "Your choice about the public register is saved.")
+    messages.success(request, _("Your choice about the public register is saved."))
     return redirect("certificate_detail", pk=certificate.pk)
 
 
@@ -380,7 +427,7 @@ def certificate_reassess(request: AuthenticatedRequest, pk: int) -> HttpResponse
         )
     except Refused as exc:
         return _render_certificate(request, certificate, exc.status, str(exc))
-    messages.success(request, f"Reassessment {application.number} opened.")
+    messages.success(request, _("Reassessment %(number)s opened.") % {"number": application.number})
     return redirect("application_detail", pk=application.pk)
 
 
@@ -393,7 +440,7 @@ def self_review_submit(request: AuthenticatedRequest, pk: int, review: int) -> H
     snapshot = SelfAssessment.objects.filter(pk=chosen).first() if chosen else None
     if refused := refusal(services.submit_self_review, item, request.user, snapshot):
         return _render_certificate(request, certificate, refused.status, str(refused))
-    messages.success(request, f"Self-review {item.period} handed in.")
+    messages.success(request, _("Self-review %(period)s handed in.") % {"period": item.period})
     return redirect("certificate_detail", pk=certificate.pk)
 
 
@@ -402,8 +449,13 @@ def register(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     found = register_entries(q)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
-    rows = [public_status(c) for c in page]
+    rows = [_shown(public_status(c)) for c in page]
     return render(request, "certification/register.html", {"page": page, "rows": rows, "q": q})
+
+
+def _shown(entry: dict[str, Any]) -> dict[str, Any]:
+    """A public status with its status as the reader sees it (``status`` stays the code)."""
+    return entry | {"status_label": status_label(entry["status"])}
 
 
 def verify(request: HttpRequest, number: str = "") -> HttpResponse:
@@ -416,15 +468,15 @@ def verify(request: HttpRequest, number: str = "") -> HttpResponse:
         return render(request, "certification/verify.html", context)
     wait = retry_after(request)
     if wait:
-        context["error"] = "Too many checks from your address; try again later."
+        context["error"] = _("Too many checks from your address; try again later.")
         response = render(request, "certification/verify.html", context, status=429)
         response["Retry-After"] = str(wait)
         return response
     certificate = verified(number, code)
     if certificate is None:
-        context["error"] = NOT_VERIFIED
+        context["error"] = _(NOT_VERIFIED)
         return render(request, "certification/verify.html", context, status=404)
-    context["found"] = public_status(certificate)
+    context["found"] = _shown(public_status(certificate))
     return render(request, "certification/verify.html", context)
 
 

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts import colleagues
@@ -18,20 +20,22 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import COMPANY_ROLES
 from greenlane.web.refusals import onto_form, shown
 
-REMOVE_MEANS = (
+REMOVE_MEANS = _lazy(
     "the person can no longer sign in and is signed out everywhere now; what they did stays "
     "on record, and customs can let them in again."
 )
 
 
 class InviteForm(forms.Form):
-    first_name = forms.CharField(max_length=150, label="First name")
-    last_name = forms.CharField(max_length=150, label="Last name")
+    first_name = forms.CharField(max_length=150, label=_lazy("First name"))
+    last_name = forms.CharField(max_length=150, label=_lazy("Last name"))
     email = forms.EmailField(
-        max_length=254, label="E-mail", help_text="the link to choose a password goes here"
+        max_length=254,
+        label=_lazy("E-mail"),
+        help_text=_lazy("the link to choose a password goes here"),
     )
     manages_colleagues = forms.BooleanField(
-        required=False, label="May invite and remove colleagues too"
+        required=False, label=_lazy("May invite and remove colleagues too")
     )
 
 
@@ -60,8 +64,15 @@ def colleague_new(request: AuthenticatedRequest) -> HttpResponse:
             invited = colleagues.invite(request.user, form.cleaned_data, settings.SITE_URL + "/")
             messages.success(
                 request,
-                f"{invited.get_full_name()} is invited as {invited.username}; a link to choose "
-                f"a password is on its way to {invited.email}.",
+                _(
+                    "%(name)s is invited as %(username)s; a link to choose a password is on its "
+                    "way to %(email)s."
+                )
+                % {
+                    "name": invited.get_full_name(),
+                    "username": invited.username,
+                    "email": invited.email,
+                },
             )
             return redirect("colleague_list")
     return render(request, "people/colleague_new.html", {"form": form})
@@ -74,13 +85,19 @@ def colleague_action(request: AuthenticatedRequest, pk: int, action: str) -> Htt
     _manager(request)
     with shown(request):
         if action == "remove" and request.POST.get("confirm") != "yes":
-            messages.error(request, f"Not done: tick the box to confirm — {REMOVE_MEANS}")
+            messages.error(
+                request,
+                _("Not done: tick the box to confirm — %(means)s") % {"means": REMOVE_MEANS},
+            )
         elif action == "remove":
             colleagues.remove(request.user, colleague, request.POST.get("reason", ""))
-            messages.success(request, f"{colleague.username} removed and signed out.")
+            messages.success(
+                request,
+                _("%(username)s removed and signed out.") % {"username": colleague.username},
+            )
         elif action in ("manager", "not-manager"):
             colleagues.set_manages(request.user, colleague, action == "manager")
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
         else:
-            messages.error(request, f"Unknown action {action!r}.")
+            messages.error(request, _("Unknown action %(action)s.") % {"action": repr(action)})
     return redirect("colleague_list")

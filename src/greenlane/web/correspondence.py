@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -57,9 +58,9 @@ def _post(request: AuthenticatedRequest, thing: Thing) -> HttpResponse:
     except correspondence.NotAllowed as exc:
         raise PermissionDenied(str(exc)) from None
     except correspondence.Refused as exc:
-        messages.error(request, f"Not sent: {exc}.")
+        messages.error(request, _("Not sent: %(reason)s.") % {"reason": exc})
     else:
-        messages.success(request, "Message sent.")
+        messages.success(request, _("Message sent."))
     return redirect(correspondence.link(thing))
 
 

@@ -10,6 +10,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -26,17 +29,28 @@ from greenlane.web.refusals import onto_form
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV, Parquet or Excel (.xlsx)")
-    mapping = forms.ChoiceField(help_text="How the file's columns map onto declarations")
+    file = forms.FileField(
+        label=gettext_lazy("File"), help_text=gettext_lazy("CSV, Parquet or Excel (.xlsx)")
+    )
+    mapping = forms.ChoiceField(
+        label=pgettext_lazy("column mapping of a file", "Mapping"),
+        help_text=gettext_lazy("How the file's columns map onto declarations"),
+    )
     mapping_file = forms.FileField(
-        required=False, help_text="Or your own mapping (YAML); it replaces the choice above"
+        required=False,
+        label=gettext_lazy("Mapping file"),
+        help_text=gettext_lazy("Or your own mapping (YAML); it replaces the choice above"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit(self.fields["file"])
         saved = [
-            (m.name, f"{m.title or m.name} ({m.name}, saved)") for m in SavedMapping.objects.all()
+            (
+                m.name,
+                _("%(title)s (%(name)s, saved)") % {"title": m.title or m.name, "name": m.name},
+            )
+            for m in SavedMapping.objects.all()
         ]
         self.fields["mapping"].choices = saved + [
             (name, f"{m.title} ({name})") for name, m in sorted(shipped().items())
@@ -62,13 +76,13 @@ def _mapping_text(mapping_file: UploadedFile | None) -> str:
     raw = mapping_file.read(MAX_MAPPING_BYTES + 1) if mapping_file else b""
     if len(raw) > MAX_MAPPING_BYTES:
         raise UploadRefused(
-            f"The mapping file is longer than {MAX_MAPPING_BYTES >> 10:,} KB; "
-            "no column mapping needs that."
+            _("The mapping file is longer than %(n)s KB; no column mapping needs that.")
+            % {"n": number_format(MAX_MAPPING_BYTES >> 10, force_grouping=True)}
         )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UploadRefused("The mapping file is not UTF-8 text.", "mapping_file") from None
+        raise UploadRefused(_("The mapping file is not UTF-8 text."), "mapping_file") from None
 
 
 @require_safe
@@ -104,14 +118,14 @@ def batch_list(request: AuthenticatedRequest) -> HttpResponse:
 
 class RollbackForm(forms.Form):
     reason = forms.CharField(
-        label="Why roll it back",
+        label=gettext_lazy("Why roll it back"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="kept with the batch and in the audit log",
+        help_text=gettext_lazy("kept with the batch and in the audit log"),
     )
     confirm = forms.BooleanField(
-        label="I understand that what the file put on record is removed for good",
-        error_messages={"required": "tick the box to confirm"},
+        label=gettext_lazy("I understand that what the file put on record is removed for good"),
+        error_messages={"required": gettext_lazy("tick the box to confirm")},
     )
 
 
@@ -131,6 +145,7 @@ def _batch_page(
         "rejected": batch.rejected_rows.order_by("row")[:100],
         "impact": rollback.impact(batch) if may else None,
         "form": form if may else None,
+        "removed": rollback.removed(batch.rollback_counts or {}),
     }
     return render(request, "declarations/batch_detail.html", context, status=status)
 
@@ -146,10 +161,14 @@ def batch_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _batch_page(request, batch, form, status=400)
     with onto_form(form):
         done = rollback.roll_back(batch, request.user, form.cleaned_data["reason"])
-        removed = ", ".join(
-            f"{n:,} {kind.replace('_', ' ')}" for kind, n in done.rollback_counts.items()
+        messages.success(
+            request,
+            _("Rolled back %(file)s: removed %(removed)s.")
+            % {
+                "file": done.file_name,
+                "removed": ", ".join(rollback.removed(done.rollback_counts)),
+            },
         )
-        messages.success(request, f"Rolled back {done.file_name}: removed {removed}.")
         return redirect("batch_detail", pk=batch.pk)
     return _batch_page(request, batch, form, status=409)
 

@@ -20,7 +20,10 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import Role
@@ -91,11 +94,11 @@ def _all_declaration_figures() -> list[Figure]:
 
 def _figures(total: int, inspected: int, hits: int, revenue: Decimal | None) -> list[Figure]:
     return [
-        Figure("declarations", "Declarations", total),
-        Figure("inspections", "Inspections", inspected),
-        Figure("inspection_rate", "Inspection rate", _rate(inspected, total), "%"),
-        Figure("hit_rate", "Inspections finding an irregularity", _rate(hits, inspected), "%"),
-        Figure("revenue_recovered", "Revenue recovered", _money(revenue)),
+        Figure("declarations", _("Declarations"), total),
+        Figure("inspections", _("Inspections"), inspected),
+        Figure("inspection_rate", _("Inspection rate"), _rate(inspected, total), "%"),
+        Figure("hit_rate", _("Inspections finding an irregularity"), _rate(hits, inspected), "%"),
+        Figure("revenue_recovered", _("Revenue recovered"), _money(revenue)),
     ]
 
 
@@ -113,18 +116,26 @@ def trader(user: User) -> tuple[list[Figure], list[Table]]:
     status = _aeo_status(operators, today)
     figures = _party_figures(operators)
     rows = [
-        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
+        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, _("not certified")))
         for op in operators
     ]
     links = [reverse("operator_detail", args=[op.pk]) for op in operators]
-    columns = ("Name", "Identifier", "Size", "AEO status")
     questions = _questions(operators)
     figures = [
-        Figure("questions", "Questions from customs to answer", len(questions.rows)),
+        Figure("questions", _("Questions from customs to answer"), len(questions.rows)),
         *figures,
     ]
     asked = [questions] if questions.rows else []
-    return figures, [*asked, Table("Your company", columns, rows, links)]
+    return figures, [*asked, Table(_("Your company"), _company_columns(), rows, links)]
+
+
+def _company_columns() -> tuple[str, ...]:
+    return (
+        _("Name"),
+        _("Identifier"),
+        pgettext("size class of a company", "Size"),
+        _("AEO status"),
+    )
 
 
 def _questions(operators: QuerySet[Operator]) -> Table:
@@ -133,8 +144,8 @@ def _questions(operators: QuerySet[Operator]) -> Table:
 
     asked = queries.questions_open(operators)
     return Table(
-        "Customs asks you",
-        ("Application", "Company", "Asked on", "Question"),
+        _("Customs asks you"),
+        (_("Application"), _("Company"), _("Asked on"), _("Question")),
         [
             (
                 r.application.number,
@@ -153,20 +164,19 @@ def consultant(user: User) -> tuple[list[Figure], list[Table]]:
     today = timezone.localdate()
     status = _aeo_status(operators, today)
     rows = [
-        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, "not certified"))
+        (op.name, op.code, op.get_size_class_display(), status.get(op.pk, _("not certified")))
         for op in operators
     ]
     questions = _questions(operators)
     figures = [
-        Figure("clients", "Clients", len(rows)),
-        Figure("certified_clients", "Clients holding an AEO status", len(status)),
-        Figure("questions", "Questions from customs to answer", len(questions.rows)),
+        Figure("clients", _("Clients"), len(rows)),
+        Figure("certified_clients", _("Clients holding an AEO status"), len(status)),
+        Figure("questions", _("Questions from customs to answer"), len(questions.rows)),
         *_party_figures(operators)[:1],
     ]
     links = [reverse("operator_detail", args=[op.pk]) for op in operators]
-    columns = ("Name", "Identifier", "Size", "AEO status")
     asked = [questions] if questions.rows else []
-    return figures, [*asked, Table("Your clients", columns, rows, links)]
+    return figures, [*asked, Table(_("Your clients"), _company_columns(), rows, links)]
 
 
 def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
@@ -189,21 +199,29 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
     renewals = list(queries.renewals_due()[:20])
     overdue = sum(1 for a in waiting if a.days > settings.SERVICE_STANDARD_DAYS)
     return [
-        Figure("open_applications", "Applications for you", len(waiting)),
-        Figure("overdue_applications", "Overdue applications", overdue),
-        Figure("overdue_reviews", "Overdue self-reviews", len(late_reviews)),
-        Figure("operators", "Operators on record", operators.count()),
-        Figure("certified", "Certified AEOs (domestic)", certified.count()),
-        Figure("partner_aeos", "Partner AEOs recognised", held.exclude(pk__in=domestic).count()),
+        Figure("open_applications", _("Applications for you"), len(waiting)),
+        Figure("overdue_applications", _("Overdue applications"), overdue),
+        Figure("overdue_reviews", _("Overdue self-reviews"), len(late_reviews)),
+        Figure("operators", _("Operators on record"), operators.count()),
+        Figure("certified", _("Certified AEOs (domestic)"), certified.count()),
+        Figure("partner_aeos", _("Partner AEOs recognised"), held.exclude(pk__in=domestic).count()),
         Figure(
-            "msme_certified", "MSME importers certified", certified.filter(pk__in=msmes).count()
+            "msme_certified",
+            _("MSME importers certified"),
+            certified.filter(pk__in=msmes).count(),
         ),
-        Figure("msmes", "MSME importers", msmes.count()),
-        Figure("expiring", "Certificates expiring within 180 days", expiring),
+        Figure("msmes", _("MSME importers"), msmes.count()),
+        Figure("expiring", _("Certificates expiring within 180 days"), expiring),
     ], [
         Table(
-            "Needs your attention",
-            ("Application", "Company", "Stage", "Days", "Why"),
+            _("Needs your attention"),
+            (
+                _("Application"),
+                _("Company"),
+                pgettext("stage of an application", "Stage"),
+                pgettext("days an application has waited", "Days"),
+                pgettext("why an application needs attention", "Why"),
+            ),
             [
                 (
                     a.application.number,
@@ -217,20 +235,20 @@ def aeo_officer(user: User) -> tuple[list[Figure], list[Table]]:
             [reverse("application_detail", args=[a.application.pk]) for a in todo],
         ),
         Table(
-            "Certificates ending within 180 days, no renewal under way",
-            ("Certificate", "Holder", "Ends"),
+            _("Certificates ending within 180 days, no renewal under way"),
+            (_("Certificate"), _("Holder"), pgettext("end of a certificate's validity", "Ends")),
             [(c.number, c.operator.name, c.valid_to) for c in renewals],
             [reverse("certificate_detail", args=[c.pk]) for c in renewals],
         ),
         Table(
-            "Overdue self-reviews",
-            ("Certificate", "Holder", "Due"),
+            _("Overdue self-reviews"),
+            (_("Certificate"), _("Holder"), pgettext("date a self-review is due", "Due")),
             [(r.certificate.number, r.certificate.operator.name, r.due_on) for r in late_reviews],
             [reverse("certificate_detail", args=[r.certificate.pk]) for r in late_reviews],
         ),
         Table(
-            "AEO status in force",
-            ("Programme", "Tier", "Operators"),
+            _("AEO status in force"),
+            (_("Programme"), _("Tier"), _("Operators")),
             [(r["programme"], r["tier"], r["n"]) for r in by_programme],
         ),
     ]
@@ -245,16 +263,30 @@ def risk_analyst(user: User) -> tuple[list[Figure], list[Table]]:
     model_figures = []
     if active is not None:
         model_figures = [
-            Figure("model_version", "Active risk model", f"v{active.version}"),
+            Figure(
+                "model_version",
+                _("Active risk model"),
+                pgettext("number of a risk model version", "v%(version)s")
+                % {"version": active.version},
+            ),
             Figure(
                 "model_precision_5",
-                "Its precision at 5% (held out)",
+                _("Its precision at 5%% (held out)") % {},
                 active.metrics.get("precision@5", "—"),
             ),
-            Figure("scored", "Declarations scored", tallies.scores(active)),
+            Figure("scored", _("Declarations scored"), tallies.scores(active)),
         ]
     return _all_declaration_figures() + model_figures, [
-        Table("Inspections by office", ("Office", "Inspections", "Hits", "Hit rate"), rows)
+        Table(
+            _("Inspections by office"),
+            (
+                _("Office"),
+                _("Inspections"),
+                pgettext("inspections that found something", "Hits"),
+                _("Hit rate"),
+            ),
+            rows,
+        )
     ]
 
 
@@ -262,13 +294,13 @@ def inspection_officer(user: User) -> tuple[list[Figure], list[Table]]:
     since = (tallies.newest_day() or timezone.localdate()) - timedelta(days=29)
     recent = tallies.inspections(since)
     return [
-        Figure("inspections_30d", "Inspections, last 30 days of data", recent.inspections),
-        Figure("hits_30d", "Irregularities found", recent.irregularities),
-        Figure("critical_30d", "Critical findings", recent.critical),
+        Figure("inspections_30d", _("Inspections, last 30 days of data"), recent.inspections),
+        Figure("hits_30d", _("Irregularities found"), recent.irregularities),
+        Figure("critical_30d", _("Critical findings"), recent.critical),
     ], [
         Table(
-            f"Inspections since {since:%Y-%m-%d}",
-            ("Office", "Inspections"),
+            _("Inspections since %(day)s") % {"day": date_format(since, "SHORT_DATE_FORMAT")},
+            (_("Office"), _("Inspections")),
             [(r["office_code"], r["n"]) for r in tallies.inspections_by_office(since)],
         )
     ]
@@ -291,16 +323,27 @@ def statistician(user: User) -> tuple[list[Figure], list[Table]]:
         for r in by_office
     ]
     return [
-        Figure("declarations", "Declarations", total),
-        Figure("offices", "Customs offices", len({r["office_code"] for r in by_office})),
-        Figure("importers", "Importers declaring", tallies.importers()),
+        Figure("declarations", _("Declarations"), total),
+        Figure("offices", _("Customs offices"), len({r["office_code"] for r in by_office})),
+        Figure("importers", _("Importers declaring"), tallies.importers()),
         Figure(
             "aeo_share",
-            "Declarations by importers holding an AEO status",
+            _("Declarations by importers holding an AEO status"),
             _rate(by_aeo, total),
             "%",
         ),
-    ], [Table("Declarations by office", ("Office", "Mode", "Declarations", "Share"), rows)]
+    ], [
+        Table(
+            _("Declarations by office"),
+            (
+                _("Office"),
+                pgettext("mode of transport", "Mode"),
+                _("Declarations"),
+                pgettext("share of all declarations", "Share"),
+            ),
+            rows,
+        )
+    ]
 
 
 def administrator(user: User) -> tuple[list[Figure], list[Table]]:
@@ -308,17 +351,17 @@ def administrator(user: User) -> tuple[list[Figure], list[Table]]:
     by_role = users.values("role").annotate(n=Count("id")).order_by("role")
     labels = dict(Role.choices)
     return [
-        Figure("users", "Active users", users.count()),
-        Figure("organisations", "Organisations", Organisation.objects.count()),
+        Figure("users", _("Active users"), users.count()),
+        Figure("organisations", _("Organisations"), Organisation.objects.count()),
         Figure(
             "audit_events",
-            "Audit events",
+            _("Audit events"),
             next(iter(ChainHead.objects.filter(pk=1).values_list("seq", flat=True)), 0),
         ),
     ], [
         Table(
-            "Users by role",
-            ("Role", "Users"),
+            _("Users by role"),
+            (_("Role"), _("Users")),
             [(labels.get(r["role"], r["role"]), r["n"]) for r in by_role],
         )
     ]

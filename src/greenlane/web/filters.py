@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.targeting import queue
@@ -18,33 +21,37 @@ class ListFilter(forms.Form):
     office = forms.CharField(
         required=False,
         max_length=10,
-        label="Office",
+        label=_lazy("Office"),
         widget=forms.TextInput(attrs={"list": "offices"}),
     )
     date_from = forms.DateField(
-        required=False, label="Declared from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_lazy("Declared from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        required=False, label="Declared to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_lazy("Declared to"), widget=forms.DateInput(attrs={"type": "date"})
     )
     hs = forms.CharField(
         required=False,
         max_length=6,
-        label="HS code starts with",
-        validators=[RegexValidator(r"^\d{1,6}$", "digits of an HS code, 1 to 6")],
+        label=_lazy("HS code starts with"),
+        validators=[RegexValidator(r"^\d{1,6}$", _lazy("digits of an HS code, 1 to 6"))],
     )
-    importer = forms.CharField(required=False, max_length=40, label="Importer")
-    score_min = forms.FloatField(required=False, min_value=0, max_value=1, label="Score from")
-    score_max = forms.FloatField(required=False, min_value=0, max_value=1, label="Score to")
+    importer = forms.CharField(required=False, max_length=40, label=_lazy("Importer"))
+    score_min = forms.FloatField(
+        required=False, min_value=0, max_value=1, label=_lazy("Score from")
+    )
+    score_max = forms.FloatField(required=False, min_value=0, max_value=1, label=_lazy("Score to"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         low, high = data.get("date_from"), data.get("date_to")
         if low and high and low > high:
-            self.add_error("date_to", "the end comes before the start")
+            self.add_error("date_to", _("the end comes before the start"))
         low, high = data.get("score_min"), data.get("score_max")
         if low is not None and high is not None and low > high:
-            self.add_error("score_max", "the upper bound is below the lower one")
+            self.add_error("score_max", _("the upper bound is below the lower one"))
         return data
 
     def chosen(self) -> queue.Filter:
@@ -63,22 +70,22 @@ class ListFilter(forms.Form):
 class QueueFilter(ListFilter):
     channel = forms.ChoiceField(
         required=False,
-        label="Channel",
+        label=_lazy("Channel"),
         choices=[
-            ("", "Red and yellow"),
-            ("red", "Red (physical)"),
-            ("yellow", "Yellow (documents)"),
+            ("", _lazy("Red and yellow")),
+            ("red", _lazy("Red (physical)")),
+            ("yellow", _lazy("Yellow (documents)")),
         ],
     )
-    assignee = forms.ChoiceField(required=False, label="Assigned to")
+    assignee = forms.ChoiceField(required=False, label=_lazy("Assigned to"))
 
     def __init__(self, data: Any, user: User) -> None:
         super().__init__(data)
         people = [(u.username, u.get_full_name() or u.username) for u in queue.officers(user)]
         self.fields["assignee"].choices = [
-            ("", "Anyone or nobody"),
-            ("me", "Me"),
-            ("none", "Nobody yet"),
+            ("", _("Anyone or nobody")),
+            ("me", pgettext("assigned to", "Me")),
+            ("none", _("Nobody yet")),
             *people,
         ]
 

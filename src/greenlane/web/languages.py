@@ -21,6 +21,21 @@ from greenlane.apps.accounts import services as accounts
 from greenlane.apps.accounts.languages import offered
 
 
+class ForgetLanguage:
+    """Outermost: once a response is made, the thread goes back to the default language, so
+    that work done later on the same thread (a task run at once, the next test) is not done
+    in the last visitor's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()
+
+
 class UserLanguage:
     """After authentication: a signed-in person's saved language wins over cookie and browser."""
 

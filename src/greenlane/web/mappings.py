@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -27,9 +29,17 @@ from greenlane.web.middleware import takes_files
 
 class SampleForm(forms.Form):
     sample = forms.FileField(
-        help_text="A file of the layout to map (CSV, Parquet or .xlsx); only its header is read"
+        label=gettext_lazy("Sample"),
+        help_text=gettext_lazy(
+            "A file of the layout to map (CSV, Parquet or .xlsx); only its header is read"
+        ),
     )
-    delimiter = forms.CharField(max_length=1, initial=",", help_text="CSV only")
+    delimiter = forms.CharField(
+        max_length=1,
+        initial=",",
+        label=gettext_lazy("Delimiter"),
+        help_text=gettext_lazy("CSV only"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,14 +47,20 @@ class SampleForm(forms.Form):
 
 
 def _field_form(columns: list[str]) -> type[forms.Form]:
-    choices = [("", "— not in the file —"), *[(c, c) for c in columns]]
+    choices = [("", _("— not in the file —")), *[(c, c) for c in columns]]
     fields: dict[str, Any] = {
         "name": forms.RegexField(
-            regex=r"^[a-z0-9][a-z0-9_-]{0,59}$", help_text="lower case, digits, - and _"
+            regex=r"^[a-z0-9][a-z0-9_-]{0,59}$",
+            label=_("Name"),
+            help_text=_("lower case, digits, - and _"),
         ),
-        "title": forms.CharField(required=False, max_length=200),
-        "date_format": forms.CharField(initial="%Y-%m-%d", help_text="e.g. %d/%m/%Y"),
-        "currency": forms.CharField(required=False, max_length=3),
+        "title": forms.CharField(required=False, max_length=200, label=_("Title")),
+        "date_format": forms.CharField(
+            initial="%Y-%m-%d",
+            label=_("Date format"),
+            help_text=_("e.g. %(example)s") % {"example": "%d/%m/%Y"},
+        ),
+        "currency": forms.CharField(required=False, max_length=3, label=_("Currency")),
         "columns": forms.CharField(widget=forms.HiddenInput, initial=json.dumps(columns)),
         "delimiter": forms.CharField(widget=forms.HiddenInput, initial=","),
     }
@@ -57,13 +73,15 @@ def _field_form(columns: list[str]) -> type[forms.Form]:
             ),
             "",
         )
-        label = f"{f.title}{' (required)' if f.required else ''}"
+        # The field's title is the core schema's, in English.
+        label = _("%(title)s (required)") % {"title": f.title} if f.required else f.title
         fields[f"field_{f.name}"] = forms.ChoiceField(
             choices=choices, required=f.required, label=label, initial=guess
         )
     fields["attributes"] = forms.MultipleChoiceField(
         choices=[(c, c) for c in columns], required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="Other columns to keep with each declaration",
+        label=pgettext("other columns of a file, kept with each declaration", "Attributes"),
+        help_text=_("Other columns to keep with each declaration"),
     )  # fmt: skip
     return type("FieldForm", (forms.Form,), fields)
 
@@ -107,7 +125,9 @@ def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(
-                    request, f"Mapping {saved.name} saved: choose it when you hand in a file."
+                    request,
+                    _("Mapping %(name)s saved: choose it when you hand in a file.")
+                    % {"name": saved.name},
                 )
                 return redirect("mapping_detail", pk=saved.pk)
         return render(
@@ -125,7 +145,7 @@ def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
                 columns = read_header(Path(handle.name), delimiter=sample.cleaned_data["delimiter"])
         except FileError as exc:
             sample.add_error(
-                "sample", str(exc).replace(Path(handle.name).name, upload.name or "the file")
+                "sample", str(exc).replace(Path(handle.name).name, upload.name or _("the file"))
             )
         else:
             form = _field_form(columns)(initial={"delimiter": sample.cleaned_data["delimiter"]})
@@ -135,7 +155,7 @@ def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "declarations/mapping_new.html", {"form": sample})
 
 
-BAD_COLUMNS = (
+BAD_COLUMNS = gettext_lazy(
     "columns: the sample's column names did not come back as a list of names; "
     "hand in the sample file again."
 )

@@ -13,6 +13,9 @@ from django.http import (
     JsonResponse,
 )
 from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from greenlane.api.parser import MESSAGE, holds_nul
 
@@ -89,31 +92,66 @@ class RefuseOversizedBodies:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponseBadRequest(
-                "Content-Length is not a number", content_type="text/plain"
-            )
+            if api:
+                return HttpResponseBadRequest(
+                    "Content-Length is not a number", content_type="text/plain"
+                )
+            with _readers_language(request):
+                return HttpResponseBadRequest(
+                    _("Content-Length is not a number"), content_type="text/plain; charset=utf-8"
+                )
         if declared <= FORM_BYTES:
             return self.get_response(request)
         limit, margin, what = _body_limit(request)
         if declared > limit + margin:
-            message = (f"the request ({declared / 2**20:,.1f} MB) is larger than {what} "
-                       f"({limit / 2**20:,.0f} MB)")  # fmt: skip
-            if request.path.startswith("/api/"):
-                response: HttpResponse = JsonResponse({"detail": message}, status=413)
-            else:
-                response = HttpResponse(
-                    message, status=413, content_type="text/plain; charset=utf-8"
-                )
-            return response
+            if api:  # the API's words stay English
+                message = (f"the request ({declared / 2**20:,.1f} MB) is larger than {WHAT[what]} "
+                           f"({limit / 2**20:,.0f} MB)")  # fmt: skip
+                return JsonResponse({"detail": message}, status=413)
+            with _readers_language(request):
+                sizes = {
+                    "size": number_format(declared / 2**20, decimal_pos=1, force_grouping=True),
+                    "limit": number_format(limit / 2**20, decimal_pos=0, force_grouping=True),
+                }
+                message = _too_large(what) % sizes
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def _readers_language(request: HttpRequest) -> translation.override:
+    """The language of the page that sent the request, from the switcher's cookie or the
+    browser (this runs before ``LocaleMiddleware``, and before the session is read)."""
+    return translation.override(translation.get_language_from_request(request))
+
+
+#: What the limit a request went past is called, by its kind (``_body_limit``).
+WHAT = {
+    "file": "the largest file this form takes",
+    "body": "the largest body this API takes",
+    "form": "the largest form this page takes",
+}
+
+
+def _too_large(what: str) -> str:
+    """The refusal of an oversized body on a page, in the reader's language (a whole sentence
+    for each kind of limit)."""
+    if what == "file":
+        return _(
+            "the request (%(size)s MB) is larger than the largest file this form takes "
+            "(%(limit)s MB)"
+        )
+    return _(
+        "the request (%(size)s MB) is larger than the largest form this page takes (%(limit)s MB)"
+    )
 
 
 def _body_limit(request: HttpRequest) -> tuple[int, int, str]:
     """The largest file or body the request's view takes, the room given beside it for the
-    rest of the form, and what to call it in a refusal."""
+    rest of the form, and which kind of limit it is (a key of ``WHAT``)."""
     from django.conf import settings
 
     from greenlane.api.urls import TAKES_FILES
@@ -129,7 +167,7 @@ def _body_limit(request: HttpRequest) -> tuple[int, int, str]:
         if api:
             kind = TAKES_FILES.get(match.route.removeprefix("api/v1/"))
     if kind is not None:
-        return max_bytes()[kind], FORM_MARGIN_BYTES, "the largest file this form takes"
+        return max_bytes()[kind], FORM_MARGIN_BYTES, "file"
     if api:
-        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE, 0, "the largest body this API takes"
-    return FORM_BYTES, 0, "the largest form this page takes"
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE, 0, "body"
+    return FORM_BYTES, 0, "form"

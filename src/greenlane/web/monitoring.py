@@ -8,6 +8,9 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -55,6 +58,12 @@ ACTIONS = {
     "dismiss": lambda alert, user, text: services.dismiss(alert, user, text),
     "reassess": lambda alert, user, text: services.reassess(alert, user, text),
 }
+#: What the page says once an action went through, each in full.
+DONE = {
+    "acknowledge": gettext_lazy("Alert acknowledged."),
+    "dismiss": gettext_lazy("Alert dismissed."),
+    "reassess": gettext_lazy("Reassessment opened."),
+}
 
 
 @require_POST
@@ -63,14 +72,12 @@ def alert_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     alert = get_object_or_404(Alert, pk=pk)
     handler = ACTIONS.get(action)
     if handler is None:
-        messages.error(request, f"Unknown action {action!r}.")
+        messages.error(request, _("Unknown action %(action)s.") % {"action": repr(action)})
         return redirect("alert_detail", pk=alert.pk)
     text = request.POST.get("reason") or request.POST.get("note") or ""
     with shown(request):
         handler(alert, request.user, text)
-        messages.success(
-            request, f"Alert {action}d." if action != "reassess" else "Reassessment opened."
-        )
+        messages.success(request, str(DONE[action]))
     return redirect("alert_detail", pk=alert.pk)
 
 
@@ -78,7 +85,11 @@ def alert_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
 @role_required(RUN_ROLES)
 def run_now(request: AuthenticatedRequest) -> HttpResponse:
     record = services.request_run(timezone.localdate(), request.user)
-    messages.success(request, f"Monitoring run of {record.as_of} queued.")
+    messages.success(
+        request,
+        _("Monitoring run of %(day)s queued.")
+        % {"day": date_format(record.as_of, "SHORT_DATE_FORMAT")},
+    )
     return redirect("alert_list")
 
 

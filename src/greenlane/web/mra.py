@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -45,7 +47,7 @@ def mra_list(request: AuthenticatedRequest) -> HttpResponse:
         except Refused as exc:
             error, field = str(exc), exc.field
         else:
-            messages.success(request, "MRA recorded.")
+            messages.success(request, _("MRA recorded."))
             return redirect("mra_detail", pk=created.pk)
     today = timezone.localdate()
     context = {
@@ -82,16 +84,22 @@ def mra_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def parties(item: MutualRecognition) -> list[str]:
     """Each party as "Canada", "Korea (kr-aeo)" or "European Union (eu-aeo): tiers AEOS,
-    AEOC-AEOS; roles exporter"."""
+    AEOC-AEOS; roles exporter" (the economy's name is the core's, in English)."""
     out = []
     for party in item.parties:
         text = economy_name(str(party.get("economy") or "")) or "?"
         if party.get("programme"):
             text += f" ({party['programme']})"
-        scope = [f"tiers {', '.join(party['tiers'])}"] if party.get("tiers") else []
-        if party.get("roles"):
-            scope.append(f"roles {', '.join(mra.ROLES.get(r, r) for r in party['roles'])}")
-        out.append(f"{text}: {'; '.join(scope)}" if scope else text)
+        tiers = ", ".join(party.get("tiers") or ())
+        roles = ", ".join(str(mra.ROLES.get(r, r)) for r in party.get("roles") or ())
+        values = {"party": text, "tiers": tiers, "roles": roles}
+        if tiers and roles:
+            text = _("%(party)s: tiers %(tiers)s; roles %(roles)s") % values
+        elif tiers:
+            text = _("%(party)s: tiers %(tiers)s") % values
+        elif roles:
+            text = _("%(party)s: roles %(roles)s") % values
+        out.append(text)
     return out
 
 
@@ -102,14 +110,23 @@ def mra_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(MutualRecognition, pk=pk)
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "Choose the partner's list (CSV).")
+        messages.error(request, _("Choose the partner's list (CSV)."))
         return redirect("mra_detail", pk=item.pk)
     with shown(request):
         batch = mra.import_list(item, request.user, upload.name or "list.csv", upload.read())
         messages.success(
             request,
-            f"{batch.file_name}: {batch.rows_read} rows read, {batch.rows_accepted} imported, "
-            f"{batch.rows_rejected} refused.",
+            ngettext(
+                "%(file)s: %(read)d rows read, %(accepted)d imported, %(refused)d refused.",
+                "%(file)s: %(read)d rows read, %(accepted)d imported, %(refused)d refused.",
+                batch.rows_read,
+            )
+            % {
+                "file": batch.file_name,
+                "read": batch.rows_read,
+                "accepted": batch.rows_accepted,
+                "refused": batch.rows_rejected,
+            },
         )
     return redirect("mra_detail", pk=item.pk)
 
@@ -132,7 +149,11 @@ def mra_status(request: AuthenticatedRequest) -> HttpResponse:
     raw_on = request.GET.get("on", "")
     picked = optional_date(raw_on)
     on = picked or timezone.localdate()
-    error = f"'{raw_on}' is not a date (YYYY-MM-DD)" if raw_on and picked is None else ""
+    error = (
+        _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": raw_on}
+        if raw_on and picked is None
+        else ""
+    )
     found = mra.status(identifier, on) if identifier and not error else None
     return render(
         request,

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
@@ -44,7 +46,11 @@ def notice_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(ANY_ROLE)
 def notices_read(request: AuthenticatedRequest) -> HttpResponse:
     count = notices.mark_all_read(request.user)
-    messages.success(request, f"{count} notice(s) marked read.")
+    messages.success(
+        request,
+        ngettext("%(n)d notice(s) marked read.", "%(n)d notice(s) marked read.", count)
+        % {"n": count},
+    )
     return redirect("inbox")
 
 
@@ -66,7 +72,11 @@ def notice_settings(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             changed = notices.set_preferences(request.user, form.cleaned_data)
             messages.success(
-                request, f"Saved: {len(changed)} change(s)." if changed else "Nothing changed."
+                request,
+                ngettext("Saved: %(n)d change(s).", "Saved: %(n)d change(s).", len(changed))
+                % {"n": len(changed)}
+                if changed
+                else _("Nothing changed."),
             )
             return redirect("notice_settings")
     else:

@@ -15,6 +15,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts import addresses, people
@@ -30,46 +33,59 @@ from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
 ADMIN = {Role.ADMINISTRATOR}
-DEACTIVATE_MEANS = (
+DEACTIVATE_MEANS = _lazy(
     "the person can no longer sign in and is signed out everywhere now; what they did stays "
     "on record, and an administrator can reactivate them."
 )
 
 
 class PersonForm(forms.Form):
-    organisation = forms.ModelChoiceField(Organisation.objects.order_by("name"))
-    username = forms.CharField(max_length=150, help_text="what the person signs in with")
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
-    email = forms.EmailField(label="E-mail", help_text="the link to choose a password goes here")
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.order_by("name"), label=_lazy("Organisation")
+    )
+    username = forms.CharField(
+        max_length=150, label=_lazy("Username"), help_text=_lazy("what the person signs in with")
+    )
+    first_name = forms.CharField(max_length=150, required=False, label=_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_lazy("Last name"))
+    email = forms.EmailField(
+        label=_lazy("E-mail"), help_text=_lazy("the link to choose a password goes here")
+    )
     role = forms.ChoiceField(
-        choices=Role.choices, help_text="one role; it must fit the organisation's kind"
+        choices=Role.choices,
+        label=_lazy("Role"),
+        help_text=_lazy("one role; it must fit the organisation's kind"),
     )
     manages_colleagues = forms.BooleanField(
         required=False,
-        label="Manages colleagues",
-        help_text="a company's or consultancy's person who invites and removes its people",
+        label=_lazy("Manages colleagues"),
+        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
     )
 
 
 class PersonEditForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    first_name = forms.CharField(max_length=150, required=False, label=_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_lazy("Last name"))
     email = forms.EmailField(
-        label="E-mail", help_text="a new address is used once its owner confirms it by a link"
+        label=_lazy("E-mail"),
+        help_text=_lazy("a new address is used once its owner confirms it by a link"),
     )
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_lazy("Role"))
     manages_colleagues = forms.BooleanField(
         required=False,
-        label="Manages colleagues",
-        help_text="a company's or consultancy's person who invites and removes its people",
+        label=_lazy("Manages colleagues"),
+        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
     )
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=OrganisationKind.choices)
-    country = forms.CharField(max_length=2, help_text="two letters, ISO 3166-1 (e.g. KR)")
+    name = forms.CharField(max_length=200, label=_lazy("Name"))
+    kind = forms.ChoiceField(
+        choices=OrganisationKind.choices, label=pgettext_lazy("type of organisation", "Kind")
+    )
+    country = forms.CharField(
+        max_length=2, label=_lazy("Country"), help_text=_lazy("two letters, ISO 3166-1 (e.g. KR)")
+    )
 
 
 def _base(request: HttpRequest) -> str:
@@ -117,8 +133,8 @@ def person_new(request: AuthenticatedRequest) -> HttpResponse:
             user = people.add_person(request.user, data["organisation"], data, _base(request))
             messages.success(
                 request,
-                f"{user.username} added; a link to choose a password is on its way to "
-                f"{user.email}.",
+                _("%(username)s added; a link to choose a password is on its way to %(email)s.")
+                % {"username": user.username, "email": user.email},
             )
             return redirect("person_detail", pk=user.pk)
     return render(request, "people/new.html", {"form": form, "fits": _fits()})
@@ -147,12 +163,15 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with onto_form(form):
             changed = people.change_person(request.user, person, form.cleaned_data, _base(request))
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             if changed.pending_email and changed.pending_email != person.pending_email:
                 messages.info(
                     request,
-                    f"A link to confirm {changed.pending_email} is on its way there; mail goes "
-                    f"to the old address until it is followed.",
+                    _(
+                        "A link to confirm %(email)s is on its way there; mail goes to the old "
+                        "address until it is followed."
+                    )
+                    % {"email": changed.pending_email},
                 )
             return redirect("person_detail", pk=person.pk)
     context = {
@@ -181,27 +200,45 @@ def person_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
     reason = request.POST.get("reason", "")
     with shown(request):
         if action == "deactivate" and request.POST.get("confirm") != "yes":
-            messages.error(request, f"Not done: tick the box to confirm — {DEACTIVATE_MEANS}")
+            messages.error(
+                request,
+                _("Not done: tick the box to confirm — %(means)s") % {"means": DEACTIVATE_MEANS},
+            )
         elif action == "deactivate":
             people.deactivate(request.user, person, reason)
-            messages.success(request, f"{person.username} deactivated and signed out.")
+            messages.success(
+                request,
+                _("%(username)s deactivated and signed out.") % {"username": person.username},
+            )
         elif action == "reactivate":
             people.reactivate(request.user, person, reason)
-            messages.success(request, f"{person.username} can sign in again.")
+            messages.success(
+                request, _("%(username)s can sign in again.") % {"username": person.username}
+            )
         elif action == "unlock":
             people.unlock(request.user, person)
-            messages.success(request, f"{person.username}'s failed logins are forgotten.")
+            messages.success(
+                request,
+                _("%(username)s's failed logins are forgotten.") % {"username": person.username},
+            )
         elif action == "sign-out":
             ended = people.end_sessions(request.user, person)
-            messages.success(request, f"{ended} session{'s' if ended != 1 else ''} ended.")
+            messages.success(
+                request,
+                ngettext("%(n)d session ended.", "%(n)d sessions ended.", ended) % {"n": ended},
+            )
         elif action == "address-link" and person.pending_email:
             addresses.send_link(request.user, person, _base(request))
-            messages.success(request, f"A link is on its way to {person.pending_email}.")
+            messages.success(
+                request, _("A link is on its way to %(email)s.") % {"email": person.pending_email}
+            )
         elif action == "password-link":
             people.send_password_link(request.user, person, _base(request))
-            messages.success(request, f"A password link is on its way to {person.email}.")
+            messages.success(
+                request, _("A password link is on its way to %(email)s.") % {"email": person.email}
+            )
         else:
-            messages.error(request, f"Unknown action {action!r}.")
+            messages.error(request, _("Unknown action %(action)s.") % {"action": repr(action)})
     return redirect("person_detail", pk=person.pk)
 
 
@@ -211,7 +248,7 @@ def organisation_list(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with onto_form(form):
             org = people.add_organisation(request.user, form.cleaned_data)
-            messages.success(request, f"{org.name} added.")
+            messages.success(request, _("%(name)s added.") % {"name": org.name})
             return redirect("organisation_detail", pk=org.pk)
     organisations = Organisation.objects.annotate(
         people=Count("users", filter=Q(users__is_active=True))
@@ -229,7 +266,11 @@ def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         with shown(request):
             code = request.POST.get("operator", "").strip()
             operators.link_company(request.user, org, code)
-            messages.success(request, f"{org.name} is the company of operator {code}.")
+            messages.success(
+                request,
+                _("%(name)s is the company of operator %(code)s.")
+                % {"name": org.name, "code": code},
+            )
         return redirect("organisation_detail", pk=org.pk)
     context = {
         "org": org,
@@ -252,12 +293,12 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
         with transaction.atomic():
             response = super().form_valid(form)
             audit.record("accounts.password.set", form.user, form.user, {"by": "link"})
-        messages.success(self.request, "Your password is set: sign in with it.")
+        messages.success(self.request, _("Your password is set: sign in with it."))
         return response
 
 
 class ForgotForm(forms.Form):
-    email = forms.EmailField(label="Your e-mail address", max_length=254)
+    email = forms.EmailField(label=_lazy("Your e-mail address"), max_length=254)
 
 
 def password_forgot(request: HttpRequest) -> HttpResponse:
@@ -272,15 +313,16 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
             response = render(request, "accounts/password_forgot.html", context, status=429)
             response["Retry-After"] = str(wait)
             return response
-        hours = f"{settings.PASSWORD_RESET_TIMEOUT // 3600} hours"
+        n = settings.PASSWORD_RESET_TIMEOUT // 3600
+        hours = ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
         return render(request, "accounts/password_forgot.html", {"sent": True, "hours": hours})
     return render(request, "accounts/password_forgot.html", {"form": form})
 
 
 class AddressForm(forms.Form):
-    email = forms.EmailField(label="New e-mail address", max_length=254)
+    email = forms.EmailField(label=_lazy("New e-mail address"), max_length=254)
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(render_value=False)
+        label=_lazy("Your password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
 
 
@@ -298,8 +340,11 @@ def address_change(request: AuthenticatedRequest) -> HttpResponse:
             if done.pending_email:
                 messages.success(
                     request,
-                    f"A link to confirm {done.pending_email} is on its way there; until you "
-                    "follow it, Greenlane writes to your present address.",
+                    _(
+                        "A link to confirm %(email)s is on its way there; until you follow it, "
+                        "Greenlane writes to your present address."
+                    )
+                    % {"email": done.pending_email},
                 )
             return redirect("address_change")
     return render(request, "accounts/address.html", {"form": form})

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -48,9 +50,14 @@ def model_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _drift(request: HttpRequest, version: ModelVersion | None, weeks: int) -> dict[str, Any] | None:
+    """The version's drift, each week with its status as the reader says it (``status_label``;
+    ``status`` stays the code)."""
     if version is None or not version.reference:
         return None
-    return retraining.drift(version, weeks=weeks)
+    report = retraining.drift(version, weeks=weeks)
+    for week in report["weeks"]:  # the latest week is one of them
+        week["status_label"] = retraining.drift_label(week["status"])
+    return report
 
 
 @require_POST
@@ -59,8 +66,10 @@ def model_train(request: AuthenticatedRequest) -> HttpResponse:
     retraining.request(request.user)
     messages.info(
         request,
-        "Training queued: the new version appears here when the background worker is done, "
-        "compared with the active one; it scores only once promoted.",
+        _(
+            "Training queued: the new version appears here when the background worker is done, "
+            "compared with the active one; it scores only once promoted."
+        ),
     )
     return redirect("model_list")
 
@@ -105,7 +114,7 @@ def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
         "item": item,
         "scored": tallies.scores(item),
         "active": active,
-        "compared": item.comparison or {},
+        "compared": _comparison(item),
         "stale": active is not None
         and not item.is_active
         and (item.comparison or {}).get("champion") != active.version,
@@ -117,6 +126,24 @@ def model_detail(request: AuthenticatedRequest, version: int) -> HttpResponse:
     return render(request, "risk/model_detail.html", context)
 
 
+def _comparison(item: ModelVersion) -> dict[str, Any]:
+    """The version's stored comparison for its page: codes as stored (``verdict`` is compared
+    there), with what the reader reads beside them (``verdict_label``, ``error``, ``note``)."""
+    compared = dict(item.comparison or {})
+    if compared.get("verdict"):
+        compared["verdict_label"] = retraining.verdict_label(compared["verdict"])
+    if compared.get("metrics"):
+        compared["metrics"] = [
+            {**m, "verdict_label": retraining.verdict_label(m.get("verdict"))}
+            for m in compared["metrics"]
+        ]
+    if compared.get("error"):
+        compared["error"] = retraining.comparison_problem(compared, item.version)
+    if compared.get("note"):
+        compared["note"] = retraining.comparison_note(compared)
+    return compared
+
+
 def _drift_chart(report: dict[str, Any]) -> dict[str, Any]:
     """Vega-Lite: each week's score shares by reference decile (stacked), and the PSI."""
     shares = [
@@ -126,29 +153,36 @@ def _drift_chart(report: dict[str, Any]) -> dict[str, Any]:
         for i, s in enumerate(w["shares"])
     ]
     psi = [{"week": w["week"], "psi": w["psi"]} for w in report["weeks"] if w["psi"] is not None]
+    week, decile, share = _("Week (Monday)"), _("Decile"), _("Share of the week's scores")
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "vconcat": [
             {
-                "title": "Scores by reference decile (10% each when nothing moved)",
+                "title": _("Scores by reference decile (10%% each when nothing moved)") % {},
                 "width": 560, "height": 180, "data": {"values": shares}, "mark": "bar",
                 "encoding": {
-                    "x": {"field": "week", "type": "ordinal", "title": "Week (Monday)"},
+                    "x": {"field": "week", "type": "ordinal", "title": week},
                     "y": {"field": "share", "type": "quantitative", "stack": "normalize",
-                          "axis": {"format": "%"}, "title": "Share of the week's scores"},
+                          "axis": {"format": "%"}, "title": share},
                     "color": {"field": "decile", "type": "ordinal",
-                              "scale": {"scheme": "blues"}, "title": "Decile"},
-                    "tooltip": [{"field": "week"}, {"field": "decile"},
-                                {"field": "share", "format": ".1%"}],
+                              "scale": {"scheme": "blues"}, "title": decile},
+                    "tooltip": [
+                        {"field": "week", "title": pgettext("chart tooltip", "week")},
+                        {"field": "decile", "title": pgettext("chart tooltip", "decile")},
+                        {"field": "share", "format": ".1%",
+                         "title": pgettext("chart tooltip", "share")},
+                    ],
                 },
             },
             {
-                "title": "Population stability index (0.1 moderate, 0.25 major shift)",
+                "title": _("Population stability index (0.1 moderate, 0.25 major shift)"),
                 "width": 560, "height": 120, "data": {"values": psi},
                 "layer": [
                     {"mark": {"type": "line", "point": True},
-                     "encoding": {"x": {"field": "week", "type": "ordinal", "title": "Week"},
-                                  "y": {"field": "psi", "type": "quantitative", "title": "PSI"}}},
+                     "encoding": {"x": {"field": "week", "type": "ordinal",
+                                        "title": pgettext("axis of a chart", "Week")},
+                                  "y": {"field": "psi", "type": "quantitative",
+                                        "title": pgettext("population stability index", "PSI")}}},
                     {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#b00"},
                      "encoding": {"y": {"datum": 0.25}}},
                 ],
@@ -163,11 +197,19 @@ def model_compare(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
     result = retraining.compare(item)
     if result.get("error"):
-        messages.error(request, f"Not compared: {result['error']}")
+        problem = retraining.comparison_problem(result, item.version)
+        messages.error(request, _("Not compared: %(error)s") % {"error": problem})
     elif result.get("champion") is None:
-        messages.info(request, "There is no other active version to compare with.")
+        messages.info(request, _("There is no other active version to compare with."))
     else:
-        messages.success(request, f"Compared with v{result['champion']}: {result['verdict']}.")
+        messages.success(
+            request,
+            _("Compared with v%(champion)s: %(verdict)s.")
+            % {
+                "champion": result["champion"],
+                "verdict": retraining.verdict_label(result["verdict"]),
+            },
+        )
     return redirect("model_detail", version=item.version)
 
 
@@ -177,7 +219,10 @@ def model_activate(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
     with shown(request):
         retraining.promote(item, request.user, request.POST.get("reason", ""))
-        messages.success(request, f"Model v{item.version} now scores new declarations.")
+        messages.success(
+            request,
+            _("Model v%(version)s now scores new declarations.") % {"version": item.version},
+        )
     return redirect("model_detail", version=item.version)
 
 
@@ -185,12 +230,15 @@ def model_activate(request: AuthenticatedRequest, version: int) -> HttpResponse:
 @role_required(MODEL_ROLES)
 def model_rollback(request: AuthenticatedRequest, version: int) -> HttpResponse:
     item = get_object_or_404(ModelVersion, version=version)
-    with shown(request, lambda exc: f"Not rolled back: {exc}."):
+    with shown(request, lambda exc: _("Not rolled back: %(error)s.") % {"error": exc}):
         retraining.roll_back(item, request.user, request.POST.get("reason", ""))
         messages.success(
             request,
-            f"Rolled back: v{item.version} scores new declarations again; what it has not "
-            "scored yet is being scored in the background.",
+            _(
+                "Rolled back: v%(version)s scores new declarations again; what it has not "
+                "scored yet is being scored in the background."
+            )
+            % {"version": item.version},
         )
     return redirect("model_detail", version=item.version)
 
@@ -228,23 +276,33 @@ def score_list(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpRes
 
 class ResultForm(forms.Form):
     fraud_found = forms.TypedChoiceField(
-        label="Result",
-        choices=[("", "Choose…"), ("1", "Irregularity found"), ("0", "No irregularity")],
+        label=pgettext_lazy("outcome of an inspection", "Result"),
+        choices=[
+            ("", gettext_lazy("Choose…")),
+            ("1", gettext_lazy("Irregularity found")),
+            ("0", gettext_lazy("No irregularity")),
+        ],
         coerce=lambda v: v == "1",
     )
-    critical = forms.BooleanField(required=False, label="Critical finding")
+    critical = forms.BooleanField(required=False, label=gettext_lazy("Critical finding"))
     revenue_recovered = forms.DecimalField(
         min_value=0, max_digits=16, decimal_places=2, initial=0,
-        help_text="0 when no irregularity was found",
+        label=gettext_lazy("Revenue recovered"),
+        help_text=gettext_lazy("0 when no irregularity was found"),
     )  # fmt: skip
     inspected_on = forms.DateField(
         required=False,
-        label="Inspected on",
-        help_text="YYYY-MM-DD; today when empty; not in the future, not before the declaration",
+        label=gettext_lazy("Inspected on"),
+        help_text=gettext_lazy(
+            "YYYY-MM-DD; today when empty; not in the future, not before the declaration"
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     notes = forms.CharField(
-        required=False, max_length=5_000, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=5_000,
+        label=gettext_lazy("Notes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def result(self) -> Result:
@@ -253,10 +311,10 @@ class ResultForm(forms.Form):
 
 class CorrectionForm(ResultForm):
     reason = forms.CharField(
-        label="Reason for the correction",
+        label=gettext_lazy("Reason for the correction"),
         max_length=2_000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="kept with the correction and in the audit log",
+        help_text=gettext_lazy("kept with the correction and in the audit log"),
     )
 
     def result(self) -> Result:
@@ -277,12 +335,18 @@ class CorrectionForm(ResultForm):
         )
 
 
-def _form_refused(request: HttpRequest, form: forms.Form, what: str) -> None:
-    messages.error(request, f"{what}: " + "; ".join(
-        f"{form.fields[field].label or field if field in form.fields else field}: "
-        f"{' '.join(errors)}"
+def _form_refused(request: HttpRequest, form: forms.Form, sentence: str) -> None:
+    """The form's errors as one message: ``sentence`` (translated) with ``%(problems)s``."""
+    problems = "; ".join(
+        # Translators: a form field's name, then what is wrong with its value.
+        _("%(field)s: %(errors)s")
+        % {
+            "field": (form.fields[field].label or field) if field in form.fields else field,
+            "errors": " ".join(errors),
+        }
         for field, errors in form.errors.items()
-    ))  # fmt: skip
+    )
+    messages.error(request, sentence % {"problems": problems})
 
 
 @require_POST
@@ -291,11 +355,13 @@ def declaration_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = get_object_or_404(Declaration, pk=pk)
     form = ResultForm(request.POST)
     if form.is_valid():
-        with shown(request, lambda exc: f"The result was not recorded: {exc}."):
+        with shown(
+            request, lambda exc: _("The result was not recorded: %(error)s.") % {"error": exc}
+        ):
             record_inspection(declaration, request.user, **form.cleaned_data)
-            messages.success(request, "Result recorded.")
+            messages.success(request, _("Result recorded."))
     else:
-        _form_refused(request, form, "The result was not recorded")
+        _form_refused(request, form, _("The result was not recorded: %(problems)s"))
     return redirect("declaration_detail", pk=pk)
 
 
@@ -305,11 +371,13 @@ def declaration_correction(request: AuthenticatedRequest, pk: int) -> HttpRespon
     inspection = get_object_or_404(Inspection.objects.select_related("declaration"), declaration=pk)
     form = CorrectionForm(request.POST)
     if form.is_valid():
-        with shown(request, lambda exc: f"The result was not corrected: {exc}."):
+        with shown(
+            request, lambda exc: _("The result was not corrected: %(error)s.") % {"error": exc}
+        ):
             correct_inspection(inspection, request.user, form.result(), form.cleaned_data["reason"])
-            messages.success(request, "Result corrected; the values it replaced are kept below.")
+            messages.success(request, _("Result corrected; the values it replaced are kept below."))
     else:
-        _form_refused(request, form, "The result was not corrected")
+        _form_refused(request, form, _("The result was not corrected: %(problems)s"))
     return redirect(reverse("declaration_detail", args=[pk]) + "#inspection")
 
 
@@ -325,7 +393,7 @@ def declaration_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             try:
                 services.ensure_reasons(item)
             except services.TrainingError as exc:
-                messages.warning(request, f"Reasons unavailable: {exc}")
+                messages.warning(request, _("Reasons unavailable: %(error)s") % {"error": exc})
     context = {
         "d": declaration,
         "inspection": getattr(declaration, "inspection", None),

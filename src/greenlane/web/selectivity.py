@@ -11,25 +11,41 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format, number_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import queue, selectivity
-from greenlane.apps.targeting.models import RuleProfile, SelectivityPolicy
+from greenlane.apps.targeting.models import CHANNEL_NAMES, RuleProfile, SelectivityPolicy
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
 from greenlane.web.exports import FORMATS, table_file
 from greenlane.web.filters import QueueFilter, offices
 from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
-DEACTIVATE_MEANS = (
+DEACTIVATE_MEANS = gettext_lazy(
     "from the next decision on, declarations this rule would have matched go by their scores "
     "alone; the rule stays here and can be activated again."
 )
+RULE_EXAMPLE = (
+    'hs6 startswith "9301" or (origin_country in ["XX", "YY"] and '
+    "customs_value / net_mass_kg < 0.5)"
+)
+
+
+def _expression_help() -> SafeString:
+    # The translation is trusted (as a template's is); the example is escaped.
+    return mark_safe(
+        _("e.g. %(example)s") % {"example": format_html("<code>{}</code>", RULE_EXAMPLE)}
+    )
 
 
 class RuleForm(forms.ModelForm):
@@ -50,13 +66,17 @@ class RuleForm(forms.ModelForm):
             "valid_from": forms.DateInput(attrs={"type": "date"}),
             "valid_to": forms.DateInput(attrs={"type": "date"}),
         }
-        help_texts = {
-            "expression": format_html(
-                "e.g. <code>{}</code>",
-                'hs6 startswith "9301" or (origin_country in ["XX", "YY"] and '
-                "customs_value / net_mass_kg < 0.5)",
-            ),
+        labels = {
+            "name": gettext_lazy("Name"),
+            "expression": gettext_lazy("Expression"),
+            "action": pgettext_lazy("what a selectivity rule does", "Action"),
+            "channel": pgettext_lazy("selectivity channel: red, yellow or green", "Channel"),
+            "shift": gettext_lazy("Shift"),
+            "reason": gettext_lazy("Reason"),
+            "valid_from": gettext_lazy("Valid from"),
+            "valid_to": gettext_lazy("Valid to"),
         }
+        help_texts = {"expression": lazy(_expression_help, SafeString)()}
 
 
 class PolicyForm(forms.ModelForm):
@@ -64,18 +84,24 @@ class PolicyForm(forms.ModelForm):
         model = SelectivityPolicy
         fields = ["office_code", *selectivity.POLICY_FIELDS]
         labels = {
-            "office_code": "Office",
-            "capacity": "Physical examinations a day (red)",
-            "documentary_capacity": "Documentary checks a day (yellow)",
-            "expected_daily": "Declarations expected a day",
-            "min_random_rate": "Random compliance sample (share of declarations)",
-            "exploration_share": "Exploration (share of the capacity left)",
-            "aeo_reduction": "AEO benefit (share taken off the score)",
-            "partner_reduction": "MRA partner AEO benefit (share taken off the score)",
-            "red_threshold": "Lowest score for red",
-            "yellow_threshold": "Lowest score for yellow",
-            "blue_revenue": "Revenue at stake for post-clearance audit (blue)",
+            "office_code": gettext_lazy("Office"),
+            "capacity": gettext_lazy("Physical examinations a day (red)"),
+            "documentary_capacity": gettext_lazy("Documentary checks a day (yellow)"),
+            "expected_daily": gettext_lazy("Declarations expected a day"),
+            "min_random_rate": gettext_lazy("Random compliance sample (share of declarations)"),
+            "exploration_share": gettext_lazy("Exploration (share of the capacity left)"),
+            "aeo_reduction": gettext_lazy("AEO benefit (share taken off the score)"),
+            "partner_reduction": gettext_lazy(
+                "MRA partner AEO benefit (share taken off the score)"
+            ),
+            "red_threshold": gettext_lazy("Lowest score for red"),
+            "yellow_threshold": gettext_lazy("Lowest score for yellow"),
+            "blue_revenue": gettext_lazy("Revenue at stake for post-clearance audit (blue)"),
         }
+
+
+def _day(day: Any) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
 def _save_rule(
@@ -94,7 +120,9 @@ def rule_list(request: AuthenticatedRequest) -> HttpResponse:
         saved = _save_rule(request, form, None)
         if saved is not None:
             messages.success(
-                request, f"Rule {saved.name} saved as a draft: dry-run it, then activate."
+                request,
+                _("Rule %(name)s saved as a draft: dry-run it, then activate.")
+                % {"name": saved.name},
             )
             return redirect("rule_detail", pk=saved.pk)
     rules = list(RuleProfile.objects.all())
@@ -114,10 +142,16 @@ def rule_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         saved = _save_rule(request, form, rule)
         if saved is not None:
-            messages.success(request, "Rule changed: back to draft until dry-run and activated.")
+            messages.success(request, _("Rule changed: back to draft until dry-run and activated."))
             return redirect("rule_detail", pk=saved.pk)
     stats = selectivity.rule_statistics([rule])[rule.name]
-    context = {"rule": rule, "form": form, "stats": stats, "deactivate_means": DEACTIVATE_MEANS}
+    context = {
+        "rule": rule,
+        "form": form,
+        "stats": stats,
+        "deactivate_means": DEACTIVATE_MEANS,
+        "channel_names": CHANNEL_NAMES,
+    }
     return render(request, "risk/rule_detail.html", context)
 
 
@@ -130,19 +164,31 @@ def rule_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResp
             rule = selectivity.dry_run(rule, request.user)
             messages.success(
                 request,
-                f"The rule selects {rule.dry_run_hits:,} of {rule.dry_run_rows:,} declarations "
-                f"from {rule.dry_run_from} to {rule.dry_run_to}.",
+                ngettext(
+                    "The rule selects %(hits)s of %(rows)s declaration from %(from)s to %(to)s.",
+                    "The rule selects %(hits)s of %(rows)s declarations from %(from)s to %(to)s.",
+                    rule.dry_run_rows or 0,
+                )
+                % {
+                    "hits": number_format(rule.dry_run_hits or 0, force_grouping=True),
+                    "rows": number_format(rule.dry_run_rows or 0, force_grouping=True),
+                    "from": _day(rule.dry_run_from),
+                    "to": _day(rule.dry_run_to),
+                },
             )
         elif action == "activate":
             selectivity.set_active(rule, request.user, True)
-            messages.success(request, "Rule activated.")
+            messages.success(request, _("Rule activated."))
         elif action == "deactivate" and request.POST.get("confirm") != "yes":
-            messages.error(request, f"Not done: tick the box to confirm — {DEACTIVATE_MEANS}")
+            messages.error(
+                request,
+                _("Not done: tick the box to confirm — %(means)s") % {"means": DEACTIVATE_MEANS},
+            )
         elif action == "deactivate":
             selectivity.set_active(rule, request.user, False, request.POST.get("reason", ""))
-            messages.success(request, "Rule deactivated.")
+            messages.success(request, _("Rule deactivated."))
         else:
-            messages.error(request, f"Unknown action {action!r}.")
+            messages.error(request, _("Unknown action %(action)r.") % {"action": action})
     return redirect("rule_detail", pk=rule.pk)
 
 
@@ -161,7 +207,9 @@ def policy_list(request: AuthenticatedRequest) -> HttpResponse:
                 request.user, form.cleaned_data["office_code"], form.cleaned_data
             )
             messages.success(
-                request, f"Policy of {record.office_code} saved as version {record.version}."
+                request,
+                _("Policy of %(office)s saved as version %(version)s.")
+                % {"office": record.office_code, "version": record.version},
             )
             return redirect("policy_list")
     return render(
@@ -210,10 +258,25 @@ def assign_inspections(request: AuthenticatedRequest) -> HttpResponse:
     if name:
         to = queue.officers(request.user).filter(username=name).first()
         if to is None:
-            messages.error(request, f"{name} is not an inspection officer of your organisation.")
+            messages.error(
+                request,
+                _("%(name)s is not an inspection officer of your organisation.") % {"name": name},
+            )
             return redirect(back)
     with shown(request):
         changed = queue.assign(wanted, to, request.user)
-        who = (to.get_full_name() or to.username) if to else "nobody"
-        messages.success(request, f"{changed} declaration(s) handed to {who}.")
+        who = (to.get_full_name() or to.username) if to else ""
+        if to is None:
+            done = ngettext(
+                "%(n)s declaration(s) handed to nobody.",
+                "%(n)s declaration(s) handed to nobody.",
+                changed,
+            )
+        else:
+            done = ngettext(
+                "%(n)s declaration(s) handed to %(who)s.",
+                "%(n)s declaration(s) handed to %(who)s.",
+                changed,
+            )
+        messages.success(request, done % {"n": changed, "who": who})
     return redirect(back)

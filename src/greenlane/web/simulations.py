@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -27,7 +29,10 @@ from greenlane.web.risk import scoring_runs
 DEFAULT_WEEKS = 26
 DEFAULT_DAYS = 90
 DEFAULT_PERCENT = 5.0
-RUNS = (("scenario", "scenario"), ("no_exploration", "no exploration"))
+RUNS = (
+    ("scenario", pgettext_lazy("run of a simulation", "scenario")),
+    ("no_exploration", pgettext_lazy("run of a simulation", "no exploration")),
+)
 BASE: dict[str, Any] = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
     "width": "container",
@@ -38,11 +43,11 @@ BASE: dict[str, Any] = {
 
 
 def _offices() -> list[tuple[str, str]]:
-    return [("", "every office"), *((c, c) for c in tallies.offices())]
+    return [("", _("every office")), *((c, c) for c in tallies.offices())]
 
 
 class SimulationForm(forms.ModelForm):
-    office_code = forms.ChoiceField(required=False, label="Office")
+    office_code = forms.ChoiceField(required=False, label=gettext_lazy("Office"))
 
     class Meta:
         model = SimulationRun
@@ -52,20 +57,22 @@ class SimulationForm(forms.ModelForm):
             "period_to": forms.DateInput(attrs={"type": "date"}),
         }
         labels = {
-            "period_from": "From",
-            "period_to": "To",
-            "inspection_rate": "Inspection rate",
-            "min_random_rate": "Random compliance sample",
-            "exploration_share": "Exploration share",
-            "aeo_reduction": "AEO benefit (share taken off the score)",
-            "seed": "Random seed",
+            "period_from": pgettext_lazy("start of a period", "From"),
+            "period_to": pgettext_lazy("end of a period", "To"),
+            "inspection_rate": gettext_lazy("Inspection rate"),
+            "min_random_rate": gettext_lazy("Random compliance sample"),
+            "exploration_share": gettext_lazy("Exploration share"),
+            "aeo_reduction": gettext_lazy("AEO benefit (share taken off the score)"),
+            "seed": gettext_lazy("Random seed"),
         }
         help_texts = {
-            "inspection_rate": "share of each week's declarations examined (0.05 = 5%)",
-            "min_random_rate": "share drawn at random, part of the inspections",
-            "exploration_share": "share of the capacity left after the random sample",
-            "aeo_reduction": "share taken off the score of a certificate holder",
-            "seed": "the same seed gives the same run",
+            "inspection_rate": gettext_lazy(
+                "share of each week's declarations examined (0.05 = 5%)"
+            ),
+            "min_random_rate": gettext_lazy("share drawn at random, part of the inspections"),
+            "exploration_share": gettext_lazy("share of the capacity left after the random sample"),
+            "aeo_reduction": gettext_lazy("share taken off the score of a certificate holder"),
+            "seed": gettext_lazy("the same seed gives the same run"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -113,7 +120,7 @@ def simulation_list(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with onto_form(form):
             run = simulations.request(request.user, form.cleaned_data)
-            messages.success(request, "Simulation queued: this page follows its progress.")
+            messages.success(request, _("Simulation queued: this page follows its progress."))
             return redirect("simulation_detail", pk=run.pk)
     return render(
         request,
@@ -133,6 +140,8 @@ def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"run": run}
     if run.status == SimulationRun.Status.DONE and run.result:
         result = run.result
+        # Kept in English with the run; read in the reader's language when it is the usual text.
+        context["limitation"] = _(result["limitation"]) if result.get("limitation") else ""
         context["summaries"] = [(label, result[key]["summary"]) for key, label in RUNS]
         context["weeks"] = list(
             zip(result["scenario"]["weeks"], result["no_exploration"]["weeks"], strict=True)
@@ -151,61 +160,88 @@ def simulation_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     return JsonResponse({"status": run.status, "progress": run.progress, "text": run.message})
 
 
+def _tips() -> dict[str, str]:
+    """The charts' tooltip keys in the reader's language (English: the data's field names)."""
+    return {
+        "run": pgettext("chart tooltip: which run of a simulation", "run"),
+        "of": pgettext("chart tooltip: frauds or revenue", "of"),
+        "week": pgettext("chart tooltip", "week"),
+        "share": pgettext("chart tooltip", "share"),
+        "group": pgettext("chart tooltip: AEO or other declarations", "group"),
+        "rate": pgettext("chart tooltip", "rate"),
+        "hit_rate": pgettext("chart tooltip", "hit_rate"),
+    }
+
+
+def _tip(field: str, tips: dict[str, str], **more: Any) -> dict[str, Any]:
+    return {"field": field, "title": tips.get(field, field), **more}
+
+
 def simulation_charts(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Hit rate per week, cumulative shares captured (both runs) and the inspection rates of
     AEO and other declarations (the scenario)."""
     hits, captured, rates = [], [], []
+    kinds = (("frauds", _("frauds")), ("revenue", _("revenue")))
     for key, label in RUNS:
+        name = str(label)
         weeks = result[key]["weeks"]
-        frauds = sum(w["frauds"] for w in weeks)
-        revenue = sum(w["revenue"] for w in weeks)
+        total = {"frauds": sum(w["frauds"] for w in weeks),
+                 "revenue": sum(w["revenue"] for w in weeks)}  # fmt: skip
         found = money = 0.0
         for w in weeks:
             found, money = found + w["frauds_found"], money + w["revenue_found"]
             if w["hit_rate"] is not None:
-                hits.append({"week": w["start"], "run": label, "hit_rate": w["hit_rate"]})
-            for of, part, whole in (("frauds", found, frauds), ("revenue", money, revenue)):
-                if whole:
+                hits.append({"week": w["start"], "run": name, "hit_rate": w["hit_rate"]})
+            for (kind, of), part in zip(kinds, (found, money), strict=True):
+                if total[kind]:
                     captured.append(
-                        {"week": w["start"], "run": label, "of": of, "share": part / whole}
+                        {"week": w["start"], "run": name, "of": of, "share": part / total[kind]}
                     )
+    groups = ((_("AEO"), "aeo_rate"), (pgettext("declarations of others than AEOs", "other"),
+                                       "other_rate"))  # fmt: skip
     for w in result["scenario"]["weeks"]:
-        for group, field in (("AEO", "aeo_rate"), ("other", "other_rate")):
+        for group, field in groups:
             if w[field] is not None:
                 rates.append({"week": w["start"], "group": group, "rate": w[field]})
-    week = {"field": "week", "type": "temporal", "title": "week from"}
+    tips = _tips()
+    week = {"field": "week", "type": "temporal", "title": _("week from")}
     share = {"type": "quantitative", "axis": {"format": "%"}}
     return [
         (
             "hit-rate",
-            _lines("Hit rate per week (frauds found / examinations)", hits, week,
-                   {**share, "field": "hit_rate", "title": "hit rate"}, "run"),
+            _lines(_("Hit rate per week (frauds found / examinations)"), hits, week,
+                   {**share, "field": "hit_rate", "title": _("hit rate")}, "run", tips),
         ),
         (
             "captured",
             {
-                **_lines("Cumulative share of frauds and of revenue captured", captured, week,
-                         {**share, "field": "share", "title": None}, "run"),
+                **_lines(_("Cumulative share of frauds and of revenue captured"), captured,
+                         week, {**share, "field": "share", "title": None}, "run", tips),
                 "encoding": {
                     "x": week,
                     "y": {**share, "field": "share", "title": None},
                     "color": {"field": "run", "type": "nominal", "title": None},
                     "strokeDash": {"field": "of", "type": "nominal", "title": None},
-                    "tooltip": [{"field": "run"}, {"field": "of"}, {"field": "week"},
-                                {"field": "share", "format": ".1%"}],
+                    "tooltip": [_tip("run", tips), _tip("of", tips), _tip("week", tips),
+                                _tip("share", tips, format=".1%")],
                 },
             },
         ),
         (
             "aeo-rates",
-            _lines("Inspection rate per week: AEO and other declarations (scenario)", rates,
-                   week, {**share, "field": "rate", "title": "inspected"}, "group"),
+            _lines(_("Inspection rate per week: AEO and other declarations (scenario)"), rates,
+                   week, {**share, "field": "rate", "title": _("inspected")}, "group", tips),
         ),
     ]  # fmt: skip
 
 
 def _lines(
-    title: str, values: list[dict[str, Any]], x: dict[str, Any], y: dict[str, Any], by: str
+    title: str,
+    values: list[dict[str, Any]],
+    x: dict[str, Any],
+    y: dict[str, Any],
+    by: str,
+    tips: dict[str, str],
 ) -> dict[str, Any]:
     return {
         **BASE,
@@ -216,19 +252,46 @@ def _lines(
             "x": x,
             "y": y,
             "color": {"field": by, "type": "nominal", "title": None},
-            "tooltip": [{"field": by}, {"field": "week"}, {"field": y["field"], "format": ".1%"}],
+            "tooltip": [
+                _tip(by, tips),
+                _tip("week", tips),
+                _tip(y["field"], tips, format=".1%"),
+            ],
         },
     }
 
 
 class WhatIfForm(forms.Form):
-    period_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    period_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    office = forms.ChoiceField(required=False)
-    percent = forms.FloatField(required=False, min_value=whatif.STEP, max_value=whatif.RATES[-1])
-    slider = forms.FloatField(required=False, min_value=whatif.STEP, max_value=whatif.RATES[-1])
-    shown = forms.FloatField(required=False)
-    random_only = forms.BooleanField(required=False, label="Random compliance samples only")
+    # The page labels the inputs itself; these labels name a field in a message about it.
+    period_from = forms.DateField(
+        required=False,
+        label=gettext_lazy("period from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period_to = forms.DateField(
+        required=False,
+        label=gettext_lazy("period to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    office = forms.ChoiceField(required=False, label=pgettext_lazy("customs office", "office"))
+    percent = forms.FloatField(
+        required=False,
+        min_value=whatif.STEP,
+        max_value=whatif.RATES[-1],
+        label=pgettext_lazy("inspection rate in per cent", "percent"),
+    )
+    slider = forms.FloatField(
+        required=False,
+        min_value=whatif.STEP,
+        max_value=whatif.RATES[-1],
+        label=pgettext_lazy("inspection rate on a slider", "slider"),
+    )
+    shown = forms.FloatField(
+        required=False, label=pgettext_lazy("inspection rate the page showed", "shown")
+    )
+    random_only = forms.BooleanField(
+        required=False, label=gettext_lazy("Random compliance samples only")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,7 +301,7 @@ class WhatIfForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("period_from"), data.get("period_to")
         if start and end and end < start:
-            self.add_error("period_to", "the period ends before it starts")
+            self.add_error("period_to", _("the period ends before it starts"))
         return data
 
 
@@ -248,9 +311,19 @@ def _whatif_values(request: HttpRequest, active: ModelVersion | None) -> dict[st
     form.is_valid()
     if form.errors:
         problems = "; ".join(
-            f"{k.replace('_', ' ')}: {' '.join(v)}" for k, v in form.errors.items()
+            # Translators: a form field's name, then what is wrong with its value.
+            _("%(field)s: %(errors)s")
+            % {
+                "field": form.fields[k].label if k in form.fields else k.replace("_", " "),
+                "errors": " ".join(v),
+            }
+            for k, v in form.errors.items()
         )
-        messages.warning(request, f"Some values could not be used ({problems}): defaults shown.")
+        messages.warning(
+            request,
+            _("Some values could not be used (%(problems)s): defaults shown.")
+            % {"problems": problems},
+        )
     data = form.cleaned_data
     newest = (simulations.newest_scored(active) if active else None) or date.today()
     end = data.get("period_to") or newest
@@ -309,16 +382,18 @@ def what_if(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def whatif_chart(curve: list[whatif.Point], percent: float) -> dict[str, Any]:
+    frauds, revenue = _("frauds"), _("revenue")
     values = [
         {"rate": p.percent / 100, "of": of, "share": share}
         for p in curve
-        for of, share in (("frauds", p.frauds_share), ("revenue", p.revenue_share))
+        for of, share in ((frauds, p.frauds_share), (revenue, p.revenue_share))
     ]
+    tips = _tips()
     x = {"field": "rate", "type": "quantitative", "axis": {"format": "%"},
-         "title": "inspection rate"}  # fmt: skip
+         "title": _("inspection rate")}  # fmt: skip
     return {
         **BASE,
-        "title": "Share captured at each inspection rate",
+        "title": _("Share captured at each inspection rate"),
         "height": 280,
         "layer": [
             {
@@ -328,9 +403,9 @@ def whatif_chart(curve: list[whatif.Point], percent: float) -> dict[str, Any]:
                     "x": x,
                     "y": {"field": "share", "type": "quantitative", "axis": {"format": "%"},
                           "title": None, "scale": {"domain": [0, 1]}},
-                    "color": {"field": "of", "type": "nominal", "title": "captured"},
-                    "tooltip": [{"field": "of"}, {"field": "rate", "format": ".1%"},
-                                {"field": "share", "format": ".1%"}],
+                    "color": {"field": "of", "type": "nominal", "title": _("captured")},
+                    "tooltip": [_tip("of", tips), _tip("rate", tips, format=".1%"),
+                                _tip("share", tips, format=".1%")],
                 },
             },
             {

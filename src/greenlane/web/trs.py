@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts.permissions import role_required
@@ -45,17 +47,26 @@ class StudyForm(forms.ModelForm):
             "previous",
         ]
         labels = {
-            "period_start": "Period from",
-            "period_end": "Period to",
-            "targets_hours": "Release-time targets (hours)",
-            "max_hours": "Exclude release times over (hours)",
-            "iqr_factor": "Outlier factor k (exclude above Q3 + k times the interquartile range)",
-            "replicates": "Bootstrap replicates",
-            "rate_low": "Value of a day, low (% of goods value)",
-            "rate_central": "Value of a day, central (% of goods value)",
-            "rate_high": "Value of a day, high (% of goods value)",
-            "rates_by_section": "Value of a day by HS section",
-            "previous": "Compare with",
+            "title": gettext_lazy("Title"),
+            "scope": gettext_lazy("Scope"),
+            "period_start": gettext_lazy("Period from"),
+            "period_end": gettext_lazy("Period to"),
+            "sample_design": gettext_lazy("Sample design"),
+            "targets_hours": gettext_lazy("Release-time targets (hours)"),
+            "max_hours": gettext_lazy("Exclude release times over (hours)"),
+            "iqr_factor": gettext_lazy(
+                "Outlier factor k (exclude above Q3 + k times the interquartile range)"
+            ),
+            "replicates": gettext_lazy("Bootstrap replicates"),
+            # xgettext:no-python-format
+            "rate_low": gettext_lazy("Value of a day, low (% of goods value)"),
+            # xgettext:no-python-format
+            "rate_central": gettext_lazy("Value of a day, central (% of goods value)"),
+            # xgettext:no-python-format
+            "rate_high": gettext_lazy("Value of a day, high (% of goods value)"),
+            "rates_by_section": gettext_lazy("Value of a day by HS section"),
+            "engine": pgettext_lazy("computing engine", "Engine"),
+            "previous": gettext_lazy("Compare with"),
         }
         help_texts = {"rate_low": "", "rate_central": "", "rate_high": "", "iqr_factor": ""}
         widgets = {
@@ -69,7 +80,7 @@ class StudyForm(forms.ModelForm):
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["previous"].queryset = visible_studies(user).filter(status=Study.Status.DONE)
-        self.fields["previous"].help_text = "A finished study to compare with"
+        self.fields["previous"].help_text = _("A finished study to compare with")
         available = services.engines()
         self.fields["engine"].choices = [c for c in Study.Engine.choices if c[0] in available]
 
@@ -92,15 +103,15 @@ class StudyForm(forms.ModelForm):
         data = super().clean() or {}
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
-            self.add_error("period_end", "The period ends before it starts.")
+            self.add_error("period_end", _("The period ends before it starts."))
         rates = [data.get(k) for k in ("rate_low", "rate_central", "rate_high")]
         if all(r is not None for r in rates) and not rates[0] <= rates[1] <= rates[2]:  # type: ignore[operator]
-            self.add_error("rate_central", "Rates must rise from low to central to high.")
+            self.add_error("rate_central", _("Rates must rise from low to central to high."))
         return data
 
 
 class EventsForm(forms.Form):
-    file = forms.FileField(help_text="Event log: CSV or Parquet, wide or long layout")
+    file = forms.FileField(help_text=gettext_lazy("Event log: CSV or Parquet, wide or long layout"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,9 +174,11 @@ def study_events(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with shown(request):
             added = services.add_event_file(study, request.user, form.cleaned_data["file"])
-            messages.success(request, f"{added.original_name} added to the study.")
+            messages.success(
+                request, _("%(file)s added to the study.") % {"file": added.original_name}
+            )
     else:
-        messages.error(request, "Choose an event file to hand in.")
+        messages.error(request, _("Choose an event file to hand in."))
     return redirect("trs_detail", pk=study.pk)
 
 
@@ -176,7 +189,7 @@ def study_event_remove(request: AuthenticatedRequest, pk: int, file: int) -> Htt
     study = _study(request, pk)
     with shown(request):
         name = services.remove_event_file(study, file, request.user)
-        messages.success(request, f"{name} removed from the study.")
+        messages.success(request, _("%(file)s removed from the study.") % {"file": name})
     return redirect("trs_detail", pk=study.pk)
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.core.trs import charts, metrics
 from greenlane.core.trs.events import STAGES
@@ -29,14 +31,14 @@ SUMMARY_STYLE_SOURCE = (
     f"'sha256-{base64.b64encode(hashlib.sha256(SUMMARY_STYLE.encode()).digest()).decode()}'"
 )
 BREAKDOWN_TITLES = {
-    "office_code": "Office",
-    "transport_mode": "Mode of transport",
-    "channel": "Control channel",
-    "aeo": "AEO status",
-    "mra_partner": "MRA partner programme",
-    "pre_arrival": "Pre-arrival filing",
-    "other_agency": "Other agency involved",
-    "hs_section": "HS section",
+    "office_code": pgettext_lazy("customs office", "Office"),
+    "transport_mode": _("Mode of transport"),
+    "channel": _("Control channel"),
+    "aeo": _("AEO status"),
+    "mra_partner": _("MRA partner programme"),
+    "pre_arrival": _("Pre-arrival filing"),
+    "other_agency": _("Other agency involved"),
+    "hs_section": _("HS section"),
 }
 
 

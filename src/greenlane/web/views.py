@@ -14,7 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts import services as accounts
@@ -129,24 +131,39 @@ def favicon(request: HttpRequest) -> HttpResponse:
 favicon.allowed_roles = "public"  # type: ignore[attr-defined]
 
 
-UNAVAILABLE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Greenlane: temporarily unavailable</title>
+# The error pages do not extend the layout: it reads the session and the user, and the
+# database may be what failed. They keep its stylesheet and a way back to the start page, in
+# the language the request was being answered in.
+ERROR_PAGE = """<!doctype html>
+<html lang="%(lang)s"><head><meta charset="utf-8"><title>%(title)s</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/static/greenlane/greenlane.css">
-</head><body><header><a href="/">Greenlane</a></header><main><h1>Temporarily unavailable</h1>
-<p>The database cannot be reached just now. Nothing you sent was half-saved: try again in a
-few seconds, or go <a href="/">back to your start page</a>.</p></main></body></html>
+</head><body><header><a href="/">Greenlane</a></header><main><h1>%(heading)s</h1>
+<p>%(text)s</p></main></body></html>
 """
-# The error pages do not extend the layout: it reads the session and the user, and the
-# database may be what failed. They keep its stylesheet and a way back to the start page.
-SERVER_ERROR = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Greenlane: error</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/greenlane/greenlane.css"></head><body>
-<header><a href="/">Greenlane</a></header><main><h1>Something went wrong</h1>
-<p>The error was logged for the administrators. Nothing you sent was half-saved. Try again,
-or go <a href="/">back to your start page</a>.</p></main></body></html>
-"""
+
+
+def _error_page(unavailable: bool) -> str:
+    if unavailable:
+        title = _("Greenlane: temporarily unavailable")
+        heading = _("Temporarily unavailable")
+        text = _(
+            "The database cannot be reached just now. Nothing you sent was half-saved: try "
+            'again in a few seconds, or go <a href="%(home)s">back to your start page</a>.'
+        )
+    else:
+        title = _("Greenlane: error")
+        heading = _("Something went wrong")
+        text = _(
+            "The error was logged for the administrators. Nothing you sent was half-saved. Try "
+            'again, or go <a href="%(home)s">back to your start page</a>.'
+        )
+    return ERROR_PAGE % {
+        "lang": translation.get_language() or "en",
+        "title": title,
+        "heading": heading,
+        "text": text % {"home": "/"},
+    }
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -172,7 +189,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
         response: HttpResponse = JsonResponse({"detail": detail}, status=status)
     else:
-        response = HttpResponse(UNAVAILABLE if unavailable else SERVER_ERROR, status=status)
+        response = HttpResponse(_error_page(unavailable), status=status)
     if unavailable:
         response["Retry-After"] = "5"
     return response

@@ -23,11 +23,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane import jobs
 from greenlane.apps.accounts import limits, links, people
+from greenlane.apps.accounts.languages import offered
 from greenlane.apps.accounts.models import AccessRequest, User
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
 from greenlane.apps.audit import services as audit
@@ -79,7 +82,10 @@ def ask(data: dict[str, Any], client: str, base: str) -> int:
             request,
             {"legal_name": request.legal_name, "kind": request.kind, "client": client},
         )
-        transaction.on_commit(lambda: deliver_request_link.enqueue(request.pk, base))
+        # The link is written in the language the requester asked in (they have no account to
+        # hold one).
+        language = translation.get_language() or ""
+        transaction.on_commit(lambda: deliver_request_link.enqueue(request.pk, base, language))
     return 0
 
 
@@ -134,11 +140,13 @@ def _tell_customs(request: AccessRequest) -> None:
     from greenlane.apps.notices.models import Kind
     from greenlane.apps.notices.services import notify
 
+    with translation.override(settings.LANGUAGE_CODE):  # a notice's text is stored as written
+        kind = str(request.get_kind_display())
     notify(
         Kind.ACCESS_REQUESTED,
         User.objects.filter(role=Role.ADMINISTRATOR, is_active=True),
         title=f"{request.legal_name} asks for access",
-        body=f"{request.get_kind_display()}, {request.country}; the address of "
+        body=f"{kind}, {request.country}; the address of "
         f"{request.first_name} {request.last_name} is confirmed. Approve or refuse it.",
         link=reverse("access_request_detail", args=[request.pk]),
         about=request,
@@ -207,8 +215,12 @@ def accounts_with_address(request: AccessRequest) -> list[User]:
 
 def _waiting(request: AccessRequest) -> AccessRequest:
     locked = AccessRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status == Status.APPROVED:
+        raise NotAllowed(_("the request is approved: nothing to do"))
+    if locked.status == Status.REFUSED:
+        raise NotAllowed(_("the request is refused: nothing to do"))
     if locked.status != Status.WAITING:
-        raise NotAllowed(f"the request is {locked.get_status_display().lower()}: nothing to do")
+        raise NotAllowed(_("the request's address is not confirmed: nothing to do"))
     return locked
 
 
@@ -222,7 +234,7 @@ def approve(admin: User, request: AccessRequest, data: dict[str, Any], base: str
     how, code = str(data.get("how", "")), str(data.get("operator", "")).strip()
     company = locked.kind == OrganisationKind.OPERATOR
     if company and how not in ("link", "create"):
-        raise Refused("link the company to its operator record, or create the record", "how")
+        raise Refused(_("link the company to its operator record, or create the record"), "how")
     name = str(data.get("organisation_name", "")).strip() or locked.legal_name
     organisation = people.add_organisation(
         admin, {"name": name, "kind": locked.kind, "country": locked.country}
@@ -287,31 +299,52 @@ def refuse(admin: User, request: AccessRequest, reason: str) -> AccessRequest:
 
 
 @task()
-def deliver_request_link(request_id: int, base: str) -> None:
+def deliver_request_link(request_id: int, base: str, language: str = "") -> None:
     """The link that confirms the requester's address (made when it is sent: the queue and the
-    audit log never hold it)."""
+    audit log never hold it), in ``language``, the one they asked in."""
     request = AccessRequest.objects.filter(pk=request_id, status=Status.UNVERIFIED).first()
     if request is None:
         return
     hours = settings.EMAIL_LINK_TIMEOUT // 3600
-    body = (
-        f"Someone asked for access to Greenlane for {request.legal_name}, giving this address."
-        f"\n\nConfirm it here (the link works once, for {hours} hours):\n"
-        f"{link(request, base)}\n\n"
-        "Customs sees the request once it is confirmed, and writes to you with its answer. "
-        "If you did not ask, ignore this message: nothing happens without the link."
-    )
-    send_mail("Greenlane: confirm your request for access", body, None, [request.email])
+    with translation.override(language if language in offered() else settings.LANGUAGE_CODE):
+        subject = _("Greenlane: confirm your request for access")
+        body = "\n\n".join(
+            [
+                _("Someone asked for access to Greenlane for %(name)s, giving this address.")
+                % {"name": request.legal_name},
+                ngettext(
+                    "Confirm it here (the link works once, for %(n)d hour):",
+                    "Confirm it here (the link works once, for %(n)d hours):",
+                    hours,
+                )
+                % {"n": hours}
+                + "\n"
+                + link(request, base),
+                _(
+                    "Customs sees the request once it is confirmed, and writes to you with its "
+                    "answer. If you did not ask, ignore this message: nothing happens without "
+                    "the link."
+                ),
+            ]
+        )
+    send_mail(subject, body, None, [request.email])
 
 
 @task()
 def deliver_refusal(request_id: int) -> None:
+    """The refusal and its reason, to the requester (in the default language: the request
+    keeps no language of its own)."""
     request = AccessRequest.objects.filter(pk=request_id, status=Status.REFUSED).first()
     if request is None:
         return
-    body = (
-        f"Customs has refused the request for access to Greenlane for {request.legal_name}."
-        f"\n\nThe reason given:\n{request.refusal_reason}\n\n"
-        "You may ask again once the reason no longer holds."
-    )
-    send_mail("Greenlane: your request for access", body, None, [request.email])
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Greenlane: your request for access")
+        body = "\n\n".join(
+            [
+                _("Customs has refused the request for access to Greenlane for %(name)s.")
+                % {"name": request.legal_name},
+                _("The reason given:") + "\n" + request.refusal_reason,
+                _("You may ask again once the reason no longer holds."),
+            ]
+        )
+    send_mail(subject, body, None, [request.email])

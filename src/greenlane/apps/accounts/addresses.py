@@ -14,9 +14,12 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane.apps.accounts import links
+from greenlane.apps.accounts.languages import speaking_to
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.core.errors import Refused
@@ -35,13 +38,13 @@ def ask(user: User, new: str) -> bool:
     it. Giving the present address again drops a pending one."""
     new = new.strip()
     if not new:
-        raise Refused("give an e-mail address: the links Greenlane sends go there", "email")
+        raise Refused(_("give an e-mail address: the links Greenlane sends go there"), "email")
     try:
         if len(new) > 254:
             raise ValidationError("too long")
         validate_email(new)
     except ValidationError:
-        raise Refused("enter a valid e-mail address", "email") from None
+        raise Refused(_("enter a valid e-mail address"), "email") from None
     if new.lower() == user.email.lower():
         user.pending_email = ""
         return False
@@ -62,7 +65,7 @@ def change_own(user: User, new: str, password: str, base: str) -> User:
     """The person asks for a new address (saying their password, so that a session left open
     is not enough to take the account's mail); it is used once they confirm it."""
     if not user.check_password(password):
-        raise Refused("that is not your password", "password")
+        raise Refused(_("that is not your password"), "password")
     locked = User.objects.select_for_update().get(pk=user.pk)
     before = locked.pending_email
     if not ask(locked, new):
@@ -122,22 +125,45 @@ def deliver_address_link(user_id: int, base: str) -> None:
     if user is None:
         return
     hours = settings.EMAIL_LINK_TIMEOUT // 3600
-    body = (
-        "Someone asked for this address to be used for your Greenlane account "
-        f"({user.username}).\n\n"
-        f"Confirm it here (the link works once, for {hours} hours):\n{link(user, base)}\n\n"
-        "Until you do, Greenlane keeps writing to the address it had. If you did not expect "
-        "this message, ignore it."
-    )
-    send_mail("Greenlane: confirm your e-mail address", body, None, [user.pending_email])
+    with speaking_to(user):  # the person's own language, not the sender's
+        subject = _("Greenlane: confirm your e-mail address")
+        body = "\n\n".join(
+            [
+                _(
+                    "Someone asked for this address to be used for your Greenlane account "
+                    "(%(username)s)."
+                )
+                % {"username": user.username},
+                ngettext(
+                    "Confirm it here (the link works once, for %(n)d hour):",
+                    "Confirm it here (the link works once, for %(n)d hours):",
+                    hours,
+                )
+                % {"n": hours}
+                + "\n"
+                + link(user, base),
+                _(
+                    "Until you do, Greenlane keeps writing to the address it had. If you did not "
+                    "expect this message, ignore it."
+                ),
+            ]
+        )
+    send_mail(subject, body, None, [user.pending_email])
 
 
 @task()
 def deliver_change_notice(old: str, username: str) -> None:
     """Tell the address that was replaced, so a change nobody asked for is noticed."""
-    body = (
-        f"The e-mail address of the Greenlane account {username} was changed and confirmed: "
-        "Greenlane no longer writes to this one.\n\n"
-        "If you did not ask for this, tell your administrator at once."
-    )
-    send_mail("Greenlane: your e-mail address was changed", body, None, [old])
+    with speaking_to(User.objects.filter(username=username).first()):
+        subject = _("Greenlane: your e-mail address was changed")
+        body = "\n\n".join(
+            [
+                _(
+                    "The e-mail address of the Greenlane account %(username)s was changed and "
+                    "confirmed: Greenlane no longer writes to this one."
+                )
+                % {"username": username},
+                _("If you did not ask for this, tell your administrator at once."),
+            ]
+        )
+    send_mail(subject, body, None, [old])

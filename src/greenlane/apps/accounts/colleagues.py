@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts import people
 from greenlane.apps.accounts.models import User
@@ -29,7 +30,9 @@ def of(user: User) -> QuerySet[User]:
 
 def _may_manage(manager: User) -> None:
     if not (manager.is_active and manager.manages_colleagues and of(manager).exists()):
-        raise NotAllowed("only a person who manages colleagues may do this: ask them, or customs")
+        raise NotAllowed(
+            _("only a person who manages colleagues may do this: ask them, or customs")
+        )
 
 
 @transaction.atomic
@@ -55,7 +58,7 @@ def invite(manager: User, data: dict[str, Any], base: str) -> User:
 def _colleague(manager: User, colleague: User) -> User:
     _may_manage(manager)
     if not of(manager).filter(pk=colleague.pk).exists():
-        raise NotAllowed("that person is not in your organisation")
+        raise NotAllowed(_("that person is not in your organisation"))
     return colleague
 
 
@@ -64,7 +67,7 @@ def remove(manager: User, colleague: User, reason: str) -> User:
     """The colleague can no longer sign in and is signed out everywhere; what they did stays."""
     _colleague(manager, colleague)
     if colleague.pk == manager.pk:
-        raise NotAllowed("you cannot remove yourself: ask a colleague who manages people")
+        raise NotAllowed(_("you cannot remove yourself: ask a colleague who manages people"))
     return people.deactivate(manager, colleague, reason)
 
 
@@ -74,9 +77,11 @@ def set_manages(manager: User, colleague: User, manages: bool) -> User:
     keeps one)."""
     _colleague(manager, colleague)
     if colleague.pk == manager.pk:
-        raise NotAllowed("you cannot change this for yourself: ask a colleague who manages people")
+        raise NotAllowed(
+            _("you cannot change this for yourself: ask a colleague who manages people")
+        )
     if not colleague.is_active:
-        raise NotAllowed(f"{colleague.username} is removed")
+        raise NotAllowed(_("%(username)s is removed") % {"username": colleague.username})
     locked = User.objects.select_for_update().get(pk=colleague.pk)
     if locked.manages_colleagues == manages:
         return locked

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.accounts.roles import (
     COMPANY_ROLES,
@@ -32,9 +35,9 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     manages_colleagues = models.BooleanField(
-        "Manages colleagues",
+        _lazy("Manages colleagues"),
         default=False,
-        help_text="a company's or consultancy's person who invites and removes its people",
+        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
     )
     pending_email = models.EmailField(
         blank=True, help_text="a new address, used once its owner follows the link sent to it"
@@ -53,11 +56,14 @@ class User(AbstractUser):
         super().clean()
         if self.organisation and self.role not in ROLES_BY_KIND[self.organisation.kind]:
             raise ValidationError(
-                {"role": f"a {self.organisation.get_kind_display()} user cannot be a {self.role}"}
+                {
+                    "role": _("a %(kind)s user cannot be a %(role)s")
+                    % {"kind": self.organisation.get_kind_display(), "role": self.role}
+                }
             )
         if self.manages_colleagues and self.role not in COMPANY_ROLES:
             raise ValidationError(
-                {"manages_colleagues": "customs people are managed by an administrator"}
+                {"manages_colleagues": _("customs people are managed by an administrator")}
             )
 
     @property
@@ -71,15 +77,15 @@ class AccessRequest(models.Model):
     approves it (an organisation, its operator record, a first person) or refuses it."""
 
     class Status(models.TextChoices):
-        UNVERIFIED = "unverified", "Address not confirmed"
-        WAITING = "waiting", "Waiting for customs"
-        APPROVED = "approved", "Approved"
-        REFUSED = "refused", "Refused"
+        UNVERIFIED = "unverified", _lazy("Address not confirmed")
+        WAITING = "waiting", _lazy("Waiting for customs")
+        APPROVED = "approved", pgettext_lazy("state of a request", "Approved")
+        REFUSED = "refused", pgettext_lazy("state of a request", "Refused")
 
     kind = models.CharField(
         max_length=20,
         choices=[
-            (OrganisationKind.OPERATOR.value, "Company (economic operator)"),
+            (OrganisationKind.OPERATOR.value, _lazy("Company (economic operator)")),
             (OrganisationKind.CONSULTANCY.value, OrganisationKind.CONSULTANCY.label),
         ],
     )

@@ -23,10 +23,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.formats import number_format
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane.apps.accounts import addresses
+from greenlane.apps.accounts.languages import speaking_to
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import ROLES_BY_KIND, Role
 from greenlane.apps.audit import services as audit
@@ -54,7 +58,7 @@ def _checked(user: User) -> None:
     """The model's own checks (a role that fits the organisation's kind, an e-mail address
     that is one), said as refusals on the field they concern."""
     if not user.email and not user.pending_email:
-        raise Refused("give the person's e-mail address: the password link goes there", "email")
+        raise Refused(_("give the person's e-mail address: the password link goes there"), "email")
     validated(user, exclude=["password"])
 
 
@@ -93,7 +97,10 @@ def add_person(admin: User, organisation: Organisation, data: dict[str, Any], ba
         is_staff=False,
     )
     if User.objects.filter(username__iexact=user.username).exists():
-        raise Refused(f"the username {user.username!r} is taken", "username")
+        raise Refused(
+            _("the username %(username)s is taken") % {"username": repr(user.username)},
+            "username",
+        )
     _checked(user)
     user.set_unusable_password()
     user.save()
@@ -116,7 +123,7 @@ def change_person(admin: User, user: User, data: dict[str, Any], base: str) -> U
         locked.manages_colleagues = bool(data["manages_colleagues"])
     confirm = "email" in data and addresses.ask(locked, str(data["email"]))
     if locked.pk == admin.pk and locked.role != Role.ADMINISTRATOR:
-        raise NotAllowed("you cannot take the administrator role from yourself")
+        raise NotAllowed(_("you cannot take the administrator role from yourself"))
     _checked(locked)
     after = _snapshot(locked)
     if after == before:
@@ -131,9 +138,13 @@ def change_person(admin: User, user: User, data: dict[str, Any], base: str) -> U
 def reason_given(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise Refused("say why", "reason")
+        raise Refused(_("say why"), "reason")
     if len(reason) > REASON_MAX:
-        raise Refused(f"the reason is longer than {REASON_MAX:,} characters", "reason")
+        raise Refused(
+            _("the reason is longer than %(n)s characters")
+            % {"n": number_format(REASON_MAX, force_grouping=True)},
+            "reason",
+        )
     return reason
 
 
@@ -142,10 +153,10 @@ def deactivate(admin: User, user: User, reason: str) -> User:
     """The person can no longer sign in and their sessions end; what they did stays."""
     reason = reason_given(reason)
     if user.pk == admin.pk:
-        raise NotAllowed("you cannot deactivate yourself: ask another administrator")
+        raise NotAllowed(_("you cannot deactivate yourself: ask another administrator"))
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.is_active:
-        raise NotAllowed(f"{locked.username} is already deactivated")
+        raise NotAllowed(_("%(username)s is already deactivated") % {"username": locked.username})
     before = _snapshot(locked)
     locked.is_active = False
     locked.save(update_fields=["is_active"])
@@ -164,9 +175,9 @@ def reactivate(admin: User, user: User, reason: str) -> User:
     reason = reason_given(reason)
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_active:
-        raise NotAllowed(f"{locked.username} is active")
+        raise NotAllowed(_("%(username)s is active") % {"username": locked.username})
     if locked.organisation and locked.role not in ROLES_BY_KIND[locked.organisation.kind]:
-        raise NotAllowed("the person's role no longer fits the organisation: change it first")
+        raise NotAllowed(_("the person's role no longer fits the organisation: change it first"))
     before = _snapshot(locked)
     locked.is_active = True
     locked.save(update_fields=["is_active"])
@@ -240,9 +251,9 @@ def send_password_link(admin: User | None, user: User, base: str, first: bool = 
     ``https://greenlane.customs.example/``), in the background once the caller's transaction
     commits; audited (the link itself never is)."""
     if not user.email:
-        raise Refused("the person has no e-mail address: add one first", "email")
+        raise Refused(_("the person has no e-mail address: add one first"), "email")
     if not user.is_active:
-        raise NotAllowed(f"{user.username} is deactivated")
+        raise NotAllowed(_("%(username)s is deactivated") % {"username": user.username})
     with transaction.atomic():
         audit.record(
             "accounts.user.password_link_sent", admin, user, {"to": user.email, "first": first}
@@ -260,14 +271,32 @@ def deliver_password_link(user_id: int, first: bool, base: str) -> None:
         return
     link = password_link(user, base)
     hours = settings.PASSWORD_RESET_TIMEOUT // 3600
-    what = "Your Greenlane account is ready" if first else "Choose a new Greenlane password"
-    body = (
-        f"{what}.\n\n"
-        f"Username: {user.username}\n\n"
-        f"Choose your password here (the link works once, for {hours} hours):\n{link.url}\n\n"
-        "If you did not expect this message, ignore it: nothing changes until the link is used."
-    )
-    send_mail(f"Greenlane: {what[0].lower()}{what[1:]}", body, None, [user.email])
+    with speaking_to(user):  # the person's own language, not the sender's
+        if first:
+            subject = _("Greenlane: your Greenlane account is ready")
+            opening = _("Your Greenlane account is ready.")
+        else:
+            subject = _("Greenlane: choose a new Greenlane password")
+            opening = _("Choose a new Greenlane password.")
+        body = "\n\n".join(
+            [
+                opening,
+                _("Username: %(username)s") % {"username": user.username},
+                ngettext(
+                    "Choose your password here (the link works once, for %(n)d hour):",
+                    "Choose your password here (the link works once, for %(n)d hours):",
+                    hours,
+                )
+                % {"n": hours}
+                + "\n"
+                + link.url,
+                _(
+                    "If you did not expect this message, ignore it: nothing changes until the "
+                    "link is used."
+                ),
+            ]
+        )
+    send_mail(subject, body, None, [user.email])
 
 
 @transaction.atomic
@@ -278,10 +307,10 @@ def add_organisation(admin: User, data: dict[str, Any]) -> Organisation:
         country=str(data.get("country", "")).strip().upper(),
     )
     if Organisation.objects.filter(name__iexact=org.name).exists():
-        raise Refused(f"an organisation named {org.name!r} exists", "name")
+        raise Refused(_("an organisation named %(name)s exists") % {"name": repr(org.name)}, "name")
     validated(org)
     if len(org.country) != 2 or not org.country.isalpha():
-        raise Refused("the country is two letters (ISO 3166-1), e.g. KR", "country")
+        raise Refused(_("the country is two letters (ISO 3166-1), e.g. KR"), "country")
     org.save()
     audit.record(
         "accounts.organisation.created",

@@ -19,13 +19,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _lazy
 
 STARTED = "greenlane.session.started"
 SEEN = "greenlane.session.seen"
 RENEW_AFTER = 60  # seconds between two writes of the last-seen time
 ENDED = {
-    "idle": "You were signed out after a while without activity. Please sign in again.",
-    "lifetime": "Your session reached its time limit. Please sign in again.",
+    "idle": _lazy("You were signed out after a while without activity. Please sign in again."),
+    "lifetime": _lazy("Your session reached its time limit. Please sign in again."),
 }
 
 
@@ -68,7 +69,7 @@ class SessionTimeouts:
             if why:
                 logout(request)
                 if not request.path.startswith("/api/"):
-                    messages.info(request, ENDED[why])
+                    messages.info(request, str(ENDED[why]))
             else:
                 request.session.setdefault(STARTED, int(now))
                 if now - request.session.get(SEEN, 0) >= RENEW_AFTER:

@@ -12,6 +12,7 @@ from pathlib import PurePath
 from typing import IO
 
 import filetype
+from django.utils.translation import gettext as _
 
 from greenlane.core import errors
 
@@ -73,11 +74,11 @@ def _check_text(name: str, stream: IO[bytes]) -> None:
     try:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             if b"\x00" in chunk:
-                raise EvidenceRefused(f"{name}: binary content in a text file")
+                raise EvidenceRefused(_("%(file)s: binary content in a text file") % {"file": name})
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise EvidenceRefused(f"{name}: a text file must be UTF-8") from None
+        raise EvidenceRefused(_("%(file)s: a text file must be UTF-8") % {"file": name}) from None
     stream.seek(0)
 
 
@@ -89,23 +90,35 @@ def _check_office(name: str, stream: IO[bytes], content_type: str, size: int) ->
             entries = archive.infolist()
             names = {e.filename for e in entries}
             if len(entries) > _MAX_ENTRIES:
-                raise EvidenceRefused(f"{name}: too many parts for an office document")
+                raise EvidenceRefused(
+                    _("%(file)s: too many parts for an office document") % {"file": name}
+                )
             # The sizes a zip declares are the sender's word: the cheap check first, then
             # the parts unpacked for real, up to the cap.
             if sum(e.file_size for e in entries) > cap or not _unpacks_within(archive, cap):
-                raise EvidenceRefused(f"{name}: expands far beyond its size (a zip bomb?)")
+                raise EvidenceRefused(
+                    _("%(file)s: expands far beyond its size (a zip bomb?)") % {"file": name}
+                )
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
         # RuntimeError: encrypted; NotImplementedError: a compression zipfile cannot read.
-        raise EvidenceRefused(f"{name}: not a readable office document") from None
+        raise EvidenceRefused(
+            _("%(file)s: not a readable office document") % {"file": name}
+        ) from None
     stream.seek(0)
     required = OFFICE[content_type]
     if required not in names or (
         content_type.startswith("application/vnd.openxml") and "[Content_Types].xml" not in names
     ):
-        raise EvidenceRefused(f"{name}: not a valid {PurePath(name).suffix} document")
+        raise EvidenceRefused(
+            _("%(file)s: not a valid %(ending)s document")
+            % {"file": name, "ending": PurePath(name).suffix}
+        )
     bad = sorted(n for n in names if _FORBIDDEN_ENTRIES.search(n))
     if bad:
-        raise EvidenceRefused(f"{name}: contains macros or programs ({bad[0]}), not accepted")
+        raise EvidenceRefused(
+            _("%(file)s: contains macros or programs (%(part)s), not accepted")
+            % {"file": name, "part": bad[0]}
+        )
 
 
 def _unpacks_within(archive: zipfile.ZipFile, cap: int) -> bool:
@@ -141,22 +154,36 @@ def inspect(name: str, stream: IO[bytes], limit_bytes: int) -> Inspected:
     head = stream.read(_HEAD)
     stream.seek(0)
     if not head:
-        raise EvidenceRefused(f"{name} is empty")
+        raise EvidenceRefused(_("%(file)s is empty") % {"file": name})
     size = _size(stream)
     if size > limit_bytes:
-        raise EvidenceRefused(f"{name} is larger than the limit of {limit_bytes >> 20} MB")
+        raise EvidenceRefused(
+            _("%(file)s is larger than the limit of %(limit)s MB")
+            % {"file": name, "limit": limit_bytes >> 20}
+        )
     kind = filetype.guess(head)
     detected = kind.mime if kind is not None else ("text/plain" if _is_text(head) else "")
     if kind is not None and kind.mime == "application/zip":
         detected = _office_type(head) or kind.mime
     suffix = PurePath(name).suffix.lower()
     if detected not in ALLOWED:
-        what = f"{kind.mime} content" if kind is not None else "content of an unknown type"
         allowed = ", ".join(sorted({s for v in ALLOWED.values() for s in v}))
-        raise EvidenceRefused(f"{name}: {what} is not accepted as evidence (accepted: {allowed})")
+        if kind is not None:
+            raise EvidenceRefused(
+                _("%(file)s: %(type)s content is not accepted as evidence (accepted: %(accepted)s)")
+                % {"file": name, "type": kind.mime, "accepted": allowed}
+            )
+        raise EvidenceRefused(
+            _(
+                "%(file)s: content of an unknown type is not accepted as evidence (accepted: "
+                "%(accepted)s)"
+            )
+            % {"file": name, "accepted": allowed}
+        )
     if suffix not in ALLOWED[detected]:
         raise EvidenceRefused(
-            f"{name}: the content is {detected}, which does not match the name's '{suffix}'"
+            _("%(file)s: the content is %(type)s, which does not match the name's '%(ending)s'")
+            % {"file": name, "type": detected, "ending": suffix}
         )
     if detected == "text/plain":
         _check_text(name, stream)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.operators.models import Operator
 from greenlane.core.criteria.schema import Answer as AnswerValue
@@ -18,8 +19,8 @@ class SelfAssessment(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+        DRAFT = "draft", pgettext_lazy("state of a self-test", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("state of a self-test", "Submitted")
 
     operator = models.ForeignKey(
         Operator, on_delete=models.CASCADE, related_name="self_assessments"
@@ -114,8 +115,8 @@ class ActionItem(models.Model):
     """One step of an operator's action plan towards closing a gap."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
+        OPEN = "open", pgettext_lazy("state of an action in the plan", "Open")
+        DONE = "done", pgettext_lazy("state of an action in the plan", "Done")
 
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="action_items")
     requirement = models.CharField(max_length=40)

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import CUSTOMS_ROLES
@@ -116,20 +119,24 @@ def save_answer(
 ) -> Answer:
     """Autosave of one answer (an empty answer means "not answered yet")."""
     if len(comment) > 4000:
-        raise Refused("a comment has at most 4,000 characters", "comment")
+        raise Refused(
+            _("a comment has at most %(limit)s characters")
+            % {"limit": number_format(4000, force_grouping=True)},
+            "comment",
+        )
     if answer:
         errors = validate_answers(catalogue(), {requirement: answer})
         if errors:
             raise Refused(errors[requirement], "answer")
     elif requirement not in {r.id for r in catalogue().baseline.requirements}:
-        raise Refused("not a baseline requirement", "answer")
+        raise Refused(_("not a baseline requirement"), "answer")
     with transaction.atomic():
         draft = _draft_for_update(operator, user)
         row = draft.answers.filter(requirement=requirement).first()
         before = (row.answer, row.comment) if row else ("", "")
         if before == (answer, comment) and row is not None:
             return row
-        row, _ = Answer.objects.update_or_create(
+        row, _created = Answer.objects.update_or_create(
             assessment=draft,
             requirement=requirement,
             defaults={"answer": answer, "comment": comment, "updated_by": user},
@@ -165,43 +172,55 @@ def save_profile(operator: Operator, user: User, data: dict[str, Any]) -> SelfAs
         try:
             value = kind(raw) + 0  # + 0: "-0" is stored as 0
         except (TypeError, ValueError):
-            raise Refused("a number is needed", key) from None
+            raise Refused(_("a number is needed"), key) from None
         if not low <= value <= high:
-            raise Refused(f"between {low} and {high:,}", key)
+            raise Refused(
+                _("between %(low)s and %(high)s")
+                % {"low": low, "high": number_format(high, force_grouping=True)},
+                key,
+            )
         profile[key] = value
     profile["arrears"] = bool(data.get("arrears"))
     currency = str(data.get("currency") or "").strip().upper()
     if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        raise Refused("a three-letter currency code, e.g. KRW or USD", "currency")
+        raise Refused(_("a three-letter currency code, e.g. KRW or USD"), "currency")
     if not currency and ("annual_turnover" in profile or "paid_up_capital" in profile):
-        raise Refused("name the currency of the turnover and capital", "currency")
+        raise Refused(_("name the currency of the turnover and capital"), "currency")
     if currency:
         profile["currency"] = currency
     types = data.get("operator_types") or []
     known = {t.value for t in OperatorType}
     unknown = [t for t in types if t not in known]
     if unknown:
-        raise Refused(f"unknown operator type '{unknown[0]}'", "operator_types")
+        raise Refused(
+            _("unknown operator type '%(type)s'") % {"type": unknown[0]}, "operator_types"
+        )
     profile["operator_types"] = sorted(set(types))
     scores = data.get("scores") or {}
     cleaned: dict[str, dict[str, float]] = {}
     for programme_id, groups in scores.items():
         programme = catalogue().programmes.get(programme_id)
         if programme is None:
-            raise Refused(f"unknown programme '{programme_id}'", "scores")
+            raise Refused(
+                _("unknown programme '%(programme)s'") % {"programme": programme_id}, "scores"
+            )
         version = programme.version_on(timezone.localdate())
         measured = {g.id for g in version.groups if g.measured} if version else set()
         for group, value in groups.items():
             if value in (None, ""):
                 continue
             if group not in measured:
-                raise Refused(f"{programme_id} has no measured score '{group}'", "scores")
+                raise Refused(
+                    _("%(programme)s has no measured score '%(group)s'")
+                    % {"programme": programme_id, "group": group},
+                    "scores",
+                )
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise Refused("a score is a number from 0 to 100", "scores") from None
+                raise Refused(_("a score is a number from 0 to 100"), "scores") from None
             if not 0 <= number <= 100:
-                raise Refused("a score is a number from 0 to 100", "scores")
+                raise Refused(_("a score is a number from 0 to 100"), "scores")
             cleaned.setdefault(programme_id, {})[group] = number
     profile["scores"] = cleaned
     with transaction.atomic():
@@ -217,11 +236,15 @@ def add_evidence(
     operator: Operator, user: User, requirement: str, upload: UploadedFile
 ) -> Evidence:
     if requirement not in {r.id for r in catalogue().baseline.requirements}:
-        raise Refused("not a baseline requirement", "requirement")
+        raise Refused(_("not a baseline requirement"), "requirement")
     name = (upload.name or "evidence")[:255]
     limit = settings.MAX_EVIDENCE_MB * 1024 * 1024
     if upload.size is not None and upload.size > limit:
-        raise Refused(f"{name} is larger than the limit of {settings.MAX_EVIDENCE_MB} MB", "file")
+        raise Refused(
+            _("%(file)s is larger than the limit of %(limit)s MB")
+            % {"file": name, "limit": settings.MAX_EVIDENCE_MB},
+            "file",
+        )
     try:
         facts = inspect(name, upload.file, limit)
     except EvidenceRefused as exc:
@@ -249,7 +272,9 @@ def add_evidence(
                 {"requirement": requirement, "file": name, "sha256": facts.sha256},
             )
     except IntegrityError:
-        raise Refused(f"{name} is already attached to this requirement", "file") from None
+        raise Refused(
+            _("%(file)s is already attached to this requirement") % {"file": name}, "file"
+        ) from None
     return evidence
 
 
@@ -257,7 +282,7 @@ def add_evidence(
 def remove_evidence(evidence: Evidence, user: User) -> None:
     assessment = SelfAssessment.objects.select_for_update().get(pk=evidence.assessment_id)
     if not assessment.is_draft:
-        raise Refused("evidence of a submitted self-test cannot be removed")
+        raise Refused(_("evidence of a submitted self-test cannot be removed"))
     audit.record(
         "assessments.evidence.removed",
         user,
@@ -372,14 +397,19 @@ def submit(operator: Operator, user: User) -> SelfAssessment:
     with transaction.atomic():
         Operator.objects.select_for_update().filter(pk=operator.pk).first()
         if draft_of(operator) is None:  # e.g. a second click on "Submit"
-            raise Refused("nothing has changed since the last snapshot")
+            raise Refused(_("nothing has changed since the last snapshot"))
         draft = _draft_for_update(operator, user)
         answered = {k for k, v in answers_of(draft).items() if v}
         missing = [r.id for r in catalogue().baseline.requirements if r.id not in answered]
         if missing:
+            listed = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
             raise Refused(
-                f"{len(missing)} requirement(s) not answered yet: {', '.join(missing[:8])}"
-                + (" ..." if len(missing) > 8 else "")
+                ngettext(
+                    "%(count)d requirement(s) not answered yet: %(requirements)s",
+                    "%(count)d requirement(s) not answered yet: %(requirements)s",
+                    len(missing),
+                )
+                % {"count": len(missing), "requirements": listed}
             )
         on = timezone.localdate()
         draft.result = evaluate(operator, draft, on)
@@ -410,24 +440,24 @@ def submit(operator: Operator, user: User) -> SelfAssessment:
 def _clean_action(data: dict[str, Any]) -> dict[str, Any]:
     action = str(data.get("action", "")).strip()
     if not action:
-        raise Refused("say what will be done", "action")
+        raise Refused(_("say what will be done"), "action")
     if len(action) > 500:
-        raise Refused("at most 500 characters", "action")
+        raise Refused(_("at most %(limit)d characters") % {"limit": 500}, "action")
     requirement = str(data.get("requirement", ""))
     if requirement not in {r.id for r in catalogue().baseline.requirements}:
-        raise Refused("choose the requirement this action closes", "requirement")
+        raise Refused(_("choose the requirement this action closes"), "requirement")
     target = data.get("target_date") or None
     if isinstance(target, str):
         try:
             target = date.fromisoformat(target)
         except ValueError:
-            raise Refused("a date as YYYY-MM-DD", "target_date") from None
+            raise Refused(_("a date as YYYY-MM-DD"), "target_date") from None
     status = data.get("status") or ActionItem.Status.OPEN
     if status not in ActionItem.Status.values:
-        raise Refused("open or done", "status")
+        raise Refused(_("open or done"), "status")
     owner = str(data.get("owner", "")).strip()
     if len(owner) > 120:
-        raise Refused("at most 120 characters", "owner")
+        raise Refused(_("at most %(limit)d characters") % {"limit": 120}, "owner")
     return {
         "action": action,
         "requirement": requirement,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
@@ -44,10 +45,10 @@ ISSUE_REASONS = {
 }
 #: What the PDF of a certificate no longer in force says, large, above everything else.
 NOT_VALID = {
-    "suspended": "This certificate is suspended: while it is, it gives no AEO status.",
-    "revoked": "This certificate is revoked: it is no longer valid.",
-    "surrendered": "This certificate was surrendered by its holder: it is no longer valid.",
-    "superseded": "This certificate was replaced by a newer one: it is no longer valid.",
+    "suspended": _("This certificate is suspended: while it is, it gives no AEO status."),
+    "revoked": _("This certificate is revoked: it is no longer valid."),
+    "surrendered": _("This certificate was surrendered by its holder: it is no longer valid."),
+    "superseded": _("This certificate was replaced by a newer one: it is no longer valid."),
 }
 QR_SCALE = 4  # pixels per module of the QR code's image
 QR_BORDER = 4  # modules of quiet zone around it, as the QR standard asks

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.assessments.models import SelfAssessment
 from greenlane.apps.certification.codes import new_verification_code
@@ -15,10 +17,66 @@ from greenlane.core.certification.lifecycle import CertificateStatus, Stage
 
 USER = settings.AUTH_USER_MODEL
 
+#: How a stage of an application reads on a page (the stage's id is the code).
+STAGE_LABELS: dict[str, Any] = {
+    Stage.SUBMITTED: pgettext_lazy("stage of an application", "submitted"),
+    Stage.DOCUMENT_REVIEW: pgettext_lazy("stage of an application", "document review"),
+    Stage.INFORMATION_REQUESTED: pgettext_lazy("stage of an application", "information requested"),
+    Stage.SITE_VALIDATION: pgettext_lazy("stage of an application", "site validation"),
+    Stage.AWAITING_DECISION: pgettext_lazy("stage of an application", "awaiting decision"),
+    Stage.APPROVED: pgettext_lazy("stage of an application", "approved"),
+    Stage.REJECTED: pgettext_lazy("stage of an application", "rejected"),
+    Stage.WITHDRAWN: pgettext_lazy("stage of an application", "withdrawn"),
+}
+#: How a certificate's status reads on a page and on its PDF (the status's id is the code).
+CERTIFICATE_STATUS_LABELS: dict[str, Any] = {
+    CertificateStatus.ACTIVE: pgettext_lazy("status of a certificate", "active"),
+    CertificateStatus.SUSPENDED: pgettext_lazy("status of a certificate", "suspended"),
+    CertificateStatus.REVOKED: pgettext_lazy("status of a certificate", "revoked"),
+    CertificateStatus.SURRENDERED: pgettext_lazy("status of a certificate", "surrendered"),
+    CertificateStatus.SUPERSEDED: pgettext_lazy("status of a certificate", "superseded"),
+}
+
+#: How a step in an application's or certificate's history reads there (the step's id,
+#: ``transition``, is the code; an unknown one is shown in words).
+TRANSITION_LABELS: dict[str, Any] = {
+    "submit": pgettext_lazy("step in a history", "submit"),
+    "assign": pgettext_lazy("step in a history", "assign"),
+    "request_information": pgettext_lazy("step in a history", "request information"),
+    "provide_information": pgettext_lazy("step in a history", "provide information"),
+    "plan_site_visit": pgettext_lazy("step in a history", "plan site visit"),
+    "recommend": pgettext_lazy("step in a history", "recommend"),
+    "return_to_validator": pgettext_lazy("step in a history", "return to validator"),
+    "approve": pgettext_lazy("step in a history", "approve"),
+    "reject": pgettext_lazy("step in a history", "reject"),
+    "withdraw": pgettext_lazy("step in a history", "withdraw"),
+    "reassess": pgettext_lazy("step in a history", "reassess"),
+    "suspend": pgettext_lazy("step in a history", "suspend"),
+    "reinstate": pgettext_lazy("step in a history", "reinstate"),
+    "revoke": pgettext_lazy("step in a history", "revoke"),
+    "surrender": pgettext_lazy("step in a history", "surrender"),
+    "supersede": pgettext_lazy("step in a history", "supersede"),
+}
+
+
+def transition_label(transition: str) -> Any:
+    """A step of a history as a reader sees it (an unknown id in words)."""
+    return TRANSITION_LABELS.get(transition, transition.replace("_", " "))
+
+
+def stage_label(stage: str) -> Any:
+    """A stage as a reader sees it (an unknown id in words)."""
+    return STAGE_LABELS.get(stage, stage.replace("_", " "))
+
+
+def certificate_status_label(status: str) -> Any:
+    """A certificate's status as a reader sees it (an unknown id as it is)."""
+    return CERTIFICATE_STATUS_LABELS.get(status, status)
+
 
 class MraKind(models.TextChoices):
-    BILATERAL = "bilateral", "Bilateral"
-    PLURILATERAL = "plurilateral", "Plurilateral"
+    BILATERAL = "bilateral", _("Bilateral")
+    PLURILATERAL = "plurilateral", _("Plurilateral")
 
 
 class Application(models.Model):
@@ -36,7 +94,11 @@ class Application(models.Model):
     snapshot = models.ForeignKey(SelfAssessment, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(
         max_length=20,
-        choices=[("new", "new"), ("renewal", "renewal"), ("reassessment", "reassessment")],
+        choices=[
+            ("new", pgettext_lazy("kind of application", "new")),
+            ("renewal", pgettext_lazy("kind of application", "renewal")),
+            ("reassessment", pgettext_lazy("kind of application", "reassessment")),
+        ],
         default="new",
     )
     replaces = models.ForeignKey(
@@ -44,7 +106,7 @@ class Application(models.Model):
         help_text="the certificate a renewal or reassessment would replace",
     )  # fmt: skip
     stage = models.CharField(
-        max_length=30, choices=[(s.value, s.value.replace("_", " ")) for s in Stage]
+        max_length=30, choices=[(s.value, stage_label(s.value)) for s in Stage]
     )
     resume_stage = models.CharField(max_length=30, blank=True)
     revision = models.PositiveIntegerField(default=0)
@@ -100,21 +162,29 @@ class ApplicationEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_stage} -> {self.to_stage}"
 
+    @property
+    def transition_label(self) -> Any:
+        return transition_label(self.transition)
+
+    @property
+    def to_stage_label(self) -> Any:
+        return stage_label(self.to_stage)
+
 
 class Finding(models.Model):
     """The validator's finding on one criterion, in document review or on site."""
 
     class Result(models.TextChoices):
-        COMPLIANT = "compliant", "Compliant"
-        PARTLY = "partly", "Partly compliant"
-        NON_COMPLIANT = "non_compliant", "Not compliant"
-        NOT_APPLICABLE = "not_applicable", "Not applicable"
+        COMPLIANT = "compliant", _("Compliant")
+        PARTLY = "partly", _("Partly compliant")
+        NON_COMPLIANT = "non_compliant", _("Not compliant")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
     class Severity(models.TextChoices):
-        NONE = "none", "None"
-        MINOR = "minor", "Minor"
-        MAJOR = "major", "Major"
-        CRITICAL = "critical", "Critical"
+        NONE = "none", pgettext_lazy("severity of a finding", "None")
+        MINOR = "minor", pgettext_lazy("severity of a finding", "Minor")
+        MAJOR = "major", pgettext_lazy("severity of a finding", "Major")
+        CRITICAL = "critical", pgettext_lazy("severity of a finding", "Critical")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="findings")
     criterion = models.CharField(max_length=40)
@@ -186,7 +256,7 @@ class Certificate(models.Model):
     valid_to = models.DateField(null=True, blank=True)
     status = models.CharField(
         max_length=20,
-        choices=[(s.value, s.value) for s in CertificateStatus],
+        choices=[(s.value, certificate_status_label(s.value)) for s in CertificateStatus],
         default=CertificateStatus.ACTIVE,
     )
     status_reason = models.TextField(blank=True)
@@ -226,6 +296,14 @@ class CertificateEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_status} -> {self.to_status}"
 
+    @property
+    def transition_label(self) -> Any:
+        return transition_label(self.transition)
+
+    @property
+    def to_status_label(self) -> Any:
+        return certificate_status_label(self.to_status)
+
 
 class DocumentKept(Exception):
     """A certificate's documents are never changed or removed through the application."""
@@ -240,15 +318,24 @@ class CertificateDocument(models.Model):
     certificate, in the transaction of that change (``documents.make``); kept for good."""
 
     class Reason(models.TextChoices):
-        ISSUED = "issued", "issued"
-        RENEWED = "renewed", "issued on renewal"
-        REASSESSED = "reassessed", "issued after a reassessment"
-        SUSPENDED = "suspended", "suspended"
-        REINSTATED = "reinstated", "reinstated"
-        REVOKED = "revoked", "revoked"
-        SURRENDERED = "surrendered", "surrendered"
-        SUPERSEDED = "superseded", "superseded"
-        REQUESTED = "requested", "made when asked for (none showed the certificate as it stands)"
+        ISSUED = "issued", pgettext_lazy("why a certificate's document was made", "issued")
+        RENEWED = "renewed", _("issued on renewal")
+        REASSESSED = "reassessed", _("issued after a reassessment")
+        SUSPENDED = "suspended", pgettext_lazy("why a certificate's document was made", "suspended")
+        REINSTATED = (
+            "reinstated",
+            pgettext_lazy("why a certificate's document was made", "reinstated"),
+        )
+        REVOKED = "revoked", pgettext_lazy("why a certificate's document was made", "revoked")
+        SURRENDERED = (
+            "surrendered",
+            pgettext_lazy("why a certificate's document was made", "surrendered"),
+        )
+        SUPERSEDED = (
+            "superseded",
+            pgettext_lazy("why a certificate's document was made", "superseded"),
+        )
+        REQUESTED = "requested", _("made when asked for (none showed the certificate as it stands)")
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="documents")
     version = models.PositiveIntegerField(help_text="1, 2, ... for each certificate")
@@ -285,6 +372,11 @@ class CertificateDocument(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise DocumentKept("a certificate's documents are kept")
+
+    @property
+    def status_label(self) -> Any:
+        """The certificate's status it shows, as a reader sees it."""
+        return certificate_status_label(self.status)
 
 
 class SelfReview(models.Model):

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
@@ -32,7 +34,25 @@ from greenlane.core.certification.network import economy_name
 from greenlane.core.criteria.loader import shipped
 from greenlane.core.criteria.schema import OperatorType
 
-ROLES = {t.value: t.value.replace("_", " ") for t in OperatorType}
+#: Operator types as a reader sees them (the core's ids are the codes).
+_ROLE_LABELS = {
+    "importer": pgettext_lazy("operator type", "importer"),
+    "exporter": pgettext_lazy("operator type", "exporter"),
+    "manufacturer": pgettext_lazy("operator type", "manufacturer"),
+    "customs_broker": pgettext_lazy("operator type", "customs broker"),
+    "warehouse_operator": pgettext_lazy("operator type", "warehouse operator"),
+    "carrier": pgettext_lazy("operator type", "carrier"),
+    "freight_forwarder": pgettext_lazy("operator type", "freight forwarder"),
+    "port_operator": pgettext_lazy("operator type", "port operator"),
+    "bonded_transporter": pgettext_lazy("operator type", "bonded transporter"),
+    "air_carrier": pgettext_lazy("operator type", "air carrier"),
+    "ground_handler": pgettext_lazy("operator type", "ground handler"),
+}
+ROLES: dict[str, Any] = {
+    t.value: _ROLE_LABELS.get(t.value, t.value.replace("_", " ")) for t in OperatorType
+}
+#: The benefits of a domestic certificate, in the look-up (the API's words stay English).
+DOMESTIC_BENEFITS = "domestic AEO benefits"
 #: The operator type of an operator's trade role, for the role scope of an MRA: the same
 #: mapping the self-test uses when a company has not stated its types.
 TRADE_ROLE_TYPES = {role: kind.value for role, kind in DEFAULT_TYPES.items()}
@@ -57,29 +77,38 @@ def home_economy() -> str:
 
 def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
     if user.role not in MANAGE_ROLES:
-        raise Refused("MRAs are recorded by decision officers and administrators")
+        raise Refused(_("MRAs are recorded by decision officers and administrators"))
     partner = str(data.get("partner_programme") or "").strip()
     if not partner or partner == settings.PROGRAMME:
-        raise Refused("name the partner's programme (not our own)", "partner_programme")
+        raise Refused(_("name the partner's programme (not our own)"), "partner_programme")
     authority = str(data.get("partner_authority") or "").strip()
     if not authority:
-        raise Refused("name the partner administration", "partner_authority")
+        raise Refused(_("name the partner administration"), "partner_authority")
     start, end = data.get("effective_from"), data.get("effective_to")
     if not isinstance(start, date):
-        raise Refused("the date the MRA takes effect is needed", "effective_from")
+        raise Refused(_("the date the MRA takes effect is needed"), "effective_from")
     if end is not None and end < start:
-        raise Refused("the end is before the start", "effective_to")
+        raise Refused(_("the end is before the start"), "effective_to")
     benefits = [b for b in data.get("benefits") or [] if b]
     unknown = [b for b in benefits if b not in BENEFITS]
     if not benefits or unknown:
-        raise Refused(f"choose the benefits from: {', '.join(BENEFITS)}", "benefits")
+        raise Refused(
+            _("choose the benefits from: %(benefits)s") % {"benefits": ", ".join(BENEFITS)},
+            "benefits",
+        )
     tiers = [t for t in data.get("partner_tiers") or [] if t]
     known = _partner_tiers(partner)
     if known is not None and any(t not in known for t in tiers):
-        raise Refused(f"{partner} has the tiers {', '.join(sorted(known))}", "partner_tiers")
+        raise Refused(
+            _("%(programme)s has the tiers %(tiers)s")
+            % {"programme": partner, "tiers": ", ".join(sorted(known))},
+            "partner_tiers",
+        )
     roles = [r for r in data.get("partner_roles") or [] if r]
     if any(r not in ROLES for r in roles):
-        raise Refused(f"choose the roles from: {', '.join(ROLES)}", "partner_roles")
+        raise Refused(
+            _("choose the roles from: %(roles)s") % {"roles": ", ".join(ROLES)}, "partner_roles"
+        )
     reference_url = web_address(data.get("reference_url"))
     signed = data.get("signed_on")
     with transaction.atomic():
@@ -90,7 +119,7 @@ def create_mra(user: User, data: dict[str, Any]) -> MutualRecognition:
         if end is not None:
             overlap = overlap.filter(effective_from__lte=end)
         if overlap.exists():
-            raise Refused("an MRA with this programme already covers part of that period",
+            raise Refused(_("an MRA with this programme already covers part of that period"),
                           "effective_from")  # fmt: skip
         mra = MutualRecognition.objects.create(
             kind=MraKind.BILATERAL, parties=_hand_made_parties(partner, tiers, roles),
@@ -133,7 +162,7 @@ def seed(user: User | None, arrangements: Iterable[Arrangement] | None = None) -
     whose partner programme already has a hand-made MRA is skipped (the hand-made one stays).
     ``user`` None: the system seeds (``greenlane mra seed`` without ``--by``)."""
     if user is not None and user.role not in MANAGE_ROLES:
-        raise Refused("MRAs are recorded by decision officers and administrators")
+        raise Refused(_("MRAs are recorded by decision officers and administrators"))
     economy = home_economy()
     report = SeedReport()
     with transaction.atomic():
@@ -217,12 +246,14 @@ def web_address(raw: object) -> str:
     if not url:
         return ""
     if len(url) > MAX_URL:
-        raise Refused(f"the source address is at most {MAX_URL} characters", "reference_url")
+        raise Refused(
+            _("the source address is at most %(n)d characters") % {"n": MAX_URL}, "reference_url"
+        )
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise Refused(
-            "the source must be a web address starting http:// or https://", "reference_url"
+            _("the source must be a web address starting http:// or https://"), "reference_url"
         ) from None
     return url
 
@@ -230,12 +261,14 @@ def web_address(raw: object) -> str:
 def import_list(mra: MutualRecognition, user: User, name: str, content: bytes) -> PartnerImport:
     """A partner's AEO list: valid rows stored in one transaction, others reported per row."""
     if user.role not in MANAGE_ROLES:
-        raise Refused("partner lists are imported by decision officers and administrators")
+        raise Refused(_("partner lists are imported by decision officers and administrators"))
     if len(content) > MAX_LIST_MB * 1024 * 1024:
-        raise Refused(f"{name} is larger than {MAX_LIST_MB} MB", "file")
+        raise Refused(
+            _("%(file)s is larger than %(n)d MB") % {"file": name, "n": MAX_LIST_MB}, "file"
+        )
     digest = hashlib.sha256(content).hexdigest()
     if mra.imports.filter(sha256=digest).exists():
-        raise Refused(f"{name}: this very file was imported before", "file")
+        raise Refused(_("%(file)s: this very file was imported before") % {"file": name}, "file")
     try:
         parsed = partner_list.parse(content, _partner_tiers(mra.partner_programme))
     except partner_list.ListError as exc:
@@ -279,11 +312,19 @@ class Recognition:
     programme: str
     tier: str
     holder: str
-    basis: str  # "domestic certificate" or "MRA with <authority>"
+    basis: str  # "domestic certificate" or "MRA with <authority>" (in English: the API's)
     benefits: tuple[str, ...]
     valid_from: date
     valid_to: date | None
     role: str = ""  # the holder's operator type, when known
+    #: ``basis`` and ``benefits`` as the page's reader sees them, in their language.
+    basis_label: str = field(default="", compare=False)
+    benefit_labels: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def role_label(self) -> Any:
+        """The holder's operator type as a reader sees it ("" when not known)."""
+        return ROLES.get(self.role, self.role)
 
 
 @dataclass(frozen=True)
@@ -347,11 +388,12 @@ def status(identifier: str, on: date) -> list[Recognition]:
     for a in held:
         role = TRADE_ROLE_TYPES.get(a.operator.trade_role, "")
         if a.programme == settings.PROGRAMME:
-            basis, benefits = "domestic certificate", ("domestic AEO benefits",)
+            basis, benefits = "domestic certificate", (DOMESTIC_BENEFITS,)
             out.append(
                 Recognition(
                     a.programme, a.tier, a.operator.name, basis, benefits, a.valid_from,
-                    a.valid_to, role,
+                    a.valid_to, role, basis_label=_("domestic certificate"),
+                    benefit_labels=(_("domestic AEO benefits"),),
                 )
             )  # fmt: skip
             continue
@@ -379,9 +421,17 @@ def status(identifier: str, on: date) -> list[Recognition]:
 
 
 def basis(m: MutualRecognition) -> str:
+    """The basis of a partner AEO's recognition, in English (the API's words)."""
     if m.kind == MraKind.PLURILATERAL:
         return f"MRA: {m.name}"
     return f"MRA with {m.partner_authority}"
+
+
+def basis_label(m: MutualRecognition) -> str:
+    """``basis(m)`` as the page's reader sees it."""
+    if m.kind == MraKind.PLURILATERAL:
+        return _("MRA: %(name)s") % {"name": m.name}
+    return _("MRA with %(partner)s") % {"partner": m.partner_authority}
 
 
 def _partner(
@@ -393,9 +443,10 @@ def _partner(
     start: date,
     end: date | None,
 ) -> Recognition:
+    benefits = tuple(BENEFITS[b] for b in m.benefits if b in BENEFITS)
     return Recognition(
-        programme, tier, holder, basis(m), tuple(BENEFITS[b] for b in m.benefits if b in BENEFITS),
-        start, end, role,
+        programme, tier, holder, basis(m), benefits, start, end, role,
+        basis_label=basis_label(m), benefit_labels=benefits,  # the core's, in English
     )  # fmt: skip
 
 

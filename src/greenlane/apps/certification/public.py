@@ -17,13 +17,17 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from greenlane.apps.accounts import limits
 from greenlane.apps.certification import codes
-from greenlane.apps.certification.models import Certificate
+from greenlane.apps.certification.models import Certificate, certificate_status_label
 from greenlane.core.criteria.loader import shipped
 
-NOT_VERIFIED = "No certificate matches this number and verification code."
+#: In English for the API; a page shows it translated (``gettext(NOT_VERIFIED)``).
+NOT_VERIFIED = gettext_noop("No certificate matches this number and verification code.")
+#: The public status of an active certificate whose validity has ended.
+EXPIRED = pgettext_lazy("status of a certificate", "expired")
 
 
 def expired(certificate: Certificate) -> bool:
@@ -52,6 +56,11 @@ def public_status(certificate: Certificate) -> dict[str, Any]:
         "valid_to": certificate.valid_to,
         "valid": status == "active",
     }
+
+
+def status_label(status: str) -> Any:
+    """A public status (``public_status(...)["status"]``) as a reader sees it."""
+    return EXPIRED if status == "expired" else certificate_status_label(status)
 
 
 def verification_url(certificate: Certificate) -> str:

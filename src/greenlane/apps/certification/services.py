@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import Role
@@ -28,6 +31,7 @@ from greenlane.apps.certification.models import (
     InformationRequest,
     SelfReview,
     SiteVisit,
+    certificate_status_label,
 )
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, supersede
@@ -71,7 +75,9 @@ def programme() -> Programme:
 def version_today() -> Version:
     found = programme().version_on(timezone.localdate())
     if found is None:
-        raise Refused(f"{programme().title} has no version in force today")
+        raise Refused(
+            _("%(programme)s has no version in force today") % {"programme": programme().title}
+        )
     return found
 
 
@@ -80,8 +86,11 @@ def version_of(application: Application) -> Version:
     found = programme().version_named(application.version)
     if found is None:
         raise Refused(
-            f"{programme().title} no longer has the version '{application.version}' this "
-            "application was made under: the catalogue must keep it (or name it in 'aliases')"
+            _(
+                "%(programme)s no longer has the version '%(version)s' this application was "
+                "made under: the catalogue must keep it (or name it in 'aliases')"
+            )
+            % {"programme": programme().title, "version": application.version}
         )
     return found
 
@@ -96,7 +105,11 @@ def _tier(version: Version, tier_id: str) -> Tier:
     tier = next((t for t in version.tiers if t.id == tier_id), None)
     if tier is None:
         known = ", ".join(t.id for t in version.tiers)
-        raise Refused(f"{version.version} has no tier '{tier_id}' (tiers: {known})", "tier")
+        raise Refused(
+            _("%(version)s has no tier '%(tier)s' (tiers: %(tiers)s)")
+            % {"version": version.version, "tier": tier_id, "tiers": known},
+            "tier",
+        )
     return tier
 
 
@@ -158,15 +171,16 @@ def apply(
 ) -> Application:
     """An operator applies for a tier with a submitted self-test; eligibility is checked now."""
     if snapshot is None or snapshot.operator_id != operator.pk or snapshot.is_draft:
-        raise Refused("choose a submitted self-test snapshot of this company", "snapshot")
+        raise Refused(_("choose a submitted self-test snapshot of this company"), "snapshot")
     check = eligibility(operator, snapshot, tier_id)
     if not check["eligible"]:
-        raise Refused("not eligible: " + "; ".join(check["reasons"]), "tier")
+        reasons = "; ".join(check["reasons"])
+        raise Refused(_("not eligible: %(reasons)s") % {"reasons": reasons}, "tier")
     now = timezone.now()
     try:
         with transaction.atomic():
             if operator.applications.filter(stage__in=lifecycle.OPEN_STAGES).exists():
-                raise Refused("this company already has an application in progress", "tier")
+                raise Refused(_("this company already has an application in progress"), "tier")
             held = (
                 Certificate.objects.filter(
                     operator=operator, programme=programme().id, status__in=["active", "suspended"]
@@ -201,7 +215,7 @@ def apply(
                 {"number": application.number, "tier": tier_id, "snapshot": snapshot.pk},
             )
     except IntegrityError:
-        raise Refused("this company already has an application in progress", "tier") from None
+        raise Refused(_("this company already has an application in progress"), "tier") from None
     return application
 
 
@@ -218,7 +232,7 @@ def transition(application: Application, user: User, name: str, **data: Any) -> 
             pk=application.pk, stage=seen_stage, revision=seen_revision
         ).update(stage=target, revision=F("revision") + 1, updated_at=now, **changes)
         if updated != 1:
-            raise NotAllowed("someone else changed this application just now; reload it")
+            raise NotAllowed(_("someone else changed this application just now; reload it"))
         application.refresh_from_db()
         _after(application, user, name, data, now)
         ApplicationEvent.objects.create(
@@ -247,12 +261,13 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _text(data: dict[str, Any], key: str, label: str) -> str:
+def _text(data: dict[str, Any], key: str, needed: str, too_long: str) -> str:
+    """The text ``data[key]``; ``needed`` and ``too_long`` say why it is refused."""
     value = str(data.get(key) or "").strip()
     if not value:
-        raise Refused(f"{label} is needed", key)
+        raise Refused(needed, key)
     if len(value) > 10_000:
-        raise Refused(f"{label}: at most 10,000 characters", key)
+        raise Refused(too_long, key)
     return value
 
 
@@ -263,36 +278,55 @@ def _guard_and_prepare(
     if name == "assign":
         validator = data.get("validator")
         if not isinstance(validator, User) or validator.role != Role.VALIDATOR:
-            raise Refused("choose an AEO validator", "validator")
+            raise Refused(_("choose an AEO validator"), "validator")
         if not validator.is_active:
-            raise Refused("this validator's account is inactive", "validator")
+            raise Refused(_("this validator's account is inactive"), "validator")
         return {"validator": validator}
     if name == "request_information":
-        _text(data, "question", "The question")
+        _text(
+            data,
+            "question",
+            _("The question is needed"),
+            _("The question: at most 10,000 characters"),
+        )
         return {"resume_stage": application.stage}
     if name == "provide_information":
-        _text(data, "answer", "The answer")
+        _text(data, "answer", _("The answer is needed"), _("The answer: at most 10,000 characters"))
         return {"resume_stage": ""}
     if name == "plan_site_visit":
         planned = data.get("planned_on")
         if not isinstance(planned, date):
-            raise Refused("the date of the visit is needed", "planned_on")
-        _text(data, "plan", "The validation plan")
+            raise Refused(_("the date of the visit is needed"), "planned_on")
+        _text(
+            data,
+            "plan",
+            _("The validation plan is needed"),
+            _("The validation plan: at most 10,000 characters"),
+        )
         return {}
     if name == "recommend":
         _check_review_complete(application)
         return {}
     if name in ("approve", "reject"):
         if application.validator_id == user.pk:
-            raise NotAllowed("the validator of an application cannot decide it (four eyes)")
-        reason = _text(data, "reason", "The reason for the decision")
+            raise NotAllowed(_("the validator of an application cannot decide it (four eyes)"))
+        reason = _text(
+            data,
+            "reason",
+            _("The reason for the decision is needed"),
+            _("The reason for the decision: at most 10,000 characters"),
+        )
         tier = ""
         if name == "approve":
             tier = str(data.get("tier") or application.tier)
             version = version_of(application)
             order = [t.id for t in version.tiers]
             if tier not in order:
-                raise Refused(f"no tier '{tier}' in {application.version}", "tier")
+                raise Refused(
+                    _("no tier '%(tier)s' in %(version)s")
+                    % {"tier": tier, "version": application.version},
+                    "tier",
+                )
         return {
             "decided_by": user,
             "decided_at": now,
@@ -300,7 +334,7 @@ def _guard_and_prepare(
             "decision_reason": reason,
         }
     if name == "return_to_validator":
-        _text(data, "reason", "The reason")
+        _text(data, "reason", _("The reason is needed"), _("The reason: at most 10,000 characters"))
         return {}
     if name == "withdraw":
         return {}
@@ -312,15 +346,20 @@ def _check_review_complete(application: Application) -> None:
     reviewed = set(application.findings.values_list("criterion", flat=True))
     missing = [c.id for c in version.criteria if c.id not in reviewed]
     if missing:
+        shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
         raise Refused(
-            f"{len(missing)} criteria have no finding yet: {', '.join(missing[:6])}"
-            + (" ..." if len(missing) > 6 else ""),
+            ngettext(
+                "%(n)d criteria have no finding yet: %(criteria)s",
+                "%(n)d criteria have no finding yet: %(criteria)s",
+                len(missing),
+            )
+            % {"n": len(missing), "criteria": shown},
             "findings",
         )
     if application.stage == Stage.SITE_VALIDATION:
         visit = SiteVisit.objects.filter(application=application).first()
         if visit is None or not visit.report.strip() or visit.visited_on is None:
-            raise Refused("file the on-site validation report first", "report")
+            raise Refused(_("file the on-site validation report first"), "report")
 
 
 def _after(application: Application, user: User, name: str, data: dict[str, Any], now: Any) -> None:
@@ -417,25 +456,29 @@ def _issue_certificate(application: Application, user: User, now: Any) -> Certif
 def record_finding(application: Application, user: User, data: dict[str, Any]) -> Finding:
     """The assigned validator's finding on one criterion at the current stage."""
     if Actor.VALIDATOR not in actors(user, application):
-        raise NotAllowed("only the validator assigned to this application records findings")
+        raise NotAllowed(_("only the validator assigned to this application records findings"))
     if application.stage not in (Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION):
-        raise NotAllowed("findings are recorded during document review or on-site validation")
+        raise NotAllowed(_("findings are recorded during document review or on-site validation"))
     version = version_of(application)
     criterion = str(data.get("criterion", ""))
     if criterion not in {c.id for c in version.criteria}:
-        raise Refused(f"no criterion '{criterion}' in {application.version}", "criterion")
+        raise Refused(
+            _("no criterion '%(criterion)s' in %(version)s")
+            % {"criterion": criterion, "version": application.version},
+            "criterion",
+        )
     result = data.get("result")
     if result not in Finding.Result.values:
-        raise Refused("choose a result", "result")
+        raise Refused(_("choose a result"), "result")
     severity = data.get("severity") or Finding.Severity.NONE
     if severity not in Finding.Severity.values:
-        raise Refused("choose a severity", "severity")
+        raise Refused(_("choose a severity"), "severity")
     if result in (Finding.Result.PARTLY, Finding.Result.NON_COMPLIANT) and severity == "none":
-        raise Refused("a finding that is not compliant needs a severity", "severity")
+        raise Refused(_("a finding that is not compliant needs a severity"), "severity")
     action = str(data.get("corrective_action") or "").strip()
     deadline = data.get("deadline")
     if action and not isinstance(deadline, date):
-        raise Refused("a corrective action needs a deadline", "deadline")
+        raise Refused(_("a corrective action needs a deadline"), "deadline")
     with transaction.atomic():
         finding, created = Finding.objects.update_or_create(
             application=application,
@@ -461,15 +504,15 @@ def file_site_report(
     application: Application, user: User, visited_on: Any, report: str
 ) -> SiteVisit:
     if Actor.VALIDATOR not in actors(user, application):
-        raise NotAllowed("only the validator assigned to this application files the report")
+        raise NotAllowed(_("only the validator assigned to this application files the report"))
     if application.stage != Stage.SITE_VALIDATION:
-        raise NotAllowed("the report is filed during the on-site validation")
+        raise NotAllowed(_("the report is filed during the on-site validation"))
     if not isinstance(visited_on, date):
-        raise Refused("the date of the visit is needed", "visited_on")
+        raise Refused(_("the date of the visit is needed"), "visited_on")
     if visited_on > timezone.localdate():
-        raise Refused("the visit cannot be in the future", "visited_on")
+        raise Refused(_("the visit cannot be in the future"), "visited_on")
     if not report.strip():
-        raise Refused("the report is empty", "report")
+        raise Refused(_("the report is empty"), "report")
     with transaction.atomic():
         visit = SiteVisit.objects.select_for_update().get(application=application)
         visit.visited_on = visited_on
@@ -484,19 +527,19 @@ def file_site_report(
 def close_finding(finding: Finding, user: User, note: str) -> Finding:
     """The validator confirms a corrective action was carried out, with the evidence seen."""
     if Actor.VALIDATOR not in actors(user, finding.application):
-        raise NotAllowed("only the assigned validator closes a corrective action")
+        raise NotAllowed(_("only the assigned validator closes a corrective action"))
     if not finding.corrective_action:
-        raise NotAllowed("this finding has no corrective action to close")
+        raise NotAllowed(_("this finding has no corrective action to close"))
     if finding.closed_at is not None:
-        raise NotAllowed("this corrective action is already closed")
+        raise NotAllowed(_("this corrective action is already closed"))
     if not note.strip():
-        raise Refused("say what evidence shows the action was carried out", "closure_note")
+        raise Refused(_("say what evidence shows the action was carried out"), "closure_note")
     with transaction.atomic():
         updated = Finding.objects.filter(pk=finding.pk, closed_at__isnull=True).update(
             closed_at=timezone.now(), closure_note=note[:10_000]
         )
         if updated != 1:
-            raise NotAllowed("this corrective action is already closed")
+            raise NotAllowed(_("this corrective action is already closed"))
         audit.record(
             "certification.finding.closed",
             user,
@@ -516,9 +559,9 @@ def certificate_transition(
     seen_status, seen_revision = certificate.status, certificate.revision
     step = lifecycle.check(CERTIFICATE, name, seen_status, certificate_actors(user, certificate))
     if name in ("suspend", "revoke", "surrender") and not reason.strip():
-        raise Refused("the reason is needed", "reason")
+        raise Refused(_("the reason is needed"), "reason")
     if name == "suspend" and until is not None and until <= timezone.localdate():
-        raise Refused("the suspension must end after today", "until")
+        raise Refused(_("the suspension must end after today"), "until")
     now = timezone.now()
     today = timezone.localdate()
     with transaction.atomic():
@@ -531,7 +574,7 @@ def certificate_transition(
             suspended_until=until if name == "suspend" else None,
         )
         if updated != 1:
-            raise NotAllowed("someone else changed this certificate just now; reload it")
+            raise NotAllowed(_("someone else changed this certificate just now; reload it"))
         if name in ("revoke", "surrender"):
             AeoAuthorisation.objects.filter(certificate=certificate).update(valid_to=today)
         event = CertificateEvent.objects.create(
@@ -554,7 +597,7 @@ def certificate_transition(
 def set_public_consent(certificate: Certificate, user: User, consent: bool) -> Certificate:
     """The holder decides whether its certificate appears in the public register."""
     if Actor.OPERATOR not in certificate_actors(user, certificate):
-        raise NotAllowed("only the holder decides about the public register")
+        raise NotAllowed(_("only the holder decides about the public register"))
     with transaction.atomic():
         Certificate.objects.filter(pk=certificate.pk).update(public_consent=consent)
         audit.record(
@@ -564,18 +607,28 @@ def set_public_consent(certificate: Certificate, user: User, consent: bool) -> C
     return certificate
 
 
+def _certificate_is(certificate: Certificate) -> str:
+    """Why a certificate no longer in force refuses the step."""
+    return _("the certificate is %(status)s") % {
+        "status": certificate_status_label(certificate.status)
+    }
+
+
 def submit_self_review(
     review: SelfReview, user: User, snapshot: SelfAssessment | None
 ) -> SelfReview:
     """The holder hands in its periodic self-review: a self-test submitted in the window."""
     certificate = review.certificate
     if Actor.OPERATOR not in certificate_actors(user, certificate):
-        raise NotAllowed("only the holder hands in its self-review")
+        raise NotAllowed(_("only the holder hands in its self-review"))
     if certificate.status not in ("active", "suspended"):
-        raise NotAllowed(f"the certificate is {certificate.status}")
+        raise NotAllowed(_certificate_is(certificate))
     today = timezone.localdate()
     if today < review.opens_on:
-        raise NotAllowed(f"this review opens on {review.opens_on}")
+        raise NotAllowed(
+            _("this review opens on %(day)s")
+            % {"day": date_format(review.opens_on, "SHORT_DATE_FORMAT")}
+        )
     if (
         snapshot is None
         or snapshot.operator_id != certificate.operator_id
@@ -583,13 +636,17 @@ def submit_self_review(
         or snapshot.submitted_at is None
         or timezone.localdate(snapshot.submitted_at) < review.opens_on
     ):
-        raise Refused(f"choose a self-test snapshot submitted since {review.opens_on}", "snapshot")
+        raise Refused(
+            _("choose a self-test snapshot submitted since %(day)s")
+            % {"day": date_format(review.opens_on, "SHORT_DATE_FORMAT")},
+            "snapshot",
+        )
     with transaction.atomic():
         updated = SelfReview.objects.filter(pk=review.pk, submitted_at__isnull=True).update(
             snapshot=snapshot, submitted_at=timezone.now(), submitted_by=user
         )
         if updated != 1:
-            raise NotAllowed("this review has already been handed in")
+            raise NotAllowed(_("this review has already been handed in"))
         audit.record(
             "certification.self_review.submitted",
             user,
@@ -604,14 +661,14 @@ def open_reassessment(certificate: Certificate, user: User, reason: str) -> Appl
     """Customs reassesses a certified operator (new information, monitoring results, a change
     in the law): an application reviewed like a first one, on the latest self-test."""
     if Actor.DECIDER not in certificate_actors(user, certificate):
-        raise NotAllowed("reassessments are opened by decision officers")
+        raise NotAllowed(_("reassessments are opened by decision officers"))
     if certificate.status not in ("active", "suspended"):
-        raise NotAllowed(f"the certificate is {certificate.status}")
+        raise NotAllowed(_certificate_is(certificate))
     if not reason.strip():
-        raise Refused("the reason is needed", "reason")
+        raise Refused(_("the reason is needed"), "reason")
     snapshot = assessments.latest_snapshot(certificate.operator)
     if snapshot is None:
-        raise Refused("the company has no submitted self-test to reassess against")
+        raise Refused(_("the company has no submitted self-test to reassess against"))
     version = version_today()
     now = timezone.now()
     try:
@@ -637,5 +694,5 @@ def open_reassessment(certificate: Certificate, user: User, reason: str) -> Appl
                 {"application": application.number, "reason": reason},
             )  # fmt: skip
     except IntegrityError:
-        raise NotAllowed("the company already has an application in progress") from None
+        raise NotAllowed(_("the company already has an application in progress")) from None
     return application

@@ -11,7 +11,12 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from greenlane.apps.certification.models import Application, ApplicationEvent, Certificate
+from greenlane.apps.certification.models import (
+    Application,
+    ApplicationEvent,
+    Certificate,
+    stage_label,
+)
 from greenlane.apps.operators.models import MSME_CLASSES, in_force
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import OPEN_STAGES, Stage
@@ -41,6 +46,7 @@ def summary(country: str | None = None) -> dict[str, Any]:
     stages = [
         {
             "stage": stage.value,
+            "label": stage_label(stage.value),
             "applications": by_stage.get(stage.value, 0),
             "median_days": statistics.median(per_stage[stage]) if per_stage[stage] else None,
         }

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Side(models.TextChoices):
-    COMPANY = "company", "The company"
-    CUSTOMS = "customs", "Customs"
+    COMPANY = "company", _("The company")
+    CUSTOMS = "customs", pgettext_lazy("side of a correspondence", "Customs")
 
 
 class Message(models.Model):

@@ -10,6 +10,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.assessments.evidence import EvidenceRefused, inspect, stored_name
@@ -68,22 +71,33 @@ def post(user: User, thing: Thing, text: str, files: Sequence[UploadedFile] = ()
     """Send a message on ``thing``; the other side is told (inbox, and e-mail as they chose)."""
     side = side_of(user, thing)
     if side is None:
-        raise NotAllowed("only the company's side and the validator in charge write here")
+        raise NotAllowed(_("only the company's side and the validator in charge write here"))
     text = text.strip()
     if not text and not files:
-        raise Refused("write a message or attach a file")
+        raise Refused(_("write a message or attach a file"))
     if len(text) > MAX_TEXT:
-        raise Refused(f"a message holds at most {MAX_TEXT:,} characters")
+        raise Refused(
+            _("a message holds at most %(n)s characters")
+            % {"n": number_format(MAX_TEXT, force_grouping=True)}
+        )
     if len(files) > MAX_FILES:
-        raise Refused(f"at most {MAX_FILES} files a message")
+        raise Refused(
+            ngettext("at most %(n)d file a message", "at most %(n)d files a message", MAX_FILES)
+            % {"n": MAX_FILES}
+        )
     limit = settings.MAX_EVIDENCE_MB * 1024 * 1024
     if sum(f.size or 0 for f in files) > limit:
-        raise Refused(f"the files together are larger than {settings.MAX_EVIDENCE_MB} MB")
+        raise Refused(
+            _("the files together are larger than %(n)s MB") % {"n": settings.MAX_EVIDENCE_MB}
+        )
     checked = []
     for upload in files:
         name = (upload.name or "attachment")[:255]
         if upload.size is not None and upload.size > limit:
-            raise Refused(f"{name} is larger than the limit of {settings.MAX_EVIDENCE_MB} MB")
+            raise Refused(
+                _("%(name)s is larger than the limit of %(n)s MB")
+                % {"name": name, "n": settings.MAX_EVIDENCE_MB}
+            )
         try:
             checked.append((upload, name, inspect(name, upload.file, limit)))
         except EvidenceRefused as exc:

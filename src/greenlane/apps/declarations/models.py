@@ -12,20 +12,22 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransportMode(models.TextChoices):
     """UN/ECE Recommendation 19 codes."""
 
-    SEA = "1", "Sea"
-    RAIL = "2", "Rail"
-    ROAD = "3", "Road"
-    AIR = "4", "Air"
-    POST = "5", "Post"
-    MULTIMODAL = "6", "Multimodal"
-    FIXED = "7", "Fixed installation"
-    INLAND_WATER = "8", "Inland waterway"
-    UNKNOWN = "9", "Unknown"
+    SEA = "1", pgettext_lazy("mode of transport", "Sea")
+    RAIL = "2", pgettext_lazy("mode of transport", "Rail")
+    ROAD = "3", pgettext_lazy("mode of transport", "Road")
+    AIR = "4", pgettext_lazy("mode of transport", "Air")
+    POST = "5", pgettext_lazy("mode of transport", "Post")
+    MULTIMODAL = "6", _("Multimodal")
+    FIXED = "7", _("Fixed installation")
+    INLAND_WATER = "8", _("Inland waterway")
+    UNKNOWN = "9", pgettext_lazy("mode of transport", "Unknown")
 
 
 class IngestBatch(models.Model):
@@ -33,8 +35,8 @@ class IngestBatch(models.Model):
     as its declarations, so a batch row exists only for a complete ingest."""
 
     class Kind(models.TextChoices):
-        DECLARATIONS = "declarations", "Declarations"
-        INSPECTIONS = "inspections", "Inspection results"
+        DECLARATIONS = "declarations", _("Declarations")
+        INSPECTIONS = "inspections", _("Inspection results")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file_name = models.CharField(max_length=255)
@@ -199,10 +201,10 @@ class Upload(models.Model):
     """A file handed in through the web page or the API, ingested by a background task."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("state of a background job", "Done")
+        FAILED = "failed", _("Failed")
 
     file = models.FileField(upload_to=upload_path)
     original_name = models.CharField(max_length=255)

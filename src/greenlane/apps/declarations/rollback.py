@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, npgettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import Role
@@ -41,13 +44,39 @@ class Impact:
     def blocked(self) -> str:
         """Why it cannot be rolled back ('' when it can)."""
         if self.later_results:
-            return (
-                f"{self.later_results:,} inspection result(s) were recorded later on this file's "
-                "declarations (by officers or another results file); they would be lost"
-            )
+            return ngettext(
+                "%(n)s inspection result(s) were recorded later on this file's declarations (by "
+                "officers or another results file); they would be lost",
+                "%(n)s inspection result(s) were recorded later on this file's declarations (by "
+                "officers or another results file); they would be lost",
+                self.later_results,
+            ) % {"n": number_format(self.later_results, force_grouping=True)}
         if self.corrected:
-            return f"{self.corrected:,} of its inspection result(s) were corrected since"
+            return ngettext(
+                "%(n)s of its inspection result(s) were corrected since",
+                "%(n)s of its inspection result(s) were corrected since",
+                self.corrected,
+            ) % {"n": number_format(self.corrected, force_grouping=True)}
         return ""
+
+
+def removed(counts: dict[str, int]) -> list[str]:
+    """What a rollback removed (``IngestBatch.rollback_counts``: counts by kind, the kinds
+    codes), kind by kind in the reader's language: "6 declarations"."""
+    out = []
+    for kind, n in counts.items():
+        values = {"n": number_format(n, force_grouping=True)}
+        if kind == "declarations":
+            out.append(ngettext("%(n)s declaration", "%(n)s declarations", n) % values)
+        elif kind == "inspection results":
+            out.append(ngettext("%(n)s inspection result", "%(n)s inspection results", n) % values)
+        elif kind == "scores":
+            out.append(
+                npgettext("risk scores of declarations", "%(n)s score", "%(n)s scores", n) % values
+            )
+        else:  # a kind this list does not know yet: as it is kept
+            out.append(f"{values['n']} {kind.replace('_', ' ')}")
+    return out
 
 
 def impact(batch: IngestBatch) -> Impact:
@@ -74,21 +103,22 @@ def roll_back(batch: IngestBatch, user: User | None, reason: str) -> IngestBatch
     reason when later work depends on it. ``user`` None: the command line (whoever holds the
     server's shell administers it)."""
     if user is not None and user.role not in ROLLBACK_ROLES:
-        raise NotAllowed("your role does not roll back ingested files")
+        raise NotAllowed(_("your role does not roll back ingested files"))
     reason = reason.strip()
     if not reason:
-        raise Refused("say why the file is rolled back", "reason")
+        raise Refused(_("say why the file is rolled back"), "reason")
     with transaction.atomic():
         locked = IngestBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.rolled_back_at is not None:
             raise NotAllowed(
-                f"this file was already rolled back on {locked.rolled_back_at:%Y-%m-%d}"
+                _("this file was already rolled back on %(day)s")
+                % {"day": date_format(locked.rolled_back_at, "SHORT_DATE_FORMAT")}
             )
         found = impact(locked)
         if found.blocked:
-            raise NotAllowed(f"not rolled back: {found.blocked}")
+            raise NotAllowed(_("not rolled back: %(why)s") % {"why": found.blocked})
         counts: dict[str, int] = {}
-        for _, answer in batch_rolling_back.send(IngestBatch, batch=locked, actor=user):
+        for _receiver, answer in batch_rolling_back.send(IngestBatch, batch=locked, actor=user):
             counts.update(answer or {})
         counts["inspection results"] = _delete_results(locked)
         counts["declarations"] = _delete(Declaration, "batch_id = %s", locked.pk)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.operators.models import Operator
 
 
 class Run(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("state of a monitoring run", "Done")
+        FAILED = "failed", _("Failed")
 
     as_of = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -64,10 +66,10 @@ class Indicator(models.Model):
 
 class Alert(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        DISMISSED = "dismissed", "Dismissed"
-        REASSESSMENT = "reassessment", "Reassessment opened"
+        OPEN = "open", pgettext_lazy("state of an alert", "Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISMISSED = "dismissed", _("Dismissed")
+        REASSESSMENT = "reassessment", _("Reassessment opened")
 
     operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="alerts")
     rule = models.CharField(max_length=60)

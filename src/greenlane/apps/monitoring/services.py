@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
@@ -31,6 +32,13 @@ Step = Callable[[str, float], None]
 
 class Refused(errors.Refused):
     """The change cannot be made; the message says why."""
+
+
+def _already_handled(alert: Alert) -> Refused:
+    """The refusal to handle an alert that was dismissed or led to a reassessment."""
+    if alert.status == Alert.Status.DISMISSED:
+        return Refused(_("the alert is already dismissed"))
+    return Refused(_("the alert has already led to a reassessment"))
 
 
 def _tables(backend: Any) -> tuple[Any, Any, Any]:
@@ -242,7 +250,7 @@ def _handle(alert: Alert, user: User, status: str, note: str, **extra: Any) -> A
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status in (Alert.Status.DISMISSED, Alert.Status.REASSESSMENT):
-            raise Refused(f"the alert is already {locked.get_status_display().lower()}")
+            raise _already_handled(locked)
         before = locked.status
         locked.status, locked.note = status, note
         locked.handled_by, locked.handled_at = user, timezone.now()
@@ -257,13 +265,13 @@ def _handle(alert: Alert, user: User, status: str, note: str, **extra: Any) -> A
 
 def acknowledge(alert: Alert, user: User, note: str = "") -> Alert:
     if alert.status != Alert.Status.OPEN:
-        raise Refused("only an open alert can be acknowledged")
+        raise Refused(_("only an open alert can be acknowledged"))
     return _handle(alert, user, Alert.Status.ACKNOWLEDGED, note)
 
 
 def dismiss(alert: Alert, user: User, reason: str) -> Alert:
     if not reason.strip():
-        raise Refused("say why the alert is dismissed")
+        raise Refused(_("say why the alert is dismissed"))
     return _handle(alert, user, Alert.Status.DISMISSED, reason.strip())
 
 
@@ -275,9 +283,9 @@ def reassess(alert: Alert, user: User, reason: str) -> Alert:
         .first()
     )
     if certificate is None:
-        raise Refused("the operator holds no certificate in force to reassess")
+        raise Refused(_("the operator holds no certificate in force to reassess"))
     if alert.status in (Alert.Status.DISMISSED, Alert.Status.REASSESSMENT):
-        raise Refused(f"the alert is already {alert.get_status_display().lower()}")
+        raise _already_handled(alert)
     text = reason.strip() or f"Monitoring alert: {alert.title}"
     try:
         with transaction.atomic():
@@ -286,4 +294,4 @@ def reassess(alert: Alert, user: User, reason: str) -> Alert:
     except (certification.NotAllowed, certification.Refused) as exc:
         raise Refused(str(exc)) from None
     except IntegrityError:
-        raise Refused("a reassessment could not be opened; try again") from None
+        raise Refused(_("a reassessment could not be opened; try again")) from None

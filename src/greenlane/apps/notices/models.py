@@ -10,26 +10,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.accounts.roles import Role
 
 
 class Kind(models.TextChoices):
-    ASSIGNED = "assigned", "An application is assigned for review"
-    INFORMATION_REQUESTED = "information_requested", "Customs asks for information"
-    ANSWER_RECEIVED = "answer_received", "The company answered"
-    SITE_VISIT = "site_visit", "An on-site validation is planned"
-    RECOMMENDATION = "recommendation", "A recommendation waits for a decision"
-    DECISION = "decision", "A decision on an application"
-    MESSAGE = "message", "A message on an application or certificate"
-    CERTIFICATE_CHANGED = "certificate_changed", "A certificate is suspended, revoked or restored"
-    CERTIFICATE_EXPIRING = "certificate_expiring", "A certificate expires soon"
-    SELF_REVIEW_DUE = "self_review_due", "A self-review is due"
-    SELF_REVIEW_OVERDUE = "self_review_overdue", "A self-review is overdue"
-    ALERT_RAISED = "alert_raised", "A monitoring alert is raised"
-    JOB_FINISHED = "job_finished", "Your ingest, study or training finished"
-    JOB_FAILED = "job_failed", "Your ingest, study or training failed"
-    ACCESS_REQUESTED = "access_requested", "A company or consultancy asks for access"
+    ASSIGNED = "assigned", _("An application is assigned for review")
+    INFORMATION_REQUESTED = "information_requested", _("Customs asks for information")
+    ANSWER_RECEIVED = "answer_received", _("The company answered")
+    SITE_VISIT = "site_visit", _("An on-site validation is planned")
+    RECOMMENDATION = "recommendation", _("A recommendation waits for a decision")
+    DECISION = "decision", _("A decision on an application")
+    MESSAGE = "message", _("A message on an application or certificate")
+    CERTIFICATE_CHANGED = (
+        "certificate_changed",
+        _("A certificate is suspended, revoked or restored"),
+    )
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate expires soon")
+    SELF_REVIEW_DUE = "self_review_due", _("A self-review is due")
+    SELF_REVIEW_OVERDUE = "self_review_overdue", _("A self-review is overdue")
+    ALERT_RAISED = "alert_raised", _("A monitoring alert is raised")
+    JOB_FINISHED = "job_finished", _("Your ingest, study or training finished")
+    JOB_FAILED = "job_failed", _("Your ingest, study or training failed")
+    ACCESS_REQUESTED = "access_requested", _("A company or consultancy asks for access")
 
 
 _COMPANY = (Role.TRADER, Role.CONSULTANT)
@@ -59,13 +64,14 @@ KINDS_BY_ROLE: dict[str, tuple[Kind, ...]] = {
 
 
 class Delivery(models.TextChoices):
-    INBOX = "inbox", "Inbox only"
-    EMAIL = "email", "Inbox and e-mail"
-    DIGEST = "digest", "Inbox and a daily e-mail digest"
+    INBOX = "inbox", _("Inbox only")
+    EMAIL = "email", _("Inbox and e-mail")
+    DIGEST = "digest", _("Inbox and a daily e-mail digest")
 
 
 class Mail(models.TextChoices):
-    """Where a notice's e-mail stands."""
+    """Where a notice's e-mail stands. These labels are the command line's (``greenlane mail
+    status``, in English); a page shows ``MAIL_SHOWN``, in the reader's language."""
 
     NONE = "none", "Inbox only"
     PENDING = "pending", "To be sent"
@@ -74,6 +80,18 @@ class Mail(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Could not be sent"
     SKIPPED = "skipped", "Not sent (no address, or the person left)"
+
+
+#: Each e-mail state as a page shows it (``Notice.get_mail_display``).
+MAIL_SHOWN: dict[str, object] = {
+    Mail.NONE: _("Inbox only"),
+    Mail.PENDING: _("To be sent"),
+    Mail.SENDING: _("Being sent"),
+    Mail.DIGEST: _("Waits for the daily digest"),
+    Mail.SENT: pgettext_lazy("state of an e-mail", "Sent"),
+    Mail.FAILED: _("Could not be sent"),
+    Mail.SKIPPED: _("Not sent (no address, or the person left)"),
+}
 
 
 class Notice(models.Model):
@@ -112,6 +130,10 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.title}"
+
+    def get_mail_display(self) -> str:
+        """Where the e-mail stands, in the reader's language."""
+        return str(MAIL_SHOWN.get(self.mail, self.mail))
 
 
 class Preference(models.Model):

@@ -4,6 +4,8 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.accounts.models import Organisation
 
@@ -11,19 +13,19 @@ from greenlane.apps.accounts.models import Organisation
 class SizeClass(models.TextChoices):
     """EU Recommendation 2003/361 headcount classes; the first three are MSMEs."""
 
-    MICRO = "micro", "Micro (< 10 staff)"
-    SMALL = "small", "Small (< 50 staff)"
-    MEDIUM = "medium", "Medium (< 250 staff)"
-    LARGE = "large", "Large"
+    MICRO = "micro", _("Micro (< 10 staff)")
+    SMALL = "small", _("Small (< 50 staff)")
+    MEDIUM = "medium", _("Medium (< 250 staff)")
+    LARGE = "large", pgettext_lazy("size of a company", "Large")
 
 
 MSME_CLASSES = (SizeClass.MICRO, SizeClass.SMALL, SizeClass.MEDIUM)
 
 
 class TradeRole(models.TextChoices):
-    IMPORTER = "importer", "Importer"
-    BROKER = "broker", "Customs broker (declarant)"
-    EXPORTER = "exporter", "Foreign exporter (seller)"
+    IMPORTER = "importer", _("Importer")
+    BROKER = "broker", _("Customs broker (declarant)")
+    EXPORTER = "exporter", _("Foreign exporter (seller)")
 
 
 class Operator(models.Model):

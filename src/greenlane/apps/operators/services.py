@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts.models import Organisation, User
 from greenlane.apps.accounts.roles import OrganisationKind, Role
@@ -129,15 +130,19 @@ def link_company(actor: User, organisation: Organisation, code: str) -> Operator
     operator record ``code``; refused when the record is another organisation's."""
     code = code.strip()
     if not code:
-        raise Refused("give the operator's identifier", "operator")
+        raise Refused(_("give the operator's identifier"), "operator")
     if organisation.kind != OrganisationKind.OPERATOR:
-        raise Refused(f"{organisation} is not an economic operator", "operator")
+        raise Refused(
+            _("%(organisation)s is not an economic operator") % {"organisation": organisation},
+            "operator",
+        )
     operator = Operator.objects.select_for_update().filter(code=code).first()
     if operator is None:
-        raise Refused(f"no operator {code!r} on record", "operator")
+        raise Refused(_("no operator %(code)s on record") % {"code": repr(code)}, "operator")
     if operator.organisation_id not in (None, organisation.pk):
         raise NotAllowed(
-            f"operator {code} is the company of another organisation ({operator.organisation})"
+            _("operator %(code)s is the company of another organisation (%(organisation)s)")
+            % {"code": code, "organisation": operator.organisation}
         )
     if operator.organisation_id == organisation.pk:
         return operator
@@ -160,9 +165,11 @@ def create_operator(actor: User, data: Mapping[str, Any]) -> Operator:
     none is on record under its identifier yet."""
     code = str(data.get("code", "")).strip()
     if not code:
-        raise Refused("give the operator's identifier", "operator")
+        raise Refused(_("give the operator's identifier"), "operator")
     if Operator.objects.filter(code=code).exists():
-        raise Refused(f"operator {code} is on record: link to it instead", "operator")
+        raise Refused(
+            _("operator %(code)s is on record: link to it instead") % {"code": code}, "operator"
+        )
     employees = int(data.get("employees") or 0)
     operator = Operator(
         code=code,
@@ -196,7 +203,7 @@ def assign_validator(
 ) -> ValidatorAssignment:
     """Give a validator the operator's file (idempotent)."""
     if validator.role != Role.VALIDATOR:
-        raise AccessError(f"{validator} is not an AEO validator")
+        raise AccessError(_("%(person)s is not an AEO validator") % {"person": validator})
     assignment, created = ValidatorAssignment.objects.get_or_create(
         operator=operator, validator=validator, ended_at=None
     )

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.declarations.models import Declaration
 
@@ -109,6 +111,21 @@ class Score(models.Model):
         super().save(*args, **kwargs)
 
 
+#: The channels by their names, as a sentence or a table cell says them ("red"; the codes are
+#: the same words in English).
+CHANNEL_NAMES = {
+    "red": pgettext_lazy("selectivity channel", "red"),
+    "yellow": pgettext_lazy("selectivity channel", "yellow"),
+    "blue": pgettext_lazy("selectivity channel", "blue"),
+    "green": pgettext_lazy("selectivity channel", "green"),
+}
+
+
+def channel_name(code: str) -> str:
+    """A channel's name in the reader's language (a code it does not know, as it is)."""
+    return str(CHANNEL_NAMES.get(code, code))
+
+
 class RuleProfile(models.Model):
     """A risk analyst's selectivity rule (``core.risk.rulelang``), dated, with its action.
 
@@ -116,21 +133,21 @@ class RuleProfile(models.Model):
     declarations has shown how many it selects, and any change sends it back to draft."""
 
     class Action(models.TextChoices):
-        FORCE = "force", "Force a channel"
-        SHIFT = "shift", "Move the risk score"
+        FORCE = "force", _("Force a channel")
+        SHIFT = "shift", _("Move the risk score")
 
     class Channel(models.TextChoices):
-        RED = "red", "Red (physical examination)"
-        YELLOW = "yellow", "Yellow (documents)"
-        BLUE = "blue", "Blue (post-clearance audit)"
-        GREEN = "green", "Green (release)"
+        RED = "red", _("Red (physical examination)")
+        YELLOW = "yellow", _("Yellow (documents)")
+        BLUE = "blue", _("Blue (post-clearance audit)")
+        GREEN = "green", _("Green (release)")
 
     name = models.SlugField(max_length=60, unique=True)
     expression = models.TextField()
     action = models.CharField(max_length=5, choices=Action.choices)
     channel = models.CharField(max_length=6, choices=Channel.choices, blank=True)
-    shift = models.FloatField(default=0.0, help_text="added to the score, -1 to 1")
-    reason = models.CharField(max_length=300, help_text="what officers read")
+    shift = models.FloatField(default=0.0, help_text=_("added to the score, -1 to 1"))
+    reason = models.CharField(max_length=300, help_text=_("what officers read"))
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=False)
@@ -154,6 +171,11 @@ class RuleProfile(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def channel_name(self) -> str:
+        """The channel it forces, in the reader's language ("" for a rule that shifts)."""
+        return channel_name(self.channel) if self.channel else ""
+
 
 class SelectivityPolicy(models.Model):
     """One version of an office's selectivity policy; the newest version of an office is in
@@ -161,14 +183,15 @@ class SelectivityPolicy(models.Model):
 
     office_code = models.CharField(max_length=10)
     version = models.PositiveIntegerField()
-    capacity = models.PositiveIntegerField(help_text="physical examinations a day")
-    documentary_capacity = models.PositiveIntegerField(help_text="documentary checks a day")
-    expected_daily = models.PositiveIntegerField(help_text="declarations a day, expected")
+    capacity = models.PositiveIntegerField(help_text=_("physical examinations a day"))
+    documentary_capacity = models.PositiveIntegerField(help_text=_("documentary checks a day"))
+    expected_daily = models.PositiveIntegerField(help_text=_("declarations a day, expected"))
     min_random_rate = models.FloatField(default=0.01)
     exploration_share = models.FloatField(default=0.1)
     aeo_reduction = models.FloatField(default=0.2)
     partner_reduction = models.FloatField(
-        default=0.1, help_text="share off the score when the seller is a partner AEO under an MRA"
+        default=0.1,
+        help_text=_("share off the score when the seller is a partner AEO under an MRA"),
     )
     red_threshold = models.FloatField(default=0.0)
     yellow_threshold = models.FloatField(default=0.0)
@@ -272,15 +295,20 @@ class ChannelDecision(models.Model):
     def __str__(self) -> str:
         return f"{self.number}: {self.channel}"
 
+    @property
+    def channel_name(self) -> str:
+        """The channel, in the reader's language (``channel`` stays the code)."""
+        return channel_name(self.channel)
+
 
 class Job(models.Model):
     """What a background job of this app shares: status, progress and who asked."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("state of a background job", "Done")
+        FAILED = "failed", _("Failed")
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import Role
@@ -112,19 +113,21 @@ def assign(decisions: Iterable[int], to: User | None, by: User) -> int:
     """Hand the waiting ``decisions`` (ids) to ``to`` (None: back to nobody); returns how many
     changed. Refused for one no longer waiting or an officer of another organisation."""
     if by.role not in ASSIGNERS:
-        raise NotAllowed("your role does not assign inspections")
+        raise NotAllowed(_("your role does not assign inspections"))
     if to is not None and not officers(by).filter(pk=to.pk).exists():
         raise Refused(
-            f"{to.username} is not an active inspection officer of your organisation", "to"
+            _("%(name)s is not an active inspection officer of your organisation")
+            % {"name": to.username},
+            "to",
         )
     wanted = sorted(set(decisions))
     if not wanted:
-        raise Refused("choose at least one declaration", "decisions")
+        raise Refused(_("choose at least one declaration"), "decisions")
     with transaction.atomic():
         found = list(waiting(Filter(), by).filter(pk__in=wanted).select_for_update(of=("self",)))
         if len(found) != len(wanted):
             raise Refused(
-                "some of these declarations no longer wait for a check: reload the queue",
+                _("some of these declarations no longer wait for a check: reload the queue"),
                 "decisions",
             )
         changed = [d for d in found if d.assigned_to_id != (to.pk if to else None)]

@@ -19,7 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from greenlane import jobs
 from greenlane.apps.accounts.models import User
@@ -39,6 +42,21 @@ MIN_COMPARED = 200
 #: Metrics shown side by side; the first decides the verdict.
 COMPARED = ("precision@5", "recall@5", "revenue@5")
 NOT_COMPARABLE = "not comparable"
+#: The verdicts (codes, kept in the comparison and compared by the pages) as a reader sees them.
+VERDICTS = {
+    "better": pgettext_lazy("verdict of a model comparison", "better"),
+    "worse": pgettext_lazy("verdict of a model comparison", "worse"),
+    "no clear difference": pgettext_lazy("verdict of a model comparison", "no clear difference"),
+    NOT_COMPARABLE: pgettext_lazy("verdict of a model comparison", "not comparable"),
+}
+#: A week's drift (``core.risk.drift.psi_status``, codes) as a reader sees it.
+DRIFT_STATUSES = {
+    "no scores": pgettext_lazy("drift of a week's scores", "no scores"),
+    "stable": pgettext_lazy("drift of a week's scores", "stable"),
+    "moderate shift": pgettext_lazy("drift of a week's scores", "moderate shift"),
+    "major shift": pgettext_lazy("drift of a week's scores", "major shift"),
+}
+NO_CHAMPION = "no other active version to compare"
 
 
 class Refused(errors.NotAllowed):
@@ -55,7 +73,7 @@ def compare(challenger: ModelVersion, champion: ModelVersion | None = None) -> d
     return it."""
     champion = champion or ModelVersion.objects.filter(is_active=True).first()
     if champion is None or champion.pk == challenger.pk:
-        result: dict[str, Any] = {"champion": None, "note": "no other active version to compare"}
+        result: dict[str, Any] = {"champion": None, "note": NO_CHAMPION}
     else:
         result = _compare(challenger, champion)
     ModelVersion.objects.filter(pk=challenger.pk).update(comparison=result)
@@ -70,7 +88,11 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
     }
     path = services.holdout_path(challenger.version)
     if not path.is_file():
-        return {**base, "error": f"v{challenger.version} kept no held-out scores to compare"}
+        return {
+            **base,
+            "error": f"v{challenger.version} kept no held-out scores to compare",
+            "problem": "no_holdout",
+        }
     held = np.load(path)
     by_id = dict(zip(held["ids"].tolist(), held["probability"].tolist(), strict=True))
     inspected = Declaration.objects.filter(
@@ -87,11 +109,17 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
         rows = rows[rows["id"].isin(by_id)] if not rows.empty else rows
     if rows.empty or rows["fraud"].astype(bool).nunique() < 2:
         return {**base, "error": "too few held-out inspection results, with and without "
-                "irregularities, to compare the versions"}  # fmt: skip
+                "irregularities, to compare the versions", "problem": "too_few"}  # fmt: skip
     try:
-        champion_scores = services.load(champion).predict_proba(rows)[:, 1]
+        with translation.override(None):  # kept with the version: in the source language
+            champion_scores = services.load(champion).predict_proba(rows)[:, 1]
     except services.TrainingError as exc:
-        return {**base, "error": f"the champion cannot score: {exc}"}
+        return {
+            **base,
+            "error": f"the champion cannot score: {exc}",
+            "problem": "champion_failed",
+            "detail": str(exc),
+        }
     challenger_scores = rows["id"].map(by_id).to_numpy(dtype=float)
     fraud = rows["fraud"].astype(float).to_numpy()
     revenue = rows["revenue_recovered"].fillna(0).to_numpy(dtype=float)
@@ -123,29 +151,64 @@ def _compare(challenger: ModelVersion, champion: ModelVersion) -> dict[str, Any]
     }
 
 
+def verdict_label(code: str | None) -> str:
+    """A verdict as the reader sees it (a code it does not know, as it is)."""
+    return str(VERDICTS.get(code or "", code or ""))
+
+
+def drift_label(code: str) -> str:
+    """A week's drift status as the reader sees it."""
+    return str(DRIFT_STATUSES.get(code, code))
+
+
+def comparison_problem(compared: dict[str, Any], version: int) -> str:
+    """Why ``version``'s comparison could not be made, in the reader's language ("" when it
+    was made). A comparison stored before its problem was kept as a code says it in English."""
+    problem = compared.get("problem")
+    if problem == "no_holdout":
+        return _("v%(version)s kept no held-out scores to compare") % {"version": version}
+    if problem == "too_few":
+        return _(
+            "too few held-out inspection results, with and without irregularities, to compare "
+            "the versions"
+        )
+    if problem == "champion_failed":
+        return _("the champion cannot score: %(error)s") % {"error": compared.get("detail", "")}
+    return str(compared.get("error") or "")
+
+
+def comparison_note(compared: dict[str, Any]) -> str:
+    """What the comparison says instead of figures, in the reader's language ("" when none)."""
+    note = str(compared.get("note") or "")
+    return _("no other active version to compare") if note == NO_CHAMPION else note
+
+
 def promote(version: ModelVersion, actor: User | None, reason: str = "") -> ModelVersion:
     """Make ``version`` the active one, after its comparison with the active version; a
     challenger that did worse needs a reason."""
     champion = ModelVersion.objects.filter(is_active=True).first()
     if champion is not None and champion.pk == version.pk:
-        raise Refused(f"v{version.version} is already the active version")
+        raise Refused(
+            _("v%(version)s is already the active version") % {"version": version.version}
+        )
     reason = reason.strip()
     if champion is not None:
         compared = version.comparison or {}
         if compared.get("champion") != champion.version:
             raise Refused(
-                f"compare v{version.version} with the active v{champion.version} before "
-                "promoting it"
+                _("compare v%(version)s with the active v%(active)s before promoting it")
+                % {"version": version.version, "active": champion.version}
             )
         if compared.get("verdict") in (None, "worse", NOT_COMPARABLE) and not reason:
-            why = (
-                "did worse than"
-                if compared.get("verdict") == "worse"
-                else "could not be compared fairly with"
-            )
-            raise Refused(
-                f"v{version.version} {why} v{champion.version}: give the reason to promote it"
-            )
+            values = {"version": version.version, "active": champion.version}
+            if compared.get("verdict") == "worse":
+                why = _("v%(version)s did worse than v%(active)s: give the reason to promote it")
+            else:
+                why = _(
+                    "v%(version)s could not be compared fairly with v%(active)s: give the reason "
+                    "to promote it"
+                )
+            raise Refused(why % values)
     with transaction.atomic():
         services.activate_version(version, actor)
         audit.record(
@@ -168,15 +231,21 @@ def roll_back(version: ModelVersion, actor: User | None, reason: str) -> ModelVe
     background; the scores of every version are kept."""
     reason = reason.strip()
     if not reason:
-        raise Refused("say why the model is rolled back", "reason")
+        raise Refused(_("say why the model is rolled back"), "reason")
     if len(reason) > 2_000:
-        raise Refused("the reason is longer than 2,000 characters", "reason")
+        raise Refused(
+            _("the reason is longer than %(n)s characters")
+            % {"n": number_format(2_000, force_grouping=True)},
+            "reason",
+        )
     if version.is_active:
-        raise Refused(f"v{version.version} is already the active version")
+        raise Refused(
+            _("v%(version)s is already the active version") % {"version": version.version}
+        )
     if version.activated_at is None:
         raise Refused(
-            f"v{version.version} has never been the active version: compare it and promote it "
-            "instead"
+            _("v%(version)s has never been the active version: compare it and promote it instead")
+            % {"version": version.version}
         )
     services.load(version)  # its artifact must be there and unaltered before it takes over
     current = ModelVersion.objects.filter(is_active=True).first()

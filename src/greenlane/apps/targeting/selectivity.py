@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
@@ -37,12 +39,12 @@ def check_rule(values: dict[str, Any]) -> rulelang.Rule:
     except rulelang.RuleError as exc:
         raise Refused(str(exc), "expression") from None
     if values["action"] == RuleProfile.Action.FORCE and not values.get("channel"):
-        raise Refused("a forcing rule needs its channel", "channel")
+        raise Refused(_("a forcing rule needs its channel"), "channel")
     if values["action"] == RuleProfile.Action.SHIFT and not -1 <= values.get("shift", 0) <= 1:
-        raise Refused("the score shift must be between -1 and 1", "shift")
+        raise Refused(_("the score shift must be between -1 and 1"), "shift")
     start, end = values.get("valid_from"), values.get("valid_to")
     if start and end and end < start:
-        raise Refused("the rule ends before it starts", "valid_to")
+        raise Refused(_("the rule ends before it starts"), "valid_to")
     return parsed
 
 
@@ -86,7 +88,7 @@ def dry_run(rule: RuleProfile, user: User, days: int = DRY_RUN_DAYS) -> RuleProf
     parsed = check_rule({k: getattr(rule, k) for k in RULE_FIELDS})
     window = recent_window(days)
     if window is None:
-        raise Refused("there are no declarations to try the rule on")
+        raise Refused(_("there are no declarations to try the rule on"))
     recent = data.unlabelled(Declaration.objects.filter(declaration_date__range=window))
     matched = parsed.evaluate(recent) if not recent.empty else None
     hits = int(matched.sum()) if matched is not None else 0
@@ -137,13 +139,17 @@ def set_active(rule: RuleProfile, user: User, active: bool, reason: str = "") ->
     the next decision on, declarations it would have matched go by their scores alone."""
     reason = reason.strip()
     if not active and not reason:
-        raise Refused("say why the rule is switched off", "reason")
+        raise Refused(_("say why the rule is switched off"), "reason")
     if len(reason) > DEACTIVATE_REASON_MAX:
-        raise Refused(f"the reason is longer than {DEACTIVATE_REASON_MAX:,} characters", "reason")
+        raise Refused(
+            _("the reason is longer than %(n)s characters")
+            % {"n": number_format(DEACTIVATE_REASON_MAX, force_grouping=True)},
+            "reason",
+        )
     with transaction.atomic():
         locked = RuleProfile.objects.select_for_update().get(pk=rule.pk)
         if active and locked.dry_run_revision != locked.revision:
-            raise Refused("dry-run the rule on recent declarations before activating it")
+            raise Refused(_("dry-run the rule on recent declarations before activating it"))
         if active:  # a rule saved before a check it now fails (rule limits) stays inactive
             check_rule({k: getattr(locked, k) for k in RULE_FIELDS})
         locked.is_active = active
@@ -176,7 +182,7 @@ def save_policy(user: User, office: str, values: dict[str, Any]) -> SelectivityP
     """A new version of the office's policy, refused with the reason when it cannot work."""
     office = office.strip().upper()
     if not office:
-        raise Refused("name the customs office", "office_code")
+        raise Refused(_("name the customs office"), "office_code")
     try:
         Policy(office=office, **{k: values[k] for k in POLICY_FIELDS}).validate()
     except PolicyError as exc:
@@ -197,7 +203,7 @@ def save_policy(user: User, office: str, values: dict[str, Any]) -> SelectivityP
                 {"office": office, "version": record.version, **asdict(as_policy(record))},
             )
     except IntegrityError:  # someone saved a version of this office's policy meanwhile
-        raise Refused("the policy was changed meanwhile: reload and try again") from None
+        raise Refused(_("the policy was changed meanwhile: reload and try again")) from None
     return record
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane import __version__
 from greenlane.apps.accounts.models import User
@@ -181,18 +182,25 @@ def load(version: ModelVersion) -> RiskModel:
     """The fitted model, after checking the artifact is the one registered."""
     path = Path(settings.VAR_DIR) / version.artifact
     if not path.is_file():
-        raise TrainingError(f"the artifact of model v{version.version} is missing ({path})")
+        raise TrainingError(
+            _("the artifact of model v%(version)s is missing (%(path)s)")
+            % {"version": version.version, "path": path}
+        )
     if _sha256(path) != version.artifact_sha256:
         raise TrainingError(
-            f"the artifact of model v{version.version} does not match its registered hash"
+            _("the artifact of model v%(version)s does not match its registered hash")
+            % {"version": version.version}
         )
     key = (version.pk, version.artifact_sha256)
     if key not in _loaded:
         model = joblib.load(path)
         if getattr(getattr(model, "features_", None), "version_", None) != FEATURES_VERSION:
             raise TrainingError(
-                f"model v{version.version} was trained by a Greenlane whose features differ from "
-                "this one's; train a new version (greenlane train)"
+                _(
+                    "model v%(version)s was trained by a Greenlane whose features differ from "
+                    "this one's; train a new version (greenlane train)"
+                )
+                % {"version": version.version}
             )
         _loaded.clear()  # keep one model in memory
         _loaded[key] = model
@@ -267,9 +275,9 @@ def party_history(declaration: Declaration) -> list[dict[str, Any]]:
 
     out = []
     for role, field in (
-        ("Importer", "importer_code"),
-        ("Declarant", "declarant_code"),
-        ("Seller", "seller_code"),
+        (_("Importer"), "importer_code"),
+        (_("Declarant"), "declarant_code"),
+        (_("Seller"), "seller_code"),
     ):
         code = getattr(declaration, field)
         if not code:

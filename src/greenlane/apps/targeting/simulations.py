@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from greenlane import jobs
 from greenlane.apps.accounts.models import User
@@ -36,7 +39,8 @@ Step = Callable[[str, float], None]
 MIN_WEEKS = 3
 RATES = ("inspection_rate", "min_random_rate", "exploration_share", "aeo_reduction")
 FIELDS = ("period_from", "period_to", "office_code", *RATES, "seed")
-LIMITATION = (
+#: Kept with each run in English; a page shows it in the reader's language (``gettext``).
+LIMITATION = gettext_noop(
     "The replay sees only declarations that were inspected and have a recorded result, so it "
     "inherits the selection of the past: what officers chose to inspect then decides what the "
     "simulated policy can find now. Its hit rates and captured shares describe that sample, "
@@ -68,26 +72,49 @@ def check(values: dict[str, Any]) -> None:
     """Refused, naming the field, when the simulation cannot be run as asked."""
     start, end = values["period_from"], values["period_to"]
     if end < start:
-        raise Refused("the period ends before it starts", "period_to")
+        raise Refused(_("the period ends before it starts"), "period_to")
     for name in RATES:
         if not 0 <= values[name] <= 1:
-            raise Refused(f"must be between 0 and 1, not {values[name]}", name)
+            raise Refused(
+                _("must be between 0 and 1, not %(value)s") % {"value": values[name]}, name
+            )
     if values["inspection_rate"] <= 0:
-        raise Refused("the inspection rate must be above 0", "inspection_rate")
+        raise Refused(_("the inspection rate must be above 0"), "inspection_rate")
     if values["min_random_rate"] > values["inspection_rate"]:
         raise Refused(
-            "the random rate cannot exceed the inspection rate: the random sample is part of "
-            "the inspections",
+            _(
+                "the random rate cannot exceed the inspection rate: the random sample is part "
+                "of the inspections"
+            ),
             "min_random_rate",
         )
-    weeks = weeks_with_results(start, end, values.get("office_code", ""))
+    office = values.get("office_code", "")
+    weeks = weeks_with_results(start, end, office)
     if weeks < MIN_WEEKS:
-        where = f" at office {values['office_code']}" if values.get("office_code") else ""
-        raise Refused(
-            f"{weeks} week(s) of declarations with an inspection result from {start} to "
-            f"{end}{where}; the replay needs at least {MIN_WEEKS}",
-            "period_from",
-        )
+        found = {
+            "weeks": weeks,
+            "from": date_format(start, "SHORT_DATE_FORMAT"),
+            "to": date_format(end, "SHORT_DATE_FORMAT"),
+            "office": office,
+            "least": MIN_WEEKS,
+        }
+        if office:
+            text = ngettext(
+                "%(weeks)s week(s) of declarations with an inspection result from %(from)s to "
+                "%(to)s at office %(office)s; the replay needs at least %(least)s",
+                "%(weeks)s week(s) of declarations with an inspection result from %(from)s to "
+                "%(to)s at office %(office)s; the replay needs at least %(least)s",
+                weeks,
+            )
+        else:
+            text = ngettext(
+                "%(weeks)s week(s) of declarations with an inspection result from %(from)s to "
+                "%(to)s; the replay needs at least %(least)s",
+                "%(weeks)s week(s) of declarations with an inspection result from %(from)s to "
+                "%(to)s; the replay needs at least %(least)s",
+                weeks,
+            )
+        raise Refused(text % found, "period_from")
 
 
 def request(user: User | None, values: dict[str, Any]) -> SimulationRun:
@@ -239,7 +266,7 @@ def newest_scored(version: ModelVersion) -> date | None:
         .first()
     )
     end = newest
-    for _ in range(NEWEST_MONTHS if end else 0):
+    for _month in range(NEWEST_MONTHS if end else 0):
         assert end is not None
         start = end - timedelta(days=30)
         month = _scored_with_results(version, start, end).order_by("-declaration_date", "-id")

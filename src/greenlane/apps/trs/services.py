@@ -13,6 +13,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
@@ -35,9 +38,9 @@ def parse_targets(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.replace(";", ",").split(",") if part.strip())
     except ValueError:
-        raise Refused("targets must be hours separated by commas, e.g. 24, 48, 72") from None
+        raise Refused(_("targets must be hours separated by commas, e.g. 24, 48, 72")) from None
     if not values or any(v <= 0 for v in values):
-        raise Refused("give at least one target, each a positive number of hours")
+        raise Refused(_("give at least one target, each a positive number of hours"))
     return tuple(sorted(set(values)))
 
 
@@ -58,21 +61,28 @@ def engines() -> list[str]:
 
 def parse_rates(text: str) -> dict[str, tuple[float, float, float]]:
     """Rates per HS section, one a line (``XVI: 0.8, 1.5, 2.1``, % of value a day)."""
-    sections = {name for _, name in metrics.HS_SECTIONS}
+    sections = {name for _number, name in metrics.HS_SECTIONS}
     out: dict[str, tuple[float, float, float]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        section, _, values = line.partition(":")
+        section, _colon, values = line.partition(":")
         section = section.strip().upper()
         if section not in sections:
-            raise Refused(f"line {number}: {section!r} is not an HS section (I to XXI)")
+            raise Refused(
+                _("line %(line)d: %(section)s is not an HS section (I to XXI)")
+                % {"line": number, "section": repr(section)}
+            )
         try:
             low, central, high = (float(v) for v in values.split(","))
         except ValueError:
-            raise Refused(f"line {number}: give three rates, low, central, high") from None
+            raise Refused(
+                _("line %(line)d: give three rates, low, central, high") % {"line": number}
+            ) from None
         if not 0 <= low <= central <= high:
-            raise Refused(f"line {number}: rates must rise from low to central to high")
+            raise Refused(
+                _("line %(line)d: rates must rise from low to central to high") % {"line": number}
+            )
         out[section] = (low, central, high)
     return out
 
@@ -95,10 +105,13 @@ def study_settings(study: Study) -> tuple[metrics.Settings, effect.EffectSetting
 def create_study(user: User, **fields: Any) -> Study:
     parse_targets(fields.get("targets_hours") or "24, 48, 72")
     if fields.get("engine", Study.Engine.DUCKDB) not in engines():
-        raise Refused(f"the {fields['engine']} engine is not available on this installation")
+        raise Refused(
+            _("the %(engine)s engine is not available on this installation")
+            % {"engine": fields["engine"]}
+        )
     previous = fields.get("previous")
     if previous is not None and previous.organisation_id != user.organisation_id:
-        raise Refused("the previous study must be one of your administration's")
+        raise Refused(_("the previous study must be one of your administration's"))
     with transaction.atomic():
         study = Study.objects.create(organisation=user.organisation, created_by=user, **fields)
         audit.record("trs.study.created", user, study, {"title": study.title})
@@ -108,12 +121,15 @@ def create_study(user: User, **fields: Any) -> Study:
 def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
     name = PurePath(file.name or "events").name
     if PurePath(name).suffix.lower() not in EVENT_SUFFIXES:
-        raise Refused(f"{name}: an event log is a .csv or .parquet file")
+        raise Refused(_("%(file)s: an event log is a .csv or .parquet file") % {"file": name})
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
     if file.size is not None and file.size > limit:
-        raise Refused(f"{name} is larger than the limit of {settings.MAX_UPLOAD_MB} MB")
+        raise Refused(
+            _("%(file)s is larger than the limit of %(limit)s MB")
+            % {"file": name, "limit": settings.MAX_UPLOAD_MB}
+        )
     if study.status in (Study.Status.QUEUED, Study.Status.RUNNING):
-        raise Refused("the study is running: add files when it has finished")
+        raise Refused(_("the study is running: add files when it has finished"))
     digest = hashlib.sha256()
     with tempfile.TemporaryDirectory(prefix="greenlane-trs-") as folder:
         copy = Path(folder) / f"events{PurePath(name).suffix.lower()}"
@@ -141,7 +157,9 @@ def add_event_file(study: Study, user: User, file: UploadedFile) -> EventFile:
                 {"file": name, "size": event_file.size, "sha256": event_file.sha256},
             )
     except IntegrityError:
-        raise Refused(f"{name}: this file is already part of the study") from None
+        raise Refused(
+            _("%(file)s: this file is already part of the study") % {"file": name}
+        ) from None
     return event_file
 
 
@@ -155,12 +173,23 @@ def _check_events(path: Path, name: str) -> None:
     if sample is None:  # a long log: only its columns can be judged before the run
         return
     if sample.rows_read == 0:
-        raise Refused(f"{name}: the file has no rows of events")
+        raise Refused(_("%(file)s: the file has no rows of events") % {"file": name})
     if sample.consignments.num_rows == 0:
-        first = "; ".join(f"row {r.row}: {r.reason}" for r in sample.rejected[:3])
+        first = "; ".join(
+            _("row %(row)s: %(reason)s") % {"row": r.row, "reason": r.reason}
+            for r in sample.rejected[:3]
+        )
         raise Refused(
-            f"{name}: none of its first {sample.rows_read:,} rows is a usable event record "
-            f"({first})"
+            ngettext(
+                "%(file)s: none of its first %(count)s rows is a usable event record (%(reasons)s)",
+                "%(file)s: none of its first %(count)s rows is a usable event record (%(reasons)s)",
+                sample.rows_read,
+            )
+            % {
+                "file": name,
+                "count": number_format(sample.rows_read, force_grouping=True),
+                "reasons": first,
+            }
         )
 
 
@@ -170,10 +199,10 @@ def remove_event_file(study: Study, pk: int, user: User) -> str:
     with transaction.atomic():
         locked = Study.objects.select_for_update().get(pk=study.pk)
         if locked.status in (Study.Status.QUEUED, Study.Status.RUNNING):
-            raise Refused("the study is running: remove files when it has finished")
+            raise Refused(_("the study is running: remove files when it has finished"))
         found = EventFile.objects.filter(study=locked, pk=pk).first()
         if found is None:
-            raise Refused("this study has no such file")
+            raise Refused(_("this study has no such file"))
         name, stored = found.original_name, found.file.name
         found.delete()
         if locked.result is not None or locked.status != Study.Status.DRAFT:
@@ -193,9 +222,12 @@ def request_run(study: Study, user: User) -> Study:
     """Queue a run (claimed by one worker only); a finished study may be run again. The
     study's new state, its audit event and its task commit together (``jobs.submit``)."""
     if not study.files.exists():
-        raise Refused("hand in at least one event file first")
+        raise Refused(_("hand in at least one event file first"))
     if study.engine not in engines():
-        raise Refused(f"the {study.engine} engine is not available on this installation")
+        raise Refused(
+            _("the %(engine)s engine is not available on this installation")
+            % {"engine": study.engine}
+        )
     with jobs.atomic():
         claimed = (
             Study.objects.filter(pk=study.pk)
@@ -203,7 +235,7 @@ def request_run(study: Study, user: User) -> Study:
             .update(status=Study.Status.QUEUED, progress=0.0, progress_text="", message="")
         )
         if not claimed:
-            raise Refused("the study is already queued or running")
+            raise Refused(_("the study is already queued or running"))
         audit.record("trs.study.queued", user, study, {"engine": study.engine})
         jobs.submit(run_study, study)
     return study

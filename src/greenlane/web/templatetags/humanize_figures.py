@@ -6,8 +6,18 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
+
+
+def localised(value: float, places: int, grouping: bool = True) -> str:
+    """``value`` rounded to ``places`` decimals as Python rounds it (so the page says what the
+    browser's own figures say), written with the reader's separators. Django's
+    ``number_format`` cuts a float's digits instead of rounding them (0.9166 -> "91.6")."""
+    return number_format(
+        Decimal(f"{value:.{places}f}"), decimal_pos=places, force_grouping=grouping
+    )
 
 
 @register.filter
@@ -19,7 +29,7 @@ def figure(value: Any) -> Any:
     if isinstance(value, int | Decimal):
         return number_format(value, force_grouping=True)
     if isinstance(value, float):
-        return number_format(value, decimal_pos=2, force_grouping=True)
+        return localised(value, 2)
     return value
 
 
@@ -30,7 +40,7 @@ def money(value: Any, places: int = 2) -> str:
     if value is None or value == "":
         return "—"
     try:
-        amount = number_format(float(value), decimal_pos=int(places), force_grouping=True)
+        amount = localised(float(value), int(places))
     except (TypeError, ValueError):  # not an amount: shown as it is
         return str(value)
     return f"{amount} {settings.CURRENCY}" if settings.CURRENCY else amount
@@ -47,19 +57,44 @@ def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
+#: A self-test answer or criterion status (a code) in words, in the reader's language.
 ANSWER_LABELS = {
-    "met": "met",
-    "partly": "partly met",
-    "not_met": "not met",
-    "na": "not applicable",
-    "unanswered": "not answered",
+    "met": pgettext_lazy("self-test answer", "met"),
+    "partly": pgettext_lazy("self-test answer", "partly met"),
+    "not_met": pgettext_lazy("self-test answer", "not met"),
+    "na": pgettext_lazy("self-test answer", "not applicable"),
+    "unanswered": pgettext_lazy("self-test answer", "not answered"),
 }
 
 
 @register.filter
 def answer_label(value: Any) -> str:
     """A self-test answer or criterion status in words ("not_met" -> "not met")."""
-    return ANSWER_LABELS.get(value or "unanswered", str(value))
+    return str(ANSWER_LABELS.get(value or "unanswered", value))
+
+
+#: The kinds of economic operator programmes certify (codes of ``OperatorType``) in words.
+OPERATOR_TYPE_LABELS = {
+    "importer": pgettext_lazy("kind of economic operator", "importer"),
+    "exporter": pgettext_lazy("kind of economic operator", "exporter"),
+    "manufacturer": pgettext_lazy("kind of economic operator", "manufacturer"),
+    "customs_broker": pgettext_lazy("kind of economic operator", "customs broker"),
+    "warehouse_operator": pgettext_lazy("kind of economic operator", "warehouse operator"),
+    "carrier": pgettext_lazy("kind of economic operator", "carrier"),
+    "freight_forwarder": pgettext_lazy("kind of economic operator", "freight forwarder"),
+    "port_operator": pgettext_lazy("kind of economic operator", "port operator"),
+    "bonded_transporter": pgettext_lazy("kind of economic operator", "bonded transporter"),
+    "air_carrier": pgettext_lazy("kind of economic operator", "air carrier"),
+    "ground_handler": pgettext_lazy("kind of economic operator", "ground handler"),
+}
+
+
+@register.filter
+def operator_type(value: Any) -> str:
+    """A kind of economic operator (an ``OperatorType`` code) in words ("customs_broker" ->
+    "customs broker"); a code it does not know, as ``words`` writes it."""
+    label = OPERATOR_TYPE_LABELS.get(str(value))
+    return str(label) if label is not None else words(value)
 
 
 @register.filter
@@ -73,7 +108,7 @@ def percent(value: Any) -> str:
     """A share (0 to 1) as a percentage with one decimal; a dash when unknown."""
     if value is None or isinstance(value, bool):
         return "—"
-    return f"{number_format(float(value) * 100, decimal_pos=1)}%"
+    return f"{localised(float(value) * 100, 1, grouping=False)}%"
 
 
 @register.filter

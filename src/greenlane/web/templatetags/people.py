@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext
 
 from greenlane.apps.accounts.roles import CUSTOMS_ROLES, Role
 
@@ -23,4 +24,6 @@ def shown_to(person: Any, viewer: Any) -> str:
         and person.organisation_id == getattr(viewer, "organisation_id", None)
     ):
         return str(person.username)
-    return str(Role(person.role).label) if person.role in Role.values else "staff"
+    if person.role in Role.values:
+        return str(Role(person.role).label)
+    return pgettext("a person whose role is not known", "staff")
