@@ -339,3 +339,34 @@ def test_a_request_in_korean_leaves_the_thread_in_the_default_language() -> None
 def test_a_share_is_rounded_not_cut(value: float, shown: str) -> None:
     assert percent(value) == shown
     assert figure(2.675) == f"{2.675:.2f}"  # the float's own rounding, as the browser's
+
+
+@pytest.mark.once
+def test_translation_functions_keep_names_that_makemessages_knows() -> None:
+    """xgettext finds ``_``, ``gettext_lazy``, ``pgettext`` ... by name: a string marked with
+    an alias of its own (``gettext_lazy as _lazy``) is never collected, so never translated."""
+    source = TEMPLATES.parents[1]
+    alias = re.compile(r"\b(n?p?gettext(?:_lazy|_noop)?)\s+as\s+(\w+)")
+    found = [
+        f"{path.relative_to(source)}: {m.group(1)} as {m.group(2)}"
+        for path in source.rglob("*.py")
+        for m in alias.finditer(path.read_text(encoding="utf-8"))
+        if m.group(2) != "_"
+    ]
+    assert not found, found
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/catalogue/", "/certification/statistics/"])
+def test_numbers_in_a_spanish_pages_drawings_keep_their_decimal_point(path: str) -> None:
+    """Spanish writes 1,5; an SVG attribute with "1,5" is an error and the drawing breaks.
+    Figures a reader sees are formatted by filters; raw numbers stay machine-readable."""
+    person = factories.user(Role.VALIDATOR)
+    client = Client()
+    client.force_login(person)
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="es")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="es">' in text
+    assert "<svg" in text
+    assert not re.findall(r'="-?\d+,\d+"', text)

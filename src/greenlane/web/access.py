@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts import access, people
@@ -29,50 +29,52 @@ COMPANY_ONLY = ("identifier", "trade_role", "employees", "established_on")
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_lazy("We are"), choices=AccessRequest._meta.get_field("kind").choices
+        label=gettext_lazy("We are"), choices=AccessRequest._meta.get_field("kind").choices
     )
-    legal_name = forms.CharField(max_length=200, label=_lazy("Legal name"))
+    legal_name = forms.CharField(max_length=200, label=gettext_lazy("Legal name"))
     country = forms.CharField(
         max_length=2,
         min_length=2,
-        label=_lazy("Country or economy"),
-        help_text=_lazy("two letters, e.g. KR"),
+        label=gettext_lazy("Country or economy"),
+        help_text=gettext_lazy("two letters, e.g. KR"),
     )
     identifier = forms.CharField(
         max_length=40,
         required=False,
-        label=_lazy("Trader identifier"),
-        help_text=_lazy("a company's identifier on its customs declarations"),
+        label=gettext_lazy("Trader identifier"),
+        help_text=gettext_lazy("a company's identifier on its customs declarations"),
     )
     national_id = forms.CharField(
-        max_length=40, required=False, label=_lazy("Business registration number")
+        max_length=40, required=False, label=gettext_lazy("Business registration number")
     )
-    eori = forms.CharField(max_length=17, required=False, label=_lazy("EORI number (if any)"))
+    eori = forms.CharField(
+        max_length=17, required=False, label=gettext_lazy("EORI number (if any)")
+    )
     trade_role = forms.ChoiceField(
         choices=[("", "—"), *TradeRole.choices],
         required=False,
-        label=_lazy("What the company does"),
+        label=gettext_lazy("What the company does"),
     )
     employees = forms.IntegerField(
-        min_value=1, max_value=10_000_000, required=False, label=_lazy("Employees")
+        min_value=1, max_value=10_000_000, required=False, label=gettext_lazy("Employees")
     )
     established_on = forms.DateField(
         required=False,
-        label=_lazy("Established on"),
+        label=gettext_lazy("Established on"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    first_name = forms.CharField(max_length=150, label=_lazy("Your first name"))
-    last_name = forms.CharField(max_length=150, label=_lazy("Your last name"))
+    first_name = forms.CharField(max_length=150, label=gettext_lazy("Your first name"))
+    last_name = forms.CharField(max_length=150, label=gettext_lazy("Your last name"))
     email = forms.EmailField(
         max_length=254,
-        label=_lazy("Your e-mail address"),
-        help_text=_lazy("a link to confirm it goes there"),
+        label=gettext_lazy("Your e-mail address"),
+        help_text=gettext_lazy("a link to confirm it goes there"),
     )
-    phone = forms.CharField(max_length=40, required=False, label=_lazy("Phone"))
+    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone"))
     message = forms.CharField(
         max_length=2000,
         required=False,
-        label=_lazy("Message to customs"),
+        label=gettext_lazy("Message to customs"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -140,28 +142,28 @@ def access_request_list(request: AuthenticatedRequest) -> HttpResponse:
 class ApproveForm(forms.Form):
     organisation_name = forms.CharField(
         max_length=200,
-        label=_lazy("Organisation name"),
-        help_text=_lazy("as people will see it"),
+        label=gettext_lazy("Organisation name"),
+        help_text=gettext_lazy("as people will see it"),
     )
     username = forms.CharField(
         max_length=150,
-        label=_lazy("Username of the first person"),
-        help_text=_lazy("what they sign in with"),
+        label=gettext_lazy("Username of the first person"),
+        help_text=gettext_lazy("what they sign in with"),
     )
     how = forms.ChoiceField(
         choices=[
-            ("link", _lazy("Link to the operator record on file")),
-            ("create", _lazy("Create the operator record from the request")),
+            ("link", gettext_lazy("Link to the operator record on file")),
+            ("create", gettext_lazy("Create the operator record from the request")),
         ],
         required=False,
         widget=forms.RadioSelect,
-        label=_lazy("Operator record"),
+        label=gettext_lazy("Operator record"),
     )
     operator = forms.CharField(
         max_length=40,
         required=False,
-        label=_lazy("Operator identifier"),
-        help_text=_lazy("the record to link, or the identifier of the record to create"),
+        label=gettext_lazy("Operator identifier"),
+        help_text=gettext_lazy("the record to link, or the identifier of the record to create"),
     )
 
 

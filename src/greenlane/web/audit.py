@@ -11,7 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from greenlane.apps.accounts.models import Organisation
@@ -44,29 +44,33 @@ OBJECT_PAGES = {
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label=_lazy("Person (username)"))
+    actor = forms.CharField(required=False, max_length=150, label=gettext_lazy("Person (username)"))
     organisation = forms.ModelChoiceField(
-        Organisation.objects.order_by("name"), required=False, label=_lazy("Organisation")
+        Organisation.objects.order_by("name"), required=False, label=gettext_lazy("Organisation")
     )
     subject_type = forms.CharField(
         required=False,
         max_length=80,
-        label=_lazy("Kind of object"),
-        help_text=_lazy("e.g. certification.application"),
+        label=gettext_lazy("Kind of object"),
+        help_text=gettext_lazy("e.g. certification.application"),
         widget=forms.TextInput(attrs={"list": "object-kinds"}),
     )
-    subject_id = forms.CharField(required=False, max_length=80, label=_lazy("Object number"))
+    subject_id = forms.CharField(required=False, max_length=80, label=gettext_lazy("Object number"))
     action = forms.CharField(
         required=False,
         max_length=120,
-        label=_lazy("Event starts with"),
-        help_text=_lazy("e.g. certification."),
+        label=gettext_lazy("Event starts with"),
+        help_text=gettext_lazy("e.g. certification."),
     )
     date_from = forms.DateField(
-        required=False, label=_lazy("From (UTC)"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("From (UTC)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        required=False, label=_lazy("To (UTC)"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("To (UTC)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts import colleagues
@@ -20,22 +20,22 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.accounts.roles import COMPANY_ROLES
 from greenlane.web.refusals import onto_form, shown
 
-REMOVE_MEANS = _lazy(
+REMOVE_MEANS = gettext_lazy(
     "the person can no longer sign in and is signed out everywhere now; what they did stays "
     "on record, and customs can let them in again."
 )
 
 
 class InviteForm(forms.Form):
-    first_name = forms.CharField(max_length=150, label=_lazy("First name"))
-    last_name = forms.CharField(max_length=150, label=_lazy("Last name"))
+    first_name = forms.CharField(max_length=150, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, label=gettext_lazy("Last name"))
     email = forms.EmailField(
         max_length=254,
-        label=_lazy("E-mail"),
-        help_text=_lazy("the link to choose a password goes here"),
+        label=gettext_lazy("E-mail"),
+        help_text=gettext_lazy("the link to choose a password goes here"),
     )
     manages_colleagues = forms.BooleanField(
-        required=False, label=_lazy("May invite and remove colleagues too")
+        required=False, label=gettext_lazy("May invite and remove colleagues too")
     )
 
 

@@ -7,8 +7,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.targeting import queue
@@ -21,28 +20,32 @@ class ListFilter(forms.Form):
     office = forms.CharField(
         required=False,
         max_length=10,
-        label=_lazy("Office"),
+        label=gettext_lazy("Office"),
         widget=forms.TextInput(attrs={"list": "offices"}),
     )
     date_from = forms.DateField(
         required=False,
-        label=_lazy("Declared from"),
+        label=gettext_lazy("Declared from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        required=False, label=_lazy("Declared to"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("Declared to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     hs = forms.CharField(
         required=False,
         max_length=6,
-        label=_lazy("HS code starts with"),
-        validators=[RegexValidator(r"^\d{1,6}$", _lazy("digits of an HS code, 1 to 6"))],
+        label=gettext_lazy("HS code starts with"),
+        validators=[RegexValidator(r"^\d{1,6}$", gettext_lazy("digits of an HS code, 1 to 6"))],
     )
-    importer = forms.CharField(required=False, max_length=40, label=_lazy("Importer"))
+    importer = forms.CharField(required=False, max_length=40, label=gettext_lazy("Importer"))
     score_min = forms.FloatField(
-        required=False, min_value=0, max_value=1, label=_lazy("Score from")
+        required=False, min_value=0, max_value=1, label=gettext_lazy("Score from")
     )
-    score_max = forms.FloatField(required=False, min_value=0, max_value=1, label=_lazy("Score to"))
+    score_max = forms.FloatField(
+        required=False, min_value=0, max_value=1, label=gettext_lazy("Score to")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -70,14 +73,14 @@ class ListFilter(forms.Form):
 class QueueFilter(ListFilter):
     channel = forms.ChoiceField(
         required=False,
-        label=_lazy("Channel"),
+        label=gettext_lazy("Channel"),
         choices=[
-            ("", _lazy("Red and yellow")),
-            ("red", _lazy("Red (physical)")),
-            ("yellow", _lazy("Yellow (documents)")),
+            ("", gettext_lazy("Red and yellow")),
+            ("red", gettext_lazy("Red (physical)")),
+            ("yellow", gettext_lazy("Yellow (documents)")),
         ],
     )
-    assignee = forms.ChoiceField(required=False, label=_lazy("Assigned to"))
+    assignee = forms.ChoiceField(required=False, label=gettext_lazy("Assigned to"))
 
     def __init__(self, data: Any, user: User) -> None:
         super().__init__(data)

@@ -16,8 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from greenlane.apps.accounts import addresses, people
@@ -33,7 +32,7 @@ from greenlane.web.params import optional_id
 from greenlane.web.refusals import onto_form, shown
 
 ADMIN = {Role.ADMINISTRATOR}
-DEACTIVATE_MEANS = _lazy(
+DEACTIVATE_MEANS = gettext_lazy(
     "the person can no longer sign in and is signed out everywhere now; what they did stays "
     "on record, and an administrator can reactivate them."
 )
@@ -41,50 +40,59 @@ DEACTIVATE_MEANS = _lazy(
 
 class PersonForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        Organisation.objects.order_by("name"), label=_lazy("Organisation")
+        Organisation.objects.order_by("name"), label=gettext_lazy("Organisation")
     )
     username = forms.CharField(
-        max_length=150, label=_lazy("Username"), help_text=_lazy("what the person signs in with")
+        max_length=150,
+        label=gettext_lazy("Username"),
+        help_text=gettext_lazy("what the person signs in with"),
     )
-    first_name = forms.CharField(max_length=150, required=False, label=_lazy("First name"))
-    last_name = forms.CharField(max_length=150, required=False, label=_lazy("Last name"))
+    first_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("Last name"))
     email = forms.EmailField(
-        label=_lazy("E-mail"), help_text=_lazy("the link to choose a password goes here")
+        label=gettext_lazy("E-mail"),
+        help_text=gettext_lazy("the link to choose a password goes here"),
     )
     role = forms.ChoiceField(
         choices=Role.choices,
-        label=_lazy("Role"),
-        help_text=_lazy("one role; it must fit the organisation's kind"),
+        label=gettext_lazy("Role"),
+        help_text=gettext_lazy("one role; it must fit the organisation's kind"),
     )
     manages_colleagues = forms.BooleanField(
         required=False,
-        label=_lazy("Manages colleagues"),
-        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
+        label=gettext_lazy("Manages colleagues"),
+        help_text=gettext_lazy(
+            "a company's or consultancy's person who invites and removes its people"
+        ),
     )
 
 
 class PersonEditForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label=_lazy("First name"))
-    last_name = forms.CharField(max_length=150, required=False, label=_lazy("Last name"))
+    first_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("Last name"))
     email = forms.EmailField(
-        label=_lazy("E-mail"),
-        help_text=_lazy("a new address is used once its owner confirms it by a link"),
+        label=gettext_lazy("E-mail"),
+        help_text=gettext_lazy("a new address is used once its owner confirms it by a link"),
     )
-    role = forms.ChoiceField(choices=Role.choices, label=_lazy("Role"))
+    role = forms.ChoiceField(choices=Role.choices, label=gettext_lazy("Role"))
     manages_colleagues = forms.BooleanField(
         required=False,
-        label=_lazy("Manages colleagues"),
-        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
+        label=gettext_lazy("Manages colleagues"),
+        help_text=gettext_lazy(
+            "a company's or consultancy's person who invites and removes its people"
+        ),
     )
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(max_length=200, label=_lazy("Name"))
+    name = forms.CharField(max_length=200, label=gettext_lazy("Name"))
     kind = forms.ChoiceField(
         choices=OrganisationKind.choices, label=pgettext_lazy("type of organisation", "Kind")
     )
     country = forms.CharField(
-        max_length=2, label=_lazy("Country"), help_text=_lazy("two letters, ISO 3166-1 (e.g. KR)")
+        max_length=2,
+        label=gettext_lazy("Country"),
+        help_text=gettext_lazy("two letters, ISO 3166-1 (e.g. KR)"),
     )
 
 
@@ -298,7 +306,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
 
 class ForgotForm(forms.Form):
-    email = forms.EmailField(label=_lazy("Your e-mail address"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("Your e-mail address"), max_length=254)
 
 
 def password_forgot(request: HttpRequest) -> HttpResponse:
@@ -320,9 +328,11 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
 
 
 class AddressForm(forms.Form):
-    email = forms.EmailField(label=_lazy("New e-mail address"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("New e-mail address"), max_length=254)
     password = forms.CharField(
-        label=_lazy("Your password"), strip=False, widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
     )
 
 

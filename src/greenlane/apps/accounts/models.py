@@ -4,8 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from greenlane.apps.accounts.roles import (
     COMPANY_ROLES,
@@ -35,9 +34,11 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     manages_colleagues = models.BooleanField(
-        _lazy("Manages colleagues"),
+        gettext_lazy("Manages colleagues"),
         default=False,
-        help_text=_lazy("a company's or consultancy's person who invites and removes its people"),
+        help_text=gettext_lazy(
+            "a company's or consultancy's person who invites and removes its people"
+        ),
     )
     pending_email = models.EmailField(
         blank=True, help_text="a new address, used once its owner follows the link sent to it"
@@ -77,15 +78,15 @@ class AccessRequest(models.Model):
     approves it (an organisation, its operator record, a first person) or refuses it."""
 
     class Status(models.TextChoices):
-        UNVERIFIED = "unverified", _lazy("Address not confirmed")
-        WAITING = "waiting", _lazy("Waiting for customs")
+        UNVERIFIED = "unverified", gettext_lazy("Address not confirmed")
+        WAITING = "waiting", gettext_lazy("Waiting for customs")
         APPROVED = "approved", pgettext_lazy("state of a request", "Approved")
         REFUSED = "refused", pgettext_lazy("state of a request", "Refused")
 
     kind = models.CharField(
         max_length=20,
         choices=[
-            (OrganisationKind.OPERATOR.value, _lazy("Company (economic operator)")),
+            (OrganisationKind.OPERATOR.value, gettext_lazy("Company (economic operator)")),
             (OrganisationKind.CONSULTANCY.value, OrganisationKind.CONSULTANCY.label),
         ],
     )

@@ -19,14 +19,16 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 STARTED = "greenlane.session.started"
 SEEN = "greenlane.session.seen"
 RENEW_AFTER = 60  # seconds between two writes of the last-seen time
 ENDED = {
-    "idle": _lazy("You were signed out after a while without activity. Please sign in again."),
-    "lifetime": _lazy("Your session reached its time limit. Please sign in again."),
+    "idle": gettext_lazy(
+        "You were signed out after a while without activity. Please sign in again."
+    ),
+    "lifetime": gettext_lazy("Your session reached its time limit. Please sign in again."),
 }
 
 
