@@ -25,7 +25,6 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane import jobs
@@ -305,21 +304,13 @@ def deliver_request_link(request_id: int, base: str, language: str = "") -> None
     request = AccessRequest.objects.filter(pk=request_id, status=Status.UNVERIFIED).first()
     if request is None:
         return
-    hours = settings.EMAIL_LINK_TIMEOUT // 3600
     with translation.override(language if language in offered() else settings.LANGUAGE_CODE):
         subject = _("Greenlane: confirm your request for access")
         body = "\n\n".join(
             [
                 _("Someone asked for access to Greenlane for %(name)s, giving this address.")
                 % {"name": request.legal_name},
-                ngettext(
-                    "Confirm it here (the link works once, for %(n)d hour):",
-                    "Confirm it here (the link works once, for %(n)d hours):",
-                    hours,
-                )
-                % {"n": hours}
-                + "\n"
-                + link(request, base),
+                links.confirm_here(link(request, base)),
                 _(
                     "Customs sees the request once it is confirmed, and writes to you with its "
                     "answer. If you did not ask, ignore this message: nothing happens without "

@@ -8,14 +8,12 @@ address never receives anything but the link. The old address is told of the cha
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_tasks import task
 
 from greenlane.apps.accounts import links
@@ -124,7 +122,6 @@ def deliver_address_link(user_id: int, base: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).exclude(pending_email="").first()
     if user is None:
         return
-    hours = settings.EMAIL_LINK_TIMEOUT // 3600
     with speaking_to(user):  # the person's own language, not the sender's
         subject = _("Greenlane: confirm your e-mail address")
         body = "\n\n".join(
@@ -134,14 +131,7 @@ def deliver_address_link(user_id: int, base: str) -> None:
                     "(%(username)s)."
                 )
                 % {"username": user.username},
-                ngettext(
-                    "Confirm it here (the link works once, for %(n)d hour):",
-                    "Confirm it here (the link works once, for %(n)d hours):",
-                    hours,
-                )
-                % {"n": hours}
-                + "\n"
-                + link(user, base),
+                links.confirm_here(link(user, base)),
                 _(
                     "Until you do, Greenlane keeps writing to the address it had. If you did not "
                     "expect this message, ignore it."

@@ -12,8 +12,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import ngettext
 
 SALT = "greenlane.accounts.links."
+
+
+def confirm_here(url: str) -> str:
+    """The e-mail's line with the link, in the active language: how long it works, then it."""
+    hours = settings.EMAIL_LINK_TIMEOUT // 3600
+    return (
+        ngettext(
+            "Confirm it here (the link works once, for %(n)d hour):",
+            "Confirm it here (the link works once, for %(n)d hours):",
+            hours,
+        )
+        % {"n": hours}
+        + "\n"
+        + url
+    )
 
 
 def _digest(purpose: str, state: str) -> str:
