@@ -9,6 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.certification.models import (
@@ -57,16 +59,25 @@ def attention(user: Any) -> list[Attention]:
         days = service_days(application, now)
         reasons = []
         if days > settings.SERVICE_STANDARD_DAYS:
-            reasons.append(f"over the {settings.SERVICE_STANDARD_DAYS}-day standard")
+            reasons.append(
+                _("over the %(days)s-day standard") % {"days": settings.SERVICE_STANDARD_DAYS}
+            )
         late = late_actions[application.pk]
         if late:
-            reasons.append(f"{late} corrective action(s) past the deadline")
+            reasons.append(
+                ngettext(
+                    "%(n)d corrective action(s) past the deadline",
+                    "%(n)d corrective action(s) past the deadline",
+                    late,
+                )
+                % {"n": late}
+            )
         if application.stage == Stage.AWAITING_DECISION:
-            reasons.append("waits for a decision")
+            reasons.append(_("waits for a decision"))
         if application.stage == Stage.SUBMITTED:
-            reasons.append("no validator yet")
+            reasons.append(_("no validator yet"))
         if application.stage == Stage.INFORMATION_REQUESTED:
-            reasons.append("waits for the company's answer (clock stopped)")
+            reasons.append(_("waits for the company's answer (clock stopped)"))
         fallback = application.stage.replace("_", " ")
         out.append(Attention(application, days, "; ".join(reasons) or fallback))
     return sorted(out, key=lambda a: -a.days)
