@@ -8,16 +8,9 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import pgettext_lazy
 
+from greenlane.apps.wording import localised, translated
+
 register = template.Library()
-
-
-def localised(value: float, places: int, grouping: bool = True) -> str:
-    """``value`` rounded to ``places`` decimals as Python rounds it (so the page says what the
-    browser's own figures say), written with the reader's separators. Django's
-    ``number_format`` cuts a float's digits instead of rounding them (0.9166 -> "91.6")."""
-    return number_format(
-        Decimal(f"{value:.{places}f}"), decimal_pos=places, force_grouping=grouping
-    )
 
 
 @register.filter
@@ -118,3 +111,10 @@ def feature_label(value: Any) -> str:
     from greenlane.core.risk.reasons import label
 
     return label(str(value))
+
+
+@register.filter
+def say(value: Any) -> str:
+    """Words from ``core`` (or stored as data) in the reader's language; other text as it
+    is."""
+    return translated(value)
