@@ -163,7 +163,9 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 VERIFICATION_ATTEMPTS = config.env_int("GREENLANE_VERIFICATION_ATTEMPTS", 30, minimum=1)
 VERIFICATION_WINDOW = 600  # seconds
 
-LANGUAGE_CODE = "en"
+# The administration's language: the language of its official documents (the certificate)
+# and of anyone whose browser asks for none Greenlane speaks (docs/i18n.md).
+LANGUAGE_CODE = config.env_choice("GREENLANE_LANGUAGE", ("en", "ko", "es", "zh-hans"), "en")
 # The interface's languages (docs/i18n.md); names in their own language for the switcher.
 LANGUAGES = [
     ("en", "English"),

@@ -5,6 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e import accessibility
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -38,9 +40,12 @@ def page(browser: object) -> Iterator[object]:
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    found: list[str] = []  # accessibility violations and English left (tests/e2e/accessibility)
+    page.on("load", lambda loaded: accessibility.check(loaded, found))
     yield page
     context.close()
     assert errors == [], f"browser console errors: {errors}"
+    assert found == [], "\n".join(found)
 
 
 def log_in(page: object, base: str, username: str, password: str) -> None:

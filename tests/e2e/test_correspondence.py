@@ -79,7 +79,9 @@ def test_a_request_for_information_and_its_answer_with_a_file_go_both_ways(
 
         subjects = [str(m["Subject"]) for m in mailbox.to("validator@customs.example")]
         assert any("The company answered" in s for s in subjects), subjects
-        assert any("wrote on application" in s and "1 file(s)" in s for s in subjects), subjects
+        assert any("wrote on application" in s and "1 file attached" in s for s in subjects), (
+            subjects
+        )
 
     kinds = set(Notice.objects.filter(recipient=w.validator).values_list("kind", flat=True))
     assert {Kind.ANSWER_RECEIVED, Kind.MESSAGE} <= kinds

@@ -80,7 +80,7 @@ def get_assessment(request: AuthenticatedRequest, assessment_id: Id) -> dict[str
     return _summary(assessment) | {
         "answers": answers,
         "profile": assessment.profile,
-        "result": result,
+        "result": services.shown(result),
     }
 
 
@@ -91,7 +91,7 @@ def get_assessment(request: AuthenticatedRequest, assessment_id: Id) -> dict[str
 )
 def draft_readiness(request: AuthenticatedRequest, operator_id: Id) -> dict[str, Any]:
     operator = editable_operator(request.user, operator_id)
-    return services.evaluate(operator, services.draft_of(operator))
+    return services.shown(services.evaluate(operator, services.draft_of(operator)))
 
 
 @router.put(

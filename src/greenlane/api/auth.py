@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -24,7 +25,7 @@ class RoleAuth(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         if user and self.roles is not None and getattr(user, "role", None) not in self.roles:
-            raise HttpError(403, "your role may not use this operation")
+            raise HttpError(403, _("your role may not use this operation"))
         return user
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -81,16 +82,24 @@ def programme(
 ) -> dict[str, Any]:
     found = shipped().programmes.get(programme_id)
     if found is None:
-        raise HttpError(404, f"no programme '{programme_id}'")
+        raise HttpError(404, _("no programme '%(id)s'") % {"id": programme_id})
     if version:
         chosen = found.version_named(version)
         if chosen is None:
-            raise HttpError(404, f"{programme_id} has no version '{version}'")
+            raise HttpError(
+                404,
+                _("%(programme)s has no version '%(version)s'")
+                % {"programme": programme_id, "version": version},
+            )
     else:
         day = on or timezone.localdate()
         chosen = found.version_on(day)
         if chosen is None:
-            raise HttpError(404, f"{found.title} has no version in force on {day}")
+            raise HttpError(
+                404,
+                _("%(programme)s has no version in force on %(day)s")
+                % {"programme": found.title, "day": day.isoformat()},
+            )
     return _version_detail(found, chosen)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from greenlane.api.auth import RoleAuth
@@ -89,11 +90,12 @@ class CertificateTransitionIn(Schema):
 
 def _out(a: Application) -> dict[str, Any]:
     certificate = Certificate.objects.filter(application=a).values_list("number", flat=True).first()
+    eligibility = services.shown_eligibility(a.eligibility) if a.eligibility else a.eligibility
     return {
         "id": a.pk, "number": a.number, "operator": a.operator_id, "programme": a.programme,
         "version": a.version, "tier": a.tier, "stage": a.stage, "revision": a.revision,
         "validator": a.validator_id, "submitted_at": a.submitted_at, "decided_tier": a.decided_tier,
-        "eligibility": a.eligibility, "certificate": certificate,
+        "eligibility": eligibility, "certificate": certificate,
     }  # fmt: skip
 
 
@@ -224,7 +226,7 @@ def verify_certificate(
 ) -> Status | HttpResponse:
     wait = retry_after(request)
     if wait:
-        response = JsonResponse({"detail": "too many verification attempts"}, status=429)
+        response = JsonResponse({"detail": _("too many verification attempts")}, status=429)
         response["Retry-After"] = str(wait)
         return response
     certificate = verified(number, code)

@@ -17,6 +17,7 @@ from greenlane.apps.targeting import channels as service
 from greenlane.apps.targeting import quota
 from greenlane.apps.targeting.models import ApiToken
 from greenlane.apps.targeting.permissions import SCORE_ROLES
+from greenlane.apps.wording import said
 from greenlane.core.risk.schema import COUNTRIES, TRANSPORT_MODE_WORDS
 
 router = Router(tags=["declarations"])
@@ -110,12 +111,12 @@ def channels(request: HttpRequest, body: ChannelsIn) -> Any:
         decided = service.decide([d.model_dump() for d in body.declarations], token, user)
     except service.Undecidable as exc:
         if exc.field is None:
-            raise HttpError(409, str(exc)) from None
+            raise HttpError(409, said(exc)) from None
         raise ValidationError(
             [
                 {
                     "loc": ["body", "declarations", exc.index, exc.field],
-                    "msg": str(exc),
+                    "msg": said(exc),
                     "type": "value_error",
                 }
             ]

@@ -30,6 +30,7 @@ from greenlane.apps.declarations.services import (
     submit_upload,
 )
 from greenlane.apps.targeting.permissions import SCORE_ROLES
+from greenlane.apps.wording import translated
 
 router = Router(tags=["declarations"], auth=RoleAuth(INGEST_ROLES))
 
@@ -68,8 +69,12 @@ class RollbackIn(Schema):
 
 class RejectedOut(Schema):
     row: int
-    reason: str
+    reason: str = Field(description="why the row was rejected, in the request's language")
     raw: dict[str, object]
+
+    @staticmethod
+    def resolve_reason(obj: RejectedRow) -> str:
+        return translated(obj.reason)
 
 
 def _upload_out(upload: Upload) -> UploadOut:
@@ -79,7 +84,7 @@ def _upload_out(upload: Upload) -> UploadOut:
         file_name=upload.original_name,
         mapping=upload.mapping_name,
         status=upload.status,
-        message=upload.message,
+        message=translated(upload.message),
         rows_done=done,
         rows_expected=total,
         batch_id=upload.batch_id,

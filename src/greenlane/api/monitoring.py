@@ -24,7 +24,11 @@ class AlertOut(Schema):
     rule: str
     rules_version: date
     severity: str
+    #: In the request's language (an alert raised before titles were stored as words: as
+    #: it was written).
     title: str
+    #: What raised the alert, in one sentence in the request's language; empty on older ones.
+    summary: str
     status: str
     details: dict[str, Any]
     raised_at: datetime
@@ -32,6 +36,14 @@ class AlertOut(Schema):
     @staticmethod
     def resolve_operator(obj: Alert) -> str:
         return obj.operator.code
+
+    @staticmethod
+    def resolve_title(obj: Alert) -> str:
+        return obj.shown_title
+
+    @staticmethod
+    def resolve_summary(obj: Alert) -> str:
+        return obj.shown_summary
 
 
 class WindowOut(Schema):

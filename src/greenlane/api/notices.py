@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -18,6 +19,8 @@ router = Router(tags=["notices"])
 
 
 class NoticeOut(Schema):
+    """A notice; its title and body in the request's language."""
+
     id: int
     kind: str
     title: str
@@ -26,6 +29,14 @@ class NoticeOut(Schema):
     created_at: datetime
     read_at: datetime | None
     mail: str
+
+    @staticmethod
+    def resolve_title(obj: Notice) -> str:
+        return obj.shown_title
+
+    @staticmethod
+    def resolve_body(obj: Notice) -> str:
+        return obj.shown_body
 
 
 class CountOut(Schema):
@@ -48,7 +59,7 @@ def unread_count(request: AuthenticatedRequest) -> CountOut:
 def read_notice(request: AuthenticatedRequest, notice_id: Id) -> Notice:
     notice = notices.open_notice(request.user, notice_id)
     if notice is None:
-        raise Http404("no such notice")
+        raise Http404(_("no such notice"))
     notice.refresh_from_db()
     return notice
 

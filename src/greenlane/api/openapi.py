@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
@@ -21,6 +22,7 @@ from ninja.operation import Operation
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import BodyRefused, NulRefusingParser
+from greenlane.apps.wording import said
 from greenlane.core.errors import Refused
 
 
@@ -117,7 +119,7 @@ class GreenlaneAPI(NinjaAPI):
             return self.refused(request, exc)
         # django-ninja answers any body its parser refuses with one sentence: name the field.
         if isinstance(exc, HttpError) and isinstance(exc.__cause__, BodyRefused):
-            detail = f"Cannot parse request body: {exc.__cause__}"
+            detail = _("Cannot parse request body: %(why)s") % {"why": exc.__cause__}
             return self.create_response(request, {"detail": detail}, status=400)
         return super().on_exception(request, exc)
 
@@ -125,7 +127,7 @@ class GreenlaneAPI(NinjaAPI):
         """``{"detail": why}`` with the refusal's status (400, 409 when the record's state does
         not allow it, 422 for an upload), and ``field`` when the refusal's domain names one
         (certification and self-tests always do, "" when it is about no one input)."""
-        body = {"detail": str(exc)}
+        body = {"detail": said(exc)}
         if exc.field is not None:
             body["field"] = exc.field
         return self.create_response(request, body, status=exc.status)

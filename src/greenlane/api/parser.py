@@ -16,12 +16,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 from pydantic_core import CoreSchema, core_schema
 
-MESSAGE = "NUL characters (\\u0000) are not accepted"
-SURROGATE_MESSAGE = "lone surrogates (\\ud800 to \\udfff) are not characters and are not accepted"
+MESSAGE = _("NUL characters (\\u0000) are not accepted")
+SURROGATE_MESSAGE = _(
+    "lone surrogates (\\ud800 to \\udfff) are not characters and are not accepted"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: In JSON, a surrogate can only be written as an escape (UTF-8 cannot hold one).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -52,9 +55,9 @@ def holds_nul(value: Any) -> bool:
 def refusal(text: str) -> str | None:
     """Why ``text`` cannot be taken, or None."""
     if "\x00" in text:
-        return MESSAGE
+        return str(MESSAGE)
     if _SURROGATE.search(text):
-        return SURROGATE_MESSAGE
+        return str(SURROGATE_MESSAGE)
     return None
 
 

@@ -6,6 +6,7 @@ from the view's annotations and needs the schema classes themselves, not their n
 
 from datetime import date
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -19,6 +20,7 @@ from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.targeting import queue
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
 from greenlane.apps.targeting.permissions import SCORE_ROLES
+from greenlane.apps.wording import all_translated
 from greenlane.core.errors import Refused
 
 router = Router(tags=["inspections"])
@@ -52,8 +54,14 @@ class WaitingOut(Schema):
     channel: str
     score: float
     revenue_at_stake: float
-    reasons: list[str] = Field(description="rule hits first, then the model's reasons")
+    reasons: list[str] = Field(
+        description="rule hits first, then the model's reasons, in the request's language"
+    )
     assigned_to: str | None = Field(default=None, alias="assigned_to.username")
+
+    @staticmethod
+    def resolve_reasons(obj: ChannelDecision) -> list[str]:
+        return all_translated(obj.reasons)
 
 
 class AssignIn(Schema):
@@ -93,7 +101,9 @@ def assign(request: AuthenticatedRequest, body: AssignIn) -> AssignOut:
         to = queue.officers(request.user).filter(username=body.to).first()
         if to is None:
             raise Refused(
-                f"{body.to} is not an active inspection officer of your organisation", "to"
+                _("%(name)s is not an active inspection officer of your organisation")
+                % {"name": body.to},
+                "to",
             )
     return AssignOut(changed=queue.assign(body.decisions, to, request.user))
 

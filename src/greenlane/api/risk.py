@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
@@ -15,6 +16,7 @@ from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting import retraining, services
 from greenlane.apps.targeting.models import ModelVersion, Score
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.apps.wording import translated
 
 router = Router(tags=["risk"])
 
@@ -65,8 +67,12 @@ class DriftOut(Schema):
 
 class ReasonOut(Schema):
     feature: str
-    text: str
+    text: str = Field(description="the reason in the request's language (Accept-Language)")
     weight: float
+
+    @staticmethod
+    def resolve_text(obj: dict[str, Any]) -> str:
+        return translated(obj)
 
 
 class ScoreOut(Schema):
@@ -128,7 +134,11 @@ def model_drift(
 ) -> dict[str, Any]:
     item = get_object_or_404(ModelVersion, version=version)
     if not item.reference:
-        raise HttpError(409, f"v{version} kept no reference distribution: train a new version")
+        raise HttpError(
+            409,
+            _("v%(version)s kept no reference distribution: train a new version")
+            % {"version": version},
+        )
     return retraining.drift(item, weeks=weeks)
 
 

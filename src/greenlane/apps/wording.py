@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext
 
-from greenlane.core.words import Figure, Words
+from greenlane.core.errors import Refused
+from greenlane.core.words import Day, Figure, Words
 
 
 def localised(value: float, places: int, grouping: bool = True) -> str:
@@ -29,8 +30,13 @@ def localised(value: float, places: int, grouping: bool = True) -> str:
 
 def translated(value: Any) -> str:
     """``value`` in the active language: ``Words`` translated with their values written in
-    its way, stored words (a mapping with a ``message``) likewise, anything else as text."""
-    if isinstance(value, Mapping) and "message" in value:
+    its way, stored words (a mapping with a ``message``) likewise, a stored record with its
+    words under ``words`` (or only an English ``text``, from before words were kept), and
+    anything else as text."""
+    if isinstance(value, Mapping) and "message" not in value:
+        # A stored record: its words, or (stored before words were kept) its English text.
+        value = value.get("words") or value.get("text", "")
+    if isinstance(value, Mapping):
         value = Words.from_json(value)
     if isinstance(value, Words):
         if value.plural is not None:
@@ -41,6 +47,12 @@ def translated(value: Any) -> str:
             return text
         return text % {k: _value(v) for k, v in value.params.items()}
     return _value(value)
+
+
+def said(refused: Refused) -> str:
+    """A refusal's reason in the reader's language: its words translated (a refusal from core
+    carries ``Words``), or the text a service gave, which is already in that language."""
+    return translated(refused.words)
 
 
 def all_translated(values: Iterable[Any]) -> list[str]:
@@ -55,6 +67,8 @@ def _value(value: Any) -> str:
         if value.percent:
             return f"{localised(value.value * 100, value.places, grouping=False)}%"
         return localised(value.value, value.places)
+    if isinstance(value, Day):
+        return date_format(value.value, "DATE_FORMAT")
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):

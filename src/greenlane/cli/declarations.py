@@ -75,6 +75,7 @@ def ingest(
     _django()
     from greenlane.apps.declarations import ingest as service
     from greenlane.apps.declarations import services as service_mappings
+    from greenlane.apps.declarations.models import in_english
     from greenlane.core import csvsafe
     from greenlane.core.risk.mapping import MappingError
     from greenlane.core.risk.readers import FileError
@@ -119,7 +120,7 @@ def ingest(
                 else rejected_out.with_name(f"{rejected_out.stem}-{b.pk}{rejected_out.suffix}")
             )
             with target.open("w", newline="", encoding="utf-8") as handle:
-                csvsafe.Writer(handle).writerows(service.rejected_rows_csv(b))
+                csvsafe.Writer(handle).writerows(service.rejected_rows_csv(b, say=in_english))
             console.print(f"Rejected rows of {path.name} written to {target}")
     if table.row_count:
         console.print(table)

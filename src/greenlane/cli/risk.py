@@ -300,7 +300,7 @@ def _score_file(file: Path, mapping: str, out: Path | None, chosen: object) -> N
         raise CommandError(str(exc)) from None
     scored = services.score_frame(services.load(version), frame, reasons_share=1.0)
     numbers = frame["number"].astype(str).tolist()
-    reasons = ["; ".join(r.text for r in why) for why in scored.reasons]
+    reasons = ["; ".join(str(r.text) for r in why) for why in scored.reasons]
     if out.suffix == ".csv":  # opened in a spreadsheet: no cell may run as a formula
         numbers, reasons = [csvsafe.cell(n) for n in numbers], [csvsafe.cell(r) for r in reasons]
     table = pa.table(

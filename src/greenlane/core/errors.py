@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from greenlane.core.words import Words
+
 
 class Refused(Exception):
     """Input that cannot be accepted; the message says why, in words for the person who gave
-    it. ``field`` names the input it is about (None: no one input).
+    it (``words``). ``field`` names the input it is about (None: no one input).
 
     ``status`` is 400: the request is wrong and sending it again unchanged will not help. A
     domain whose refusals mean something else to a client sets its own on a subclass.
@@ -23,9 +25,13 @@ class Refused(Exception):
 
     status: ClassVar[int] = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Words, field: str | None = None) -> None:
+        super().__init__(str(message))
         self.field = field
+        #: The reason as the service gave it: ``Words`` (from core, translated where the
+        #: refusal is shown: ``apps.wording.said``) or a text already in the reader's
+        #: language. ``str()`` of the refusal is the English sentence, or that text.
+        self.words: str | Words = message
 
 
 class NotAllowed(Refused):

@@ -7,21 +7,23 @@ to a person translates the message into that person's language and formats the v
 way that language writes numbers (``greenlane.apps.wording.translated``); the CLI, which stays
 English, prints ``str(words)``.
 
-``_`` and ``ngettext`` here carry the names ``xgettext`` looks for, so ``make messages``
-collects every message written with them into the catalogues, as it does Django's own.
+``_``, ``ngettext`` and ``gettext_noop`` (``_`` again) here carry the names ``xgettext``
+looks for, so ``make messages`` collects every message written with them into the
+catalogues, as it does Django's own.
 Words are plain data: they can be stored (``as_json`` / ``from_json``) and translated when
 they are read, years later, in a language chosen then.
 
 Values are kept as they are: codes and names (``str``) are never translated, numbers are
 written with the reader's separators (:class:`Figure` says how many decimals, or a
-percentage), and words inside words (a weekday, "importer OP1 with seller S1") are
-translated in turn.
+percentage), dates (:class:`Day`) in the reader's way, and words inside words (a weekday,
+"importer OP1 with seller S1") are translated in turn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -40,7 +42,17 @@ class Figure:
         return f"{self.value:,.{self.places}f}"
 
 
-Value = Any  # str | int | Figure | Words
+@dataclass(frozen=True)
+class Day:
+    """A date to be written in the reader's way (2026-12-07, 2026. 12. 7., 07/12/2026)."""
+
+    value: date
+
+    def __str__(self) -> str:
+        return self.value.isoformat()
+
+
+Value = Any  # str | int | Figure | Day | Words
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,11 @@ def _(message: str, **params: Value) -> Words:
     return Words(message, params)
 
 
+#: ``_`` under a name ``xgettext`` also collects, for a module whose ``_`` is Django's
+#: ``gettext`` (a text translated now) that also writes words to store and translate later.
+gettext_noop = _
+
+
 def ngettext(singular: str, plural: str, count: int, **params: Value) -> Words:
     """A message whose wording depends on ``count`` (which is also the ``count`` value)."""
     return Words(singular, {"count": count, **params}, plural, count)
@@ -101,6 +118,8 @@ def _value_json(value: Value) -> Any:
         return {"words": value.as_json()}
     if isinstance(value, Figure):
         return {"figure": value.value, "places": value.places, "percent": value.percent}
+    if isinstance(value, Day):
+        return {"day": value.value.isoformat()}
     if isinstance(value, str | int | float) or value is None:
         return value
     return str(value)
@@ -112,4 +131,6 @@ def _value_from_json(value: Any) -> Value:
             return Words.from_json(value["words"])
         if "figure" in value:
             return Figure(value["figure"], value.get("places", 0), value.get("percent", False))
+        if "day" in value:
+            return Day(date.fromisoformat(value["day"]))
     return value

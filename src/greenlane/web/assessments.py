@@ -33,10 +33,12 @@ from greenlane.apps.assessments.permissions import (
     visible_assessments,
 )
 from greenlane.apps.assessments.report import render_pdf, report_context
+from greenlane.apps.certification.economies import economy_label
 from greenlane.apps.operators.models import Operator
 from greenlane.apps.operators.permissions import visible_operators
+from greenlane.apps.wording import said
 from greenlane.core.certification.mras import shipped_mras
-from greenlane.core.certification.network import APEC, economy_name, network
+from greenlane.core.certification.network import APEC, network
 from greenlane.core.criteria.export import compare
 from greenlane.core.criteria.schema import Answer, OperatorType
 from greenlane.core.errors import Refused
@@ -135,7 +137,7 @@ def selftest_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             if refused := refusal(
                 services.save_answer, operator, request.user, req.id, answer, comment
             ):
-                errors[req.id] = str(refused)
+                errors[req.id] = said(refused)
         if not errors:
             messages.success(request, _("Answers saved."))
             return redirect("selftest_edit", pk=operator.pk)
@@ -158,7 +160,7 @@ def selftest_answer(request: AuthenticatedRequest, pk: int, requirement: str) ->
             request.POST.get("comment", ""),
         )
     except services.Refused as exc:
-        return JsonResponse({"field": exc.field, "error": str(exc)}, status=exc.status)
+        return JsonResponse({"field": exc.field, "error": said(exc)}, status=exc.status)
     draft = row.assessment
     answered = draft.answers.exclude(answer="").count()
     return JsonResponse(
@@ -444,13 +446,13 @@ def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
     catalogue = services.catalogue()
     national = [p for p in catalogue.programmes.values() if p.kind != "framework"]
     arrangements = shipped_mras()
-    graph = network(arrangements, [(p.jurisdiction, p.id) for p in national])
+    graph = network(arrangements, [(p.jurisdiction, p.id) for p in national], name=economy_label)
     today = timezone.localdate()
     rows = [
         {
             "programme": p,
             "economy": (
-                economy_name(p.jurisdiction)
+                economy_label(p.jurisdiction)
                 if p.kind != "framework"
                 else _("International framework")
             ),
@@ -460,7 +462,7 @@ def catalogue_list(request: AuthenticatedRequest) -> HttpResponse:
         }
         for p in sorted(
             catalogue.programmes.values(),
-            key=lambda p: (p.kind != "framework", economy_name(p.jurisdiction)),
+            key=lambda p: (p.kind != "framework", economy_label(p.jurisdiction)),
         )
     ]
     return render(

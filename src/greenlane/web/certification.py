@@ -48,6 +48,7 @@ from greenlane.apps.certification.public import (
 )
 from greenlane.apps.certification.public import expired as _expired
 from greenlane.apps.correspondence import services as correspondence
+from greenlane.apps.wording import said
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import APPLICATION, CERTIFICATE, NotAllowed
 from greenlane.core.errors import Refused
@@ -75,7 +76,7 @@ def application_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             if chosen is None:
                 raise services.Refused(_("choose a submitted self-test snapshot"), "snapshot")
-            check = services.eligibility(operator, chosen, tier)
+            check = services.shown_eligibility(services.eligibility(operator, chosen, tier))
             if request.POST.get("action") == "apply":
                 application = services.apply(operator, request.user, tier, chosen)
                 messages.success(
@@ -84,7 +85,7 @@ def application_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("application_detail", pk=application.pk)
         except services.Refused as exc:
-            error, field = str(exc), exc.field
+            error, field = said(exc), exc.field
     context = {
         "operator": operator,
         "programme": services.programme(),
@@ -163,6 +164,7 @@ def _render_detail(
     thread = thread_of(request.user, application)
     context = {
         "application": application,
+        "eligibility": services.shown_eligibility(application.eligibility or {}),
         "version": version,
         "criteria": criteria,
         "timeline": timeline(application.events.select_related("actor"), thread),
@@ -220,7 +222,7 @@ def application_transition(request: AuthenticatedRequest, pk: int, name: str) ->
     else:
         refused = refusal(services.transition, application, request.user, name, **data)
     if refused:
-        return _render_detail(request, application, refused.status, str(refused))
+        return _render_detail(request, application, refused.status, said(refused))
     messages.success(request, _done(APPLICATION[name]))
     return redirect("application_detail", pk=application.pk)
 
@@ -232,7 +234,7 @@ def finding_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     data = request.POST.dict()
     data["deadline"] = optional_date(request.POST.get("deadline"))
     if refused := refusal(services.record_finding, application, request.user, data):
-        words = str(refused)
+        words = said(refused)
         if not isinstance(refused, NotAllowed):  # about the input: say which criterion's
             words = f"{data.get('criterion')}: {words}"
         return _render_detail(request, application, refused.status, words)
@@ -246,7 +248,7 @@ def finding_close(request: AuthenticatedRequest, pk: int, finding: int) -> HttpR
     item = get_object_or_404(Finding, pk=finding, application=application)
     note = request.POST.get("closure_note", "")
     if refused := refusal(services.close_finding, item, request.user, note):
-        return _render_detail(request, application, refused.status, str(refused))
+        return _render_detail(request, application, refused.status, said(refused))
     return redirect(reverse("application_detail", args=[application.pk]) + "#findings")
 
 
@@ -257,7 +259,7 @@ def site_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visited_on = optional_date(request.POST.get("visited_on"))
     report = request.POST.get("report", "")
     if refused := refusal(services.file_site_report, application, request.user, visited_on, report):
-        return _render_detail(request, application, refused.status, str(refused))
+        return _render_detail(request, application, refused.status, said(refused))
     messages.success(request, _("On-site validation report filed."))
     return redirect(reverse("application_detail", args=[application.pk]) + "#visit")
 
@@ -387,7 +389,7 @@ def certificate_transition(request: AuthenticatedRequest, pk: int, name: str) ->
     if refused := refusal(
         services.certificate_transition, certificate, request.user, name, reason, until
     ):
-        return _render_certificate(request, certificate, refused.status, str(refused))
+        return _render_certificate(request, certificate, refused.status, said(refused))
     messages.success(request, _done(CERTIFICATE[name]))
     return redirect("certificate_detail", pk=certificate.pk)
 
@@ -412,7 +414,7 @@ def certificate_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
     consent = request.POST.get("consent") == "yes"
     if refused := refusal(services.set_public_consent, certificate, request.user, consent):
-        return _render_certificate(request, certificate, refused.status, str(refused))
+        return _render_certificate(request, certificate, refused.status, said(refused))
     messages.success(request, _("Your choice about the public register is saved."))
     return redirect("certificate_detail", pk=certificate.pk)
 
@@ -426,7 +428,7 @@ def certificate_reassess(request: AuthenticatedRequest, pk: int) -> HttpResponse
             certificate, request.user, request.POST.get("reason", "")
         )
     except Refused as exc:
-        return _render_certificate(request, certificate, exc.status, str(exc))
+        return _render_certificate(request, certificate, exc.status, said(exc))
     messages.success(request, _("Reassessment %(number)s opened.") % {"number": application.number})
     return redirect("application_detail", pk=application.pk)
 
@@ -439,7 +441,7 @@ def self_review_submit(request: AuthenticatedRequest, pk: int, review: int) -> H
     chosen = optional_id(request.POST.get("snapshot"))
     snapshot = SelfAssessment.objects.filter(pk=chosen).first() if chosen else None
     if refused := refusal(services.submit_self_review, item, request.user, snapshot):
-        return _render_certificate(request, certificate, refused.status, str(refused))
+        return _render_certificate(request, certificate, refused.status, said(refused))
     messages.success(request, _("Self-review %(period)s handed in.") % {"period": item.period})
     return redirect("certificate_detail", pk=certificate.pk)
 

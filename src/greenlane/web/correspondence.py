@@ -24,6 +24,7 @@ from greenlane.apps.certification.permissions import (
 from greenlane.apps.correspondence import services as correspondence
 from greenlane.apps.correspondence.models import Attachment
 from greenlane.apps.correspondence.permissions import Thing, may_read, side_of
+from greenlane.apps.wording import said
 from greenlane.web.exports import private_file
 from greenlane.web.middleware import takes_files
 
@@ -50,13 +51,13 @@ def timeline(events: Any, thread: dict[str, Any] | None) -> list[tuple[Any, str,
 
 def _post(request: AuthenticatedRequest, thing: Thing) -> HttpResponse:
     if not may_read(request.user, thing):
-        raise Http404("no such thread")
+        raise Http404(_("no such thread"))
     try:
         correspondence.post(
             request.user, thing, request.POST.get("text", ""), request.FILES.getlist("files")
         )
     except correspondence.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
+        raise PermissionDenied(said(exc)) from None
     except correspondence.Refused as exc:
         messages.error(request, _("Not sent: %(reason)s.") % {"reason": exc})
     else:
@@ -91,6 +92,6 @@ def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         attachment.message.application or attachment.message.certificate
     )
     if thing is None or not may_read(request.user, thing):
-        raise Http404("no such file")
+        raise Http404(_("no such file"))
     correspondence.attachment_read(attachment, request.user)
     return private_file(attachment.file, attachment.original_name, attachment.content_type)

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -21,6 +22,7 @@ from greenlane.apps.declarations import ingest, rollback
 from greenlane.apps.declarations.models import IngestBatch, SavedMapping, Upload
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import UploadRefused, progress_of, submit_upload
+from greenlane.apps.wording import translated
 from greenlane.core.risk.mapping import MAX_MAPPING_BYTES, shipped
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
@@ -98,7 +100,9 @@ def upload_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(INGEST_ROLES)
 def upload_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     upload = get_object_or_404(Upload.objects.select_related("batch"), pk=pk)
-    return JsonResponse({"status": upload.status, "message": upload.message, **_progress(upload)})
+    return JsonResponse(
+        {"status": upload.status, "message": translated(upload.message), **_progress(upload)}
+    )
 
 
 def _progress(upload: Upload) -> dict[str, Any]:
@@ -176,5 +180,14 @@ def batch_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @role_required(INGEST_ROLES)
 def batch_rejected_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
+    """The rejected rows, their reasons in the reader's language: the rows are written after
+    the view returns, when the request's language is no longer active, so it is kept here."""
     batch = get_object_or_404(IngestBatch, pk=pk)
-    return streamed_csv(ingest.rejected_rows_csv(batch), f"batch-{batch.pk}-rejected.csv")
+    language = translation.get_language()
+
+    def say(reason: Any) -> str:
+        with translation.override(language):
+            return translated(reason)
+
+    rows = ingest.rejected_rows_csv(batch, say=say)
+    return streamed_csv(rows, f"batch-{batch.pk}-rejected.csv")

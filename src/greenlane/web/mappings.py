@@ -20,6 +20,7 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.declarations.models import SavedMapping
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.declarations.services import MappingRefused, save_mapping
+from greenlane.apps.wording import translated
 from greenlane.core.risk.mapping import MappingError, parse, shipped
 from greenlane.core.risk.readers import MAX_COLUMNS, FileError, read_header
 from greenlane.core.risk.schema import DECLARATION_FIELDS, LABEL_FIELDS
@@ -122,7 +123,7 @@ def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 saved = save_mapping(request.user, _mapping(form.cleaned_data))
             except (MappingError, MappingRefused) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, translated(getattr(exc, "words", str(exc))))
             else:
                 messages.success(
                     request,
@@ -145,7 +146,8 @@ def mapping_new(request: AuthenticatedRequest) -> HttpResponse:
                 columns = read_header(Path(handle.name), delimiter=sample.cleaned_data["delimiter"])
         except FileError as exc:
             sample.add_error(
-                "sample", str(exc).replace(Path(handle.name).name, upload.name or _("the file"))
+                "sample",
+                translated(exc.words).replace(Path(handle.name).name, upload.name or _("the file")),
             )
         else:
             form = _field_form(columns)(initial={"delimiter": sample.cleaned_data["delimiter"]})

@@ -57,7 +57,10 @@ class RefuseNulCharacters:
                 and any(holds_nul(k) or holds_nul(v) for k, v in request.POST.lists())
             )
         ):  # fmt: skip
-            return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
+            with _readers_language(request):
+                return HttpResponseBadRequest(
+                    str(MESSAGE), content_type="text/plain; charset=utf-8"
+                )
         return self.get_response(request)
 
 
@@ -96,10 +99,6 @@ class RefuseOversizedBodies:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            if api:
-                return HttpResponseBadRequest(
-                    "Content-Length is not a number", content_type="text/plain"
-                )
             with _readers_language(request):
                 return HttpResponseBadRequest(
                     _("Content-Length is not a number"), content_type="text/plain; charset=utf-8"
@@ -108,16 +107,14 @@ class RefuseOversizedBodies:
             return self.get_response(request)
         limit, margin, what = _body_limit(request)
         if declared > limit + margin:
-            if api:  # the API's words stay English
-                message = (f"the request ({declared / 2**20:,.1f} MB) is larger than {WHAT[what]} "
-                           f"({limit / 2**20:,.0f} MB)")  # fmt: skip
-                return JsonResponse({"detail": message}, status=413)
             with _readers_language(request):
                 sizes = {
                     "size": number_format(declared / 2**20, decimal_pos=1, force_grouping=True),
                     "limit": number_format(limit / 2**20, decimal_pos=0, force_grouping=True),
                 }
                 message = _too_large(what) % sizes
+            if api:
+                return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
@@ -128,20 +125,17 @@ def _readers_language(request: HttpRequest) -> translation.override:
     return translation.override(translation.get_language_from_request(request))
 
 
-#: What the limit a request went past is called, by its kind (``_body_limit``).
-WHAT = {
-    "file": "the largest file this form takes",
-    "body": "the largest body this API takes",
-    "form": "the largest form this page takes",
-}
-
-
 def _too_large(what: str) -> str:
     """The refusal of an oversized body on a page, in the reader's language (a whole sentence
     for each kind of limit)."""
     if what == "file":
         return _(
             "the request (%(size)s MB) is larger than the largest file this form takes "
+            "(%(limit)s MB)"
+        )
+    if what == "body":
+        return _(
+            "the request (%(size)s MB) is larger than the largest body this API takes "
             "(%(limit)s MB)"
         )
     return _(
@@ -151,7 +145,7 @@ def _too_large(what: str) -> str:
 
 def _body_limit(request: HttpRequest) -> tuple[int, int, str]:
     """The largest file or body the request's view takes, the room given beside it for the
-    rest of the form, and which kind of limit it is (a key of ``WHAT``)."""
+    rest of the form, and which kind of limit it is (file, body or form)."""
     from django.conf import settings
 
     from greenlane.api.urls import TAKES_FILES

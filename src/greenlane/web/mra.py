@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST, require_safe
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.certification import mra
+from greenlane.apps.certification.economies import economy_label
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
-from greenlane.core.certification.network import economy_name
+from greenlane.apps.wording import said
 from greenlane.core.criteria.loader import shipped
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
@@ -45,7 +46,7 @@ def mra_list(request: AuthenticatedRequest) -> HttpResponse:
         try:
             created = mra.create_mra(request.user, data)
         except Refused as exc:
-            error, field = str(exc), exc.field
+            error, field = said(exc), exc.field
         else:
             messages.success(request, _("MRA recorded."))
             return redirect("mra_detail", pk=created.pk)
@@ -84,10 +85,10 @@ def mra_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def parties(item: MutualRecognition) -> list[str]:
     """Each party as "Canada", "Korea (kr-aeo)" or "European Union (eu-aeo): tiers AEOS,
-    AEOC-AEOS; roles exporter" (the economy's name is the core's, in English)."""
+    AEOC-AEOS; roles exporter" (the economy's name in the reader's language)."""
     out = []
     for party in item.parties:
-        text = economy_name(str(party.get("economy") or "")) or "?"
+        text = economy_label(str(party.get("economy") or "")) or "?"
         if party.get("programme"):
             text += f" ({party['programme']})"
         tiers = ", ".join(party.get("tiers") or ())

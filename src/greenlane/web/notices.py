@@ -36,7 +36,7 @@ def notice_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark the notice read and go to the thing it is about (the link in the e-mail too)."""
     notice = notices.open_notice(request.user, pk)
     if notice is None:
-        raise Http404("no such notice")
+        raise Http404(_("no such notice"))
     if not url_has_allowed_host_and_scheme(notice.link, allowed_hosts=None):
         return redirect("inbox")  # only paths of this site are ever stored; never elsewhere
     return redirect(notice.link)

@@ -21,6 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
+from greenlane.apps.wording import said
 from greenlane.core.errors import Refused
 
 P = ParamSpec("P")
@@ -49,9 +50,9 @@ class _Answered:
 
 class shown(_Answered):  # lower case, like contextlib.suppress
     """A refusal in the block becomes an error message, in ``words`` (default: the refusal's
-    own)."""
+    own, in the reader's language)."""
 
-    def __init__(self, request: HttpRequest, words: Callable[[Refused], str] = str) -> None:
+    def __init__(self, request: HttpRequest, words: Callable[[Refused], str] = said) -> None:
         self.request = request
         self.words = words
 
@@ -68,7 +69,7 @@ class onto_form(_Answered):
 
     def answer(self, exc: Refused) -> None:
         field = exc.field if exc.field in self.form.fields else None
-        self.form.add_error(field, str(exc))
+        self.form.add_error(field, said(exc))
 
 
 def refusal(call: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> Refused | None:

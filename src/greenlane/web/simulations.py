@@ -377,8 +377,14 @@ def what_if(request: AuthenticatedRequest) -> HttpResponse:
                     for p in curve
                 ],
                 spec=whatif_chart(curve, values["percent"]),
+                # The chart's text alternative: the curve at a few rates, as a table.
+                curve_table=[p for p in curve if p.percent in TABLE_RATES],
             )  # fmt: skip
     return render(request, "risk/what_if.html", context)
+
+
+#: The inspection rates (in %) at which the what-if curve is also given as a table.
+TABLE_RATES = (1, 2, 5, 10, 20, 30, 50, 75, 100)
 
 
 def whatif_chart(curve: list[whatif.Point], percent: float) -> dict[str, Any]:

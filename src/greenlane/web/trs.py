@@ -19,6 +19,9 @@ from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import MANAGE_ROLES, VIEW_ROLES, can_manage, visible_studies
+from greenlane.apps.wording import all_translated, said, translated
+from greenlane.core.trs import study as core_study
+from greenlane.core.words import Words
 from greenlane.web import trs_report
 from greenlane.web.context import limit
 from greenlane.web.csvfiles import streamed_csv
@@ -88,7 +91,7 @@ class StudyForm(forms.ModelForm):
         try:
             values = services.parse_targets(self.cleaned_data["targets_hours"])
         except services.Refused as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(said(exc)) from None
         return ", ".join(f"{v:g}" for v in values)
 
     def clean_rates_by_section(self) -> str:
@@ -96,7 +99,7 @@ class StudyForm(forms.ModelForm):
         try:
             services.parse_rates(text)
         except services.Refused as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(said(exc)) from None
         return str(text)
 
     def clean(self) -> dict[str, Any]:
@@ -150,7 +153,8 @@ def study_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     body = None
     if study.result:
         body = trs_report.render_page_body(
-            study.result, rejected_url=reverse("trs_rejected", args=[study.pk])
+            study.result,
+            rejected_url=reverse("trs_rejected", args=[study.pk]),
         )
     return render(
         request,
@@ -161,8 +165,19 @@ def study_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": EventsForm(),
             "can_manage": can_manage(request.user),
             "report_body": body,
+            "message": translated(services.message(study)),
+            "progress_text": progress_text(study.progress_text),
         },
     )
+
+
+#: What a running study says it is doing (English as stored), by its text.
+STEPS = {str(words): words for words in core_study.STEPS}
+
+
+def progress_text(text: str) -> str:
+    """A study's progress text in the reader's language (a text it does not know, as it is)."""
+    return translated(STEPS.get(text, text))
 
 
 @takes_files("data")
@@ -210,8 +225,8 @@ def study_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
         {
             "status": study.status,
             "progress": study.progress,
-            "text": study.progress_text,
-            "message": study.message,
+            "text": progress_text(study.progress_text),
+            "message": translated(services.message(study)),
         }
     )
 
@@ -221,7 +236,7 @@ def _finished(request: AuthenticatedRequest, pk: int) -> Study:
     if not study.result:
         from django.http import Http404
 
-        raise Http404("this study has no result yet")
+        raise Http404(_("this study has no result yet"))
     return study
 
 
@@ -261,5 +276,13 @@ def study_rejected(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespo
     study = _finished(request, pk)
     rows: list[tuple[Any, ...]] = [("file", "row", "consignment", "reason")]
     for f in study.result["input"]["files"]:  # type: ignore[index]
-        rows += [(f["file"], r["row"], r["consignment"], r["reason"]) for r in f["rejected"]]
+        rows += [(f["file"], r["row"], r["consignment"], _reason(r)) for r in f["rejected"]]
     return streamed_csv(rows, f"trs-{study.pk}-rejected.csv")
+
+
+def _reason(rejection: dict[str, Any]) -> str:
+    """A rejected row's reasons in the reader's language (each a sentence of its own); the
+    English text of a result stored before reasons were kept as words."""
+    if "reasons" not in rejection:
+        return str(rejection["reason"])
+    return "; ".join(all_translated(Words.from_json(r) for r in rejection["reasons"]))

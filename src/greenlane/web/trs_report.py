@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from greenlane.apps.wording import translated
 from greenlane.core.trs import charts, metrics
 from greenlane.core.trs.events import STAGES
 
@@ -55,7 +56,7 @@ def context(document: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "effect": document.get("effect"),
         "charts": [
             {"id": cid, "spec_id": f"spec-{cid}", "spec": spec}
-            for cid, spec in charts.all_charts(document)
+            for cid, spec in charts.all_charts(document, say=translated)
         ],
         "breakdowns": [
             {

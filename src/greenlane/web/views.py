@@ -177,15 +177,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(error, UnreadablePostError):
         # The client stopped sending its body (``greenlane.server``: too slow, or gone).
         return HttpResponse(
-            "the request body did not arrive in time", status=408, content_type="text/plain"
+            _("the request body did not arrive in time"),
+            status=408,
+            content_type="text/plain; charset=utf-8",
         )
     unavailable = isinstance(error, (OperationalError, InterfaceError))
     status = 503 if unavailable else 500
     if request.path.startswith("/api/"):
         detail = (
-            "the database is unavailable; try again shortly"
+            _("the database is unavailable; try again shortly")
             if unavailable
-            else "internal error; it was logged"
+            else _("internal error; it was logged")
         )
         response: HttpResponse = JsonResponse({"detail": detail}, status=status)
     else:

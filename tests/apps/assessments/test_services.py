@@ -285,3 +285,24 @@ def test_a_clean_office_document_is_accepted(operator, trader) -> None:  # type:
         operator, trader, "REC-SYSTEM", _upload("stock.xlsx", out.getvalue())
     )
     assert evidence.content_type.endswith("spreadsheetml.sheet")
+
+
+def test_a_result_keeps_its_reasons_and_gates_as_words_translated_when_read(operator) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from django.utils import translation
+
+    from greenlane.apps.wording import translated
+
+    result = services.evaluate(operator, None)
+    json.dumps(result)  # stored in a snapshot as it is
+    tiers = [t for p in result["programmes"] for t in p["tiers"]]
+    shut = [g["text"] for t in tiers for g in t["gates"] if not g["passed"]]
+    kept = [g for g in shut if isinstance(g, dict)]
+    assert kept, "an operator not started has shut gates whose words are kept as data"
+    assert all("message" in g for g in kept)
+    with translation.override("ko"):
+        shown = services.shown(result)
+        texts = [g["text"] for p in shown["programmes"] for t in p["tiers"] for g in t["gates"]]
+        assert all(isinstance(t, str) for t in texts)
+        assert translated(kept[0]) in texts

@@ -297,3 +297,46 @@ def test_a_company_and_its_consultant_find_customs_question_on_their_home_page(w
     home = as_(w.trader).get("/").content.decode()
     assert "Customs asks you" not in home  # answered: nothing waits
     assert re.search(r'data-figure="questions" data-value="0"', home)
+
+
+def test_a_lifecycle_refusal_reaches_the_page_in_the_reader_s_language(w: World) -> None:
+    from django.utils import translation
+    from django.utils.html import escape
+
+    from greenlane.apps.wording import translated
+    from greenlane.core.certification.lifecycle import NotAllowed
+    from greenlane.core.words import Words
+
+    app = services.apply(w.operator, w.trader, "A", w.snapshot)
+    with pytest.raises(NotAllowed) as caught:
+        services.transition(app, w.decider, "approve", reason="x")
+    words = caught.value.words
+    assert isinstance(words, Words)
+    assert words.message == "'%(step)s' is not possible while the application waits for a validator"
+    with translation.override("ko"):
+        korean = translated(words)
+    assert "승인 및 공인증서 발급" in korean  # the step's name, translated inside the sentence
+    response = as_(w.decider).post(
+        f"/applications/{app.pk}/transitions/approve", {"reason": "x"}, HTTP_ACCEPT_LANGUAGE="ko"
+    )
+    assert response.status_code == 409
+    assert escape(korean) in response.content.decode()
+
+
+def test_an_eligibility_check_is_stored_as_words_and_shown_translated(w: World) -> None:
+    from django.utils import translation
+
+    from greenlane.core.words import Words
+
+    check = services.eligibility(w.operator, w.snapshot, "AA")
+    json.dumps(check)  # stored with the application as it is
+    stored = {
+        **check,
+        "reasons": [Words("arrears of duties or taxes").as_json(), "an older plain reason"],
+        "open_gates": [Words("%(group)s score at least %(min)s (now %(score)s)",
+                             {"group": "G", "min": 80, "score": 1234}).as_json()],
+    }  # fmt: skip
+    with translation.override("es"):
+        shown = services.shown_eligibility(stored)
+    assert shown["reasons"][1] == "an older plain reason"  # shown as it is
+    assert shown["open_gates"] == ["G: puntaje de al menos 80 (actualmente 1.234)"]  # Spanish

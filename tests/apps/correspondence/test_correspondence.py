@@ -50,7 +50,7 @@ def test_the_company_writes_with_a_file_and_the_validator_reads_it(w: World, app
     attachment = message.attachments.get()
     assert (attachment.original_name, attachment.content_type) == ("iso.pdf", "application/pdf")
     told = Notice.objects.get(recipient=w.validator, kind=Kind.MESSAGE)
-    assert told.title == f"{w.operator.name} wrote on application {app.number} (1 file(s) attached)"
+    assert told.title == f"{w.operator.name} wrote on application {app.number} (1 file attached)"
     assert told.link == f"/applications/{app.pk}/#messages"
     sent = AuditEvent.objects.get(action="correspondence.message.sent")
     assert sent.data["files"][0]["sha256"] == attachment.sha256

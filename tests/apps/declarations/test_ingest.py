@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from greenlane.apps.audit import services as audit
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.declarations import ingest
-from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
+from greenlane.apps.declarations.models import (
+    Declaration,
+    IngestBatch,
+    Inspection,
+    RejectedRow,
+    in_english,
+)
 from greenlane.core.risk import mapping
 from tests.core.risk.rows import DEFECTS, MAPPING, good_row, spoil, write_csv
 from tests.shared_data import kcs_file
@@ -31,7 +37,7 @@ def test_it_stores_good_rows_and_keeps_bad_ones_with_reasons(tmp_path: Path) -> 
     assert stored.attributes == {"Note": "note 2"}
     rejected = RejectedRow.objects.get(batch=result.batch)
     assert rejected.row == 2
-    assert "hs6 is not an HS code" in rejected.reason
+    assert "hs6 is not an HS code" in in_english(rejected.reason)
     # Rows 0 and 3 carry a result ("0" and "yes"); row 2 has none.
     assert Inspection.objects.filter(batch=result.batch).count() == 2
     assert Inspection.objects.get(declaration__number="N0000003").fraud_found is True
@@ -51,7 +57,7 @@ def test_a_declaration_already_on_record_is_rejected_not_duplicated(tmp_path: Pa
     ingest.ingest(write_csv(tmp_path / "a.csv", [good_row(1), good_row(2)]), MAPPING)
     second = ingest.ingest(write_csv(tmp_path / "b.csv", [good_row(2), good_row(3)]), MAPPING)
     assert (second.rows_accepted, second.rows_rejected) == (1, 1)
-    reason = RejectedRow.objects.get(batch=second.batch).reason
+    reason = in_english(RejectedRow.objects.get(batch=second.batch).reason)
     assert reason == "declaration number N0000002 is already on record"
     assert Declaration.objects.filter(number="N0000002").count() == 1
 
@@ -106,8 +112,8 @@ def test_inspection_results_attach_to_declarations_on_record(tmp_path: Path) -> 
     assert hit.fraud_found is True
     assert str(hit.revenue_recovered) == "120.50"
     reasons = dict(RejectedRow.objects.filter(batch=result.batch).values_list("row", "reason"))
-    assert "no such declaration" in reasons[3]
-    assert "already appears in row 1" in reasons[4]
+    assert "no such declaration" in in_english(reasons[3])
+    assert "already appears in row 1" in in_english(reasons[4])
 
 
 def test_the_rejected_rows_download_names_row_reason_and_values(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from greenlane.apps.audit.models import AuditEvent
-from greenlane.apps.declarations.models import Inspection, InspectionCorrection
+from greenlane.apps.declarations.models import Inspection, InspectionCorrection, in_english
 from greenlane.apps.declarations.services import (
     Result,
     ResultRefused,
@@ -214,9 +214,9 @@ def test_a_file_of_results_that_do_not_hold_together_is_rejected_row_by_row(
     result = ingest.ingest(path, mapping.named("greenlane-inspections"))
     assert (result.batch.rows_accepted, result.batch.rows_rejected) == (1, 3)
     reasons = dict(result.batch.rejected_rows.values_list("row", "reason"))
-    assert "in the future" in reasons[2]
-    assert "more than 0 but fraud says no irregularity" in reasons[3]
-    assert "before the declaration date on record" in reasons[4]
+    assert "in the future" in in_english(reasons[2])
+    assert "more than 0 but fraud says no irregularity" in in_english(reasons[3])
+    assert "before the declaration date on record" in in_english(reasons[4])
     assert list(Inspection.objects.values_list("declaration__number", flat=True)) == ["R1"]
 
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from greenlane.apps.declarations import ingest
-from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload
+from greenlane.apps.declarations.models import Declaration, IngestBatch, Upload, in_english
 from greenlane.apps.declarations.services import UploadRefused, submit_upload
 from greenlane.core.risk.mapping import parse
 from tests import factories
@@ -48,7 +48,7 @@ def test_the_upload_page_ingests_and_links_the_report() -> None:
     assert response.status_code == 302
     assert response.url == f"/declarations/uploads/{upload.pk}/"
     assert upload.status == "done"
-    assert upload.message == "3 rows read: 2 accepted, 1 rejected"
+    assert in_english(upload.message) == "3 rows read: 2 accepted, 1 rejected"
     page = client.get(response.url).content.decode()
     assert f"/declarations/batches/{upload.batch_id}/" in page
     report = client.get(f"/declarations/batches/{upload.batch_id}/").content.decode()
@@ -91,7 +91,7 @@ def test_a_file_missing_mapped_columns_fails_with_a_clear_message() -> None:
     analyst = factories.user("risk_analyst")
     upload = submit_upload(analyst, _file([good_row(0)]), "kcs")
     assert upload.status == "failed"
-    assert "the mapping needs column(s) missing from the file" in upload.message
+    assert "the mapping needs column(s) missing from the file" in in_english(upload.message)
     assert IngestBatch.objects.count() == 0
 
 
@@ -148,7 +148,7 @@ def test_an_upload_stopped_before_it_is_marked_done_has_stored_nothing(monkeypat
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
     assert upload.status == "failed"
-    assert "nothing was stored" in upload.message
+    assert "nothing was stored" in in_english(upload.message)
     assert (IngestBatch.objects.count(), Declaration.objects.count()) == (0, 0)
     monkeypatch.setattr(services, "_finish", real_finish)
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED)
@@ -185,7 +185,7 @@ def test_a_damaged_parquet_upload_fails_with_the_reason(tmp_path: Path, shape: s
         LAYOUT,
     )
     assert upload.status == "failed"
-    assert "d.parquet: cannot read as Parquet" in upload.message
+    assert "d.parquet: cannot read as Parquet" in in_english(upload.message)
     assert not IngestBatch.objects.exists()
 
 
@@ -229,7 +229,7 @@ def test_an_upload_whose_batch_was_stored_before_it_was_marked_done_reads_done()
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     upload.refresh_from_db()
     assert upload.status == "done", upload.message
-    assert upload.message == "2 rows read: 2 accepted, 0 rejected"
+    assert in_english(upload.message) == "2 rows read: 2 accepted, 0 rejected"
     assert upload.batch == IngestBatch.objects.get()
     assert Declaration.objects.count() == 2
 
@@ -246,5 +246,5 @@ def test_the_same_content_handed_in_again_is_still_a_duplicate(same_person: bool
         LAYOUT,
     )
     assert again.status == "failed"
-    assert "this file was already ingested" in again.message
+    assert "this file was already ingested" in in_english(again.message)
     assert again.batch is None

@@ -14,6 +14,7 @@ from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.monitoring import services
 from greenlane.apps.monitoring.models import Alert, Indicator, Run
 from greenlane.apps.operators.models import AeoAuthorisation
+from greenlane.core.words import Words
 from tests import factories
 
 # The analytics connection reads committed data: these tests commit (and clean up after).
@@ -184,3 +185,81 @@ def test_peer_figures_of_fewer_than_three_peers_are_never_shown() -> None:
         "peers": 2, "detections": 3, "peer_detections": None, "peer_detection_rate": None,
     }  # fmt: skip
     assert for_the_company({**figures, "peers": 3}) == {**figures, "peers": 3}
+
+
+# ------------------------------------------------------------------ each reader's language
+
+
+def test_an_alert_raised_in_english_is_read_in_korean(world: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    from greenlane.apps.notices.models import Kind, Notice
+    from greenlane.apps.wording import translated
+
+    with translation.override("en"):  # the worker writes while English is active
+        _run()
+    alert = Alert.objects.get(rule="detection-above-peers")
+    assert alert.title == "Detection rate significantly above peers"  # English kept
+    assert alert.title_words == {"message": alert.title}
+    assert alert.summary_words is not None
+    assert alert.summary_words["params"]["inspections"] == 20
+    with translation.override("ko"):
+        title = translated(alert.title_words)
+        summary = translated(alert.summary_words)
+        severity = str(Alert.Severity.HIGH.label)
+    assert "12 detections in 20 inspections over the last 365 days" in str(
+        Words.from_json(alert.summary_words)
+    )
+    validator = world["validator"]
+    validator.language = "ko"
+    validator.save()
+    client = Client()
+    client.force_login(validator)
+    listed = client.get("/monitoring/alerts/").content.decode()
+    assert title in listed
+    detail = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert title in detail
+    assert summary in detail
+    assert severity in detail
+    api = client.get("/api/v1/monitoring/alerts").json()
+    mine = next(a for a in api if a["id"] == alert.pk)
+    assert (mine["title"], mine["summary"], mine["severity"]) == (title, summary, "high")
+    # The notice (to the decision officers: the operator has no validator): words too.
+    told = Notice.objects.get(recipient=world["decision"], kind=Kind.ALERT_RAISED)
+    assert told.title.startswith(f"High-severity alert on {world['flagged']}: Detection rate")
+    with translation.override("ko"):
+        assert told.shown_title == translated(told.title_words)
+        assert told.shown_body == summary
+    assert translated(told.title_words) == told.title  # English while English is active
+
+
+def test_an_alert_kept_before_words_were_stored_still_shows(world: dict[str, Any]) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils import translation
+
+    old = Alert.objects.create(
+        operator=world["flagged"], rule="old-rule", rules_version=AS_OF, cause="x",
+        severity="low", title="Something the rules said long ago",
+    )  # fmt: skip
+    other = Alert.objects.create(
+        operator=world["flagged"], rule="detection-above-peers", rules_version=AS_OF,
+        cause="y", severity="high", title="Detection rate significantly above peers",
+    )  # fmt: skip
+    with translation.override("ko"):
+        assert old.shown_title == "Something the rules said long ago"
+        assert old.shown_summary == ""
+    client = Client()
+    client.force_login(world["validator"])
+    assert "Something the rules said long ago" in client.get("/monitoring/alerts/").content.decode()
+    detail = client.get(f"/monitoring/alerts/{old.pk}/").content.decode()
+    assert "Something the rules said long ago" in detail
+    assert 'data-testid="alert-summary"' not in detail
+    # The migration keeps the title as words: a rule's title the catalogues know is translated.
+    migration = import_module("greenlane.apps.monitoring.migrations.0002_alert_words")
+    migration.titles_as_words(apps, None)
+    other.refresh_from_db()
+    old.refresh_from_db()
+    assert other.title_words == {"message": "Detection rate significantly above peers"}
+    assert old.shown_title == "Something the rules said long ago"  # unknown: as it is

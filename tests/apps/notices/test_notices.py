@@ -135,8 +135,8 @@ def test_expiry_reminders_come_once_per_step(w: World) -> None:
     assert certification_notices.remind(today + timedelta(days=3)) == 0  # same 30-day step
     assert certification_notices.remind(today + timedelta(days=19)) == 1  # 6 days left: 7-day
     titles = list(Notice.objects.order_by("pk").values_list("title", flat=True))
-    assert titles[0].endswith("(25 day(s) left)")
-    assert titles[1].endswith("(6 day(s) left)")
+    assert titles[0].endswith("(25 days left)")
+    assert titles[1].endswith("(6 days left)")
 
 
 def test_a_self_review_due_then_overdue(w: World) -> None:
@@ -352,7 +352,10 @@ def test_the_person_who_handed_in_a_file_hears_how_its_ingest_ended(
     assert finished.link == f"/declarations/uploads/{upload.pk}/"
     assert (failed.kind, failed.title) == (Kind.JOB_FAILED, "The ingest of day.csv failed")
     again.refresh_from_db()
-    assert failed.body == again.message
+    from greenlane.apps.wording import translated
+
+    assert failed.body == translated(again.message)  # the English text (English is active)
+    assert failed.shown_body == translated(again.message)
     assert "already" in failed.body
 
 
@@ -413,7 +416,7 @@ def test_each_role_chooses_only_for_the_kinds_it_can_be_sent(w: World) -> None:
     assert "Customs asks for information" in shown
     assert str(Kind.ACCESS_REQUESTED.label) not in shown
     assert str(Kind.JOB_FAILED.label) not in shown
-    with pytest.raises(notices.Refused, match="no notice kind 'access_requested' for a Trader"):
+    with pytest.raises(notices.Refused, match="no notice kind 'access_requested' for your role"):
         notices.set_preferences(w.trader, {Kind.ACCESS_REQUESTED: "inbox"})
     assert set(notices.preferences(w.admin)) == {k.value for k in KINDS_BY_ROLE[Role.ADMINISTRATOR]}
 
@@ -431,3 +434,116 @@ def test_a_settings_form_without_a_choice_says_which_kind_lacks_one(w: World) ->
     assert row, page.content.decode()
     assert "This field is required." in row.group(1)
     assert notices.preferences(w.trader)[Kind.DECISION] == "email"  # nothing saved
+
+
+# ------------------------------------------------------------------ each reader's language
+
+
+def test_a_notice_written_in_english_is_read_in_each_readers_language(w: World) -> None:
+    from django.utils import translation
+
+    from greenlane.apps.wording import translated
+    from greenlane.core.words import _
+
+    title = _("Monitoring run of %(day)s queued.", day="2026-06-30")  # a message Korean knows
+    body = _("Alert acknowledged.")
+    with translation.override("en"):  # written while English is active
+        notices.notify(
+            Kind.MESSAGE, [w.trader], title=title, body=body, link="/", may_see=lambda u: True
+        )
+    notice = Notice.objects.get()
+    assert (notice.title, notice.body) == (str(title), "Alert acknowledged.")  # English kept
+    with translation.override("ko"):
+        korean_title, korean_body = translated(title), translated(body)
+        assert notice.shown_title == korean_title
+    assert korean_title == "2026-06-30 기준 사후관리 점검을 대기열에 추가했습니다."
+    assert korean_body == "경보를 확인했습니다."
+    w.trader.language = "ko"
+    w.trader.save()
+    client = Client()
+    client.force_login(w.trader)
+    page = client.get("/inbox/").content.decode()
+    assert korean_title in page
+    assert korean_body in page
+    listed = client.get("/api/v1/notices").json()["items"]
+    assert (listed[0]["title"], listed[0]["body"]) == (korean_title, korean_body)
+    english = Client()
+    english.force_login(w.validator)
+    notices.notify(Kind.MESSAGE, [w.validator], title=title, link="/", may_see=lambda u: True)
+    assert str(title) in english.get("/inbox/").content.decode()
+
+
+def test_the_email_goes_in_the_addressees_language_whatever_the_senders(w: World) -> None:
+    from django.utils import translation
+
+    from greenlane.apps.wording import translated
+    from greenlane.core.words import _
+
+    w.trader.language = "ko"
+    w.trader.save()
+    w.validator.email = "validator@customs.example"
+    w.validator.save()  # no language chosen: the default, English
+    title = _("Monitoring run of %(day)s queued.", day="2026-06-30")
+    body = _("Alert acknowledged.")
+    with translation.override("en"):
+        notices.notify(
+            Kind.MESSAGE, [w.trader, w.validator], title=title, body=body, link="/",
+            may_see=lambda u: True,
+        )  # fmt: skip
+    mail.outbox.clear()
+    with translation.override("es"):  # the worker's language is nobody's
+        assert outbox.send_pending() == 2
+    to = {m.to[0]: m for m in mail.outbox}
+    with translation.override("ko"):
+        korean_title, korean_body = translated(title), translated(body)
+    korean = to[w.trader.email]
+    assert korean_title in korean.subject
+    assert korean_title in korean.body
+    assert korean_body in korean.body
+    assert korean_title in korean.alternatives[0][0]
+    english = to[w.validator.email]
+    assert english.subject == f"Greenlane: {title}"
+    assert str(body) in english.body
+
+
+def test_an_old_notice_with_plain_text_is_shown_as_it_is(w: World) -> None:
+    from django.utils import translation
+
+    notices.notify(
+        Kind.MESSAGE, [w.trader], title="Application A-1 is approved", body="Well done.",
+        link="/", may_see=lambda u: True,
+    )  # fmt: skip
+    notice = Notice.objects.get()
+    assert (notice.title_words, notice.body_words) == (None, None)
+    with translation.override("ko"):
+        assert (notice.shown_title, notice.shown_body) == (
+            "Application A-1 is approved", "Well done."
+        )  # fmt: skip
+    w.trader.language = "ko"
+    w.trader.save()
+    client = Client()
+    client.force_login(w.trader)
+    assert "Application A-1 is approved" in client.get("/inbox/").content.decode()
+    mail.outbox.clear()
+    outbox.send_pending()
+    assert "Application A-1 is approved" in mail.outbox[0].subject
+    assert "Well done." in mail.outbox[0].body
+
+
+def test_the_outcome_of_background_work_is_stored_as_words(w: World) -> None:
+    from django.utils import translation
+
+    from greenlane.apps.wording import translated
+    from greenlane.core.words import Words, _
+
+    notices.tell_outcome(
+        w.admin, False, what=_("Alert acknowledged."), message=_("Alert dismissed."),
+        link="/", about=w.operator, roles=[w.admin.role],
+    )  # fmt: skip
+    notice = Notice.objects.get(recipient=w.admin)
+    assert notice.kind == Kind.JOB_FAILED
+    assert notice.title == "Alert acknowledged. failed"
+    with translation.override("ko"):
+        assert notice.shown_title == translated(Words.from_json(notice.title_words))
+        assert "경보를 확인했습니다." in notice.shown_title
+        assert notice.shown_body == translated(_("Alert dismissed."))

@@ -4,6 +4,7 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 from typing import Any
@@ -11,11 +12,15 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
 from greenlane.apps.trs import services
 from greenlane.apps.trs.models import Study
+from greenlane.apps.wording import translated
+from greenlane.core.trs import charts, metrics
+from greenlane.core.words import Words
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +279,43 @@ def test_rates_by_goods_category_are_checked_and_used(people: dict[str, Any]) ->
     )
     _, effect_settings = services.study_settings(study)
     assert effect_settings.rates == {"*": (0.6, 1.35, 2.1), "XVI": (0.8, 1.5, 2.1)}
+
+
+def test_a_study_reads_in_korean_its_stage_titles_and_charts_included(
+    people: dict[str, Any],
+) -> None:
+    """The words core writes (interval titles, chart titles, legends, the charts' data tables,
+    the outcome) are shown in the reader's language; the result keeps them as words."""
+    statistician = people["statistician"]
+    study = services.create_study(statistician, title="Korean", replicates=10)
+    services.add_event_file(study, statistician, _file())
+    services.request_run(study, statistician)
+    study.refresh_from_db()
+    assert study.status == Study.Status.DONE, study.message
+    total = next(i for i in study.result["metrics"]["intervals"] if i["name"] == "total")
+    assert total["title"] == {"message": "Arrival to release"}  # stored as words
+    with translation.override("ko"):
+        interval = translated(metrics.INTERVALS[0].title)
+        median = translated(Words("Median"))
+        chart_title = translated(charts.BREAKDOWN_TITLES["office_code"])
+        outcome = translated(services.message(study))
+        per_stage = translated(Words("Time per stage (hours)"))
+    assert median == "중앙값"
+    assert per_stage != "Time per stage (hours)"  # translated
+    page = _client(statistician).get(f"/trs/{study.pk}/", HTTP_ACCEPT_LANGUAGE="ko")
+    html = page.content.decode()
+    assert f"<td>{interval}</td>" in html
+    assert f'<th scope="col">{median}</th>' in html  # the intervals chart's table
+    assert f"<caption>{chart_title}</caption>" in html
+    assert outcome in html
+    spec = re.search(r'<script id="spec-intervals" type="application/json">(.*?)</script>', html)
+    assert spec
+    drawn = json.loads(spec.group(1))
+    assert drawn["title"] == per_stage
+    assert median in {v["figure"] for v in drawn["data"]["values"]}
+    rejected = b"".join(
+        _client(statistician)
+        .get(f"/trs/{study.pk}/rejected.csv", HTTP_ACCEPT_LANGUAGE="ko")
+        .streaming_content  # type: ignore[attr-defined]
+    ).decode()
+    assert "C5" in rejected

@@ -16,6 +16,7 @@ from greenlane.core.certification.lifecycle import (
     NotAllowed,
     Stage,
 )
+from greenlane.core.words import Words
 
 T0 = datetime(2026, 1, 5, 9, 0)
 
@@ -126,3 +127,28 @@ def test_window_reviews_are_every_window_inside_the_term_after_the_start(
         if o > start and (end is None or d <= end):
             expected.append((o, d))
     assert schedule == (expected if end is not None else expected[:3])
+
+
+def test_a_refusal_says_why_in_words_translated_where_shown() -> None:
+    with pytest.raises(NotAllowed) as caught:
+        lifecycle.check(APPLICATION, "approve", Stage.DOCUMENT_REVIEW, frozenset({Actor.DECIDER}))
+    words = caught.value.words
+    assert isinstance(words, Words)
+    assert words.message == "'%(step)s' is not possible while the documents are under review"
+    assert words.params["step"] == APPLICATION["approve"].label  # words inside words
+    assert str(caught.value) == str(words)  # the English sentence, as the CLI says it
+    with pytest.raises(NotAllowed) as caught:
+        lifecycle.check(CERTIFICATE, "surrender", "active", frozenset({Actor.DECIDER}))
+    assert caught.value.words == Words(
+        "'%(step)s' is for the operator, not for you",
+        {"step": CERTIFICATE["surrender"].label},
+    )
+    assert str(caught.value) == "'Surrender voluntarily' is for the operator, not for you"
+    with pytest.raises(NotAllowed) as caught:
+        lifecycle.check(CERTIFICATE, "fly", "active", frozenset({Actor.DECIDER}))
+    assert str(caught.value) == "there is no transition 'fly'"
+
+
+def test_a_refusal_given_as_text_keeps_it() -> None:
+    refused = NotAllowed("déjà fait", "tier")
+    assert (str(refused), refused.words, refused.field) == ("déjà fait", "déjà fait", "tier")

@@ -183,3 +183,17 @@ def test_catalogue_check_checks_the_mra_file_too(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["catalogue", "check", str(path)])
     assert bad.exit_code == 2
     assert f"{path}:5: mras.0.parties.0.programme: unknown programme 'kr-oea'" in bad.output
+
+
+def test_dates_as_sourced_are_words_translated_where_shown() -> None:
+    from greenlane.core.certification.mras import BENEFITS, said
+    from greenlane.core.words import Words
+
+    june = said("2013-06")
+    assert isinstance(june, Words)
+    assert june.message == "June %(year)s"
+    assert june.params == {"year": "2013"}
+    assert str(june) == spoken("2013-06") == "June 2013"  # the year is not grouped
+    assert str(said("unknown")) == "unknown"
+    assert said("2013-06-01") == "2013-06-01"
+    assert all(isinstance(w, Words) for w in BENEFITS.values())

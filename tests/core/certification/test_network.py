@@ -21,7 +21,18 @@ def test_the_network_has_each_party_once_and_an_edge_per_party_pair_or_hub_spoke
     assert len(graph.edges) == spokes + sum(1 for a in arrangements if a.kind == "bilateral")
     assert all(n.apec == (n.code in APEC) for n in graph.economies)
     assert next(n for n in graph.economies if n.code == "KR").programme == "kr-aeo"
-    assert f"{len(codes)} economies" in graph.summary()
+    summary = graph.summary()
+    assert f"{len(codes)} economies" in str(summary)
+    assert summary.params["economies"] == len(codes)  # a count, written the reader's way
+    edge = next(e for e in graph.edges if not (e.a.hub or e.b.hub))
+    assert str(edge.title).startswith(f"{edge.a.name} \u2013 {edge.b.name}: signed ")
+
+
+def test_a_page_may_name_the_economies_in_its_reader_s_language() -> None:
+    graph = network(shipped_mras(), [("KR", "kr-aeo")], name=lambda code: f"<{code}>")
+    korea = next(n for n in graph.economies if n.code == "KR")
+    assert korea.name == "<KR>"
+    assert all(str(e.title).count("<") >= 1 for e in graph.edges)
 
 
 def test_economies_sit_on_the_circle_apec_members_first_and_labels_point_outwards() -> None:

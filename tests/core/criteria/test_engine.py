@@ -11,9 +11,11 @@ from greenlane.core.criteria.engine import (
     InvalidAnswers,
     NotInForce,
     Profile,
+    answer_problems,
     assess,
     validate_answers,
 )
+from greenlane.core.words import Figure, Words
 
 from .helpers import all_met, catalogue_of
 from .test_loader import GOOD, SECOND_VERSION
@@ -58,3 +60,27 @@ def test_it_refuses_answers_that_do_not_fit_the_baseline(tmp_path: Path) -> None
     with pytest.raises(InvalidAnswers) as caught:
         assess(catalogue, {"REC-SYSTEM": "maybe"}, Profile(), date(2021, 1, 1))
     assert set(caught.value.errors) == {"REC-SYSTEM"}
+
+
+def test_eligibility_reasons_and_gates_are_words_with_their_values(tmp_path: Path) -> None:
+    catalogue = catalogue_of(tmp_path, extra={"demo.yaml": GOOD})
+    result = assess(catalogue, {}, Profile(years_in_business=0.5), date(2021, 1, 1), ["demo"])
+    tiers = result.programme("demo").tiers
+    reasons = [r for t in tiers for r in t.reasons]
+    assert reasons, "the demo programme asks for years in business"
+    for reason, english in zip(reasons, [e for t in tiers for e in t.eligibility], strict=True):
+        assert isinstance(reason, Words)
+        assert str(reason) == english
+    years = next(r for r in reasons if "year" in r.message)
+    assert years.params["stated"] == Figure(0.5, 1)  # written the reader's way: "0,5" in es
+    shut = [g for t in tiers for g in t.gates if not g.passed]
+    assert all(str(g.words) == g.text for g in shut)
+
+
+def test_answer_problems_are_words_and_validate_answers_their_english(tmp_path: Path) -> None:
+    catalogue = catalogue_of(tmp_path)
+    answers = {"REC-SYSTEM": "maybe"}
+    (problem,) = answer_problems(catalogue, answers).values()
+    assert problem.message == "'%(value)s' is not an answer (use one of %(allowed)s)"
+    assert problem.params["value"] == "maybe"
+    assert validate_answers(catalogue, answers) == {"REC-SYSTEM": str(problem)}

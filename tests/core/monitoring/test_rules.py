@@ -76,3 +76,30 @@ def test_the_rules_in_force_on_a_day_and_bad_files() -> None:
         shipped.on(date(2020, 1, 1))
     with pytest.raises(rules.RulesError, match="rules"):
         rules.parse("versions: [{valid_from: 2026-01-01, rules: [{id: x, kind: nope}]}]")
+
+
+def test_an_alerts_title_and_summary_are_words_translated_when_read() -> None:
+    from greenlane.core.words import Words
+
+    alert = rules.detection_alert(RULE, _row(10, 20, peer_d=0, peer_n=5), overall_rate=0.05)
+    assert alert is not None
+    assert alert.title == Words("t")
+    assert alert.summary is not None
+    assert str(alert.summary) == (
+        "10 detections in 20 inspections over the last 365 days (50.0%), against 5.0% for all "
+        "operators."
+    )
+    one = rules.critical_alerts(
+        rules.CriticalFinding(id="c", kind="critical_finding", title="t", severity="high",
+                              window_days=90),
+        [{"operator": "A", "declaration_id": 1, "number": "D1", "date": date(2026, 6, 1)}],
+    )[0]  # fmt: skip
+    assert (
+        str(one.summary) == "A critical finding at the inspection of declaration D1 of 2026-06-01."
+    )
+    assert Words.from_json(one.summary.as_json()) == one.summary  # stored, read back
+    title = rules.notice_title("medium", "Hanbit (OP1)", Words("Critical finding"))
+    assert str(title) == "Medium-severity alert on Hanbit (OP1): Critical finding"
+    shipped = {str(t) for t in rules.SHIPPED_TITLES}
+    for version in rules.shipped().versions:  # every shipped title is a collected message
+        assert {r.title for r in version.rules} <= shipped

@@ -50,7 +50,7 @@ DEFECTS: dict[str, tuple[str, str, str]] = {
     "bad_country": ("Origin", "XX", "origin_country is not an ISO 3166-1"),
     "negative_mass": ("Mass", "-3", "net_mass_kg is below 0"),
     "text_value": ("Value", "lots", "customs_value is not a number"),
-    "rate_too_high": ("Rate", "1500", "tax_rate is above 1000"),
+    "rate_too_high": ("Rate", "1500", "tax_rate is above 1,000"),
     "no_importer": ("Importer", "", "importer_code is missing"),
     "bad_mode": ("Mode", "CAMEL", "transport_mode is not a known mode"),
     "bad_flag": ("Fraud", "maybe", "fraud is not yes/no"),

@@ -102,10 +102,11 @@ def test_it_learns_the_planted_fraud_and_explains_in_words(economy: pd.DataFrame
     highest = test.iloc[np.argsort(-scores)[:50]]
     for (_, row), why in zip(highest.iterrows(), model.reasons(highest), strict=True):
         for reason in why:
-            assert reason.text[0].isupper(), reason.text
-            assert not re.search(r"__|\.rate|log_|_vs_|_code|nan", reason.text), reason.text
+            text = str(reason.text)
+            assert text[0].isupper(), text
+            assert not re.search(r"__|\.rate|log_|_vs_|_code|nan", text), text
             if reason.feature.startswith("importer_code"):
-                assert f"Importer {row['importer_code']}" in reason.text
+                assert f"Importer {row['importer_code']}" in text
     stake = model.revenue_at_stake(test.iloc[[top]])
     assert stake[0] > 0
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from greenlane.core.risk.features import HISTORY_KEYS, key_name
 from greenlane.core.risk.reasons import label, sentence
+from greenlane.core.words import Words
 
 DECLARATION = {
     "importer_code": "OP0000173", "declarant_code": "B000042", "seller_code": "S000007",
@@ -48,7 +49,7 @@ JARGON = re.compile(r"__|\.rate|\.n\b|log_|_vs_|_code|nan|inf", re.IGNORECASE)
 def test_each_feature_reads_as_a_sentence(
     feature: str, value: object, features: dict[str, object], expected: str
 ) -> None:
-    assert sentence(feature, value, DECLARATION, features) == expected
+    assert str(sentence(feature, value, DECLARATION, features)) == expected
 
 
 FEATURES = [
@@ -69,24 +70,26 @@ def test_no_reason_shows_a_feature_name_or_a_raw_logarithm(
     feature: str, value: float, n: int, declaration: dict[str, object]
 ) -> None:
     counts = {f"{key_name(k)}.n": n for k in HISTORY_KEYS}
-    text = sentence(feature, value, declaration, counts)
+    words = sentence(feature, value, declaration, counts)
+    assert Words.from_json(words.as_json()) == words  # stored and read back unchanged
+    text = str(words)
     assert text[0].isupper(), text
     assert not JARGON.search(text), text
 
 
 @pytest.mark.parametrize("feature", FEATURES)
 def test_every_model_input_has_a_label_in_words(feature: str) -> None:
-    words = label(feature)
+    words = str(label(feature))
     assert words[0].isupper(), words
     assert not JARGON.search(words), words
     assert "_" not in words, words
 
 
 def test_labels_say_what_a_history_feature_counts() -> None:
-    assert label("importer_code.rate") == "Importer: irregularity rate in past inspections"
-    assert label("hs6__origin_country.n") == "HS code-origin pair: past inspections"
-    assert label("unit_value_vs_hs_origin") == (
+    assert str(label("importer_code.rate")) == "Importer: irregularity rate in past inspections"
+    assert str(label("hs6__origin_country.n")) == "HS code-origin pair: past inspections"
+    assert str(label("unit_value_vs_hs_origin")) == (
         "Unit value against the usual for its HS code and origin"
     )
-    assert label("attr.incoterm") == "Incoterm (from the declaration file)"
-    assert len({label(f) for f in FEATURES}) == len(FEATURES)  # no two inputs read the same
+    assert str(label("attr.incoterm")) == "Incoterm (from the declaration file)"
+    assert len({str(label(f)) for f in FEATURES}) == len(FEATURES)  # no two inputs read the same

@@ -172,7 +172,7 @@ def test_a_long_or_deep_rule_is_refused_with_the_limit_or_selects_as_written(
         ("customs_value > 0 and " + "1+" * 40 + "1 > 0", "nests at most 32 levels", 23),
         ("not " * 33 + "customs_value > 1", "a rule nests at most 32 levels deep", 129),
         ("customs_value in [" + ", ".join(["1"] * 600) + "]", "at most 500 terms", 1510),
-        ("1 > 0 or " * 300 + "1 > 0", "a rule is at most 2000 characters", 1),
+        ("1 > 0 or " * 300 + "1 > 0", "a rule is at most 2,000 characters", 1),
     ],
 )
 def test_a_rule_past_a_limit_is_refused_with_the_limit_and_the_position(

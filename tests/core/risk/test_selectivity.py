@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greenlane.core.risk.selectivity import Day, Policy, PolicyError, Used, assign, certified_on
+from greenlane.core.words import _
 
 from .selectivity_before import assign_before
 
@@ -55,7 +56,7 @@ def _day(case: dict[str, object]) -> Day:
     forced = case["forced"]
     return Day(
         case["probability"], case["revenue"], case["aeo"], forced,  # type: ignore[arg-type]
-        ["rule" if f else None for f in forced], case["shift"],  # type: ignore[union-attr,arg-type]
+        [_("rule") if f else None for f in forced], case["shift"],  # type: ignore[union-attr,arg-type]
         partner_valid=case["partner"],  # type: ignore[arg-type]
     )  # fmt: skip
 
@@ -97,7 +98,7 @@ def test_capacity_random_rate_rules_and_aeo_benefit(case: dict[str, object]) -> 
     expected = np.clip(case["probability"] * (1 - cut) + case["shift"], 0, 1)  # type: ignore[operator]
     np.testing.assert_allclose(decision.score, expected)
     for i, words in enumerate(decision.reasons):
-        benefits = [w for w in words if "benefit" in w]
+        benefits = [w for w in words if "benefit" in str(w)]
         assert len(benefits) == int(bool(aeo[i] or partner[i])), words  # type: ignore[index]
     assert _assign(case).channel == decision.channel  # the same seed, the same day
 
@@ -170,7 +171,7 @@ def test_rules_in_force_force_or_shift_and_the_most_severe_force_wins() -> None:
     ]
     out = apply_rules(rules, frame, day)
     assert out.forced == ["red", "red", "green"]
-    assert out.why[1] == "rule arms: weapons: always examined"
+    assert str(out.why[1]) == "rule arms: weapons: always examined"
     assert out.shift.tolist() == [0.0, 0.0, 0.2]
     assert out.hits == {"arms": 2, "cn": 2, "tel": 1}  # "old" is not in force: not evaluated
     assert out.matched == [["arms"], ["arms", "cn"], ["cn", "tel"]]
@@ -230,7 +231,7 @@ def test_the_staged_decision_is_the_decision_before_it_was_split(
     )  # fmt: skip
     assert after.channel == before.channel
     np.testing.assert_array_equal(after.score, before.score)
-    assert after.reasons == before.reasons
+    assert [[str(w) for w in r] for r in after.reasons] == before.reasons
     np.testing.assert_array_equal(after.random, before.random)  # type: ignore[arg-type]
     np.testing.assert_array_equal(after.explored, before.explored)  # type: ignore[arg-type]
 

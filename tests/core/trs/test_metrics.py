@@ -5,6 +5,7 @@ import math
 import pytest
 
 from greenlane.core.trs import metrics
+from greenlane.core.words import Words
 from tests.core.trs.cases import consignments
 
 SETTINGS = metrics.Settings(
@@ -39,14 +40,18 @@ def test_the_outlier_rule_excludes_and_says_why() -> None:
         {
             "consignment_id": "C4",
             "total_hours": pytest.approx(100.0),
-            "reason": "arrival to release over 50 h",
+            "reason": {
+                "message": "arrival to release over %(hours)s h",
+                "params": {"hours": {"figure": 50.0, "places": 0, "percent": False}},
+            },
         }
     ]
+    assert str(Words.from_json(results.excluded[0]["reason"])) == "arrival to release over 50 h"
     by_iqr = _run(metrics.Settings(max_hours=None, iqr_factor=1.5, targets_hours=(3.0,)))
     # Q1 = 4, Q3 = 8 over all five: the limit is 8 + 1.5 x 4 = 14 hours.
     assert by_iqr.thresholds["iqr_limit"] == pytest.approx(14.0)
     assert [e["consignment_id"] for e in by_iqr.excluded] == ["C4"]
-    assert "Q3 + 1.5 x IQR (14.0 h)" in by_iqr.excluded[0]["reason"]
+    assert "Q3 + 1.5 x IQR (14.0 h)" in str(Words.from_json(by_iqr.excluded[0]["reason"]))
     kept_all = _run(metrics.Settings(max_hours=None, iqr_factor=None))
     assert kept_all.consignments == 5
     assert kept_all.excluded == []
@@ -96,9 +101,9 @@ def test_other_agencies_group_by_the_flag_not_by_their_hours_and_groups_read_in_
     groups = {row["group"] for row in results.breakdowns["other_agency"]}
     assert groups == {"true", "false"}  # two groups, whatever the agencies' hours
     assert any(i["name"] == "other_agencies" for i in results.intervals)
-    labels = [metrics.group_label("other_agency", g) for g in sorted(groups)]
+    labels = [str(metrics.group_label("other_agency", g)) for g in sorted(groups)]
     assert labels == ["Customs only", "Another agency involved"]
-    assert metrics.group_label("transport_mode", "1") == "Sea"
-    assert metrics.group_label("pre_arrival", "true") == "Declared before arrival"
+    assert str(metrics.group_label("transport_mode", "1")) == "Sea"
+    assert str(metrics.group_label("pre_arrival", "true")) == "Declared before arrival"
     assert metrics.group_label("office_code", "OF1") == "OF1"
-    assert metrics.group_label("channel", None) == "(not recorded)"
+    assert str(metrics.group_label("channel", None)) == "(not recorded)"

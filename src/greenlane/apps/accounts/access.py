@@ -36,6 +36,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import Operator
 from greenlane.core.errors import NotAllowed, Refused
+from greenlane.core.words import gettext_noop
 
 PURPOSE = "access-request"
 #: Requests one client address may make, and verification links one mailbox may be sent, per
@@ -139,14 +140,25 @@ def _tell_customs(request: AccessRequest) -> None:
     from greenlane.apps.notices.models import Kind
     from greenlane.apps.notices.services import notify
 
-    with translation.override(settings.LANGUAGE_CODE):  # a notice's text is stored as written
-        kind = str(request.get_kind_display())
+    # Stored as words, each read in the administrator's own language.
+    person = f"{request.first_name} {request.last_name}"
+    if request.kind == OrganisationKind.CONSULTANCY:
+        body = gettext_noop(
+            "A consultancy in %(country)s; the address of %(person)s is confirmed. "
+            "Approve or refuse it.",
+            country=request.country, person=person,
+        )  # fmt: skip
+    else:
+        body = gettext_noop(
+            "A company (economic operator) in %(country)s; the address of %(person)s is "
+            "confirmed. Approve or refuse it.",
+            country=request.country, person=person,
+        )  # fmt: skip
     notify(
         Kind.ACCESS_REQUESTED,
         User.objects.filter(role=Role.ADMINISTRATOR, is_active=True),
-        title=f"{request.legal_name} asks for access",
-        body=f"{kind}, {request.country}; the address of "
-        f"{request.first_name} {request.last_name} is confirmed. Approve or refuse it.",
+        title=gettext_noop("%(organisation)s asks for access", organisation=request.legal_name),
+        body=body,
         link=reverse("access_request_detail", args=[request.pk]),
         about=request,
         may_see=lambda user: user.role == Role.ADMINISTRATOR,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts.languages import offered
 from greenlane.apps.accounts.models import Organisation, User
@@ -78,7 +79,10 @@ def choose_language(user: User, code: str) -> None:
     """Save the language a person reads Greenlane in ("" for their browser's); audited."""
     if code and code not in offered():
         choices = ", ".join(sorted(offered()))
-        raise LanguageRefused(f"{code!r} is not one of the languages offered: {choices}")
+        raise LanguageRefused(
+            _("%(code)s is not one of the languages offered: %(choices)s")
+            % {"code": repr(code), "choices": choices}
+        )
     if user.language == code:
         return
     before = user.language

@@ -20,12 +20,14 @@ from greenlane.apps.assessments.models import ActionItem, Answer, Evidence, Self
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import Operator, TradeRole
+from greenlane.apps.wording import all_translated, translated
 from greenlane.core import errors
-from greenlane.core.criteria.engine import Profile, Readiness, assess, validate_answers
+from greenlane.core.criteria.engine import Profile, Readiness, answer_problems, assess
 from greenlane.core.criteria.export import readiness_dict
 from greenlane.core.criteria.gaps import gaps
 from greenlane.core.criteria.loader import Catalogue, shipped
 from greenlane.core.criteria.schema import OperatorType
+from greenlane.core.words import Words
 
 __all__ = ["EvidenceRefused", "Refused"]
 
@@ -125,9 +127,9 @@ def save_answer(
             "comment",
         )
     if answer:
-        errors = validate_answers(catalogue(), {requirement: answer})
+        errors = answer_problems(catalogue(), {requirement: answer})
         if errors:
-            raise Refused(errors[requirement], "answer")
+            raise Refused(translated(errors[requirement]), "answer")
     elif requirement not in {r.id for r in catalogue().baseline.requirements}:
         raise Refused(_("not a baseline requirement"), "answer")
     with transaction.atomic():
@@ -383,6 +385,7 @@ def evaluate(
     profile = profile_of(operator, assessment, on)
     readiness: Readiness = assess(catalogue(), answers, profile, on)
     result = readiness_dict(readiness, gaps(catalogue(), answers, profile, on, readiness))
+    _keep_words(result, readiness)
     result["profile"] = {
         "years_in_business": profile.years_in_business,
         "declarations_per_year": profile.declarations_per_year,
@@ -390,6 +393,36 @@ def evaluate(
         "operator_types": sorted(profile.operator_types),
     }
     return result
+
+
+def _keep_words(result: dict[str, Any], readiness: Readiness) -> None:
+    """``result`` with each tier's eligibility reasons and gate texts as words kept as data
+    (``Words.as_json``), translated when the report is read (``shown``); the export writes
+    them in English."""
+    for stored, programme in zip(result["programmes"], readiness.programmes, strict=True):
+        for tier, found in zip(stored["tiers"], programme.tiers, strict=True):
+            tier["not_eligible_because"] = [r.as_json() for r in found.reasons]
+            for gate, gate_found in zip(tier["gates"], found.gates, strict=True):
+                words = gate_found.words
+                gate["text"] = words.as_json() if isinstance(words, Words) else words
+
+
+def shown(result: dict[str, Any]) -> dict[str, Any]:
+    """A result of :func:`evaluate` with its words in the active language (for an answer
+    that gives text, such as the API's); results stored before words were kept as data are
+    shown as they are."""
+    programmes = []
+    for p in result.get("programmes", []):
+        tiers = [
+            t
+            | {
+                "not_eligible_because": all_translated(t.get("not_eligible_because", [])),
+                "gates": [g | {"text": translated(g.get("text", ""))} for g in t.get("gates", [])],
+            }
+            for t in p.get("tiers", [])
+        ]
+        programmes.append(p | {"tiers": tiers})
+    return result | {"programmes": programmes}
 
 
 def submit(operator: Operator, user: User) -> SelfAssessment:

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from greenlane.apps.accounts.models import User
@@ -101,7 +101,9 @@ def context(document: CertificateDocument) -> dict[str, Any]:
 def render(document: CertificateDocument) -> bytes:
     import weasyprint
 
-    html = render_to_string("certification/certificate_pdf.html", context(document))
+    # An official document: in the administration's language, whoever's action made it.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string("certification/certificate_pdf.html", context(document))
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 

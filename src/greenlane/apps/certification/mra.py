@@ -28,6 +28,7 @@ from greenlane.apps.certification.models import (
 )
 from greenlane.apps.certification.services import Refused
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
+from greenlane.apps.wording import all_translated
 from greenlane.core.certification import partner_list
 from greenlane.core.certification.mras import BENEFITS, Arrangement, Party, of_economy, shipped_mras
 from greenlane.core.certification.network import economy_name
@@ -443,10 +444,10 @@ def _partner(
     start: date,
     end: date | None,
 ) -> Recognition:
-    benefits = tuple(BENEFITS[b] for b in m.benefits if b in BENEFITS)
+    named = [BENEFITS[b] for b in m.benefits if b in BENEFITS]
     return Recognition(
-        programme, tier, holder, basis(m), benefits, start, end, role,
-        basis_label=basis_label(m), benefit_labels=benefits,  # the core's, in English
+        programme, tier, holder, basis(m), tuple(str(b) for b in named), start, end, role,
+        basis_label=basis_label(m), benefit_labels=tuple(all_translated(named)),
     )  # fmt: skip
 
 

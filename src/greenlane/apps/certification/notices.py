@@ -24,6 +24,7 @@ from greenlane.apps.notices import sweeps
 from greenlane.apps.notices.models import Kind
 from greenlane.apps.notices.services import notify
 from greenlane.apps.operators.models import Operator, ValidatorAssignment
+from greenlane.core.words import Day, Words, _, ngettext
 
 #: Days before a certificate's end at which its holder and validators are reminded.
 EXPIRY_REMINDERS = (90, 30, 7)
@@ -73,58 +74,73 @@ def application_changed(application: Application, name: str, data: dict[str, Any
     number = application.number
     company = holders(application.operator)
     validator = [application.validator] if application.validator_id else []
-    told: list[tuple[Kind, list[User], str, str]] = []
+    told: list[tuple[Kind, list[User], Words, str]] = []
     if name == "assign":
-        told += [
-            (Kind.ASSIGNED, validator, f"Application {number} is assigned to you", ""),
-            (Kind.ASSIGNED, company, f"Your application {number} is under review", ""),
-        ]
+        assigned = _("Application %(number)s is assigned to you", number=number)
+        reviewed = _("Your application %(number)s is under review", number=number)
+        told += [(Kind.ASSIGNED, validator, assigned, ""), (Kind.ASSIGNED, company, reviewed, "")]
     elif name == "request_information":
-        title = f"Customs asks for information on application {number}"
+        title = _("Customs asks for information on application %(number)s", number=number)
         told.append((Kind.INFORMATION_REQUESTED, company, title, str(data.get("question", ""))))
     elif name == "provide_information":
-        title = f"The company answered on application {number}"
+        title = _("The company answered on application %(number)s", number=number)
         told.append((Kind.ANSWER_RECEIVED, validator, title, str(data.get("answer", ""))))
     elif name == "plan_site_visit":
         planned = data.get("planned_on")
-        when = f" on {planned:%d %B %Y}" if isinstance(planned, date) else ""
-        title = f"An on-site validation of application {number} is planned{when}"
+        if isinstance(planned, date):
+            title = _(
+                "An on-site validation of application %(number)s is planned on %(day)s",
+                number=number, day=Day(planned),
+            )  # fmt: skip
+        else:
+            title = _("An on-site validation of application %(number)s is planned", number=number)
         told.append((Kind.SITE_VISIT, company, title, ""))
     elif name == "recommend":
         officers = [u for u in decision_officers() if u.pk != application.validator_id]
-        title = f"Application {number} waits for a decision"
+        title = _("Application %(number)s waits for a decision", number=number)
         told.append((Kind.RECOMMENDATION, officers, title, ""))
     elif name in ("approve", "reject"):
-        outcome = "approved: a certificate is issued" if name == "approve" else "rejected"
-        title = f"Application {number} is {outcome}"
+        if name == "approve":
+            title = _("Application %(number)s is approved: a certificate is issued", number=number)
+        else:
+            title = _("Application %(number)s is rejected", number=number)
         body = str(data.get("reason", ""))
         told.append((Kind.DECISION, company + validator, title, body))
     elif name == "return_to_validator":
-        title = f"Application {number} is returned to you"
+        title = _("Application %(number)s is returned to you", number=number)
         told.append((Kind.DECISION, validator, title, str(data.get("reason", ""))))
     elif name == "withdraw":
-        told.append((Kind.DECISION, validator, f"Application {number} is withdrawn", ""))
+        title = _("Application %(number)s is withdrawn", number=number)
+        told.append((Kind.DECISION, validator, title, ""))
     link = reverse("application_detail", args=[application.pk])
     for kind, people, title, body in told:
         notify(kind, people, title=title, body=body, link=link, about=application,
                may_see=_sees_application(application))  # fmt: skip
 
 
+#: What a certificate's holder and validators are told, by transition (whole sentences).
 _CERTIFICATE_NEWS = {
-    "suspend": "is suspended",
-    "revoke": "is revoked",
-    "surrender": "is surrendered",
-    "reinstate": "is in force again",
+    "suspend": _("Certificate %(number)s is suspended"),
+    "revoke": _("Certificate %(number)s is revoked"),
+    "surrender": _("Certificate %(number)s is surrendered"),
+    "reinstate": _("Certificate %(number)s is in force again"),
 }
 
 
 def certificate_changed(certificate: Certificate, name: str, reason: str) -> None:
     """In the transaction of certificate transition ``name``."""
-    news = _CERTIFICATE_NEWS.get(name, f"changed ({name})")
+    news = _CERTIFICATE_NEWS.get(name)
+    if news is None:
+        title = _(
+            "Certificate %(number)s changed (%(transition)s)",
+            number=certificate.number, transition=name,
+        )  # fmt: skip
+    else:
+        title = Words(news.message, {"number": certificate.number})
     notify(
         Kind.CERTIFICATE_CHANGED,
         holders(certificate.operator) + validators(certificate.operator),
-        title=f"Certificate {certificate.number} {news}",
+        title=title,
         body=reason,
         link=reverse("certificate_detail", args=[certificate.pk]),
         about=certificate,
@@ -157,9 +173,14 @@ def remind(day: date) -> int:
         made += notify(
             Kind.CERTIFICATE_EXPIRING,
             holders(certificate.operator) + validators(certificate.operator),
-            title=f"Certificate {certificate.number} ends on {certificate.valid_to:%d %B %Y}"
-            f" ({left} day(s) left)",
-            body="Apply for its renewal in time to keep the benefits without a gap.",
+            title=ngettext(
+                "Certificate %(number)s ends on %(day)s (%(count)s day left)",
+                "Certificate %(number)s ends on %(day)s (%(count)s days left)",
+                left,
+                number=certificate.number,
+                day=Day(certificate.valid_to),
+            ),
+            body=_("Apply for its renewal in time to keep the benefits without a gap."),
             link=reverse("certificate_detail", args=[certificate.pk]),
             about=certificate,
             may_see=_sees_certificate(certificate),
@@ -178,9 +199,19 @@ def remind(day: date) -> int:
         made += notify(
             Kind.SELF_REVIEW_OVERDUE if late else Kind.SELF_REVIEW_DUE,
             people,
-            title=f"The self-review {review.period} of certificate {certificate.number} "
-            + ("was due on" if late else "is due by")
-            + f" {review.due_on:%d %B %Y}",
+            title=_(
+                "The self-review %(period)s of certificate %(number)s was due on %(day)s",
+                period=review.period,
+                number=certificate.number,
+                day=Day(review.due_on),
+            )
+            if late
+            else _(
+                "The self-review %(period)s of certificate %(number)s is due by %(day)s",
+                period=review.period,
+                number=certificate.number,
+                day=Day(review.due_on),
+            ),
             link=reverse("certificate_detail", args=[certificate.pk]),
             about=certificate,
             may_see=_sees_certificate(certificate),

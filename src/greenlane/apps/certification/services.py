@@ -36,6 +36,7 @@ from greenlane.apps.certification.models import (
 from greenlane.apps.operators import services as operators
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, supersede
 from greenlane.apps.operators.permissions import visible_operators
+from greenlane.apps.wording import translated
 from greenlane.core import errors
 from greenlane.core.certification import lifecycle
 from greenlane.core.certification.lifecycle import (
@@ -48,6 +49,7 @@ from greenlane.core.certification.lifecycle import (
 )
 from greenlane.core.criteria.engine import assess
 from greenlane.core.criteria.schema import Programme, Tier, Version
+from greenlane.core.words import Words
 
 __all__ = ["NotAllowed", "Refused"]
 
@@ -146,7 +148,9 @@ def certificate_actors(user: Any, certificate: Certificate) -> frozenset[Actor]:
 
 def eligibility(operator: Operator, snapshot: SelfAssessment, tier_id: str) -> dict[str, Any]:
     """Eligibility for a tier today (disqualifiers, years, volumes, MSME variant) and what the
-    self-test snapshot says about its criteria."""
+    self-test snapshot says about its criteria. Stored with the application as it is: the
+    reasons and open gates are words kept as data (``Words.as_json``), translated when read
+    (``shown_eligibility``)."""
     version = version_today()
     _tier(version, tier_id)
     on = timezone.localdate()
@@ -160,9 +164,23 @@ def eligibility(operator: Operator, snapshot: SelfAssessment, tier_id: str) -> d
         "version": version.version,
         "msme": profile.msme,
         "eligible": not tier.eligibility,
-        "reasons": list(tier.eligibility),
+        "reasons": [r.as_json() for r in tier.reasons],
         "reachable": tier.reachable,
-        "open_gates": [g.text for g in tier.gates if not g.passed],
+        "open_gates": [_stored(g.words) for g in tier.gates if not g.passed],
+    }
+
+
+def _stored(words: Words | str) -> dict[str, Any] | str:
+    """Words as data to store; a catalogue's own text as it is."""
+    return words.as_json() if isinstance(words, Words) else words
+
+
+def shown_eligibility(check: dict[str, Any]) -> dict[str, Any]:
+    """A stored eligibility check with its reasons and open gates in the active language (the
+    words of a check stored before words were kept as data are shown as they are)."""
+    return check | {
+        "reasons": [translated(r) for r in check.get("reasons", [])],
+        "open_gates": [translated(g) for g in check.get("open_gates", [])],
     }
 
 
@@ -174,7 +192,7 @@ def apply(
         raise Refused(_("choose a submitted self-test snapshot of this company"), "snapshot")
     check = eligibility(operator, snapshot, tier_id)
     if not check["eligible"]:
-        reasons = "; ".join(check["reasons"])
+        reasons = "; ".join(translated(r) for r in check["reasons"])
         raise Refused(_("not eligible: %(reasons)s") % {"reasons": reasons}, "tier")
     now = timezone.now()
     try:

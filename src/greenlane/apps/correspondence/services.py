@@ -20,6 +20,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.certification import services as certification
 from greenlane.apps.certification.models import Application
 from greenlane.apps.certification.notices import holders
+from greenlane.apps.correspondence import titles
 from greenlane.apps.correspondence.models import Attachment, Message, Side
 from greenlane.apps.correspondence.permissions import (
     Thing,
@@ -57,14 +58,6 @@ def link(thing: Thing) -> str:
     if isinstance(thing, Application):
         return reverse("application_detail", args=[thing.pk]) + "#messages"
     return reverse("certificate_detail", args=[thing.pk]) + "#messages"
-
-
-def _name(thing: Thing) -> str:
-    return (
-        f"application {thing.number}"
-        if isinstance(thing, Application)
-        else (f"certificate {thing.number}")
-    )
 
 
 def post(user: User, thing: Thing, text: str, files: Sequence[UploadedFile] = ()) -> Message:
@@ -126,12 +119,12 @@ def post(user: User, thing: Thing, text: str, files: Sequence[UploadedFile] = ()
              "files": [{"name": n, "sha256": f.sha256} for _u, n, f in checked]},
         )  # fmt: skip
         others = holders(thing.operator) if side == Side.CUSTOMS else customs_writers(thing)
-        who = "Customs" if side == Side.CUSTOMS else thing.operator.name
-        files_note = f" ({len(checked)} file(s) attached)" if checked else ""
         notify(
             Kind.MESSAGE,
             [p for p in others if p.pk != user.pk],
-            title=f"{who} wrote on {_name(thing)}{files_note}",
+            title=titles.wrote(
+                thing, None if side == Side.CUSTOMS else thing.operator.name, len(checked)
+            ),
             body=text[:1000],
             link=link(thing),
             about=message,

@@ -31,14 +31,28 @@ from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
 from greenlane.apps.declarations.signals import batch_ingested
+from greenlane.apps.wording import translated
 from greenlane.core.risk.mapping import ColumnMapping
 from greenlane.core.risk.readers import Batch, detect_format, parquet_rows, read_batches
 from greenlane.core.risk.validate import Numbers, Rejection, Validated, validate
+from greenlane.core.words import Words, _
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on older builds
-ALREADY_ON_RECORD = "declaration number {} is already on record"
+
+
+def already_on_record(number: str) -> Words:
+    return _("declaration number %(number)s is already on record", number=number)
+
+
+def no_such_declaration(number: str) -> Words:
+    return _("%(number)s: no such declaration on record, or it already has a result", number=number)
+
+
+def inspected_before_declared(number: str) -> Words:
+    return _("%(number)s: inspected_on is before the declaration date on record", number=number)
+
 
 DECLARATION_COLUMNS = (
     "number", "batch_id", "declaration_date", "office_code", "transport_mode", "declarant_code",
@@ -55,12 +69,20 @@ TEXT_DEFAULTS = {
 
 
 class DuplicateFile(Exception):
+    """The file's content is on record already: ``words`` for a person (in their language),
+    ``str()`` in English."""
+
     def __init__(self, batch: IngestBatch) -> None:
         self.batch = batch
-        super().__init__(
-            f"this file was already ingested on {batch.created_at:%Y-%m-%d %H:%M} UTC as batch "
-            f"#{batch.pk} ({batch.rows_accepted:,} rows accepted, {batch.rows_rejected:,} rejected)"
+        self.words = _(
+            "this file was already ingested on %(when)s UTC as batch #%(batch)s (%(accepted)s "
+            "rows accepted, %(rejected)s rejected)",
+            when=f"{batch.created_at:%Y-%m-%d %H:%M}",
+            batch=str(batch.pk),
+            accepted=batch.rows_accepted,
+            rejected=batch.rows_rejected,
         )
+        super().__init__(str(self.words))
 
 
 @dataclass(frozen=True)
@@ -238,7 +260,7 @@ def _new_declarations_only(
     clash: set[str] = set()
     for chunk in _chunks(numbers):
         clash.update(Declaration.objects.filter(number__in=chunk).values_list("number", flat=True))
-    return _move_rejected(accepted, rejected, [n in clash for n in numbers], ALREADY_ON_RECORD)
+    return _move_rejected(accepted, rejected, [n in clash for n in numbers], already_on_record)
 
 
 def _results_for_records(
@@ -252,8 +274,7 @@ def _results_for_records(
         with_result = Inspection.objects.filter(declaration_id__in=chunk)
         done.update(with_result.values_list("declaration__number", flat=True))
     bad = [n not in ids or n in done for n in numbers]
-    reason = "{}: no such declaration on record, or it already has a result"
-    accepted, rejected = _move_rejected(accepted, rejected, bad, reason)
+    accepted, rejected = _move_rejected(accepted, rejected, bad, no_such_declaration)
     dated = _declaration_dates([ids[n] for n in accepted["number"].to_pylist()])
     early = [
         day < dated[ids[n]]
@@ -261,8 +282,7 @@ def _results_for_records(
             accepted["number"].to_pylist(), accepted["inspected_on"].to_pylist(), strict=True
         )
     ]
-    reason = "{}: inspected_on is before the declaration date on record"
-    accepted, rejected = _move_rejected(accepted, rejected, early, reason)
+    accepted, rejected = _move_rejected(accepted, rejected, early, inspected_before_declared)
     return accepted, rejected, ids
 
 
@@ -274,12 +294,15 @@ def _declaration_dates(ids: Sequence[int]) -> dict[int, date]:
 
 
 def _move_rejected(
-    accepted: pa.Table, rejected: list[Rejection], bad: list[bool], reason: str
+    accepted: pa.Table,
+    rejected: list[Rejection],
+    bad: list[bool],
+    reason: Callable[[str], Words],
 ) -> tuple[pa.Table, list[Rejection]]:
     if not any(bad):
         return accepted, rejected
     extra = [
-        Rejection(row["row"], reason.format(row["number"]), _raw(row))
+        Rejection(row["row"], reason(row["number"]), _raw(row))
         for row, b in zip(accepted.to_pylist(), bad, strict=True)
         if b
     ]
@@ -378,7 +401,7 @@ def _insert_new_declarations(
         )
         ids = dict(cursor.fetchall())
     new = [n in ids for n in table["number"].to_pylist()]
-    accepted, rejected = _move_rejected(table, rejected, [not n for n in new], ALREADY_ON_RECORD)
+    accepted, rejected = _move_rejected(table, rejected, [not n for n in new], already_on_record)
     return accepted, rejected, ids
 
 
@@ -424,21 +447,39 @@ def _insert_inspections(
 
 
 def _insert_rejected(batch: IngestBatch, rejected: Iterable[Rejection]) -> None:
+    """The rejected rows, each reason stored as data (``Words.as_json``) to be translated when
+    read. Rows failing the same way share one Words (``validate``): made into data once."""
+    stored: dict[int, dict[str, Any]] = {}
+
+    def data(words: Words) -> dict[str, Any]:
+        found = stored.get(id(words))
+        if found is None:
+            found = stored[id(words)] = words.as_json()
+        return found
+
     RejectedRow.objects.bulk_create(
-        [RejectedRow(batch=batch, row=r.row, reason=r.reason, raw=r.raw) for r in rejected],
+        [RejectedRow(batch=batch, row=r.row, reason=data(r.reason), raw=r.raw) for r in rejected],
         batch_size=2000,
     )
 
 
-def rejected_rows_csv(batch: IngestBatch) -> Iterable[list[str]]:
-    """Rows for a CSV download of the rejected rows: row, reason, then the raw values."""
+def rejected_rows_csv(
+    batch: IngestBatch, say: Callable[[Any], str] = translated
+) -> Iterable[list[str]]:
+    """Rows for a CSV download of the rejected rows: row, reason, then the raw values. The
+    reasons in the active language (``say``; the command line gives ``english``)."""
     rows = batch.rejected_rows.order_by("row")
     keys = list(batch.source_columns)
     if rows.filter(raw__has_key="line").exists():
         keys.append("line")  # the raw text of rows that could not be parsed
     yield ["row", "reason", *keys]
+    said: dict[str, str] = {}  # reasons repeat: each one translated once
     for r in rows.iterator():
-        yield [str(r.row), r.reason, *[_cell(r.raw.get(k)) for k in keys]]
+        key = json.dumps(r.reason, sort_keys=True) if not isinstance(r.reason, str) else r.reason
+        reason = said.get(key)
+        if reason is None:
+            reason = said[key] = say(r.reason)
+        yield [str(r.row), reason, *[_cell(r.raw.get(k)) for k in keys]]
 
 
 def _cell(value: Any) -> str:

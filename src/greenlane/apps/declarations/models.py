@@ -9,11 +9,14 @@ declarations arrive from customs systems and may name traders Greenlane has no r
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from greenlane.core.words import Words
 
 
 class TransportMode(models.TextChoices):
@@ -28,6 +31,14 @@ class TransportMode(models.TextChoices):
     FIXED = "7", _("Fixed installation")
     INLAND_WATER = "8", _("Inland waterway")
     UNKNOWN = "9", pgettext_lazy("mode of transport", "Unknown")
+
+
+def in_english(stored: Any) -> str:
+    """A stored reason or message (words as data, or an older text) in English: for the
+    command line and logs."""
+    if isinstance(stored, dict) and "message" in stored:
+        return str(Words.from_json(stored))
+    return str(stored)
 
 
 class IngestBatch(models.Model):
@@ -81,14 +92,16 @@ class IngestBatch(models.Model):
 class RejectedRow(models.Model):
     batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
     row = models.PositiveIntegerField(help_text="1-based data row in the file (header not counted)")
-    reason = models.TextField()
+    #: Words as data (``Words.as_json``), translated when read; a text stored before is shown
+    #: as it is (``greenlane.apps.wording.translated``).
+    reason = models.JSONField()
     raw = models.JSONField()
 
     class Meta:
         ordering = ["batch", "row"]
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.reason}"
+        return f"row {self.row}: {in_english(self.reason)}"
 
 
 class Declaration(models.Model):
@@ -213,7 +226,8 @@ class Upload(models.Model):
         blank=True, help_text="a mapping file handed in with the upload"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    message = models.TextField(blank=True)
+    #: Words as data (``Words.as_json``), translated when read; a text as it is.
+    message = models.JSONField(default=str, blank=True)
     batch = models.OneToOneField(
         IngestBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
     )

@@ -29,6 +29,7 @@ from greenlane.apps.declarations.models import (
 )
 from greenlane.apps.declarations.permissions import INGEST_ROLES
 from greenlane.apps.notices import services as notices
+from greenlane.apps.wording import translated
 from greenlane.core import errors
 from greenlane.core.risk.mapping import (
     ColumnMapping,
@@ -40,6 +41,7 @@ from greenlane.core.risk.mapping import (
     to_yaml,
 )
 from greenlane.core.risk.readers import FileError, detect_format
+from greenlane.core.words import Day, Words, _
 
 
 class UploadRefused(errors.Refused):
@@ -58,14 +60,21 @@ def submit_upload(
     try:
         detect_format(PurePath(name))
         if mapping_text:
-            mapping = parse(mapping_text, "mapping file")
+            mapping = parse(mapping_text, _("mapping file"))
         else:
             mapping, mapping_text = mapping_named(mapping_name)
     except (FileError, MappingError) as exc:
-        raise UploadRefused(str(exc)) from None
+        raise UploadRefused(translated(exc.words)) from None
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
     if file.size is not None and file.size > limit:
-        raise UploadRefused(f"{name} is larger than the limit of {settings.MAX_UPLOAD_MB} MB")
+        raise UploadRefused(
+            translated(
+                _(
+                    "%(file)s is larger than the limit of %(size)s MB",
+                    file=name, size=settings.MAX_UPLOAD_MB,
+                )
+            )
+        )  # fmt: skip
     with jobs.atomic():
         upload = Upload(
             original_name=name[:255],
@@ -101,15 +110,18 @@ def progress_of(upload: Upload) -> tuple[int, int | None]:
 
 
 def _failed(upload: Upload, message: str) -> None:
+    """``message``: the refusal's English text (``jobs.background`` hands over ``str(exc)``);
+    its words, when ``ingest_upload`` kept them on the upload, are stored instead."""
     upload.batch = None  # a batch set before the failure was rolled back with it
-    _finish(upload, Upload.Status.FAILED, message)
+    _finish(upload, Upload.Status.FAILED, getattr(upload, "refusal", None) or message)
 
 
 def _tell(upload: Upload, done: bool) -> None:
+    message = upload.message
     notices.tell_outcome(
-        upload.uploaded_by, done, what=f"The ingest of {upload.original_name}",
-        message=upload.message, link=reverse("upload_detail", args=[upload.pk]), about=upload,
-        roles=INGEST_ROLES,
+        upload.uploaded_by, done, what=_("The ingest of %(file)s", file=upload.original_name),
+        message=Words.from_json(message) if isinstance(message, dict) else str(message),
+        link=reverse("upload_detail", args=[upload.pk]), about=upload, roles=INGEST_ROLES,
     )  # fmt: skip
 
 
@@ -121,7 +133,16 @@ def _tell(upload: Upload, done: bool) -> None:
     stopped="an internal error stopped the ingest (upload {pk}); nothing was stored",
 )
 def ingest_upload(upload: Upload) -> None:
-    """Ingest a queued upload and record the outcome."""
+    """Ingest a queued upload and record the outcome. A refusal's words are kept on the
+    upload (``refusal``) for ``_failed`` to store, to be read in each reader's language."""
+    try:
+        _ingest_upload(upload)
+    except (ingest.DuplicateFile, MappingError, FileError) as exc:
+        upload.refusal = exc.words  # type: ignore[attr-defined]
+        raise
+
+
+def _ingest_upload(upload: Upload) -> None:
     mapping = (
         parse(upload.mapping_text, upload.mapping_name)
         if upload.mapping_text
@@ -153,11 +174,11 @@ def ingest_upload(upload: Upload) -> None:
         _finish(upload, Upload.Status.DONE, _summary(exc.batch))
 
 
-def _summary(batch: IngestBatch) -> str:
-    return (
-        f"{batch.rows_read:,} rows read: {batch.rows_accepted:,} accepted, "
-        f"{batch.rows_rejected:,} rejected"
-    )
+def _summary(batch: IngestBatch) -> Words:
+    return _(
+        "%(read)s rows read: %(accepted)s accepted, %(rejected)s rejected",
+        read=batch.rows_read, accepted=batch.rows_accepted, rejected=batch.rows_rejected,
+    )  # fmt: skip
 
 
 def _stored_by(upload: Upload, batch: IngestBatch) -> bool:
@@ -172,10 +193,15 @@ def _stored_by(upload: Upload, batch: IngestBatch) -> bool:
 
 
 @transaction.atomic
-def _finish(upload: Upload, status: str, message: str) -> None:
-    upload.status, upload.message, upload.finished_at = status, message, timezone.now()
+def _finish(upload: Upload, status: str, message: str | Words) -> None:
+    """Record the outcome; the message is stored as words (translated when read), and in
+    English in the audit log."""
+    stored = message.as_json() if isinstance(message, Words) else message
+    upload.status, upload.message, upload.finished_at = status, stored, timezone.now()
     upload.save(update_fields=["status", "message", "finished_at", "batch"])
-    audit.record(f"declarations.upload.{status}", upload.uploaded_by, upload, {"message": message})
+    audit.record(
+        f"declarations.upload.{status}", upload.uploaded_by, upload, {"message": str(message)}
+    )
 
 
 class ResultRefused(errors.Refused):
@@ -202,26 +228,31 @@ class Result:
         declaration."""
         if self.critical and not self.fraud_found:
             raise ResultRefused(
-                "a finding can only be critical when an irregularity was found", "critical"
+                _("a finding can only be critical when an irregularity was found"), "critical"
             )
         if self.revenue_recovered < 0:
-            raise ResultRefused("revenue recovered cannot be negative", "revenue_recovered")
+            raise ResultRefused(_("revenue recovered cannot be negative"), "revenue_recovered")
         if self.revenue_recovered > 0 and not self.fraud_found:
             raise ResultRefused(
-                "revenue can only be recovered when an irregularity was found",
+                _("revenue can only be recovered when an irregularity was found"),
                 "revenue_recovered",
             )
         today = timezone.localdate()
         day = self.inspected_on or today
         if day > today:
             raise ResultRefused(
-                f"the inspection cannot be dated in the future (today is {today.isoformat()})",
+                _(
+                    "the inspection cannot be dated in the future (today is %(today)s)",
+                    today=Day(today),
+                ),
                 "inspected_on",
             )
         if day < declaration.declaration_date:
             raise ResultRefused(
-                "the inspection cannot be dated before the declaration "
-                f"({declaration.declaration_date.isoformat()})",
+                _(
+                    "the inspection cannot be dated before the declaration (%(day)s)",
+                    day=Day(declaration.declaration_date),
+                ),
                 "inspected_on",
             )
         return replace(self, inspected_on=day)
@@ -256,11 +287,15 @@ def record_inspection(
     result = Result(fraud_found, critical, revenue_recovered, notes, inspected_on)
     result = result.checked(declaration)
     if len(notes) > NOTES_MAX:
-        raise ResultRefused(f"the notes are longer than {NOTES_MAX:,} characters", "notes")
+        raise ResultRefused(
+            _("the notes are longer than %(most)s characters", most=NOTES_MAX), "notes"
+        )
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if Inspection.objects.filter(declaration=locked).exists():
-            raise ResultRefused(f"declaration {locked.number} already has a result")
+            raise ResultRefused(
+                _("declaration %(number)s already has a result", number=locked.number)
+            )
         inspection = Inspection.objects.create(
             declaration=locked, recorded_by=actor, **_fields(result)
         )
@@ -284,18 +319,22 @@ def correct_inspection(
     the correction. The next training learns from the corrected values."""
     reason = reason.strip()
     if not reason:
-        raise ResultRefused("say why the result is corrected", "reason")
+        raise ResultRefused(_("say why the result is corrected"), "reason")
     if len(reason) > REASON_MAX:
-        raise ResultRefused(f"the reason is longer than {REASON_MAX:,} characters", "reason")
+        raise ResultRefused(
+            _("the reason is longer than %(most)s characters", most=REASON_MAX), "reason"
+        )
     if len(result.notes) > NOTES_MAX:
-        raise ResultRefused(f"the notes are longer than {NOTES_MAX:,} characters", "notes")
+        raise ResultRefused(
+            _("the notes are longer than %(most)s characters", most=NOTES_MAX), "notes"
+        )
     declaration = inspection.declaration
     result = result.checked(declaration)
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
         before = Result.of(locked)
         if before == result:
-            raise ResultRefused("the correction changes nothing: the result already says this")
+            raise ResultRefused(_("the correction changes nothing: the result already says this"))
         for name, value in _fields(result).items():
             setattr(locked, name, value)
         locked.save(update_fields=list(_fields(result)))
@@ -332,7 +371,7 @@ def mapping_named(name: str) -> tuple[ColumnMapping, str]:
     Only names: what a request asks for never opens a file on the server."""
     saved = SavedMapping.objects.filter(name=name).first()
     if saved is not None:
-        return parse(saved.text, f"saved mapping {name}"), saved.text
+        return parse(saved.text, _("saved mapping %(name)s", name=name)), saved.text
     return named(name), ""
 
 
@@ -346,11 +385,20 @@ def resolve_mapping_or_file(name_or_path: str) -> tuple[ColumnMapping, str]:
 
 def save_mapping(user: User, mapping: ColumnMapping) -> SavedMapping:
     if mapping.name in shipped():
-        raise MappingRefused(f"{mapping.name!r} is the name of a shipped mapping; choose another")
+        raise MappingRefused(
+            translated(
+                _(
+                    "%(name)s is the name of a shipped mapping; choose another",
+                    name=repr(mapping.name),
+                )
+            )
+        )
     text = to_yaml(mapping)
     with transaction.atomic():
         if SavedMapping.objects.select_for_update().filter(name=mapping.name).exists():
-            raise MappingRefused(f"a mapping named {mapping.name!r} exists already")
+            raise MappingRefused(
+                translated(_("a mapping named %(name)s exists already", name=repr(mapping.name)))
+            )
         saved = SavedMapping.objects.create(
             name=mapping.name, title=mapping.title, kind=mapping.kind, text=text, created_by=user
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.operators.models import Operator
+from greenlane.apps.wording import translated
 
 
 class Run(models.Model):
@@ -65,18 +66,32 @@ class Indicator(models.Model):
 
 
 class Alert(models.Model):
+    """An alert a rule raised. ``title`` is the English text (the command line, audit,
+    ``__str__``); a page shows ``shown_title`` and ``shown_summary``, the stored words
+    translated in the reader's language (an alert raised before words were stored shows its
+    English title as it is)."""
+
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("state of an alert", "Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         DISMISSED = "dismissed", _("Dismissed")
         REASSESSMENT = "reassessment", _("Reassessment opened")
 
+    class Severity(models.TextChoices):
+        LOW = "low", pgettext_lazy("severity of an alert", "Low")
+        MEDIUM = "medium", pgettext_lazy("severity of an alert", "Medium")
+        HIGH = "high", pgettext_lazy("severity of an alert", "High")
+
     operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="alerts")
     rule = models.CharField(max_length=60)
     rules_version = models.DateField()
     cause = models.CharField(max_length=200)
-    severity = models.CharField(max_length=10)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
     title = models.CharField(max_length=200)
+    #: The title as words (``Words.as_json()``), translated when read; None on older alerts.
+    title_words = models.JSONField(null=True, blank=True)
+    #: What raised the alert, in one sentence, as words; None on older alerts.
+    summary_words = models.JSONField(null=True, blank=True)
     details = models.JSONField(default=dict)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -105,3 +120,13 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.operator.code})"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (an older alert's English title as it is)."""
+        return translated(self.title_words) if self.title_words else self.title
+
+    @property
+    def shown_summary(self) -> str:
+        """What raised the alert, in the active language; empty on older alerts."""
+        return translated(self.summary_words) if self.summary_words else ""

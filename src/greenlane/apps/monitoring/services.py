@@ -25,6 +25,7 @@ from greenlane.apps.notices.services import notify
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
 from greenlane.core import errors
 from greenlane.core.monitoring import indicators, rules
+from greenlane.core.words import Words
 
 WINDOWS = (90, 365)
 Step = Callable[[str, float], None]
@@ -188,7 +189,9 @@ def execute(record: Run, step: Step | None = None) -> Run:
                 defaults={
                     "rules_version": version.valid_from,
                     "severity": c.severity,
-                    "title": c.title,
+                    "title": str(c.title)[:200],
+                    "title_words": c.title.as_json(),
+                    "summary_words": c.summary.as_json() if c.summary is not None else None,
                     "details": c.details,
                     "run": record,
                 },
@@ -229,7 +232,12 @@ def _tell_validators(alert: Alert) -> None:
     notify(
         Kind.ALERT_RAISED,
         people,
-        title=f"{alert.severity.capitalize()} alert on {alert.operator}: {alert.title}",
+        title=rules.notice_title(
+            alert.severity,
+            str(alert.operator),
+            Words.from_json(alert.title_words) if alert.title_words else alert.title,
+        ),
+        body=Words.from_json(alert.summary_words) if alert.summary_words else "",
         link=reverse("alert_detail", args=[alert.pk]),
         about=alert,
         may_see=lambda user: user.role in QUEUE_ROLES,

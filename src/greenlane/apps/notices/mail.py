@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks import task
 
@@ -128,7 +129,8 @@ def send_pending(now: datetime | None = None) -> int:
         if not claimed:
             return sent
         for notice in claimed:
-            subject = f"Greenlane: {notice.title}"
+            with speaking_to(notice.recipient):  # the title in the addressee's language
+                subject = _("Greenlane: %(title)s") % {"title": notice.shown_title}
             sent += _send([notice], subject, Mail.PENDING, connection, now)
 
 

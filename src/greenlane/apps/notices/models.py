@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.accounts.roles import Role
+from greenlane.apps.wording import translated
 
 
 class Kind(models.TextChoices):
@@ -69,7 +70,7 @@ class Delivery(models.TextChoices):
     DIGEST = "digest", _("Inbox and a daily e-mail digest")
 
 
-class Mail(models.TextChoices):
+class Mail(models.TextChoices):  # i18n: not shown
     """Where a notice's e-mail stands. These labels are the command line's (``greenlane mail
     status``, in English); a page shows ``MAIL_SHOWN``, in the reader's language."""
 
@@ -95,12 +96,25 @@ MAIL_SHOWN: dict[str, object] = {
 
 
 class Notice(models.Model):
+    """``title`` and ``body`` are the English text (search, the command line, ``__str__``);
+    what a person reads is ``shown_title`` and ``shown_body``: the stored words
+    (``title_words``, ``body_words``) translated in the active language, or, for a notice
+    written before words were stored (or given as plain text), the text as it is."""
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    title_words = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="the title as words (Words.as_json()), translated when read",
+    )
+    body_words = models.JSONField(
+        null=True, blank=True, help_text="the body as words (Words.as_json()), translated when read"
+    )
     link = models.CharField(max_length=500, help_text="the path of the thing the notice is about")
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
@@ -130,6 +144,16 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.title}"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the request's, or the addressee's in an e-mail)."""
+        return translated(self.title_words) if self.title_words else self.title
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the active language."""
+        return translated(self.body_words) if self.body_words else self.body
 
     def get_mail_display(self) -> str:
         """Where the e-mail stands, in the reader's language."""

@@ -1,5 +1,10 @@
 """Making notices, reading them, and each person's choice of how they arrive.
 
+A notice's title and body are written once and read later, by people who each read their
+own language: give them as :class:`~greenlane.core.words.Words` (``greenlane.core.words._``,
+which marks the message without translating it now), stored as data and translated when
+read. A plain ``str`` is still taken (kept and shown as it is, in every language).
+
 ``notify`` runs in the transaction of the change it reports, so a change that rolls back
 tells nobody. It keeps only the recipients who are active and may see the thing (the caller
 says who may, ``may_see``: a notice's title names an application or a certificate, and an
@@ -9,7 +14,7 @@ the background (``mail.deliver_pending``), never in the request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import models, transaction
@@ -27,6 +32,11 @@ from greenlane.apps.notices.models import (
     Preference,
 )
 from greenlane.core import errors
+from greenlane.core.words import Words, _
+
+#: A notice's title or body: words translated when read (or words stored as data,
+#: ``Words.as_json()``, such as a job's message), or a text shown as it is.
+Text = str | Words | Mapping[str, Any]
 
 _MAIL_BY_DELIVERY = {Delivery.INBOX: Mail.NONE, Delivery.EMAIL: Mail.PENDING,
                      Delivery.DIGEST: Mail.DIGEST}  # fmt: skip
@@ -36,11 +46,11 @@ def notify(
     kind: Kind,
     recipients: Iterable[User | None],
     *,
-    title: str,
+    title: Text,
     link: str,
     may_see: Callable[[User], bool],
     about: models.Model | None = None,
-    body: str = "",
+    body: Text = "",
     key: str = "",
 ) -> int:
     """Give each recipient who is active and ``may_see`` the thing a notice of ``kind``;
@@ -55,6 +65,9 @@ def notify(
     chosen = dict(
         Preference.objects.filter(user_id__in=people, kind=kind).values_list("user_id", "delivery")
     )
+    title, body = _words(title), _words(body)
+    title_words, body_words = _as_json(title), _as_json(body)
+    title_text, body_text = str(title)[:200], str(body)
     subject_type, subject_id = (
         (about._meta.label_lower, str(about.pk)) if about is not None else ("", "")
     )
@@ -62,8 +75,10 @@ def notify(
         Notice(
             recipient=user,
             kind=kind,
-            title=title[:200],
-            body=body,
+            title=title_text,
+            body=body_text,
+            title_words=title_words,
+            body_words=body_words,
             link=link[:500],
             subject_type=subject_type,
             subject_id=subject_id,
@@ -80,6 +95,18 @@ def notify(
     return made
 
 
+def _words(text: Text) -> str | Words:
+    """Words stored as data read back as words; anything else as it is."""
+    if isinstance(text, Mapping) and "message" in text:
+        return Words.from_json(text)
+    return text if isinstance(text, Words) else str(text)
+
+
+def _as_json(text: str | Words) -> dict[str, Any] | None:
+    """Words as stored data; None for a plain text (kept as it is in ``title``/``body``)."""
+    return text.as_json() if isinstance(text, Words) else None
+
+
 def _send_after_commit() -> None:
     from greenlane.apps.notices.mail import deliver_pending
 
@@ -90,19 +117,21 @@ def tell_outcome(
     person: User | None,
     done: bool,
     *,
-    what: str,
-    message: str,
+    what: Text,
+    message: Text,
     link: str,
     about: models.Model,
     roles: Iterable[str],
 ) -> int:
-    """Tell ``person`` that the background work they asked for (``what``: "The ingest of
-    x.csv") finished or failed; only while their role may still open its page."""
+    """Tell ``person`` that the background work they asked for (``what``: words such as
+    ``_("The ingest of %(file)s", file="x.csv")``) finished or failed, with the job's
+    ``message``; only while their role may still open its page."""
     allowed = frozenset(roles)
+    what = _words(what)
     return notify(
         Kind.JOB_FINISHED if done else Kind.JOB_FAILED,
         [person],
-        title=f"{what} {'finished' if done else 'failed'}",
+        title=_("%(what)s finished", what=what) if done else _("%(what)s failed", what=what),
         body=message,
         link=link,
         about=about,
@@ -151,10 +180,12 @@ def set_preferences(user: User, choices: dict[str, str]) -> dict[str, Any]:
     mine = {kind.value for kind in KINDS_BY_ROLE.get(user.role, ())}
     unknown = [k for k in choices if k not in mine]
     if unknown:
-        raise Refused(f"no notice kind '{unknown[0]}' for a {user.get_role_display()}")
+        raise Refused(_("no notice kind '%(kind)s' for your role", kind=unknown[0]))
     wrong = [v for v in choices.values() if v not in Delivery.values]
     if wrong:
-        raise Refused(f"no delivery '{wrong[0]}': choose inbox, email or digest")
+        raise Refused(
+            _("no delivery '%(delivery)s': choose inbox, email or digest", delivery=wrong[0])
+        )
     with transaction.atomic():
         before = preferences(user)
         changed = {k: {"from": before[k], "to": v} for k, v in choices.items() if before[k] != v}

@@ -40,7 +40,7 @@ def grant_consultant_access(
     operator: Operator, consultancy: Organisation, actor: User | None
 ) -> ConsultantAccess:
     if consultancy.kind != OrganisationKind.CONSULTANCY:
-        raise AccessError(f"{consultancy} is not a consultancy")
+        raise AccessError(_("%(name)s is not a consultancy") % {"name": consultancy})
     access, created = ConsultantAccess.objects.get_or_create(
         operator=operator, consultancy=consultancy, revoked_at=None
     )
@@ -116,7 +116,7 @@ def attach_organisation(
 ) -> None:
     """Link a company record to the organisation whose users act for it."""
     if organisation.kind != OrganisationKind.OPERATOR:
-        raise AccessError(f"{organisation} is not an economic operator")
+        raise AccessError(_("%(name)s is not an economic operator") % {"name": organisation})
     operator.organisation = organisation
     operator.save(update_fields=["organisation"])
     audit.record(

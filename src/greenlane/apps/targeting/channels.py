@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Field, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
@@ -38,6 +39,7 @@ from greenlane.apps.targeting.models import (
     RuleProfile,
     SelectivityPolicy,
 )
+from greenlane.apps.wording import all_translated, translated
 from greenlane.core import errors
 from greenlane.core.risk import rulelang
 from greenlane.core.risk.model import RiskModel
@@ -49,6 +51,7 @@ from greenlane.core.risk.selectivity import (
     assign,
     certified_on,
 )
+from greenlane.core.words import Words
 
 #: Reasons are written for declarations that leave the green channel (the top features);
 #: a green one says why it is green only when a rule or the AEO benefit was involved.
@@ -81,7 +84,8 @@ def _condition(rule: RuleProfile) -> rulelang.Rule:
         return rulelang.parse(rule.expression)
     except rulelang.RuleError as exc:
         raise Undecidable(
-            f"the active rule {rule.name} cannot be used ({exc}): deactivate or change it"
+            _("the active rule %(rule)s cannot be used (%(why)s): deactivate or change it")
+            % {"rule": rule.name, "why": translated(exc.words)}
         ) from None
 
 
@@ -123,7 +127,7 @@ class ChannelOutcome:
     probability: float
     score: float  # after the AEO benefit and the score rules
     revenue_at_stake: float
-    reasons: list[str]
+    reasons: list[Words]
     aeo_benefit: bool
     partner_aeo_benefit: bool
     random: bool
@@ -132,11 +136,11 @@ class ChannelOutcome:
     policy_id: int
 
     def answer(self) -> dict[str, Any]:
-        """What a customs system is told (the API's ``ChannelOut``)."""
+        """What a customs system is told (the API's ``ChannelOut``), in the active language."""
         return {
             "number": self.number, "channel": self.channel, "probability": self.probability,
             "score": self.score, "revenue_at_stake": self.revenue_at_stake,
-            "reasons": self.reasons, "aeo_benefit": self.aeo_benefit,
+            "reasons": all_translated(self.reasons), "aeo_benefit": self.aeo_benefit,
             "partner_aeo_benefit": self.partner_aeo_benefit, "random": self.random,
         }  # fmt: skip
 
@@ -191,12 +195,14 @@ def _load(declarations: list[dict[str, Any]]) -> _InForce:
     """The model, policies and rules in force; every declaration's office must have a policy."""
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
-        raise Undecidable("no active risk model: train and activate one first")
+        raise Undecidable(_("no active risk model: train and activate one first"))
     policies = {p.office_code: p for p in selectivity.policies_in_force()}
     for i, d in enumerate(declarations):
         if d["office_code"] not in policies:
             raise Undecidable(
-                f"office {d['office_code']} has no selectivity policy", i, "office_code"
+                _("office %(office)s has no selectivity policy") % {"office": d["office_code"]},
+                i,
+                "office_code",
             )
     rules, rule_versions = _rules()
     return _InForce(version, services.load(version), policies, rules, rule_versions)
@@ -276,7 +282,7 @@ def _used(office: str, day: date, sampled: npt.NDArray[np.bool_]) -> Used:
 
 def _model_reasons(
     model: RiskModel, part: pd.DataFrame, channel: list[str]
-) -> dict[int, list[str]]:
+) -> dict[int, list[Words]]:
     """The model's top reasons, for the declarations that leave the green channel."""
     flagged = [j for j, c in enumerate(channel) if c != "green"]
     if not flagged:
@@ -373,7 +379,8 @@ def _store(outcomes: list[ChannelOutcome], in_force: _InForce, token: ApiToken |
             "number": o.number, "office_code": o.office_code,
             "declaration_date": o.declaration_date, "importer_code": o.importer_code,
             "channel": o.channel, "probability": o.probability, "score": o.score,
-            "revenue_at_stake": o.revenue_at_stake, "reasons": o.reasons, "random": o.random,
+            "revenue_at_stake": o.revenue_at_stake,
+            "reasons": [r.as_json() for r in o.reasons], "random": o.random,
             "explored": o.explored, "aeo": o.aeo_benefit, "policy_id": o.policy_id,
             "model_version_id": model_id, "rules": in_force.rule_versions,
             "matched_rules": o.matched_rules, "token_id": token_id, "decided_at": now,

@@ -23,6 +23,7 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
+from greenlane.apps.wording import all_translated
 from greenlane.core.errors import NotAllowed, Refused
 
 CHECKS = ("red", "yellow")
@@ -80,7 +81,7 @@ def waiting(chosen: Filter, user: User | None) -> QuerySet[ChannelDecision]:
         out = out.filter(score__lte=chosen.score_max)
     if chosen.assignee == "me":
         if user is None:
-            raise Refused("'me' needs a person signed in; name the officer instead", "assignee")
+            raise Refused(_("'me' needs a person signed in; name the officer instead"), "assignee")
         out = out.filter(assigned_to=user)
     elif chosen.assignee == "none":
         out = out.filter(assigned_to__isnull=True)
@@ -160,7 +161,7 @@ def queue_rows(decisions: QuerySet[ChannelDecision]) -> Iterator[tuple[Any, ...]
         yield (
             d.number, d.declaration_date, d.office_code, d.importer_code, d.channel,
             round(d.score, 4), round(d.revenue_at_stake, 2),
-            d.assigned_to.username if d.assigned_to else "", "; ".join(d.reasons),
+            d.assigned_to.username if d.assigned_to else "", "; ".join(all_translated(d.reasons)),
         )  # fmt: skip
 
 

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from greenlane.apps.audit import services as audit
 from greenlane.apps.targeting.models import ApiToken, KeyUsage
@@ -40,9 +42,22 @@ class Exceeded(Exception):
     retry_after: int
 
     def __str__(self) -> str:
+        """Why, in the active language."""
+        values = {
+            "limit": number_format(self.limit, force_grouping=True),
+            "seconds": self.retry_after,
+        }
+        if self.window == KeyUsage.Window.MINUTE:
+            return (
+                _(
+                    "this API key may send %(limit)s declarations a minute: try again in "
+                    "%(seconds)s s"
+                )
+                % values
+            )
         return (
-            f"this API key may send {self.limit:,} declarations a {self.window}: "
-            f"try again in {self.retry_after} s"
+            _("this API key may send %(limit)s declarations a day: try again in %(seconds)s s")
+            % values
         )
 
 

@@ -34,6 +34,7 @@ from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
 from greenlane.apps.targeting.permissions import MODEL_ROLES
 from greenlane.core import errors
 from greenlane.core.risk import drift as core
+from greenlane.core.words import gettext_noop
 
 Step = Callable[[str, float], None]
 #: Fewer held-out inspected declarations than this, unseen by the champion, and the
@@ -343,9 +344,10 @@ def execute(record: TrainingRun, step: Step | None = None) -> TrainingRun:
 
 
 def _tell(record: TrainingRun, done: bool) -> None:
+    what = gettext_noop("The training run %(number)s", number=record.pk)
     notices.tell_outcome(
-        record.requested_by, done, what=f"The training run {record.pk}",
-        message=record.message, link=reverse("model_list"), about=record, roles=MODEL_ROLES,
+        record.requested_by, done, what=what, message=record.message,
+        link=reverse("model_list"), about=record, roles=MODEL_ROLES,
     )  # fmt: skip
 
 

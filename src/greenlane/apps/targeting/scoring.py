@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from greenlane import jobs
 from greenlane.apps.accounts.models import User
@@ -79,7 +80,7 @@ def score_stored(
     step = step or (lambda _text, _share: None)
     version = version or active_version()
     if version is None:
-        raise services.TrainingError("no active model: train one first (greenlane train)")
+        raise services.TrainingError(_("no active model: train one first (greenlane train)"))
     model = services.load(version)
     todo = unscored(version, declarations)
     total = todo.count()

@@ -37,7 +37,9 @@ def check_rule(values: dict[str, Any]) -> rulelang.Rule:
     try:
         parsed = rulelang.parse(values["expression"])
     except rulelang.RuleError as exc:
-        raise Refused(str(exc), "expression") from None
+        from greenlane.apps.wording import translated  # the rule's error in the reader's words
+
+        raise Refused(translated(exc.words), "expression") from None
     if values["action"] == RuleProfile.Action.FORCE and not values.get("channel"):
         raise Refused(_("a forcing rule needs its channel"), "channel")
     if values["action"] == RuleProfile.Action.SHIFT and not -1 <= values.get("shift", 0) <= 1:

@@ -74,7 +74,7 @@ def train(
     frame = data.frame()
     labelled = frame[frame["fraud"].notna()] if not frame.empty else frame
     if labelled.empty or labelled["fraud"].astype(bool).nunique() < 2:
-        raise TrainingError("training needs inspection results with and without irregularities")
+        raise TrainingError(_("training needs inspection results with and without irregularities"))
     cut = labelled["declaration_date"].quantile(1 - HOLDOUT_SHARE)
     say("fitting on the earlier period")
     early = RiskModel().fit(frame[frame["declaration_date"] < cut])
@@ -234,7 +234,17 @@ def score_frame(
 
 
 def reason_dicts(why: list[Reason]) -> list[dict[str, Any]]:
-    return [{"feature": r.feature, "text": r.text, "weight": round(r.contribution, 3)} for r in why]
+    """The reasons as stored: the English ``text`` (for exports and older readers) and the
+    ``words`` that a page or the API translates into its reader's language."""
+    return [
+        {
+            "feature": r.feature,
+            "text": str(r.text),
+            "words": r.text.as_json(),
+            "weight": round(r.contribution, 3),
+        }
+        for r in why
+    ]
 
 
 def fill_reasons(scores: Sequence[Score]) -> None:

@@ -159,7 +159,7 @@ def execute(run: SimulationRun, step: Step | None = None) -> SimulationRun:
     say("reading the inspected declarations", 0.0)
     frame = data.frame(inspected(run.period_from, run.period_to, run.office_code))
     if frame.empty:
-        raise Refused("no declaration with an inspection result in the period any more")
+        raise Refused(_("no declaration with an inspection result in the period any more"))
     frame["fraud"] = frame["fraud"].astype(bool)
     frame["revenue_at_stake"] = np.where(frame["fraud"], frame["revenue_recovered"].fillna(0), 0.0)
     frame = frame.drop(columns=["revenue_recovered"])
@@ -186,7 +186,14 @@ def execute(run: SimulationRun, step: Step | None = None) -> SimulationRun:
         runs[name] = simulate(frame, aeo, each, moved)
     weeks = runs["scenario"]
     if len(weeks) < MIN_WEEKS:
-        raise Refused(f"{len(weeks)} week(s) with results; the replay needs {MIN_WEEKS}")
+        raise Refused(
+            ngettext(
+                "%(count)s week with results; the replay needs %(needed)s",
+                "%(count)s weeks with results; the replay needs %(needed)s",
+                len(weeks),
+            )
+            % {"count": len(weeks), "needed": MIN_WEEKS}
+        )
     result = {
         "declarations": len(frame),
         "frauds": int(frame["fraud"].sum()),

@@ -23,9 +23,11 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.notices import services as notices
 from greenlane.apps.trs.models import EventFile, Study
 from greenlane.apps.trs.permissions import VIEW_ROLES
+from greenlane.apps.wording import all_translated, translated
 from greenlane.core import errors
 from greenlane.core.trs import effect, events, metrics
 from greenlane.core.trs import study as core_study
+from greenlane.core.words import Words
 
 EVENT_SUFFIXES = (".csv", ".parquet")
 
@@ -169,14 +171,18 @@ def _check_events(path: Path, name: str) -> None:
     try:
         sample = events.check_sample(path)
     except events.EventFileError as exc:
-        raise Refused(str(exc).replace(path.name, name)) from None
+        words = exc.words
+        if isinstance(words, Words) and "file" in words.params:  # the name it was handed in as
+            words = Words(words.message, {**words.params, "file": name}, words.plural, words.count)
+        raise Refused(translated(words).replace(path.name, name)) from None
     if sample is None:  # a long log: only its columns can be judged before the run
         return
     if sample.rows_read == 0:
         raise Refused(_("%(file)s: the file has no rows of events") % {"file": name})
     if sample.consignments.num_rows == 0:
         first = "; ".join(
-            _("row %(row)s: %(reason)s") % {"row": r.row, "reason": r.reason}
+            _("row %(row)s: %(reason)s")
+            % {"row": r.row, "reason": "; ".join(all_translated(r.reasons))}
             for r in sample.rejected[:3]
         )
         raise Refused(
@@ -253,14 +259,17 @@ def finish(study_id: int, status: str, message: str, result: dict[str, Any] | No
 
 
 def outcome(result: dict[str, Any]) -> str:
-    """One line on what a run measured: accepted, excluded as outliers, measured."""
-    accepted = result["input"]["consignments"]
-    excluded = len(result["metrics"]["excluded"])
-    rejected = sum(f["rows_rejected"] for f in result["input"]["files"])
-    return (
-        f"{accepted:,} consignments accepted ({rejected:,} rows rejected), {excluded:,} excluded "
-        f"as outliers: {result['metrics']['consignments']:,} measured"
-    )
+    """One line on what a run measured, in English as the study keeps it (``message``); the
+    pages write it in the reader's language from the result (``core_study.outcome``)."""
+    return str(core_study.outcome(result))
+
+
+def message(study: Study) -> Words | str:
+    """The study's message to show: what a finished run measured, as words to translate (from
+    its result); else the message it keeps (a refusal, a removed file), as it is."""
+    if study.status == Study.Status.DONE and study.result:
+        return core_study.outcome(study.result)
+    return study.message
 
 
 def file_paths(study: Study) -> list[Any]:
@@ -275,9 +284,10 @@ def _failed(record: Study, message: str) -> None:
 
 
 def _tell(record: Study, done: bool) -> None:
+    record.refresh_from_db(fields=["status", "message", "result"])
     notices.tell_outcome(
-        record.created_by, done, what=f"The release study {record.title!r}",
-        message=record.message, link=reverse("trs_detail", args=[record.pk]), about=record,
+        record.created_by, done, what=core_study.named(record.title),
+        message=message(record), link=reverse("trs_detail", args=[record.pk]), about=record,
         roles=VIEW_ROLES,
     )  # fmt: skip
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from greenlane.core import errors
+from greenlane.core.words import Words, _
 
 
 class Stage(StrEnum):
@@ -56,36 +57,36 @@ RESUME = "resume"  # target: the stage the application was in before information
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: Words  # the step's name on a button, translated where it is shown
     sources: frozenset[str]
     target: str
     actor: Actor
 
 
-def _t(name: str, label: str, sources: Iterable[str], target: str, actor: Actor) -> Transition:
+def _t(name: str, label: Words, sources: Iterable[str], target: str, actor: Actor) -> Transition:
     return Transition(name, label, frozenset(sources), target, actor)
 
 
 APPLICATION: dict[str, Transition] = {
     t.name: t
     for t in (
-        _t("assign", "Assign a validator", {Stage.SUBMITTED, Stage.DOCUMENT_REVIEW,
+        _t("assign", _("Assign a validator"), {Stage.SUBMITTED, Stage.DOCUMENT_REVIEW,
            Stage.SITE_VALIDATION, Stage.INFORMATION_REQUESTED}, Stage.DOCUMENT_REVIEW,
            Actor.SUPERVISOR),
-        _t("request_information", "Request information", {Stage.DOCUMENT_REVIEW,
+        _t("request_information", _("Request information"), {Stage.DOCUMENT_REVIEW,
            Stage.SITE_VALIDATION}, Stage.INFORMATION_REQUESTED, Actor.VALIDATOR),
-        _t("provide_information", "Answer the request", {Stage.INFORMATION_REQUESTED}, RESUME,
+        _t("provide_information", _("Answer the request"), {Stage.INFORMATION_REQUESTED}, RESUME,
            Actor.OPERATOR),
-        _t("plan_site_visit", "Plan the on-site validation", {Stage.DOCUMENT_REVIEW},
+        _t("plan_site_visit", _("Plan the on-site validation"), {Stage.DOCUMENT_REVIEW},
            Stage.SITE_VALIDATION, Actor.VALIDATOR),
-        _t("recommend", "Send to decision", {Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION},
+        _t("recommend", _("Send to decision"), {Stage.DOCUMENT_REVIEW, Stage.SITE_VALIDATION},
            Stage.AWAITING_DECISION, Actor.VALIDATOR),
-        _t("return_to_validator", "Return to the validator", {Stage.AWAITING_DECISION},
+        _t("return_to_validator", _("Return to the validator"), {Stage.AWAITING_DECISION},
            Stage.DOCUMENT_REVIEW, Actor.DECIDER),
-        _t("approve", "Approve and issue the certificate", {Stage.AWAITING_DECISION},
+        _t("approve", _("Approve and issue the certificate"), {Stage.AWAITING_DECISION},
            Stage.APPROVED, Actor.DECIDER),
-        _t("reject", "Reject", {Stage.AWAITING_DECISION}, Stage.REJECTED, Actor.DECIDER),
-        _t("withdraw", "Withdraw the application", OPEN_STAGES - {Stage.AWAITING_DECISION},
+        _t("reject", _("Reject"), {Stage.AWAITING_DECISION}, Stage.REJECTED, Actor.DECIDER),
+        _t("withdraw", _("Withdraw the application"), OPEN_STAGES - {Stage.AWAITING_DECISION},
            Stage.WITHDRAWN, Actor.OPERATOR),
     )
 }  # fmt: skip
@@ -102,13 +103,13 @@ class CertificateStatus(StrEnum):
 CERTIFICATE: dict[str, Transition] = {
     t.name: t
     for t in (
-        _t("suspend", "Suspend", {CertificateStatus.ACTIVE}, CertificateStatus.SUSPENDED,
+        _t("suspend", _("Suspend"), {CertificateStatus.ACTIVE}, CertificateStatus.SUSPENDED,
            Actor.DECIDER),
-        _t("reinstate", "Reinstate", {CertificateStatus.SUSPENDED}, CertificateStatus.ACTIVE,
+        _t("reinstate", _("Reinstate"), {CertificateStatus.SUSPENDED}, CertificateStatus.ACTIVE,
            Actor.DECIDER),
-        _t("revoke", "Revoke", {CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED},
+        _t("revoke", _("Revoke"), {CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED},
            CertificateStatus.REVOKED, Actor.DECIDER),
-        _t("surrender", "Surrender voluntarily", {CertificateStatus.ACTIVE,
+        _t("surrender", _("Surrender voluntarily"), {CertificateStatus.ACTIVE,
            CertificateStatus.SUSPENDED}, CertificateStatus.SURRENDERED, Actor.OPERATOR),
     )
 }  # fmt: skip
@@ -117,11 +118,16 @@ CERTIFICATE: dict[str, Transition] = {
 class NotAllowed(errors.NotAllowed):
     """A transition that cannot be taken now; the message says why (HTTP 409). Like the
     certification services' ``Refused`` it names a field, "" when none: the API's answers
-    about certification have always carried ``field``."""
+    about certification have always carried ``field``.
+
+    ``words`` is the reason as :class:`~greenlane.core.words.Words` (translated where it is
+    shown, ``apps.wording.translated``), or the text a caller gave (already in the reader's
+    language); ``str()`` of the refusal is the English sentence."""
 
     field: str
+    words: Words | str
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: Words | str, field: str = "") -> None:
         super().__init__(message, field)
 
 
@@ -131,11 +137,11 @@ def check(
     """The transition ``name`` if ``actors`` may take it from ``current``; else NotAllowed."""
     transition = table.get(name)
     if transition is None:
-        raise NotAllowed(f"there is no transition '{name}'")
+        raise NotAllowed(_("there is no transition '%(name)s'", name=name))
     if current not in transition.sources:
-        raise NotAllowed(f"'{transition.label}' is not possible while {_words(current)}")
+        raise NotAllowed(_not_while(transition.label, current))
     if transition.actor not in actors:
-        raise NotAllowed(f"'{transition.label}' is for the {transition.actor.value}, not for you")
+        raise NotAllowed(_not_yours(transition.label, transition.actor))
     return transition
 
 
@@ -145,22 +151,51 @@ def available(
     return [t for t in table.values() if current in t.sources and t.actor in actors]
 
 
-def _words(stage: str) -> str:
-    return {
-        "submitted": "the application waits for a validator",
-        "document_review": "the documents are under review",
-        "information_requested": "information is requested from the operator",
-        "site_validation": "the on-site validation is under way",
-        "awaiting_decision": "the application waits for a decision",
-        "approved": "the application is approved",
-        "rejected": "the application is rejected",
-        "withdrawn": "the application is withdrawn",
-        "active": "the certificate is active",
-        "suspended": "the certificate is suspended",
-        "revoked": "the certificate is revoked",
-        "surrendered": "the certificate is surrendered",
-        "superseded": "the certificate has been replaced by a newer one",
-    }.get(stage, f"in state '{stage}'")
+def _not_while(step: Words, stage: str) -> Words:
+    """Why ``step`` cannot be taken in ``stage``: one whole sentence per stage."""
+    if stage == Stage.SUBMITTED:
+        return _("'%(step)s' is not possible while the application waits for a validator",
+                 step=step)  # fmt: skip
+    if stage == Stage.DOCUMENT_REVIEW:
+        return _("'%(step)s' is not possible while the documents are under review", step=step)
+    if stage == Stage.INFORMATION_REQUESTED:
+        return _("'%(step)s' is not possible while information is requested from the operator",
+                 step=step)  # fmt: skip
+    if stage == Stage.SITE_VALIDATION:
+        return _("'%(step)s' is not possible while the on-site validation is under way",
+                 step=step)  # fmt: skip
+    if stage == Stage.AWAITING_DECISION:
+        return _("'%(step)s' is not possible while the application waits for a decision",
+                 step=step)  # fmt: skip
+    if stage == Stage.APPROVED:
+        return _("'%(step)s' is not possible while the application is approved", step=step)
+    if stage == Stage.REJECTED:
+        return _("'%(step)s' is not possible while the application is rejected", step=step)
+    if stage == Stage.WITHDRAWN:
+        return _("'%(step)s' is not possible while the application is withdrawn", step=step)
+    if stage == CertificateStatus.ACTIVE:
+        return _("'%(step)s' is not possible while the certificate is active", step=step)
+    if stage == CertificateStatus.SUSPENDED:
+        return _("'%(step)s' is not possible while the certificate is suspended", step=step)
+    if stage == CertificateStatus.REVOKED:
+        return _("'%(step)s' is not possible while the certificate is revoked", step=step)
+    if stage == CertificateStatus.SURRENDERED:
+        return _("'%(step)s' is not possible while the certificate is surrendered", step=step)
+    if stage == CertificateStatus.SUPERSEDED:
+        return _("'%(step)s' is not possible while the certificate has been replaced by a "
+                 "newer one", step=step)  # fmt: skip
+    return _("'%(step)s' is not possible while in state '%(state)s'", step=step, state=stage)
+
+
+def _not_yours(step: Words, actor: Actor) -> Words:
+    """Why ``step`` is not for the person: it is for ``actor``."""
+    if actor == Actor.OPERATOR:
+        return _("'%(step)s' is for the operator, not for you", step=step)
+    if actor == Actor.SUPERVISOR:
+        return _("'%(step)s' is for the supervisor, not for you", step=step)
+    if actor == Actor.VALIDATOR:
+        return _("'%(step)s' is for the validator, not for you", step=step)
+    return _("'%(step)s' is for the decider, not for you", step=step)
 
 
 def service_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> float:
@@ -194,7 +229,7 @@ def stage_days(changes: Iterable[tuple[datetime, str]], until: datetime) -> dict
     stage runs until ``until`` if it is still open."""
     spent: dict[str, float] = {}
     ordered = list(changes)
-    for (start, stage), (end, _) in zip(ordered, [*ordered[1:], (until, "")], strict=True):
+    for (start, stage), (end, _next) in zip(ordered, [*ordered[1:], (until, "")], strict=True):
         if stage not in OPEN_STAGES:
             break
         spent[stage] = spent.get(stage, 0.0) + (end - start).total_seconds() / 86400

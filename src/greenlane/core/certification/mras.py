@@ -31,14 +31,16 @@ from greenlane.core.criteria.loader import (
     shipped_root,
 )
 from greenlane.core.criteria.schema import Id, UniqueTypes
+from greenlane.core.words import Words, _
 
-#: What an MRA may grant partner AEOs at import (words from TFA 7.7.3 and MRA practice).
-BENEFITS = {
-    "reduced_inspection": "Fewer physical and documentary inspections",
-    "risk_score_reduction": "AEO status taken into account in risk scoring",
-    "priority_inspection": "Priority when selected for inspection",
-    "faster_release": "Faster release",
-    "reduced_data": "Reduced data requirements",
+#: What an MRA may grant partner AEOs at import (words from TFA 7.7.3 and MRA practice),
+#: translated where they are shown (``str()``: English, the API's words).
+BENEFITS: dict[str, Words] = {
+    "reduced_inspection": _("Fewer physical and documentary inspections"),
+    "risk_score_reduction": _("AEO status taken into account in risk scoring"),
+    "priority_inspection": _("Priority when selected for inspection"),
+    "faster_release": _("Faster release"),
+    "reduced_data": _("Reduced data requirements"),
 }
 Benefit = Literal[
     "reduced_inspection", "risk_score_reduction", "priority_inspection", "faster_release",
@@ -49,6 +51,13 @@ UNKNOWN = "unknown"
 _WHEN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
+#: A month of a year as a person reads it, one message per month ("June %(year)s").
+_MONTH_WORDS = (
+    _("January %(year)s"), _("February %(year)s"), _("March %(year)s"), _("April %(year)s"),
+    _("May %(year)s"), _("June %(year)s"), _("July %(year)s"), _("August %(year)s"),
+    _("September %(year)s"), _("October %(year)s"), _("November %(year)s"),
+    _("December %(year)s"),
+)  # fmt: skip
 
 
 def _when(value: Any) -> str:
@@ -81,6 +90,18 @@ def spoken(when: str) -> str:
     """``2010-06`` as "June 2010"; a full date or a year as written; "unknown" as is."""
     if when != UNKNOWN and len(when) == 7:
         return f"{_MONTHS[int(when[5:]) - 1]} {when[:4]}"
+    return when
+
+
+def said(when: str) -> Words | str:
+    """:func:`spoken` in words translated where they are shown: ``2010-06`` as "June 2010"
+    (or the reader's way of writing it), "unknown" translated; a full date or a year as
+    written."""
+    if when == UNKNOWN:
+        return _("unknown")
+    if len(when) == 7:
+        month = _MONTH_WORDS[int(when[5:]) - 1]
+        return Words(month.message, {"year": when[:4]})  # the year as written, not grouped
     return when
 
 
@@ -302,6 +323,7 @@ __all__ = [
     "exact",
     "load_mras",
     "of_economy",
+    "said",
     "shipped_mras",
     "spoken",
 ]

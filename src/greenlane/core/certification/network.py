@@ -9,12 +9,13 @@ the users are APEC's customs services; other economies take their ISO 3166 commo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pycountry
 
-from greenlane.core.certification.mras import Arrangement, spoken
+from greenlane.core.certification.mras import Arrangement, said
+from greenlane.core.words import Words, _
 
 #: APEC's 21 member economies (ISO 3166 codes).
 APEC = frozenset({
@@ -22,24 +23,27 @@ APEC = frozenset({
     "RU", "SG", "TW", "TH", "US", "VN",
 })  # fmt: skip
 DASH = "\u2013"
-_NAMES = {
-    "EU": "European Union",
-    "HK": "Hong Kong, China",
-    "TW": "Chinese Taipei",
-    "KR": "Korea",
-    "RU": "Russia",
-    "VN": "Viet Nam",
-    "US": "United States",
-    "GB": "United Kingdom",
-    "MD": "Moldova",
-    "BN": "Brunei Darussalam",
-    "PG": "Papua New Guinea",
+#: Names Greenlane gives rather than ISO's (APEC usage), translated where they are shown;
+#: other economies take ISO 3166's name (translated with pycountry's catalogues in ``apps``).
+ECONOMY_WORDS: dict[str, Words] = {
+    "EU": _("European Union"),
+    "HK": _("Hong Kong, China"),
+    "TW": _("Chinese Taipei"),
+    "KR": _("Korea"),
+    "RU": _("Russia"),
+    "VN": _("Viet Nam"),
+    "US": _("United States"),
+    "GB": _("United Kingdom"),
+    "MD": _("Moldova"),
+    "BN": _("Brunei Darussalam"),
+    "PG": _("Papua New Guinea"),
 }
 
 
 def economy_name(code: str) -> str:
-    if code in _NAMES:
-        return _NAMES[code]
+    """The economy's name in English."""
+    if code in ECONOMY_WORDS:
+        return str(ECONOMY_WORDS[code])
     found = pycountry.countries.get(alpha_2=code)
     if found is None:
         return code
@@ -86,7 +90,9 @@ class Node:
 class Edge:
     a: Node
     b: Node
-    title: str  # "Korea - United States: signed June 2010, in effect unknown" (an en dash)
+    #: "Korea - United States: signed June 2010, in effect unknown" (an en dash), translated
+    #: where it is shown (``str()``: English).
+    title: Words
     arrangement: str
 
 
@@ -100,38 +106,58 @@ class Network:
     def economies(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if not n.hub)
 
-    def summary(self) -> str:
-        """One sentence for the drawing's text alternative."""
+    def summary(self) -> Words:
+        """One sentence for the drawing's text alternative (translated where shown)."""
         apec = sum(1 for n in self.economies if n.apec)
         bilateral = sum(1 for e in self.edges if not (e.a.hub or e.b.hub))
         hubs = [n.name for n in self.nodes if n.hub]
-        plural = f", and {len(hubs)} plurilateral ({', '.join(hubs)})" if hubs else ""
-        return (
-            f"{len(self.economies)} economies ({apec} of them APEC members) joined by "
-            f"{bilateral} bilateral arrangements{plural}."
+        counts = {"economies": len(self.economies), "apec": apec, "bilateral": bilateral}
+        if hubs:
+            return _(
+                "%(economies)s economies (%(apec)s of them APEC members) joined by "
+                "%(bilateral)s bilateral arrangements, and %(plurilateral)s plurilateral "
+                "(%(names)s).",
+                plurilateral=len(hubs),
+                names=", ".join(hubs),
+                **counts,
+            )
+        return _(
+            "%(economies)s economies (%(apec)s of them APEC members) joined by "
+            "%(bilateral)s bilateral arrangements.",
+            **counts,
         )
 
 
-def _dates(mra: Arrangement) -> str:
-    return f"signed {spoken(mra.signed)}, in effect {spoken(mra.in_effect)}"
+def _title(a: str, b: str, mra: Arrangement) -> Words:
+    """An edge's title: its two ends (economies, or an arrangement and an economy) and when
+    the arrangement was signed and came into effect."""
+    return _(
+        "%(pair)s: signed %(signed)s, in effect %(in_effect)s",
+        pair=f"{a} {DASH} {b}",  # names, not words: no translation of the dash between them
+        signed=said(mra.signed),
+        in_effect=said(mra.in_effect),
+    )
 
 
 def network(
     arrangements: Sequence[Arrangement],
     programmes: Iterable[tuple[str, str]],
     radius: float = 260.0,
+    name: Callable[[str], str] = economy_name,
 ) -> Network:
     """The graph of ``arrangements``; ``programmes``: (economy, programme id) of the encoded
     programmes, whose economies appear even without an arrangement. APEC economies come
-    first around the circle, then the others, each by name."""
+    first around the circle, then the others, each by ``name`` (an economy's name from its
+    code: English unless a page gives its reader's)."""
     encoded = dict(programmes)
     codes = set(encoded) | {p.economy for mra in arrangements for p in mra.parties}
-    ordered = sorted(codes, key=lambda c: (c not in APEC, economy_name(c)))
+    names = {c: name(c) for c in codes}
+    ordered = sorted(codes, key=lambda c: (c not in APEC, names[c]))
     places: dict[str, Node] = {}
     for i, code in enumerate(ordered):
         angle = 2 * math.pi * i / max(len(ordered), 1) - math.pi / 2
         places[code] = Node(
-            code, economy_name(code), round(radius * math.cos(angle), 1),
+            code, names[code], round(radius * math.cos(angle), 1),
             round(radius * math.sin(angle), 1), code in APEC, encoded.get(code),
         )  # fmt: skip
     hubs = [mra for mra in arrangements if mra.kind == "plurilateral"]
@@ -147,10 +173,10 @@ def network(
         nodes.append(hub)
         for party in mra.parties:
             end = places[party.economy]
-            edges.append(Edge(hub, end, f"{mra.name} {DASH} {end.name}: {_dates(mra)}", mra.id))
+            edges.append(Edge(hub, end, _title(mra.name, end.name, mra), mra.id))
     for mra in arrangements:
         if mra.kind != "bilateral":
             continue
         a, b = (places[p.economy] for p in mra.parties)
-        edges.append(Edge(a, b, f"{a.name} {DASH} {b.name}: {_dates(mra)}", mra.id))
+        edges.append(Edge(a, b, _title(a.name, b.name, mra), mra.id))
     return Network(tuple(nodes), tuple(edges), radius)

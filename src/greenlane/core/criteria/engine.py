@@ -34,6 +34,7 @@ from greenlane.core.criteria.schema import (
     Criterion,
     Eligibility,
     Gate,
+    Money,
     OperatorType,
     Programme,
     Provision,
@@ -41,6 +42,7 @@ from greenlane.core.criteria.schema import (
     Selector,
     Version,
 )
+from greenlane.core.words import Figure, Words, _, ngettext
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -88,22 +90,33 @@ class Profile:
     currency: str | None = None  # of the turnover and the capital
 
 
-def validate_answers(catalogue: Catalogue, answers: Mapping[str, str | None]) -> dict[str, str]:
-    """Per requirement, why an answer cannot be accepted (empty when all are fine)."""
+def answer_problems(catalogue: Catalogue, answers: Mapping[str, str | None]) -> dict[str, Words]:
+    """Per requirement, why an answer cannot be accepted (empty when all are fine), in words
+    translated where they are shown."""
     requirements = {r.id: r for r in catalogue.baseline.requirements}
-    errors: dict[str, str] = {}
+    errors: dict[str, Words] = {}
     allowed = ", ".join(a.value for a in Answer)
     for key, value in answers.items():
         req = requirements.get(key)
         if req is None:
-            errors[key] = "not a baseline requirement"
+            errors[key] = _("not a baseline requirement")
         elif value is None:
             continue
         elif value not in CREDIT:
-            errors[key] = f"'{value}' is not an answer (use one of {allowed})"
+            errors[key] = _(
+                "'%(value)s' is not an answer (use one of %(allowed)s)",
+                value=value,
+                allowed=allowed,
+            )
         elif value == Answer.NOT_APPLICABLE and not req.na_allowed:
-            errors[key] = "this requirement applies to every operator: it cannot be 'na'"
+            errors[key] = _("this requirement applies to every operator: it cannot be 'na'")
     return errors
+
+
+def validate_answers(catalogue: Catalogue, answers: Mapping[str, str | None]) -> dict[str, str]:
+    """Per requirement, why an answer cannot be accepted (empty when all are fine), in
+    English (the command line, a self-test file's problems)."""
+    return {k: str(v) for k, v in answer_problems(catalogue, answers).items()}
 
 
 # --------------------------------------------------------------------------- compilation
@@ -401,8 +414,15 @@ class CriterionResult:
 class GateResult:
     gate: Gate
     passed: bool
-    text: str
+    #: The condition in words (translated where shown); a catalogue note without a score is
+    #: the catalogue's own text, a plain ``str``, never translated.
+    words: Words | str
     blocking: tuple[str, ...]  # criterion ids that keep the gate shut
+
+    @property
+    def text(self) -> str:
+        """The condition in English (the command line, JSON export)."""
+        return str(self.words)
 
 
 @dataclass(frozen=True)
@@ -410,11 +430,16 @@ class TierResult:
     id: str
     title: str
     reachable: bool
-    eligibility: tuple[str, ...]  # reasons the operator is not eligible (empty: eligible)
+    reasons: tuple[Words, ...]  # why the operator is not eligible (empty: eligible)
     gates: tuple[GateResult, ...]
     procedure: tuple[str, ...]
     validity_years: int | None
     no_expiry: bool = False
+
+    @property
+    def eligibility(self) -> tuple[str, ...]:
+        """The reasons the operator is not eligible, in English (command line, export)."""
+        return tuple(str(r) for r in self.reasons)
 
 
 @dataclass(frozen=True)
@@ -464,68 +489,128 @@ def _status(credit: float, missing: Sequence[Missing]) -> str:
     return "not_met" if Answer.NOT_MET in answered else "unanswered"
 
 
-def _ineligible(rule: Eligibility, profile: Profile) -> list[str]:
+def _number(value: float) -> int | Figure:
+    """A stated or required figure as the reader writes it: whole numbers as ``int``, others
+    with the decimals they have (at most 2), as ``{:g}`` wrote them."""
+    if float(value).is_integer():
+        return int(value)
+    decimals = f"{value:.2f}".rstrip("0").split(".")[1]
+    return Figure(value, len(decimals))
+
+
+def _money(rule: str, threshold: Money, stated: float | None, currency: str | None) -> Words:
+    """Why a money threshold (``rule``: turnover or capital) is not met: whole sentences."""
+    need = {"currency": threshold.currency, "amount": _number(threshold.amount)}
+    if rule == "turnover":
+        if stated is None:
+            return _("annual turnover of at least %(currency)s %(amount)s needed, not stated",
+                     **need)  # fmt: skip
+        if currency != threshold.currency:
+            if not currency:
+                return _("annual turnover of at least %(currency)s %(amount)s needed; state it "
+                         "in %(currency)s (stated in no currency, which is not converted)",
+                         **need)  # fmt: skip
+            return _("annual turnover of at least %(currency)s %(amount)s needed; state it in "
+                     "%(currency)s (stated in %(stated_currency)s, which is not converted)",
+                     stated_currency=currency, **need)  # fmt: skip
+        return _("annual turnover of at least %(currency)s %(amount)s needed, %(currency)s "
+                 "%(stated)s stated", stated=Figure(stated), **need)  # fmt: skip
+    if stated is None:
+        return _("paid-up capital of at least %(currency)s %(amount)s needed, not stated",
+                 **need)  # fmt: skip
+    if currency != threshold.currency:
+        if not currency:
+            return _("paid-up capital of at least %(currency)s %(amount)s needed; state it in "
+                     "%(currency)s (stated in no currency, which is not converted)",
+                     **need)  # fmt: skip
+        return _("paid-up capital of at least %(currency)s %(amount)s needed; state it in "
+                 "%(currency)s (stated in %(stated_currency)s, which is not converted)",
+                 stated_currency=currency, **need)  # fmt: skip
+    return _("paid-up capital of at least %(currency)s %(amount)s needed, %(currency)s "
+             "%(stated)s stated", stated=Figure(stated), **need)  # fmt: skip
+
+
+def _ineligible(rule: Eligibility, profile: Profile) -> list[Words]:
     reasons = []
     if rule.min_years_in_business is not None:
         have = profile.years_in_business
         if have is None:
-            reasons.append("years in business not stated")
+            reasons.append(_("years in business not stated"))
         elif have < rule.min_years_in_business:
             reasons.append(
-                f"{rule.min_years_in_business} years in business needed, {have:g} stated"
+                ngettext(
+                    "%(count)s year in business needed, %(stated)s stated",
+                    "%(count)s years in business needed, %(stated)s stated",
+                    rule.min_years_in_business,
+                    stated=_number(have),
+                )
             )
     if rule.min_declarations_per_year is not None:
         count = profile.declarations_per_year
         if count is None:
-            reasons.append("declarations per year not stated")
+            reasons.append(_("declarations per year not stated"))
         elif count < rule.min_declarations_per_year:
             reasons.append(
-                f"{rule.min_declarations_per_year} declarations a year needed, {count} stated"
+                ngettext(
+                    "%(count)s declaration a year needed, %(stated)s stated",
+                    "%(count)s declarations a year needed, %(stated)s stated",
+                    rule.min_declarations_per_year,
+                    stated=count,
+                )
             )
     since = profile.years_since_serious_infringement
     lookback = rule.compliance_lookback_years
     if lookback is not None and since is not None and since < lookback:
-        reasons.append(f"a serious infringement within the last {lookback} years")
+        reasons.append(
+            ngettext(
+                "a serious infringement within the last year",
+                "a serious infringement within the last %(count)s years",
+                lookback,
+            )
+        )
     if rule.no_arrears and profile.arrears:
-        reasons.append("arrears of duties or taxes")
+        reasons.append(_("arrears of duties or taxes"))
     if rule.operator_types and not set(rule.operator_types) & profile.operator_types:
         kinds = ", ".join(t.replace("_", " ") for t in rule.operator_types)
-        reasons.append(f"open to: {kinds}")
-    for what, threshold, stated in (
-        ("annual turnover", rule.min_annual_turnover, profile.annual_turnover),
-        ("paid-up capital", rule.min_paid_up_capital, profile.paid_up_capital),
-    ):
-        if threshold is None:
-            continue
-        if stated is None:
-            reasons.append(f"{what} of at least {threshold} needed, not stated")
-        elif profile.currency != threshold.currency:
-            reasons.append(
-                f"{what} of at least {threshold} needed; state it in {threshold.currency} "
-                f"(stated in {profile.currency or 'no currency'}, which is not converted)"
-            )
-        elif stated < threshold.amount:
-            reasons.append(
-                f"{what} of at least {threshold} needed, {threshold.currency} {stated:,.0f} stated"
-            )
+        reasons.append(_("open to: %(kinds)s", kinds=kinds))
+    if rule.min_annual_turnover is not None:
+        reasons.extend(_money_reason("turnover", rule.min_annual_turnover, profile))
+    if rule.min_paid_up_capital is not None:
+        reasons.extend(_money_reason("capital", rule.min_paid_up_capital, profile))
     return reasons
 
 
-def _gate_text(g: Gate, version: Version, score: float | None) -> str:
-    if g.note:
-        head = g.note[0].upper() + g.note[1:]
-    elif g.score is not None:
-        title = next(x.title for x in version.groups if x.id == g.score)
-        head = f"{title} score at least {g.min:g}"
-    elif g.share is not None:
-        head = f"At least {g.min:g}% of the selected criteria met"
-    else:
-        head = "Every selected criterion " + (
-            "met" if g.at_least == "met" else "at least partly met"
-        )
+def _money_reason(rule: str, threshold: Money, profile: Profile) -> list[Words]:
+    stated = profile.annual_turnover if rule == "turnover" else profile.paid_up_capital
+    met = stated is not None and stated >= threshold.amount
+    if met and profile.currency == threshold.currency:
+        return []
+    return [_money(rule, threshold, stated, profile.currency)]
+
+
+def _gate_text(g: Gate, version: Version, score: float | None) -> Words | str:
+    """The gate's condition (and, for a score, the score now) as one sentence; a catalogue
+    note stands for the condition as the catalogue words it."""
+    note = g.note[0].upper() + g.note[1:] if g.note else ""
+    now = Figure(score) if score is not None else None
     if g.score is not None:
-        head += f" (now {score:.0f})" if score is not None else " (no score yet)"
-    return head
+        if note:
+            if now is None:
+                return _("%(condition)s (no score yet)", condition=note)
+            return _("%(condition)s (now %(score)s)", condition=note, score=now)
+        title = next(x.title for x in version.groups if x.id == g.score)
+        need = _number(g.min or 0)
+        if now is None:
+            return _("%(group)s score at least %(min)s (no score yet)", group=title, min=need)
+        return _("%(group)s score at least %(min)s (now %(score)s)", group=title, min=need,
+                 score=now)  # fmt: skip
+    if note:
+        return note
+    if g.share is not None:
+        return _("At least %(share)s%% of the selected criteria met", share=_number(g.min or 0))
+    if g.at_least == "met":
+        return _("Every selected criterion met")
+    return _("Every selected criterion at least partly met")
 
 
 def _explain(
@@ -564,8 +649,8 @@ def _explain(
                 if not passed and criteria[j].status not in ("met", "na")
             )
             score = scores[g.group] if g.kind == "score" else None
-            text = _gate_text(g.gate, version, score)
-            results.append(GateResult(g.gate, passed, text, blocking))
+            words = _gate_text(g.gate, version, score)
+            results.append(GateResult(g.gate, passed, words, blocking))
         tiers.append(
             TierResult(
                 tier.id,

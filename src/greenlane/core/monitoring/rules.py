@@ -3,6 +3,9 @@
 An alert has a **cause**: the evidence that raised it (the newest detection counted, the
 inspection with the critical finding, the certificate and its overdue review). The same rule
 and cause never raise a second alert, however often monitoring runs.
+
+An alert's title and summary are :class:`~greenlane.core.words.Words`, stored as data and
+translated when a person reads them (``docs/i18n.md``, "Stored words").
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.stats import binom
+
+from greenlane.core.words import Figure, Words, _, ngettext
 
 
 class RulesError(ValueError):
@@ -92,16 +97,44 @@ def shipped(path: Path | None = None) -> RuleSet:
     return parse(text, "monitoring/rules.yaml")
 
 
+#: The titles of the shipped rules (``monitoring/rules.yaml``), written here as messages so
+#: that ``make messages`` collects them: an alert's title is the rule's, translated when it is
+#: read. A title that a later version of the rules brings is shown in English until it is
+#: written here too and translated.
+SHIPPED_TITLES = (
+    _("Detection rate significantly above peers"),
+    _("Critical finding at an inspection"),
+    _("Certificate near expiry with an overdue self-review"),
+)
+
+
+def title_of(rule: _Rule) -> Words:
+    """The rule's title as words, translated when an alert's reader reads it."""
+    return Words(rule.title)
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """An alert the rules raise; whether it is new is the caller's to decide (by cause)."""
+    """An alert the rules raise; whether it is new is the caller's to decide (by cause).
+    ``title`` is the rule's; ``summary`` says in one sentence what raised it."""
 
     operator: str
     rule: str
     cause: str
     severity: str
-    title: str
+    title: Words
     details: dict[str, Any]
+    summary: Words | None = None
+
+
+def notice_title(severity: str, operator: str, title: Words | str) -> Words:
+    """The title of the notice that tells of a new alert (``operator``: its name and code;
+    ``title``: the alert's), a whole sentence per severity."""
+    if severity == "high":
+        return _("High-severity alert on %(operator)s: %(title)s", operator=operator, title=title)
+    if severity == "medium":
+        return _("Medium-severity alert on %(operator)s: %(title)s", operator=operator, title=title)
+    return _("Low-severity alert on %(operator)s: %(title)s", operator=operator, title=title)
 
 
 def detection_p_value(detections: int, inspections: int, rate: float) -> float:
@@ -134,7 +167,10 @@ def detection_alert(
         # detection that keeps the rate too high is a new cause.
         cause=f"last-detection:{row['last_detection']}",
         severity=rule.severity,
-        title=rule.title,
+        title=title_of(rule),
+        summary=_detection_summary(
+            rule.window_days, detections, inspections, rate, reference, use_peers
+        ),
         details={
             "window_days": rule.window_days,
             "detections": detections,
@@ -149,6 +185,34 @@ def detection_alert(
     )
 
 
+def _detection_summary(
+    days: int, detections: int, inspections: int, rate: float, reference: float, peers: bool
+) -> Words:
+    values = {
+        "inspections": inspections,
+        "days": days,
+        "rate": Figure(rate, 1, percent=True),
+        "reference": Figure(reference, 1, percent=True),
+    }
+    if peers:
+        return ngettext(
+            "%(count)s detection in %(inspections)s inspections over the last %(days)s days "
+            "(%(rate)s), against %(reference)s for its peers.",
+            "%(count)s detections in %(inspections)s inspections over the last %(days)s days "
+            "(%(rate)s), against %(reference)s for its peers.",
+            detections,
+            **values,
+        )
+    return ngettext(
+        "%(count)s detection in %(inspections)s inspections over the last %(days)s days "
+        "(%(rate)s), against %(reference)s for all operators.",
+        "%(count)s detections in %(inspections)s inspections over the last %(days)s days "
+        "(%(rate)s), against %(reference)s for all operators.",
+        detections,
+        **values,
+    )
+
+
 def critical_alerts(rule: CriticalFinding, findings: list[dict[str, Any]]) -> list[Candidate]:
     """One alert per critical finding (``findings``: operator, declaration id, number, date)."""
     return [
@@ -157,7 +221,12 @@ def critical_alerts(rule: CriticalFinding, findings: list[dict[str, Any]]) -> li
             rule=rule.id,
             cause=f"inspection:{f['declaration_id']}",
             severity=rule.severity,
-            title=rule.title,
+            title=title_of(rule),
+            summary=_(
+                "A critical finding at the inspection of declaration %(declaration)s of %(date)s.",
+                declaration=str(f["number"]),
+                date=str(f["date"]),
+            ),
             details={"declaration": f["number"], "date": str(f["date"])},
         )
         for f in findings
@@ -180,7 +249,17 @@ def expiry_alerts(
                 rule=rule.id,
                 cause=f"certificate:{c['number']}:review-due:{c['overdue_since']}",
                 severity=rule.severity,
-                title=rule.title,
+                title=title_of(rule),
+                summary=ngettext(
+                    "Certificate %(certificate)s ends on %(valid_to)s, in %(count)s day, and "
+                    "its self-review was due on %(review_due)s.",
+                    "Certificate %(certificate)s ends on %(valid_to)s, in %(count)s days, and "
+                    "its self-review was due on %(review_due)s.",
+                    left,
+                    certificate=str(c["number"]),
+                    valid_to=str(c["valid_to"]),
+                    review_due=str(c["overdue_since"]),
+                ),
                 details={
                     "certificate": c["number"],
                     "valid_to": str(c["valid_to"]),

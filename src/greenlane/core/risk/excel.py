@@ -23,6 +23,8 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 from xml.parsers import expat
 
+from greenlane.core.words import Words, _
+
 #: The largest a worksheet part may inflate to: openpyxl streams it, so this bounds the time
 #: (a full sheet, 1,048,576 rows of 40 columns as Excel writes them, is about 1.7 GB).
 MAX_SHEET_BYTES = 2 << 30
@@ -49,7 +51,12 @@ _CHUNK = 1 << 16
 
 
 class Refused(ValueError):
-    """The workbook is beyond a bound or cannot be read; the message says which."""
+    """The workbook is beyond a bound or cannot be read; the message says which: ``words``
+    for a person (in their language), ``str()`` in English. ``too_big``: beyond a bound."""
+
+    def __init__(self, words: Words, too_big: bool = False) -> None:
+        super().__init__(str(words))
+        self.words, self.too_big = words, too_big
 
 
 def check(archive: zipfile.ZipFile) -> None:
@@ -65,7 +72,7 @@ def check(archive: zipfile.ZipFile) -> None:
             size = sum(len(chunk) for chunk in _inflate(archive, item.filename, limit))
         total += size
         if total > MAX_UNPACKED_BYTES:
-            raise Refused(_too_big("its parts together", MAX_UNPACKED_BYTES))
+            raise _too_big(None, MAX_UNPACKED_BYTES)
 
 
 def header(archive: zipfile.ZipFile) -> list[object]:
@@ -98,13 +105,29 @@ def _check_declared(archive: zipfile.ZipFile) -> None:
             else MAX_PART_BYTES
         )
         if item.file_size > limit:
-            raise Refused(_too_big(item.filename, limit))
+            raise _too_big(item.filename, limit)
     if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED_BYTES:
-        raise Refused(_too_big("its parts together", MAX_UNPACKED_BYTES))
+        raise _too_big(None, MAX_UNPACKED_BYTES)
 
 
-def _too_big(what: str, limit: int) -> str:
-    return f"{what} inflate(s) to more than {limit >> 20:,} MB, far beyond any workbook: refused"
+def _too_big(part: str | None, limit: int) -> Refused:
+    """``part`` (None: all parts together) inflates beyond ``limit`` bytes."""
+    if part is None:
+        return Refused(
+            _(
+                "its parts together inflate to more than %(size)s MB, far beyond any "
+                "workbook: refused",
+                size=limit >> 20,
+            ),
+            too_big=True,
+        )
+    return Refused(
+        _(
+            "%(part)s inflates to more than %(size)s MB, far beyond any workbook: refused",
+            part=part, size=limit >> 20,
+        ),
+        too_big=True,
+    )  # fmt: skip
 
 
 def _inflate(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[bytes]:
@@ -115,10 +138,15 @@ def _inflate(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[bytes]
             while chunk := stream.read(_CHUNK):
                 read += len(chunk)
                 if read > limit:
-                    raise Refused(_too_big(name, limit))
+                    raise _too_big(name, limit)
                 yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise Refused(f"{name} is damaged ({str(exc)[:200] or type(exc).__name__})") from None
+        raise Refused(
+            _(
+                "%(part)s is damaged (%(problem)s)",
+                part=name, problem=str(exc)[:200] or type(exc).__name__,
+            )
+        ) from None  # fmt: skip
 
 
 def _parse(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[Element]:
@@ -131,7 +159,11 @@ def _parse(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[Element]
         parser.close()
         yield from _ended(parser)
     except ParseError as exc:
-        raise Refused(f"{name} is not well-formed XML ({exc})") from None
+        raise _not_xml(name, exc) from None
+
+
+def _not_xml(part: str, exc: Exception) -> Refused:
+    return Refused(_("%(part)s is not well-formed XML (%(problem)s)", part=part, problem=str(exc)))
 
 
 def _ended(parser: XMLPullParser[Any]) -> Iterator[Element]:
@@ -170,15 +202,19 @@ def _count_strings(archive: zipfile.ZipFile, name: str) -> int:
     expat without building a tree, which would itself hold every entry)."""
     entries, size = 0, 0
 
-    def start(tag: str, _: object) -> None:
+    def start(tag: str, _attributes: object) -> None:
         nonlocal entries
         if tag == f"{_MAIN[1:-1]} si":
             entries += 1
             if entries > MAX_SHARED_STRINGS:
                 raise Refused(
-                    f"{name} holds more than {MAX_SHARED_STRINGS:,} shared strings, "
-                    "far beyond any workbook: refused"
-                )
+                    _(
+                        "%(part)s holds more than %(limit)s shared strings, far beyond any "
+                        "workbook: refused",
+                        part=name, limit=MAX_SHARED_STRINGS,
+                    ),
+                    too_big=True,
+                )  # fmt: skip
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start
@@ -188,7 +224,7 @@ def _count_strings(archive: zipfile.ZipFile, name: str) -> int:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise Refused(f"{name} is not well-formed XML ({exc})") from None
+        raise _not_xml(name, exc) from None
     return size
 
 
@@ -203,13 +239,13 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
         None,
     )
     if rel is None:
-        raise Refused("the workbook has no sheet")
+        raise Refused(_("the workbook has no sheet"))
     for element in _small_part(archive, "xl/_rels/workbook.xml.rels"):
         if element.tag == f"{_RELS}Relationship" and element.get("Id") == rel:
             target = element.get("Target", "")
             name = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             return posixpath.normpath(name)
-    raise Refused("the workbook's first sheet has no part")
+    raise Refused(_("the workbook's first sheet has no part"))
 
 
 def _first_row(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, object]]:
@@ -217,16 +253,18 @@ def _first_row(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, object]]
     try:
         archive.getinfo(sheet)
     except KeyError:
-        raise Refused(f"the first sheet's part {sheet} is missing") from None
+        raise Refused(_("the first sheet's part %(part)s is missing", part=sheet)) from None
     try:
         for element in _parse(archive, sheet, HEADER_SAMPLE_BYTES):
             if element.tag == f"{_MAIN}row":
                 return _cells(element) if element.get("r", "1") == "1" else []
     except Refused as exc:
-        if "more than" in str(exc):
+        if exc.too_big:
             raise Refused(
-                f"the first row of the first sheet does not end within its first "
-                f"{HEADER_SAMPLE_BYTES >> 20} MB"
+                _(
+                    "the first row of the first sheet does not end within its first %(size)s MB",
+                    size=HEADER_SAMPLE_BYTES >> 20,
+                )
             ) from None
         raise
     return []
@@ -272,7 +310,7 @@ def _text(element: Element | None) -> str:
 
 def _shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
     """The shared strings up to index ``last``, reading no more than needed."""
-    _, parts = _parts(archive)
+    parts = _parts(archive)[1]
     name = min(parts) if parts else "xl/sharedStrings.xml"
     strings: list[str] = []
     try:
@@ -285,13 +323,15 @@ def _shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
     except KeyError:
         pass
     except Refused as exc:
-        if "more than" in str(exc):
+        if exc.too_big:
             raise Refused(
-                f"the header's names are not within the first {HEADER_SAMPLE_BYTES >> 20} MB "
-                "of the shared strings"
+                _(
+                    "the header's names are not within the first %(size)s MB of the shared strings",
+                    size=HEADER_SAMPLE_BYTES >> 20,
+                )
             ) from None
         raise
-    raise Refused("the header names a shared string the workbook does not hold")
+    raise Refused(_("the header names a shared string the workbook does not hold"))
 
 
 __all__ = [

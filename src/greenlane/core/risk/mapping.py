@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from greenlane.core.risk.schema import DECLARATION_FIELDS, FIELDS, LABEL_FIELDS
+from greenlane.core.words import Words, _
 
 #: The longest mapping text read (a recoding of a few thousand codes stays far below).
 MAX_MAPPING_BYTES = 1 << 20
@@ -69,7 +70,29 @@ class _Loader(Yaml12Loader):
 
 
 class MappingError(ValueError):
-    """A mapping cannot be used; the message says where and why."""
+    """A mapping cannot be used; the message says where and why: ``words`` for a person (in
+    their language), ``str()`` in English."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
+
+
+class _Invalid(ValueError):
+    """A mapping's fields do not hold together (raised inside pydantic's validation, which
+    keeps it as the error's context)."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
+
+
+def listed(reasons: list[Words]) -> Words:
+    """Several reasons as one: "a; b; c" (each a sentence of its own)."""
+    said = reasons[0]
+    for reason in reasons[1:]:
+        said = _("%(reasons)s; %(reason)s", reasons=said, reason=reason)
+    return said
 
 
 class Source(BaseModel):
@@ -127,25 +150,38 @@ class ColumnMapping(BaseModel):
         names = {f.name for f in DECLARATION_FIELDS} if self.kind == "declarations" else {"number"}
         unknown = sorted(set(self.columns) - names)
         if unknown:
-            raise ValueError(f"unknown field(s) for {self.kind}: {', '.join(unknown)}")
+            raise _Invalid(
+                _(
+                    "unknown field(s) for %(kind)s: %(fields)s",
+                    kind=self.kind, fields=", ".join(unknown),
+                )
+            )  # fmt: skip
         required = (
             [f.name for f in DECLARATION_FIELDS if f.required]
             if self.kind == "declarations"
             else ["number"]
         )
-        missing = [name for name in required if name not in self.columns]
+        missing = ", ".join(name for name in required if name not in self.columns)
+        labels = ""
         if self.kind == "inspections":
-            missing += [
-                f"{name} (under labels)"
-                for name in ("fraud", "inspected_on")
-                if name not in self.labels
-            ]
+            labels = ", ".join(n for n in ("fraud", "inspected_on") if n not in self.labels)
+        if missing and labels:
+            raise _Invalid(
+                _(
+                    "required field(s) not mapped: %(fields)s; under labels: %(labels)s",
+                    fields=missing, labels=labels,
+                )
+            )  # fmt: skip
         if missing:
-            raise ValueError(f"required field(s) not mapped: {', '.join(missing)}")
+            raise _Invalid(_("required field(s) not mapped: %(fields)s", fields=missing))
+        if labels:
+            raise _Invalid(
+                _("required field(s) not mapped under labels: %(fields)s", fields=labels)
+            )
         label_names = {f.name for f in LABEL_FIELDS}
         unknown = sorted(set(self.labels) - label_names)
         if unknown:
-            raise ValueError(f"unknown label field(s): {', '.join(unknown)}")
+            raise _Invalid(_("unknown label field(s): %(fields)s", fields=", ".join(unknown)))
         return self
 
     def source_columns(self) -> list[str]:
@@ -171,24 +207,42 @@ def _short_source(source: dict[str, Any]) -> Any:
     return source["column"] if set(source) == {"column"} else source
 
 
-def parse(text: str, origin: str = "<mapping>") -> ColumnMapping:
+def parse(text: str, origin: str | Words = "<mapping>") -> ColumnMapping:
+    """The mapping ``text`` says; ``origin`` (a file name, or words such as "mapping file")
+    starts every error's message."""
     if len(text) > MAX_MAPPING_BYTES:
         raise MappingError(
-            f"{origin}: longer than {MAX_MAPPING_BYTES >> 10:,} KB; no column mapping needs that"
-        )
+            _(
+                "%(origin)s: longer than %(size)s KB; no column mapping needs that",
+                origin=origin, size=MAX_MAPPING_BYTES >> 10,
+            )
+        )  # fmt: skip
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise MappingError(f"{origin}: not valid YAML: {exc}") from None
+        raise MappingError(
+            _("%(origin)s: not valid YAML: %(problem)s", origin=origin, problem=str(exc))
+        ) from None
     if not isinstance(data, dict):
-        raise MappingError(f"{origin}: a mapping must be a YAML object")
+        raise MappingError(_("%(origin)s: a mapping must be a YAML object", origin=origin))
     try:
         return ColumnMapping.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'mapping'}: {e['msg']}" for e in exc.errors()
-        )
-        raise MappingError(f"{origin}: {problems}") from None
+        problems = listed([_problem(e) for e in exc.errors()])
+        raise MappingError(
+            _("%(origin)s: %(problems)s", origin=origin, problems=problems)
+        ) from None
+
+
+def _problem(error: Any) -> Words:
+    """One of pydantic's errors: where, and what (pydantic's own words are English only; the
+    mapping's own checks are words)."""
+    where = ".".join(str(p) for p in error["loc"])
+    found = (error.get("ctx") or {}).get("error")
+    what: str | Words = found.words if isinstance(found, _Invalid) else error["msg"]
+    if not where:
+        return _("mapping: %(problem)s", problem=what)
+    return _("%(where)s: %(problem)s", where=where, problem=what)
 
 
 def shipped() -> dict[str, ColumnMapping]:
@@ -207,8 +261,14 @@ def named(name: str) -> ColumnMapping:
     unknown name, so what a request asks for cannot open, or tell apart, files on the server."""
     mappings = shipped()
     if name not in mappings:
-        known = ", ".join(sorted(mappings)) or "none"
-        raise MappingError(f"no mapping named {name[:80]!r} (shipped: {known})")
+        if not mappings:
+            raise MappingError(_("no mapping named %(name)s (none shipped)", name=repr(name[:80])))
+        raise MappingError(
+            _(
+                "no mapping named %(name)s (shipped: %(known)s)",
+                name=repr(name[:80]), known=", ".join(sorted(mappings)),
+            )
+        )  # fmt: skip
     return mappings[name]
 
 
@@ -218,7 +278,7 @@ def load_file_or_name(name_or_path: str) -> ColumnMapping:
     path = Path(name_or_path)
     if path.suffix in {".yaml", ".yml"} or path.exists():
         if not path.is_file():
-            raise MappingError(f"{path}: no such mapping file")
+            raise MappingError(_("%(path)s: no such mapping file", path=str(path)))
         return parse(path.read_text(encoding="utf-8"), str(path))
     return named(name_or_path)
 
@@ -231,6 +291,7 @@ __all__ = [
     "MappingError",
     "Source",
     "Yaml12Loader",
+    "listed",
     "load_file_or_name",
     "named",
     "parse",

@@ -33,6 +33,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from greenlane.core.risk.features import HistoryFeatures
 from greenlane.core.risk.reasons import sentence
+from greenlane.core.words import Words
 
 FloatArray = npt.NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ DECLARATION_FIELDS = (
 class Reason:
     feature: str
     contribution: float  # in log-odds
-    text: str
+    text: Words  # str(text) is the English sentence
 
 
 class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from greenlane.core.risk import excel
 from greenlane.core.risk.mapping import ColumnMapping, MappingError
+from greenlane.core.words import Words, _
 
 BATCH_ROWS = 50_000
 #: No declaration layout comes near these: a file beyond them is refused before it is read.
@@ -43,13 +44,18 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"
 
 
 class FileError(ValueError):
-    """The file cannot be read at all (format, encoding, missing columns)."""
+    """The file cannot be read at all (format, encoding, missing columns): ``words`` for a
+    person (in their language), ``str()`` in English."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
 
 
 @dataclass
 class Malformed:
     row: int  # 1-based data row (the header is not counted)
-    reason: str
+    reason: Words
     raw: str
 
 
@@ -63,7 +69,9 @@ class Batch:
 def detect_format(path: PurePath) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise FileError(f"{path.name}: unsupported file type (use .csv, .parquet or .xlsx)")
+        raise FileError(
+            _("%(file)s: unsupported file type (use .csv, .parquet or .xlsx)", file=path.name)
+        )
     return fmt
 
 
@@ -81,7 +89,7 @@ def read_header(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> li
         try:
             first = excel.header(archive)
         except excel.Refused as exc:
-            raise FileError(f"{path.name}: cannot read as an Excel workbook ({exc})") from None
+            raise _not_excel(path, exc.words) from None
     check_width(len(first), path)
     return [_cell(v) for v in first if v is not None]
 
@@ -97,15 +105,18 @@ def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+        raise _not_excel(path, _short(exc)) from None
     with archive:
         inflated = sum(item.file_size for item in archive.infolist())
         size = max(path.stat().st_size, 1)
         if inflated > MAX_EXPANSION * size:
             raise FileError(
-                f"{path.name}: expands to {inflated // size:,} times its size "
-                f"({inflated / 1e6:,.0f} MB), far beyond any workbook: refused as a zip bomb"
-            )
+                _(
+                    "%(file)s: expands to %(times)s times its size (%(size)s MB), far beyond "
+                    "any workbook: refused as a zip bomb",
+                    file=path.name, times=inflated // size, size=round(inflated / 1e6),
+                )
+            )  # fmt: skip
         yield archive
 
 
@@ -120,23 +131,72 @@ def _workbook(path: Path) -> Iterator[Any]:
         try:
             excel.check(archive)
         except excel.Refused as exc:
-            raise FileError(f"{path.name}: cannot read as an Excel workbook ({exc})") from None
+            raise _not_excel(path, exc.words) from None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, *EXCEL_ERRORS) as exc:
-        raise FileError(f"{path.name}: cannot read as an Excel workbook ({_short(exc)})") from None
+        raise _not_excel(path, _short(exc)) from None
     try:
         yield book
     finally:
         book.close()
 
 
+def _not_excel(path: Path, problem: str | Words) -> FileError:
+    return FileError(
+        _(
+            "%(file)s: cannot read as an Excel workbook (%(problem)s)",
+            file=path.name, problem=problem,
+        )
+    )  # fmt: skip
+
+
+def _unreadable(path: Path, kind: str, after: int, problem: str) -> FileError:
+    """The file stopped being readable after data row ``after`` (0: in its first rows)."""
+    if kind == "csv":
+        if after:
+            said = _(
+                "%(file)s: cannot read as CSV after row %(row)s (%(problem)s)",
+                file=path.name, row=str(after), problem=problem,
+            )  # fmt: skip
+        else:
+            said = _(
+                "%(file)s: cannot read as CSV in its first rows (%(problem)s)",
+                file=path.name, problem=problem,
+            )  # fmt: skip
+    elif kind == "parquet":
+        if after:
+            said = _(
+                "%(file)s: cannot read as Parquet after row %(row)s (%(problem)s)",
+                file=path.name, row=str(after), problem=problem,
+            )  # fmt: skip
+        else:
+            said = _(
+                "%(file)s: cannot read as Parquet in its first rows (%(problem)s)",
+                file=path.name, problem=problem,
+            )  # fmt: skip
+    elif after:
+        said = _(
+            "%(file)s: cannot read as an Excel workbook after row %(row)s (%(problem)s)",
+            file=path.name, row=str(after), problem=problem,
+        )  # fmt: skip
+    else:
+        said = _(
+            "%(file)s: cannot read as an Excel workbook in its first rows (%(problem)s)",
+            file=path.name, problem=problem,
+        )  # fmt: skip
+    return FileError(said)
+
+
 def check_width(columns: int | None, path: Path) -> None:
     if columns is not None and columns > MAX_COLUMNS:
         raise FileError(
-            f"{path.name}: more than {MAX_COLUMNS:,} columns ({columns:,}); no layout "
-            "Greenlane reads has that many"
-        )
+            _(
+                "%(file)s: more than %(limit)s columns (%(columns)s); no layout Greenlane reads "
+                "has that many",
+                file=path.name, limit=MAX_COLUMNS, columns=columns,
+            )
+        )  # fmt: skip
 
 
 def read_batches(path: Path, mapping: ColumnMapping) -> Iterator[Batch]:
@@ -150,8 +210,11 @@ def _check_header(header: list[str], needed: list[str], path: Path) -> None:
     missing = [c for c in needed if c not in header]
     if missing:
         raise MappingError(
-            f"{path.name}: the mapping needs column(s) missing from the file: {', '.join(missing)}"
-        )
+            _(
+                "%(file)s: the mapping needs column(s) missing from the file: %(columns)s",
+                file=path.name, columns=", ".join(missing),
+            )
+        )  # fmt: skip
 
 
 def is_text(kind: pa.DataType) -> bool:
@@ -216,7 +279,10 @@ def _csv(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batc
             positions.skip.update(bad_rows)
         number = bad_rows[len(positions.reported)] if len(positions.reported) < len(bad_rows) else 0
         positions.reported.append(number)
-        reason = f"row has {row.actual_columns} columns, the header has {row.expected_columns}"
+        reason = _(
+            "row has %(actual)s columns, the header has %(expected)s",
+            actual=row.actual_columns, expected=row.expected_columns,
+        )  # fmt: skip
         malformed.append(Malformed(number, reason, row.text))
         return "skip"
 
@@ -241,8 +307,7 @@ def _csv(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Batc
             found, malformed[:] = list(malformed), []
             yield Batch(table, positions.take(table.num_rows), found)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        where = f"after row {positions.next - 1}" if positions.next > 1 else "in its first rows"
-        raise FileError(f"{path.name}: cannot read as CSV {where} ({_short(exc)})") from None
+        raise _unreadable(path, "csv", positions.next - 1, _short(exc)) from None
     if malformed:
         yield Batch(
             pa.table({c: pa.array([], pa.string()) for c in needed}),
@@ -266,23 +331,39 @@ def csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
             raw = handle.readline(HEADER_BYTES)
             if len(raw) == HEADER_BYTES and not raw.endswith(b"\n") and handle.read(1):
                 raise FileError(
-                    f"{path.name}: the header line is longer than {HEADER_BYTES // 2**20} MB; "
-                    "no layout Greenlane reads has one that long"
-                )
+                    _(
+                        "%(file)s: the header line is longer than %(size)s MB; no layout "
+                        "Greenlane reads has one that long",
+                        file=path.name, size=HEADER_BYTES // 2**20,
+                    )
+                )  # fmt: skip
         utf16 = encoding.lower().replace("-", "").replace("_", "").startswith("utf16")
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not utf16:
             raise FileError(
-                f"{path.name}: the file is encoded in UTF-16; save it as UTF-8 or set "
-                "`encoding: utf-16` in the mapping's options"
+                _(
+                    "%(file)s: the file is encoded in UTF-16; save it as UTF-8 or set "
+                    "`encoding: utf-16` in the mapping's options",
+                    file=path.name,
+                )
             )
         if b"\0" in raw and not utf16:
-            raise FileError(f"{path.name}: not a text file (it holds NUL bytes); save it as CSV")
+            raise FileError(
+                _(
+                    "%(file)s: not a text file (it holds NUL bytes); save it as CSV",
+                    file=path.name,
+                )
+            )
         first = raw.decode(encoding)
         header = next(csv.reader([first], delimiter=delimiter), [])
     except (UnicodeDecodeError, LookupError, csv.Error) as exc:
-        raise FileError(f"{path.name}: cannot read the header line ({_short(exc)})") from None
+        raise FileError(
+            _(
+                "%(file)s: cannot read the header line (%(problem)s)",
+                file=path.name, problem=_short(exc),
+            )
+        ) from None  # fmt: skip
     if not header:
-        raise FileError(f"{path.name}: the file is empty")
+        raise FileError(_("%(file)s: the file is empty", file=path.name))
     check_width(len(header), path)
     return [h.strip().lstrip("\ufeff") for h in header]
 
@@ -296,7 +377,9 @@ def parquet_file(path: Path) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(path)
     except PARQUET_ERRORS as exc:
-        raise FileError(f"{path.name}: cannot read as Parquet ({_short(exc)})") from None
+        raise FileError(
+            _("%(file)s: cannot read as Parquet (%(problem)s)", file=path.name, problem=_short(exc))
+        ) from None
 
 
 def parquet_rows(path: Path) -> int:
@@ -313,10 +396,7 @@ def _parquet(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[
         try:
             record_batch = next(batches, None)
         except PARQUET_ERRORS as exc:
-            where = f"after row {positions.next - 1}" if positions.next > 1 else "in its first rows"
-            raise FileError(
-                f"{path.name}: cannot read as Parquet {where} ({_short(exc)})"
-            ) from None
+            raise _unreadable(path, "parquet", positions.next - 1, _short(exc)) from None
         if record_batch is None:
             return
         table = pa.table({c: plain(record_batch.column(c)) for c in needed})
@@ -341,7 +421,9 @@ def _excel(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Ba
     with _workbook(path) as book:
         sheet_name = mapping.options.sheet
         if sheet_name is not None and sheet_name not in book.sheetnames:
-            raise FileError(f"{path.name}: no sheet named {sheet_name!r}")
+            raise FileError(
+                _("%(file)s: no sheet named %(sheet)s", file=path.name, sheet=repr(sheet_name))
+            )
         sheet = book[sheet_name] if sheet_name else book.worksheets[0]
         check_width(sheet.max_column, path)
         number = 0
@@ -365,20 +447,19 @@ def _excel(path: Path, mapping: ColumnMapping, needed: list[str]) -> Iterator[Ba
         except (FileError, MappingError):
             raise
         except EXCEL_ERRORS as exc:
-            where = f"after row {number}" if number else "in its first rows"
-            raise FileError(
-                f"{path.name}: cannot read as an Excel workbook {where} ({_short(exc)})"
-            ) from None
+            raise _unreadable(path, "excel", number, _short(exc)) from None
 
 
 def _excel_batch(
     buffer: list[tuple[int, tuple[Any, ...]]], index: list[int], needed: list[str]
 ) -> Batch:
     columns = {
-        name: pa.array([_cell(row[i]) if i < len(row) else "" for _, row in buffer], pa.string())
+        name: pa.array(
+            [_cell(row[i]) if i < len(row) else "" for _number, row in buffer], pa.string()
+        )
         for name, i in zip(needed, index, strict=True)
     }
-    return Batch(pa.table(columns), np.array([n for n, _ in buffer], dtype=np.int64))
+    return Batch(pa.table(columns), np.array([n for n, _row in buffer], dtype=np.int64))
 
 
 def _short(exc: BaseException) -> str:

@@ -99,8 +99,16 @@ def sentence(feature: str, value: Any, declaration: Values, features: Features) 
     return _comparison(feature, value, declaration) or _plain(feature, value, declaration)
 
 
+#: Features that compare the declaration with the usual for its HS code.
+COMPARISONS = frozenset(
+    {"unit_value_vs_hs_origin", "unit_value_vs_hs", "mass_vs_hs", "duty_rate_vs_hs"}
+)
+
+
 def _comparison(feature: str, value: Any, declaration: Values) -> Words | None:
     if _missing(value):
+        return None
+    if feature not in COMPARISONS:
         return None
     hs, origin = _text(declaration, "hs6"), _text(declaration, "origin_country")
     ratio = math.exp(value) if feature != "duty_rate_vs_hs" else 0.0
@@ -118,11 +126,15 @@ def _comparison(feature: str, value: Any, declaration: Values) -> Words | None:
         )  # fmt: skip
     if feature == "unit_value_vs_hs":
         if high:
-            return _("Declared unit value %(times)s times the usual for HS %(hs)s", times=times, hs=hs)
+            return _(
+                "Declared unit value %(times)s times the usual for HS %(hs)s", times=times, hs=hs
+            )
         return _("Declared unit value %(share)s of the usual for HS %(hs)s", share=share, hs=hs)
     if feature == "mass_vs_hs":
         if high:
-            return _("Net mass %(times)s times the usual consignment of HS %(hs)s", times=times, hs=hs)
+            return _(
+                "Net mass %(times)s times the usual consignment of HS %(hs)s", times=times, hs=hs
+            )
         return _("Net mass %(share)s of the usual consignment of HS %(hs)s", share=share, hs=hs)
     if feature == "duty_rate_vs_hs":
         rate = _number(declaration, "tax_rate")
@@ -131,8 +143,16 @@ def _comparison(feature: str, value: Any, declaration: Values) -> Words | None:
             if abs(value) < 0.05:
                 return _("Declared duty rate, the usual for HS %(hs)s", hs=hs)
             if value < 0:
-                return _("Declared duty rate, %(points)s points below the usual for HS %(hs)s", points=points, hs=hs)
-            return _("Declared duty rate, %(points)s points above the usual for HS %(hs)s", points=points, hs=hs)
+                return _(
+                    "Declared duty rate, %(points)s points below the usual for HS %(hs)s",
+                    points=points,
+                    hs=hs,
+                )
+            return _(
+                "Declared duty rate, %(points)s points above the usual for HS %(hs)s",
+                points=points,
+                hs=hs,
+            )
         declared = Figure(rate, _places(rate))
         if abs(value) < 0.05:
             return _("Declared duty rate %(rate)s%%, the usual for HS %(hs)s", rate=declared, hs=hs)

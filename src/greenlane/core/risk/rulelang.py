@@ -24,6 +24,7 @@ import pandas as pd
 from lark import Lark, Token, Transformer, Tree, UnexpectedInput
 
 from greenlane.core.risk.schema import FIELDS, Kind
+from greenlane.core.words import Words, _
 
 GRAMMAR = r"""
 ?start: or_
@@ -60,14 +61,21 @@ MAX_NODES = 500  # fields, numbers, texts, list items and operations
 MAX_DEPTH = 32  # nesting: brackets, not, and each further + - * / of a chain
 BoolArray = npt.NDArray[np.bool_]
 TEXT_KINDS = {Kind.TEXT, Kind.HS6, Kind.COUNTRY, Kind.MODE}
+#: A node's kind in words, for errors.
+KINDS = {"bool": _("condition"), "number": _("number"), "text": _("text")}
 
 
 class RuleError(ValueError):
-    """A rule that cannot be used, with the 1-based position of the problem."""
+    """A rule that cannot be used, with the 1-based position of the problem: ``words`` for a
+    person (in their language), ``str()`` and ``reason`` in English."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+    def __init__(self, message: Words, line: int = 1, column: int = 1) -> None:
         super().__init__(f"line {line}, column {column}: {message}")
-        self.reason, self.line, self.column = message, line, column
+        self.reason, self.line, self.column = str(message), line, column
+        self.words = _(
+            "line %(line)s, column %(column)s: %(problem)s",
+            line=str(line), column=str(column), problem=message,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,13 +96,19 @@ class _Build(Transformer):  # type: ignore[type-arg]
         name = str(items[0])
         field = FIELDS.get(name)
         if field is None or name in ("fraud", "critical", "revenue_recovered", "inspected_on"):
-            raise RuleError(f"unknown field {name!r}", items[0].line or 1, items[0].column or 1)
+            raise RuleError(
+                _("unknown field %(name)s", name=repr(name)),
+                items[0].line or 1,
+                items[0].column or 1,
+            )
         if field.kind is Kind.NUMBER:
             return Node("field", (name,), "number")
         if field.kind in TEXT_KINDS:
             return Node("field", (name,), "text")
         raise RuleError(
-            f"field {name!r} cannot be used in a rule", items[0].line or 1, items[0].column or 1
+            _("field %(name)s cannot be used in a rule", name=repr(name)),
+            items[0].line or 1,
+            items[0].column or 1,
         )
 
 
@@ -116,26 +130,39 @@ def _check(tree: Any) -> Node:
         nodes = [_check(k) for k in kids]
         for node, kid in zip(nodes, kids, strict=True):
             if node.kind != "bool":
-                raise RuleError(f"'{name[:-1]}' needs conditions on both sides", *_where(kid))
+                raise RuleError(
+                    _("'%(word)s' needs conditions on both sides", word=name[:-1]), *_where(kid)
+                )
         return Node(name[:-1], tuple(nodes), "bool")
     if name == "negate":
         inner = _check(kids[0])
         if inner.kind != "bool":
-            raise RuleError("'not' needs a condition", line, column)
+            raise RuleError(_("'%(word)s' needs a condition", word="not"), line, column)
         return Node("not", (inner,), "bool")
     if name == "compare":
         left, op, right = _check(kids[0]), str(kids[1]), _check(kids[2])
         if left.kind != right.kind or left.kind == "bool":
-            raise RuleError(f"cannot compare {left.kind} with {right.kind}", line, column)
+            raise RuleError(
+                _("cannot compare %(left)s with %(right)s", left=KINDS[left.kind],
+                  right=KINDS[right.kind]),
+                line,
+                column,
+            )  # fmt: skip
         if left.kind == "text" and op not in ("==", "!="):
-            raise RuleError(f"text can only be compared with == or !=, not {op}", line, column)
+            raise RuleError(
+                _("text can only be compared with == or !=, not %(operator)s", operator=op),
+                line,
+                column,
+            )
         return Node("cmp", (op, left, right), "bool")
     if name in ("member", "non_member"):
         left = _check(kids[0])
         values = [_check(k) for k in (kids[1].children if len(kids) > 1 else [])]
         if any(v.kind != left.kind for v in values):
             raise RuleError(
-                f"the list must hold {left.kind} values like the left side", line, column
+                _("the list must hold %(kind)s values like the left side", kind=KINDS[left.kind]),
+                line,
+                column,
             )
         return Node(
             "in" if name == "member" else "notin", (left, tuple(v.args[0] for v in values)), "bool"
@@ -143,17 +170,20 @@ def _check(tree: Any) -> Node:
     if name == "prefix":
         left = _check(kids[0])
         if left.kind != "text":
-            raise RuleError("'startswith' needs a text field", line, column)
+            raise RuleError(_("'%(word)s' needs a text field", word="startswith"), line, column)
         return Node("prefix", (left, str(kids[1])[1:-1]), "bool")
     if name in ("sum", "product"):
         node = _check(kids[0])
         for i in range(1, len(kids), 2):
             right = _check(kids[i + 1])
             if node.kind != "number" or right.kind != "number":
-                raise RuleError(f"'{kids[i]}' needs numbers on both sides", *_where(kids[i]))
+                raise RuleError(
+                    _("'%(operator)s' needs numbers on both sides", operator=str(kids[i])),
+                    *_where(kids[i]),
+                )
             node = Node("arith", (str(kids[i]), node, right), "number")
         return node
-    raise RuleError(f"unexpected {name}", line, column)
+    raise RuleError(_("unexpected %(term)s", term=name), line, column)
 
 
 @dataclass(frozen=True)
@@ -172,9 +202,9 @@ class Rule:
 
 def parse(text: str) -> Rule:
     if len(text) > MAX_LENGTH:
-        raise RuleError(f"a rule is at most {MAX_LENGTH} characters")
+        raise RuleError(_("a rule is at most %(length)s characters", length=MAX_LENGTH))
     if not text.strip():
-        raise RuleError("the rule is empty")
+        raise RuleError(_("the rule is empty"))
     try:
         parsed = _PARSER.parse(text)  # LALR: an explicit parser stack, no recursion
         _bounded(parsed)
@@ -187,10 +217,10 @@ def parse(text: str) -> Rule:
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, RuleError):
             raise inner from None
-        raise RuleError("the rule cannot be read") from None
+        raise RuleError(_("the rule cannot be read")) from None
     node = _check(tree)
     if node.kind != "bool":
-        raise RuleError("a rule must be a condition (a comparison, in, startswith, and/or/not)")
+        raise RuleError(_("a rule must be a condition (a comparison, in, startswith, and/or/not)"))
     return Rule(text, node)
 
 
@@ -206,9 +236,14 @@ def _bounded(tree: Tree[Token]) -> None:
             continue  # an operator, or the text of a leaf already counted
         count += 1
         if count > MAX_NODES:
-            raise RuleError(f"a rule has at most {MAX_NODES} terms and operations", *_where(item))
+            raise RuleError(
+                _("a rule has at most %(count)s terms and operations", count=MAX_NODES),
+                *_where(item),
+            )
         if depth > MAX_DEPTH:
-            raise RuleError(f"a rule nests at most {MAX_DEPTH} levels deep", *_where(item))
+            raise RuleError(
+                _("a rule nests at most %(count)s levels deep", count=MAX_DEPTH), *_where(item)
+            )
         # Left to right, so the position reported is the first one past the limit as read.
         stack.extend((child, below + 1) for child, below in reversed(_deepened(item, depth)))
 
@@ -223,13 +258,13 @@ def _deepened(tree: Tree[Token], depth: int) -> list[tuple[Tree[Token] | Token, 
     return [(kid, depth + operators - max(i // 2, 1)) for i, kid in enumerate(kids)]
 
 
-def _expected(exc: UnexpectedInput) -> str:
+def _expected(exc: UnexpectedInput) -> Words:
     token = getattr(exc, "token", None)
     if token is not None and getattr(token, "type", "") == "$END":
-        return "the rule ends too early"
+        return _("the rule ends too early")
     if token is not None:
-        return f"unexpected {str(token)!r}"
-    return "unexpected character"
+        return _("unexpected %(text)s", text=repr(str(token)))
+    return _("unexpected character")
 
 
 def _column(frame: pd.DataFrame, name: str, kind: str) -> pd.Series:

@@ -34,6 +34,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from greenlane.core.words import Figure, Words, _
+
 Channel = Literal["green", "yellow", "red", "blue"]
 CHANNELS: tuple[Channel, ...] = ("green", "yellow", "red", "blue")
 FloatArray = npt.NDArray[np.float64]
@@ -88,7 +90,7 @@ class Day:
     revenue: FloatArray
     aeo_valid: BoolArray
     forced: list[Channel | None]
-    forced_reasons: list[str | None]
+    forced_reasons: list[Words | None]
     shift: FloatArray
     partner_valid: BoolArray | None = None
 
@@ -113,7 +115,7 @@ class Used:
 class Decision:
     channel: list[Channel]
     score: FloatArray  # the adjusted score the decision used
-    reasons: list[list[str]]
+    reasons: list[list[Words]]
     random: BoolArray  # drawn by the random compliance sample
     explored: BoolArray  # sent red to explore where the model is unsure
 
@@ -123,18 +125,18 @@ class _Progress:
     """The decision as the stages build it: who is still free and what capacity is left."""
 
     channel: list[Channel]
-    reasons: list[list[str]]
+    reasons: list[list[Words]]
     free: BoolArray
     red_left: int
     yellow_left: int
 
     def send(
-        self, rows: npt.NDArray[np.intp], channel: Channel, reason: str | Callable[[int], str]
+        self, rows: npt.NDArray[np.intp], channel: Channel, reason: Words | Callable[[int], Words]
     ) -> None:
         """Send ``rows`` to ``channel``; ``reason`` is a text or a function of the row."""
         for i in rows.tolist():
             self.channel[i] = channel
-            self.reasons[i].append(reason if isinstance(reason, str) else reason(i))
+            self.reasons[i].append(reason if isinstance(reason, Words) else reason(i))
         self.free[rows] = False
 
 
@@ -156,10 +158,18 @@ def assign(
     target(progress, policy, score)
     post_clearance(progress, policy, day.revenue)
     for i in np.flatnonzero(domestic).tolist():
-        progress.reasons[i].append(f"AEO benefit: score reduced by {policy.aeo_reduction:.0%}")
+        progress.reasons[i].append(
+            _(
+                "AEO benefit: score reduced by %(share)s",
+                share=Figure(policy.aeo_reduction, percent=True),
+            )
+        )
     for i in np.flatnonzero(partner).tolist():
         progress.reasons[i].append(
-            f"MRA partner AEO benefit: score reduced by {policy.partner_reduction:.0%}"
+            _(
+                "MRA partner AEO benefit: score reduced by %(share)s",
+                share=Figure(policy.partner_reduction, percent=True),
+            )
         )
     return Decision(progress.channel, score, progress.reasons, random, explored)
 
@@ -186,7 +196,7 @@ def hard_rules(progress: _Progress, day: Day) -> int:
     forced_red = 0
     for i, (channel, why) in enumerate(zip(day.forced, day.forced_reasons, strict=True)):
         if channel is not None:
-            progress.send(np.array([i]), channel, why or "hard rule")
+            progress.send(np.array([i]), channel, why or _("hard rule"))
             forced_red += channel == "red"
     return forced_red
 
@@ -215,7 +225,7 @@ def random_sample(
             raise ValueError("a whole day's random sample needs a random generator")
         picked = rng.choice(np.flatnonzero(progress.free), size=quota, replace=False)
     random[picked] = True
-    progress.send(picked, "red", "random compliance sample")
+    progress.send(picked, "red", _("random compliance sample"))
     progress.red_left -= len(picked)
     return random
 
@@ -231,7 +241,12 @@ def explore(progress: _Progress, policy: Policy, probability: FloatArray) -> Boo
     picked = np.argsort(-uncertainty, kind="stable")[:count]
     explored[picked] = True
     progress.send(
-        picked, "red", lambda i: f"exploration: the model is unsure ({probability[i]:.0%})"
+        picked,
+        "red",
+        lambda i: _(
+            "exploration: the model is unsure (%(probability)s)",
+            probability=Figure(float(probability[i]), percent=True),
+        ),
     )
     progress.red_left -= count
     return explored
@@ -244,11 +259,24 @@ def target(progress: _Progress, policy: Policy, score: FloatArray) -> None:
     order = np.argsort(-score, kind="stable")
     candidates = order[progress.free[order] & (score[order] > 0)]
     red = candidates[score[candidates] >= policy.red_threshold][: progress.red_left]
-    progress.send(red, "red", lambda i: f"risk score {score[i]:.0%} among the day's highest")
+    progress.send(
+        red,
+        "red",
+        lambda i: _(
+            "risk score %(score)s among the day's highest",
+            score=Figure(float(score[i]), percent=True),
+        ),
+    )
     progress.red_left -= len(red)
     rest = candidates[progress.free[candidates]]
     yellow = rest[score[rest] >= policy.yellow_threshold][: progress.yellow_left]
-    progress.send(yellow, "yellow", lambda i: f"risk score {score[i]:.0%}: documents to check")
+    progress.send(
+        yellow,
+        "yellow",
+        lambda i: _(
+            "risk score %(score)s: documents to check", score=Figure(float(score[i]), percent=True)
+        ),
+    )
     progress.yellow_left -= len(yellow)
 
 
@@ -259,7 +287,12 @@ def post_clearance(progress: _Progress, policy: Policy, revenue: FloatArray) -> 
         return
     rows = np.flatnonzero(progress.free & (revenue >= policy.blue_revenue))
     progress.send(
-        rows, "blue", lambda i: f"revenue at stake {revenue[i]:,.0f}: post-clearance audit"
+        rows,
+        "blue",
+        lambda i: _(
+            "revenue at stake %(revenue)s: post-clearance audit",
+            revenue=Figure(float(revenue[i])),
+        ),
     )
 
 
@@ -306,7 +339,7 @@ class RuleOutcome:
     """What the rules in force did to a day's declarations."""
 
     forced: list[Channel | None]  # the most severe forced channel, per declaration
-    why: list[str | None]  # its reason
+    why: list[Words | None]  # its reason
     shift: FloatArray  # the score rules' total shift
     hits: dict[str, int]  # declarations each rule selected
     matched: list[list[str]]  # the rules each declaration matched, in rule order
@@ -328,7 +361,8 @@ def apply_rules(rules: list[ProfileRule], frame: object, day: object) -> RuleOut
             if rule.force is not None:
                 current = out.forced[i]
                 if current is None or SEVERITY[rule.force] > SEVERITY[current]:
-                    out.forced[i], out.why[i] = rule.force, f"rule {rule.id}: {rule.reason}"
+                    out.forced[i] = rule.force
+                    out.why[i] = _("rule %(rule)s: %(reason)s", rule=rule.id, reason=rule.reason)
             else:
                 out.shift[i] += rule.shift
     return out

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from greenlane.core.risk.mapping import ColumnMapping, Source
+from greenlane.core.risk.mapping import ColumnMapping, Source, listed
 from greenlane.core.risk.readers import Batch, as_text, is_text, plain
 from greenlane.core.risk.schema import (
     COUNTRIES,
@@ -28,6 +28,7 @@ from greenlane.core.risk.schema import (
     Field,
     Kind,
 )
+from greenlane.core.words import Figure, Words, _
 
 HS_DIGITS = r"^\d{6,10}$"
 #: A declaration number: ASCII letters and digits, with - / . _ inside, at most 40 characters
@@ -41,7 +42,7 @@ BoolArray = npt.NDArray[np.bool_]
 @dataclass(frozen=True)
 class Rejection:
     row: int
-    reason: str
+    reason: Words  # stored with ``as_json()``, translated when read
     raw: dict[str, str]
 
 
@@ -54,9 +55,10 @@ class Validated:
 class _Checks:
     def __init__(self, n: int) -> None:
         self.failed = np.zeros(n, dtype=bool)
-        self.messages: list[tuple[BoolArray, str]] = []
+        self.messages: list[tuple[BoolArray, Words]] = []
+        self._said: dict[tuple[int, ...], Words] = {}
 
-    def add(self, mask: pa.Array | pa.ChunkedArray | BoolArray, message: str) -> None:
+    def add(self, mask: pa.Array | pa.ChunkedArray | BoolArray, message: Words) -> None:
         """Rows where ``mask`` is true fail with ``message`` (null counts as not failing)."""
         if isinstance(mask, pa.Array | pa.ChunkedArray):
             bad = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -66,8 +68,14 @@ class _Checks:
             self.failed |= bad
             self.messages.append((bad, message))
 
-    def reasons(self, i: int) -> str:
-        return "; ".join(message for mask, message in self.messages if mask[i])
+    def reasons(self, i: int) -> Words:
+        """The reasons row ``i`` fails, as one Words: made once for each combination of
+        reasons, shared by every row that fails the same way."""
+        which = tuple(k for k, (mask, _message) in enumerate(self.messages) if mask[i])
+        said = self._said.get(which)
+        if said is None:
+            said = self._said[which] = listed([self.messages[k][1] for k in which])
+        return said
 
 
 TYPED = {
@@ -105,7 +113,7 @@ def _text(column: pa.Array, source: Source) -> pa.Array:
     return values
 
 
-def _typed(field: Field, raw: pa.Array, source: Source, checks: _Checks, label: str) -> pa.Array:
+def _typed(field: Field, raw: pa.Array, source: Source, checks: _Checks) -> pa.Array:
     """A number or date column the file typed itself: only nulls and ranges to check."""
     if field.kind is Kind.DATE:
         values = pc.cast(raw, pa.date32(), safe=False)
@@ -114,46 +122,72 @@ def _typed(field: Field, raw: pa.Array, source: Source, checks: _Checks, label: 
         if pa.types.is_floating(raw.type):  # NaN is how files without nulls say "missing"
             values = pc.if_else(pc.is_nan(values), pa.scalar(None, pa.float64()), values)
     if field.required:
-        checks.add(pc.is_null(values), f"{field.name} is missing")
-    return values if field.kind is Kind.DATE else _in_range(field, values, source, checks, label)
+        checks.add(pc.is_null(values), _missing(field.name))
+    return values if field.kind is Kind.DATE else _in_range(field, values, source, checks)
 
 
-def _in_range(
-    field: Field, numbers: pa.Array, source: Source, checks: _Checks, label: str
-) -> pa.Array:
+def _missing(name: str) -> Words:
+    return _("%(field)s is missing", field=name)
+
+
+def _bound(value: float) -> Figure:
+    return Figure(value, 0 if float(value).is_integer() else 3)
+
+
+def _in_range(field: Field, numbers: pa.Array, source: Source, checks: _Checks) -> pa.Array:
     if source.scale is not None:
         numbers = pc.multiply(numbers, source.scale)
     if field.minimum is not None:
-        checks.add(pc.less(numbers, field.minimum), label.format(f"is below {field.minimum:g}"))
+        checks.add(
+            pc.less(numbers, field.minimum),
+            _(
+                "%(field)s is below %(minimum)s (%(column)s)",
+                field=field.name, minimum=_bound(field.minimum), column=source.column,
+            ),
+        )  # fmt: skip
     if field.maximum is not None:
-        checks.add(pc.greater(numbers, field.maximum), label.format(f"is above {field.maximum:g}"))
+        checks.add(
+            pc.greater(numbers, field.maximum),
+            _(
+                "%(field)s is above %(maximum)s (%(column)s)",
+                field=field.name, maximum=_bound(field.maximum), column=source.column,
+            ),
+        )  # fmt: skip
     return numbers
 
 
 def _parse(
     field: Field, raw: pa.Array, source: Source, mapping: ColumnMapping, checks: _Checks
 ) -> pa.Array:
-    label = f"{field.name} {{}} ({source.column})"
     if not is_text(raw.type):
-        return _typed(field, raw, source, checks, label)
+        return _typed(field, raw, source, checks)
+    name, column = field.name, source.column
     present = pc.not_equal(raw, "")
     if field.required:
-        checks.add(pc.invert(present), f"{field.name} is missing")
+        checks.add(pc.invert(present), _missing(name))
     if field.kind is Kind.TEXT:
         return pc.if_else(present, raw, pa.scalar(None, pa.string()))
     if field.kind is Kind.DATE:
         parsed = pc.strptime(raw, format=mapping.options.date_format, unit="s", error_is_null=True)
         checks.add(
             pc.and_(present, pc.is_null(parsed)),
-            label.format(f"is not a date in the form {mapping.options.date_format}"),
+            _(
+                "%(field)s is not a date in the form %(format)s (%(column)s)",
+                field=name,
+                format=mapping.options.date_format,
+                column=column,
+            ),
         )
         return pc.cast(parsed, pa.date32())
     if field.kind is Kind.NUMBER:
         cleaned = pc.replace_substring(raw, ",", "") if mapping.options.delimiter != "," else raw
         ok = pc.match_substring_regex(cleaned, NUMBER)
-        checks.add(pc.and_(present, pc.invert(ok)), label.format("is not a number"))
+        checks.add(
+            pc.and_(present, pc.invert(ok)),
+            _("%(field)s is not a number (%(column)s)", field=name, column=column),
+        )
         numbers = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
-        return _in_range(field, numbers, source, checks, label)
+        return _in_range(field, numbers, source, checks)
     if field.kind is Kind.HS6:
         digits = raw
         ok = pc.match_substring_regex(digits, HS_DIGITS)
@@ -161,21 +195,30 @@ def _parse(
             digits = pc.replace_substring_regex(raw, r"[.\s]", "")
             ok = pc.match_substring_regex(digits, HS_DIGITS)
         checks.add(
-            pc.and_(present, pc.invert(ok)), label.format("is not an HS code of 6 to 10 digits")
-        )
+            pc.and_(present, pc.invert(ok)),
+            _(
+                "%(field)s is not an HS code of 6 to 10 digits (%(column)s)",
+                field=name, column=column,
+            ),
+        )  # fmt: skip
         return pc.if_else(ok, pc.utf8_slice_codeunits(digits, 0, 6), pa.scalar(None, pa.string()))
     if field.kind is Kind.COUNTRY:
         upper = pc.utf8_upper(raw)
         ok = pc.is_in(upper, value_set=pa.array(sorted(COUNTRIES)))
         checks.add(
             pc.and_(present, pc.invert(ok)),
-            label.format("is not an ISO 3166-1 alpha-2 country code"),
+            _(
+                "%(field)s is not an ISO 3166-1 alpha-2 country code (%(column)s)",
+                field=name,
+                column=column,
+            ),
         )
         return pc.if_else(ok, upper, pa.scalar(None, pa.string()))
     if field.kind is Kind.MODE:
         ok = pc.is_in(raw, value_set=pa.array(sorted(TRANSPORT_MODES)))
         checks.add(
-            pc.and_(present, pc.invert(ok)), label.format("is not a known mode of transport")
+            pc.and_(present, pc.invert(ok)),
+            _("%(field)s is not a known mode of transport (%(column)s)", field=name, column=column),
         )
         return pc.if_else(ok, raw, pa.scalar(None, pa.string()))
     if field.kind is Kind.FLAG:
@@ -183,7 +226,8 @@ def _parse(
         yes = pc.is_in(lower, value_set=pa.array(sorted(TRUE_WORDS)))
         no = pc.is_in(lower, value_set=pa.array(sorted(FALSE_WORDS)))
         checks.add(
-            pc.and_(present, pc.invert(pc.or_(yes, no))), label.format("is not yes/no (1/0)")
+            pc.and_(present, pc.invert(pc.or_(yes, no))),
+            _("%(field)s is not yes/no (1/0) (%(column)s)", field=name, column=column),
         )
         return pc.if_else(pc.or_(yes, no), yes, pa.scalar(None, pa.bool_()))
     raise AssertionError(field.kind)
@@ -227,7 +271,13 @@ class Numbers:
                     continue
             mask = np.zeros(len(values), dtype=bool)
             mask[i] = True
-            checks.add(mask, f"declaration number {number} already appears in row {first}")
+            checks.add(
+                mask,
+                _(
+                    "declaration number %(number)s already appears in row %(row)s",
+                    number=number, row=str(first),
+                ),
+            )  # fmt: skip
 
 
 def validate(
@@ -243,14 +293,14 @@ def validate(
         typed[name] = _parse(field, _raw(table, field, source), source, mapping, checks)
     if mapping.kind == "inspections":
         for name in ("fraud", "inspected_on"):
-            checks.add(pc.is_null(typed[name]), f"{name} is missing")
+            checks.add(pc.is_null(typed[name]), _missing(name))
     if mapping.has_labels:
         labelled = pc.is_valid(typed["fraud"])
         for name in ("critical", "revenue_recovered", "inspected_on"):
             if name in typed:
                 checks.add(
                     pc.and_(pc.is_valid(typed[name]), pc.invert(labelled)),
-                    f"{name} given without fraud",
+                    _("%(field)s given without %(flag)s", field=name, flag="fraud"),
                 )
         _results_hold_together(typed, checks, today)
     _number_format(typed["number"], mapping.columns["number"], checks)
@@ -277,12 +327,20 @@ def _results_hold_together(typed: dict[str, pa.Array], checks: _Checks, today: d
     if "revenue_recovered" in typed:
         checks.add(
             pc.and_(clean, pc.greater(typed["revenue_recovered"], 0)),
-            "revenue_recovered is more than 0 but fraud says no irregularity was found",
+            _(
+                "%(field)s is more than 0 but %(flag)s says no irregularity was found",
+                field="revenue_recovered",
+                flag="fraud",
+            ),
         )
     if "critical" in typed:
         checks.add(
             pc.and_(clean, typed["critical"]),
-            "critical is yes but fraud says no irregularity was found",
+            _(
+                "%(field)s is yes but %(flag)s says no irregularity was found",
+                field="critical",
+                flag="fraud",
+            ),
         )
     if "inspected_on" not in typed:
         return
@@ -290,12 +348,16 @@ def _results_hold_together(typed: dict[str, pa.Array], checks: _Checks, today: d
     if today is not None:
         checks.add(
             pc.greater(day, pa.scalar(today, pa.date32())),
-            f"inspected_on is in the future (after {today.isoformat()})",
+            _(
+                "%(field)s is in the future (after %(today)s)",
+                field="inspected_on",
+                today=today.isoformat(),
+            ),
         )
     if "declaration_date" in typed:
         checks.add(
             pc.less(day, typed["declaration_date"]),
-            "inspected_on is before the declaration date",
+            _("%(field)s is before the declaration date", field="inspected_on"),
         )
 
 
@@ -303,8 +365,13 @@ def _number_format(numbers: pa.Array, source: Source, checks: _Checks) -> None:
     ok = pc.match_substring_regex(numbers, DECLARATION_NUMBER)
     checks.add(
         pc.and_(pc.is_valid(numbers), pc.invert(ok)),
-        f"number is not a declaration number: letters, digits and - / . _ only, at most 40 "
-        f"characters ({source.column})",
+        _(
+            "%(field)s is not a declaration number: letters, digits and - / . _ only, at most "
+            "%(length)s characters (%(column)s)",
+            field="number",
+            length=40,
+            column=source.column,
+        ),
     )
 
 

@@ -26,31 +26,40 @@ import pyarrow.csv as pacsv
 
 from greenlane.core.risk import readers
 from greenlane.core.risk.schema import FALSE_WORDS, TRUE_WORDS
+from greenlane.core.words import Words, _, english
 
 
 class EventFileError(ValueError):
-    """The file cannot be read as an event log at all."""
+    """The file cannot be read as an event log at all; ``words`` say why (``str()`` in
+    English)."""
+
+    def __init__(self, words: Words | str) -> None:
+        super().__init__(words)
+        self.words = words
+
+    def __str__(self) -> str:
+        return english(self.words)
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
-    title: str
+    title: Words
 
 
 #: The WCO process chain, in the order goods usually pass it.
 STAGES: tuple[Stage, ...] = (
-    Stage("arrival", "Arrival of the means of transport"),
-    Stage("unloaded", "Goods unloaded"),
-    Stage("lodged", "Declaration lodged"),
-    Stage("registered", "Declaration registered"),
-    Stage("exam_start", "Examination started"),
-    Stage("exam_end", "Examination finished"),
-    Stage("oga_start", "Other agency started"),
-    Stage("oga_end", "Other agency finished"),
-    Stage("duty_paid", "Duties paid"),
-    Stage("release", "Release"),
-    Stage("exit", "Goods left the customs area"),
+    Stage("arrival", _("Arrival of the means of transport")),
+    Stage("unloaded", _("Goods unloaded")),
+    Stage("lodged", _("Declaration lodged")),
+    Stage("registered", _("Declaration registered")),
+    Stage("exam_start", _("Examination started")),
+    Stage("exam_end", _("Examination finished")),
+    Stage("oga_start", _("Other agency started")),
+    Stage("oga_end", _("Other agency finished")),
+    Stage("duty_paid", _("Duties paid")),
+    Stage("release", _("Release")),
+    Stage("exit", _("Goods left the customs area")),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
 #: Pairs that must be in this order when both are present. Lodgement may precede arrival
@@ -92,8 +101,13 @@ FLAG_FALSE = FALSE_WORDS | {""}
 @dataclass(frozen=True)
 class Rejection:
     row: int  # 1-based data row of the file
-    reason: str
+    reasons: tuple[Words, ...]  # every reason that applies, each a sentence of its own
     consignment: str
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English, one after the other (the CLI, logs, stored copies)."""
+        return "; ".join(str(r) for r in self.reasons)
 
 
 @dataclass
@@ -114,19 +128,19 @@ class _Checks:
 
     def __init__(self, n: int) -> None:
         self.failed = np.zeros(n, dtype=bool)
-        self.items: list[tuple[np.ndarray, Callable[[int], str]]] = []
+        self.items: list[tuple[np.ndarray, Callable[[int], Words]]] = []
 
-    def add(self, mask: np.ndarray, message: str | Callable[[int], str]) -> None:
+    def add(self, mask: np.ndarray, message: Words | Callable[[int], Words]) -> None:
         if mask.any():
             self.failed |= mask
-            self.items.append((mask, _constant(message) if isinstance(message, str) else message))
+            self.items.append((mask, _constant(message) if isinstance(message, Words) else message))
 
-    def reasons(self, i: int) -> list[str]:
+    def reasons(self, i: int) -> list[Words]:
         return [message(i) for mask, message in self.items if mask[i]]
 
 
-def _constant(message: str) -> Callable[[int], str]:
-    return lambda _: message
+def _constant(message: Words) -> Callable[[int], Words]:
+    return lambda _i: message
 
 
 #: CSV is parsed in blocks of this many bytes (a row may not be longer), Parquet in batches of
@@ -156,7 +170,9 @@ def _open(path: Path) -> _Source:
     not depend on the other rows. A Parquet file keeps the types it declares."""
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".pq", ".csv", ".txt"):
-        raise EventFileError(f"{path.name}: unsupported file type (use .csv or .parquet)")
+        raise EventFileError(
+            _("%(file)s: unsupported file type (use .csv or .parquet)", file=path.name)
+        )
     try:
         if suffix in (".parquet", ".pq"):
             handle = readers.parquet_file(path)
@@ -172,12 +188,21 @@ def _open(path: Path) -> _Source:
             known = [c for c in header if c in KNOWN_COLUMNS]
             if not known:  # (and Arrow would read every column)
                 raise EventFileError(
-                    f"{path.name}: none of its columns is one a study reads (consignment_id, "
-                    "stage, timestamp, the stage names, ...): not an event log"
+                    _(
+                        "%(file)s: none of its columns is one a study reads (consignment_id, "
+                        "stage, timestamp, the stage names, ...): not an event log",
+                        file=path.name,
+                    )
                 )
             twice = sorted({c for c in known if known.count(c) > 1})
             if twice:
-                raise EventFileError(f"{path.name}: the column(s) {', '.join(twice)} appear twice")
+                raise EventFileError(
+                    _(
+                        "%(file)s: the column(s) %(columns)s appear twice",
+                        file=path.name,
+                        columns=", ".join(twice),
+                    )
+                )
             schema = pa.schema([(c, pa.string()) for c in known])
             # One thread: the threaded reader parses dozens of blocks ahead of the consumer.
             batches = pacsv.open_csv(
@@ -192,15 +217,16 @@ def _open(path: Path) -> _Source:
                 ),
             )  # fmt: skip
     except readers.FileError as exc:
-        raise EventFileError(str(exc)) from None
+        words = exc.args[0] if exc.args and isinstance(exc.args[0], Words) else str(exc)
+        raise EventFileError(words) from None
     except (*readers.PARQUET_ERRORS, UnicodeDecodeError) as exc:
         raise EventFileError(_unreadable(path, exc)) from None
     return _Source(known, _tables(path, schema, batches))
 
 
-def _unreadable(path: Path, exc: BaseException) -> str:
+def _unreadable(path: Path, exc: BaseException) -> Words:
     first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return f"{path.name}: cannot read the file ({first})"
+    return _("%(file)s: cannot read the file (%(problem)s)", file=path.name, problem=first)
 
 
 def _tables(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
@@ -283,7 +309,7 @@ def _dimensions(table: pa.Table, checks: _Checks) -> dict[str, pa.Array]:
             continue
         if kind == pa.bool_():
             values, bad = _flag(table[name])
-            checks.add(bad, f"{name} is not yes/no")
+            checks.add(bad, _("%(column)s is not yes/no", column=name))
             out[name] = values
         elif kind == pa.float64():
             column = _array(table[name])
@@ -293,7 +319,10 @@ def _dimensions(table: pa.Table, checks: _Checks) -> dict[str, pa.Array]:
                 text = _text(table[name])
                 ok = pc.match_substring_regex(text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
                 bad = pc.and_(pc.not_equal(text, ""), pc.invert(ok))
-                checks.add(bad.to_numpy(zero_copy_only=False), f"{name} is not a number")
+                checks.add(
+                    bad.to_numpy(zero_copy_only=False),
+                    _("%(column)s is not a number", column=name),
+                )
                 out[name] = pc.cast(
                     pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64()
                 )
@@ -311,7 +340,8 @@ def _consignment_checks(stages: dict[str, np.ndarray], checks: _Checks, rows: in
     for name in REQUIRED_STAGES:
         values = stages.get(name)
         checks.add(
-            np.ones(rows, dtype=bool) if values is None else np.isnan(values), f"no {name} time"
+            np.ones(rows, dtype=bool) if values is None else np.isnan(values),
+            _("no %(stage)s time", stage=name),
         )
     for first, then in ORDER:
         a, b = stages.get(first), stages.get(then)
@@ -322,8 +352,11 @@ def _consignment_checks(stages: dict[str, np.ndarray], checks: _Checks, rows: in
 
         def message(
             i: int, a: np.ndarray = a, b: np.ndarray = b, first: str = first, then: str = then
-        ) -> str:
-            return f"{then} ({_when(b[i])}) is before {first} ({_when(a[i])})"
+        ) -> Words:
+            return _(
+                "%(stage)s (%(time)s) is before %(earlier_stage)s (%(earlier_time)s)",
+                stage=then, time=_when(b[i]), earlier_stage=first, earlier_time=_when(a[i]),
+            )  # fmt: skip
 
         checks.add(wrong, message)
 
@@ -354,11 +387,11 @@ def read_wide(source: pa.Table | Iterable[pa.Table]) -> EventLog:
     parts: list[pa.Table] = []
     # Rows that failed a check of their own: reasons before and after the duplicate check's
     # (the order in which they are reported), and the consignment named.
-    failed: dict[int, tuple[list[str], list[str], str]] = {}
+    failed: dict[int, tuple[list[Words], list[Words], str]] = {}
     n = 0
     for block in _blocks_of(source):
         if "consignment_id" not in block.column_names:
-            raise EventFileError("the file has no consignment_id column")
+            raise EventFileError(_("the file has no consignment_id column"))
         rows = block.num_rows
         before = _Checks(rows)
         ids = _text(block["consignment_id"])
@@ -366,11 +399,11 @@ def read_wide(source: pa.Table | Iterable[pa.Table]) -> EventLog:
         for name in STAGE_NAMES:
             if name in block.column_names:
                 values, bad = _timestamps(block[name])
-                before.add(bad, f"{name} is not a date and time")
+                before.add(bad, _("%(column)s is not a date and time", column=name))
                 stages[name] = values
         dims = _dimensions(block, before)
         present = pc.not_equal(ids, "").to_numpy(zero_copy_only=False)
-        before.add(~present, "consignment_id is missing")
+        before.add(~present, _("consignment_id is missing"))
         after = _Checks(rows)
         _consignment_checks(stages, after, rows)
         wrong = before.failed | after.failed
@@ -381,7 +414,7 @@ def read_wide(source: pa.Table | Iterable[pa.Table]) -> EventLog:
         ids_seen.append(ids)
         n += rows
     if not parts:
-        raise EventFileError("no rows and no columns: not an event log")
+        raise EventFileError(_("no rows and no columns: not an event log"))
     # A consignment met twice: every row whose id an earlier row had (rejected or not).
     ids_all = pa.chunked_array(ids_seen, pa.string())
     codes, first_row = _codes(ids_all)
@@ -394,8 +427,14 @@ def read_wide(source: pa.Table | Iterable[pa.Table]) -> EventLog:
         head, tail, cid = failed.get(i) or ([], [], "")
         if i in named:
             cid = named[i]
-            head = [*head, f"consignment {cid} already appears in row {first_row[codes[i]] + 1}"]
-        rejected.append(Rejection(i + 1, "; ".join([*head, *tail]), cid))
+            head = [
+                *head,
+                _(
+                    "consignment %(consignment)s already appears in row %(row)s",
+                    consignment=cid, row=int(first_row[codes[i]] + 1),
+                ),
+            ]  # fmt: skip
+        rejected.append(Rejection(i + 1, (*head, *tail), cid))
     accepted = pa.concat_tables(parts)
     if repeated.any():
         survived = np.ones(n, dtype=bool)
@@ -434,7 +473,7 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
     stage_codes: list[np.ndarray] = []
     times: list[np.ndarray] = []
     dim_parts: dict[str, list[pa.Array]] = {}
-    reasons: dict[int, list[str]] = {}  # rows with a reason of their own, and those reasons
+    reasons: dict[int, list[Words]] = {}  # rows with a reason of their own, and those reasons
     n = 0
     known = pa.array(STAGE_NAMES)
     for block in _blocks_of(source):
@@ -442,7 +481,12 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
             c for c in ("consignment_id", "stage", "timestamp") if c not in block.column_names
         ]
         if missing:
-            raise EventFileError(f"a long event log needs the column(s) {', '.join(missing)}")
+            raise EventFileError(
+                _(
+                    "a long event log needs the column(s) %(columns)s",
+                    columns=", ".join(missing),
+                )
+            )
         size = block.num_rows
         row_checks = _Checks(size)
         dims = _dimensions(block, row_checks)
@@ -456,14 +500,19 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
         for i in np.flatnonzero(row_checks.failed | no_id | unknown | untimed).tolist():
             why = row_checks.reasons(i) if row_checks.failed[i] else []
             if no_id[i]:
-                why.append("consignment_id is missing")
+                why.append(_("consignment_id is missing"))
             if unknown[i]:
                 names = ", ".join(STAGE_NAMES)
-                why.append(f"unknown stage {stage[i].as_py()!r} (known: {names})")
+                why.append(
+                    _(
+                        "unknown stage %(stage)s (known: %(known)s)",
+                        stage=repr(stage[i].as_py()), known=names,
+                    )
+                )  # fmt: skip
             if bad[i]:
-                why.append("timestamp is not a date and time")
+                why.append(_("timestamp is not a date and time"))
             elif np.isnan(when[i]):
-                why.append("timestamp is missing")
+                why.append(_("timestamp is missing"))
             reasons[n + i] = why
         ids_seen.append(ids)
         stage_codes.append(code.astype(np.int8))
@@ -472,7 +521,7 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
             dim_parts.setdefault(name, []).append(values)
         n += size
     if not ids_seen:
-        raise EventFileError("no rows and no columns: not an event log")
+        raise EventFileError(_("no rows and no columns: not an event log"))
     ids_all = pa.chunked_array(ids_seen, pa.string())
     codes, heads = _codes(ids_all)  # the consignment of each row, -1 for none
     consignments = pc.cast(_array(pc.take(ids_all, pa.array(heads))), pa.string())
@@ -485,16 +534,19 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
     clean[list(reasons)] = False
     kept = np.flatnonzero(clean)
     key = codes[kept] * len(STAGE_NAMES) + stage_of[kept]
-    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    _keys, first, which = np.unique(key, return_index=True, return_inverse=True)
     again = np.ones(len(kept), dtype=bool)
     again[first] = False
     for k in np.flatnonzero(again).tolist():
         i = int(kept[k])
         cid = consignments[codes[i]].as_py()
         reasons[i] = [
-            f"{STAGE_NAMES[stage_of[i]]} of consignment {cid} already in row "
-            f"{kept[first[which[k]]] + 1}"
-        ]
+            _(
+                "%(stage)s of consignment %(consignment)s already in row %(row)s",
+                stage=STAGE_NAMES[stage_of[i]], consignment=cid,
+                row=int(kept[first[which[k]]] + 1),
+            )
+        ]  # fmt: skip
     # Consignments are built from the rows that passed (a rejected row is reported, and its
     # consignment measured without it); a consignment failing its own checks (order, no
     # release) rejects every one of its remaining rows, each with the consignment's reason.
@@ -511,18 +563,18 @@ def read_long(source: pa.Table | Iterable[pa.Table]) -> EventLog:
         rejected_rows.update(
             np.flatnonzero(with_id & consignment_checks.failed[np.maximum(codes, 0)]).tolist()
         )
-    own: dict[int, str] = {}
+    own: dict[int, tuple[Words, ...]] = {}
     rejected: list[Rejection] = []
     for i in sorted(rejected_rows):
         j = int(codes[i])
         cid = "" if j < 0 else consignments[j].as_py()
         if i in reasons:
-            reason = "; ".join(reasons[i])
+            because = tuple(reasons[i])
         else:
             if j not in own:
-                own[j] = "; ".join(consignment_checks.reasons(j))
-            reason = own[j]
-        rejected.append(Rejection(i + 1, reason, cid))
+                own[j] = tuple(consignment_checks.reasons(j))
+            because = own[j]
+        rejected.append(Rejection(i + 1, because, cid))
     # Dimensions: the first non-empty value among the consignment's rows.
     dim_arrays: dict[str, pa.Array] = {}
     for name, chunks in dim_parts.items():
@@ -568,11 +620,14 @@ def _layout(path: Path, source: _Source, layout: str | None) -> str:
         layout = "long" if {"stage", "timestamp"} <= set(source.names) else "wide"
     if layout == "wide" and not set(STAGE_NAMES) & set(source.names):
         raise EventFileError(
-            f"{path.name}: no stage columns ({', '.join(STAGE_NAMES)}) and no "
-            "stage/timestamp columns: not an event log"
-        )
+            _(
+                "%(file)s: no stage columns (%(stages)s) and no stage/timestamp columns: not an "
+                "event log",
+                file=path.name, stages=", ".join(STAGE_NAMES),
+            )
+        )  # fmt: skip
     if layout not in ("wide", "long"):
-        raise EventFileError(f"unknown layout {layout!r} (wide or long)")
+        raise EventFileError(_("unknown layout %(layout)s (wide or long)", layout=repr(layout)))
     return layout
 
 

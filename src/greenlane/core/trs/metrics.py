@@ -21,12 +21,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from greenlane.core.risk.schema import TRANSPORT_MODE_WORDS
+from greenlane.core.words import Figure, Words, _
 
 
 @dataclass(frozen=True)
 class Interval:
     name: str
-    title: str
+    title: Words
     start: str
     end: str
     #: Negative durations mean "not waited" (e.g. declaration filed before arrival): count 0.
@@ -34,23 +35,23 @@ class Interval:
 
 
 INTERVALS: tuple[Interval, ...] = (
-    Interval("total", "Arrival to release", "arrival", "release"),
-    Interval("unloading", "Arrival to unloading", "arrival", "unloaded"),
+    Interval("total", _("Arrival to release"), "arrival", "release"),
+    Interval("unloading", _("Arrival to unloading"), "arrival", "unloaded"),
     Interval(
         "awaiting_declaration",
-        "Arrival to lodgement (0 if lodged before arrival)",
+        _("Arrival to lodgement (0 if lodged before arrival)"),
         "arrival",
         "lodged",
         floor_zero=True,
     ),
-    Interval("registration", "Lodgement to registration", "lodged", "registered"),
-    Interval("clearance", "Registration to release", "registered", "release"),
-    Interval("awaiting_examination", "Registration to examination", "registered", "exam_start"),
-    Interval("examination", "Examination", "exam_start", "exam_end"),
+    Interval("registration", _("Lodgement to registration"), "lodged", "registered"),
+    Interval("clearance", _("Registration to release"), "registered", "release"),
+    Interval("awaiting_examination", _("Registration to examination"), "registered", "exam_start"),
+    Interval("examination", _("Examination"), "exam_start", "exam_end"),
     # Not "other_agency": that is the yes/no dimension a breakdown groups by, and a duration
     # of the same name replaced it (one group per distinct number of hours).
-    Interval("other_agencies", "Other government agencies", "oga_start", "oga_end"),
-    Interval("removal", "Release to exit", "release", "exit"),
+    Interval("other_agencies", _("Other government agencies"), "oga_start", "oga_end"),
+    Interval("removal", _("Release to exit"), "release", "exit"),
 )
 BREAKDOWNS = (
     "office_code",
@@ -164,28 +165,30 @@ def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) 
     settings = settings or Settings()
     t = with_durations(consignments)
     limits = outlier_thresholds(backend, t, settings)
-    reasons = []
+    # Each rule's reason, by a code the backend computes (the words are put in afterwards).
+    reasons: list[tuple[ir.BooleanValue, str]] = []
+    words: dict[str, Words] = {}
     if limits["max_hours"] is not None:
-        reasons.append(
-            (t.total > limits["max_hours"], f"arrival to release over {limits['max_hours']:g} h")
-        )
+        reasons.append((t.total > limits["max_hours"], "max"))
+        words["max"] = _("arrival to release over %(hours)s h", hours=_hours(limits["max_hours"]))
     if limits["iqr_limit"] is not None:
-        reasons.append(
-            (
-                t.total > limits["iqr_limit"],
-                f"arrival to release over Q3 + {settings.iqr_factor:g} x IQR "
-                f"({limits['iqr_limit']:.1f} h)",
-            )
-        )
+        reasons.append((t.total > limits["iqr_limit"], "iqr"))
+        words["iqr"] = _(
+            "arrival to release over Q3 + %(factor)s x IQR (%(limit)s h)",
+            factor=_hours(settings.iqr_factor or 0.0), limit=Figure(limits["iqr_limit"], 1),
+        )  # fmt: skip
     if reasons:
-        outlier = ibis.or_(*(condition for condition, _ in reasons))
+        outlier = ibis.or_(*(condition for condition, _code in reasons))
         reason = ibis.cases(*reasons)
-        excluded = _rows(
-            backend,
-            t.filter(outlier)
-            .select("consignment_id", total_hours=t.total, reason=reason)
-            .order_by("consignment_id"),
-        )
+        excluded = [
+            {**row, "reason": words[row["reason"]].as_json()}
+            for row in _rows(
+                backend,
+                t.filter(outlier)
+                .select("consignment_id", total_hours=t.total, reason=reason)
+                .order_by("consignment_id"),
+            )
+        ]
         kept = t.filter(~outlier)
     else:
         excluded, kept = [], t
@@ -195,7 +198,7 @@ def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) 
         if interval.name not in kept.columns:
             continue
         figures = _rows(backend, kept.aggregate(**_stats(kept[interval.name])))[0]
-        interval_rows.append({"name": interval.name, "title": interval.title, **figures})
+        interval_rows.append({"name": interval.name, "title": interval.title.as_json(), **figures})
     targets = _rows(
         backend,
         kept.aggregate(
@@ -233,20 +236,51 @@ def run(backend: Any, consignments: ir.Table, settings: Settings | None = None) 
     return results
 
 
-#: How a breakdown's groups read: the codes and yes/no values a log holds, in words.
-GROUP_WORDS: dict[str, dict[str, str]] = {
-    "transport_mode": {code: word.capitalize() for word, code in TRANSPORT_MODE_WORDS.items()},
-    "aeo": {"true": "AEO", "false": "Not an AEO"},
-    "pre_arrival": {"true": "Declared before arrival", "false": "Declared on or after arrival"},
-    "other_agency": {"true": "Another agency involved", "false": "Customs only"},
+#: The modes of transport (their words in ``TRANSPORT_MODE_WORDS``) as a breakdown's groups.
+MODE_GROUPS: dict[str, Words] = {
+    "sea": _("Sea"),
+    "rail": _("Rail"),
+    "road": _("Road"),
+    "air": _("Air"),
+    "post": _("Post"),
+    "multimodal": _("Multimodal"),
+    "fixed installation": _("Fixed installation"),
+    "inland waterway": _("Inland waterway"),
+    "unknown": _("Unknown"),
 }
+#: How a breakdown's groups read: the codes and yes/no values a log holds, in words.
+GROUP_WORDS: dict[str, dict[str, Words]] = {
+    "transport_mode": {
+        code: MODE_GROUPS.get(word, Words(word.capitalize()))
+        for word, code in TRANSPORT_MODE_WORDS.items()
+    },
+    "aeo": {"true": _("AEO"), "false": _("Not an AEO")},
+    "pre_arrival": {
+        "true": _("Declared before arrival"),
+        "false": _("Declared on or after arrival"),
+    },
+    "other_agency": {"true": _("Another agency involved"), "false": _("Customs only")},
+    "channel": {
+        "green": _("Green channel"),
+        "yellow": _("Yellow channel"),
+        "red": _("Red channel"),
+        "blue": _("Blue channel"),
+    },
+}
+NOT_RECORDED = _("(not recorded)")
 
 
-def group_label(name: str, group: str | None) -> str:
-    """A breakdown group as a reader reads it ("Sea", not "1"; "AEO", not "true")."""
+def group_label(name: str, group: str | None) -> Words | str:
+    """A breakdown group as a reader reads it ("Sea", not "1"; "AEO", not "true"): words,
+    or the group's code as the log gives it (an office)."""
     if group is None or group == "":
-        return "(not recorded)"
+        return NOT_RECORDED
     return GROUP_WORDS.get(name, {}).get(group, group)
+
+
+def _hours(value: float) -> Figure:
+    """A number of hours as the settings give it: 720, 1.5 (no trailing zeros)."""
+    return Figure(value, 0 if float(value).is_integer() else len(f"{value:g}".partition(".")[2]))
 
 
 def breakdown(backend: Any, t: ir.Table, name: str, settings: Settings) -> list[dict[str, Any]]:

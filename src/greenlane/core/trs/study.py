@@ -18,14 +18,32 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from greenlane.core.trs import effect, events, metrics
+from greenlane.core.words import Words, _
 
-Step = Callable[[str, float], None]  # what is being done, share of the work done
+#: What is being done (English; each text is a message of its own, without values, so that
+#: a page can translate the text it stored), and the share of the work done.
+Step = Callable[[str, float], None]
+READING = _("reading the event files")
+COMPUTING = _("computing the metrics")
+ESTIMATING = _("estimating the AEO effect")
+DONE = _("done")
+#: Every text ``run`` tells its step, for whoever translates a stored one.
+STEPS = (READING, COMPUTING, ESTIMATING, DONE)
 #: Rejected rows kept in the document (all are counted; a file can reject millions).
 REJECTED_KEPT = 1_000
 
 
 def _plain(value: Any) -> Any:
-    """Dataclasses, tuples and datetimes as JSON values."""
+    """Dataclasses, tuples and datetimes as JSON values; words as their stored form."""
+    if isinstance(value, Words):
+        return value.as_json()
+    if isinstance(value, events.Rejection):  # the reasons in English too, for older readers
+        return {
+            "row": value.row,
+            "reason": value.reason,
+            "reasons": [r.as_json() for r in value.reasons],
+            "consignment": value.consignment,
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
@@ -83,16 +101,16 @@ def run(
     layout: str | None = None,
 ) -> dict[str, Any]:
     say = step or (lambda _text, _share: None)
-    say("reading the event files", 0.0)
+    say(str(READING), 0.0)
     table, accounting = read(paths, layout)
     if table.num_rows == 0:
-        raise events.EventFileError("no consignment passed the checks: nothing to measure")
-    say(f"computing the metrics on {engine}", 0.3)
+        raise events.EventFileError(_("no consignment passed the checks: nothing to measure"))
+    say(str(COMPUTING), 0.3)
     backend = metrics.connect(engine, url)
     try:
         consignments = metrics.load(backend, table)
         results = metrics.run(backend, consignments, settings)
-        say("estimating the AEO effect", 0.7)
+        say(str(ESTIMATING), 0.7)
         aeo = None
         if "aeo" in table.column_names and table.num_rows:
             aeo = effect.estimate(backend, consignments, effect_settings)
@@ -110,8 +128,25 @@ def run(
     }
     if previous is not None:
         document["comparison"] = compare(document, previous)
-    say("done", 1.0)
+    say(str(DONE), 1.0)
     return document
+
+
+def outcome(document: dict[str, Any]) -> Words:
+    """One line on what a run measured: accepted, excluded as outliers, measured."""
+    return _(
+        "%(accepted)s consignments accepted (%(rejected)s rows rejected), %(excluded)s "
+        "excluded as outliers: %(measured)s measured",
+        accepted=int(document["input"]["consignments"]),
+        rejected=sum(int(f["rows_rejected"]) for f in document["input"]["files"]),
+        excluded=len(document["metrics"]["excluded"]),
+        measured=int(document["metrics"]["consignments"]),
+    )
+
+
+def named(title: str) -> Words:
+    """A study by its title, as a notice names it ("The release study 'March'")."""
+    return _("The release study %(title)s", title=repr(title))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -152,7 +187,9 @@ def load_document(path: Path) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise events.EventFileError(f"{path.name}: not a study result ({exc})") from None
+        raise events.EventFileError(
+            _("%(file)s: not a study result (%(problem)s)", file=path.name, problem=str(exc))
+        ) from None
     if not isinstance(data, dict) or "metrics" not in data:
-        raise events.EventFileError(f"{path.name}: not a study result (no metrics)")
+        raise events.EventFileError(_("%(file)s: not a study result (no metrics)", file=path.name))
     return data

@@ -110,7 +110,7 @@ def feature_label(value: Any) -> str:
     inspections")."""
     from greenlane.core.risk.reasons import label
 
-    return label(str(value))
+    return translated(label(str(value)))
 
 
 @register.filter
@@ -118,3 +118,29 @@ def say(value: Any) -> str:
     """Words from ``core`` (or stored as data) in the reader's language; other text as it
     is."""
     return translated(value)
+
+
+@register.filter
+def source_date(value: Any) -> str:
+    """A date as a source gives it ("2013-06", "2010", "unknown") in the reader's words:
+    "June 2013" or its translation, a year or a day as written, "unknown" translated."""
+    from greenlane.core.certification.mras import UNKNOWN, said
+
+    return translated(said(str(value or UNKNOWN)))
+
+
+@register.filter
+def metric_label(value: Any) -> str:
+    """A model metric's name in words ("precision@5" -> "precision in the top 5%")."""
+    from django.utils.translation import gettext
+
+    name, _at, n = str(value).partition("@")
+    if name == "precision" and n:
+        return gettext("precision in the top %(n)s%%") % {"n": n}
+    if name == "recall" and n:
+        return gettext("share of frauds found in the top %(n)s%%") % {"n": n}
+    if name == "revenue" and n:
+        return gettext("share of revenue at stake found in the top %(n)s%%") % {"n": n}
+    if name == "auc":
+        return gettext("area under the ROC curve (AUC)")
+    return str(value)

@@ -1,5 +1,7 @@
 // Autosave of the self-test: each answer is saved when it changes (comments after a pause).
-// Without JavaScript the form still works through its "Save all answers" button.
+// Without JavaScript the form still works through its "Save all answers" button. What it says
+// comes from the form's data attributes, in the page's language: data-saving, data-saved (with
+// {time}), data-not-saved-yet, data-not-saved, data-signed-out and data-offline.
 (function () {
   "use strict";
   var form = document.getElementById("selftest");
@@ -8,6 +10,15 @@
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var counter = document.getElementById("answered");
   var timers = {};
+  var number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
+  // The form's words for ``name``, with {places} filled in one pass.
+  function say(name, values) {
+    var text = form.getAttribute("data-" + name) || name;
+    return text.replace(/\{(\w+)\}/g, function (place, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? values[key] : place;
+    });
+  }
 
   function show(box, text, isError) {
     var status = box.querySelector(".status");
@@ -37,7 +48,7 @@
     var body = new FormData();
     body.append("answer", answer);
     body.append("comment", comment);
-    show(box, "Saving…", false);
+    show(box, say("saving"), false);
     fetch(url.replace("REQ", encodeURIComponent(id)), {
       method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "X-CSRFToken": token, "Accept": "application/json" }
@@ -45,20 +56,19 @@
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       if (!json || response.redirected) {
         // a login page or a CSRF refusal instead of our answer: the session has ended
-        return { ok: false, data: { error: "Not saved: you are signed out. Copy your text, " +
-          "reload the page and sign in again." } };
+        return { ok: false, data: { error: say("signed-out") } };
       }
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       if (result.ok) {
         s.saved = key;
-        show(box, "Saved " + result.data.saved_at, false);
-        if (counter) { counter.textContent = result.data.answered; }
+        show(box, say("saved", { time: result.data.saved_at }), false);
+        if (counter) { counter.textContent = number.format(result.data.answered); }
       } else {
-        show(box, result.data.error || "Not saved", true);
+        show(box, result.data.error || say("not-saved"), true);
       }
     }).catch(function () {
-      show(box, "Not saved: the connection failed. Your answer is still on this page; try again.", true);
+      show(box, say("offline"), true);
     }).then(function () {
       s.busy = false;
       if (s.again) { s.again = false; save(box); }
@@ -74,7 +84,7 @@
     var box = event.target.closest(".requirement");
     if (!box || event.target.tagName !== "TEXTAREA") { return; }
     var id = box.getAttribute("data-requirement");
-    show(box, "Not saved yet…", false);
+    show(box, say("not-saved-yet"), false);
     clearTimeout(timers[id]);
     timers[id] = setTimeout(function () { save(box); }, 800);
   });

@@ -1,6 +1,8 @@
 // Draws the Vega-Lite charts of a study report. Specifications sit in <script
 // type="application/json"> blocks (data, not code); the expression interpreter keeps Vega
-// from compiling code at run time, so a strict Content-Security-Policy holds.
+// from compiling code at run time, so a strict Content-Security-Policy holds. Its words come
+// from the page, in the reader's language: the data-chart-* attributes of the element around
+// the charts (trs/_report_body.html), else of <body> (base.html), never written here.
 (function () {
   "use strict";
   function draw() {
@@ -9,6 +11,8 @@
     Array.prototype.forEach.call(nodes, function (node) {
       var source = document.getElementById(node.getAttribute("data-chart"));
       if (!source) return;
+      var words = node.closest("[data-chart-error]") || document.body;
+      var say = function (name) { return words.getAttribute("data-chart-" + name) || ""; };
       var spec = JSON.parse(source.textContent);
       // defaultStyle and the tooltip's default style would be injected as inline <style>
       // elements, which the policy blocks (style-src 'self'): vendor/vega-embed.css has them.
@@ -16,8 +20,11 @@
       // export links over the chart; forceActionsMenu keeps them folded in it.
       var options = {
         actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
-        defaultStyle: false, forceActionsMenu: true, tooltip: { disableDefaultStyle: true }
+        defaultStyle: false, forceActionsMenu: true, tooltip: { disableDefaultStyle: true },
+        i18n: {}
       };
+      [["SVG_ACTION", "save-svg"], ["PNG_ACTION", "save-png"], ["CLICK_TO_VIEW_ACTIONS", "menu"]]
+        .forEach(function (pair) { if (say(pair[1])) options.i18n[pair[0]] = say(pair[1]); });
       if (typeof vega !== "undefined" && vega.expressionInterpreter) {
         options.ast = true;
         options.expr = vega.expressionInterpreter;
@@ -26,10 +33,10 @@
         // The folded menu's only content is an icon: name it for screen readers (WCAG 4.1.2),
         // in the page's language (base.html's data-chart-menu).
         var menu = node.querySelector(".vega-actions-wrapper > summary, details > summary");
-        if (menu) menu.setAttribute("aria-label", document.body.getAttribute("data-chart-menu") || "Chart menu");
+        if (menu) menu.setAttribute("aria-label", say("menu") || document.body.getAttribute("data-chart-menu") || "");
         node.setAttribute("data-drawn", "yes");
       })
-        .catch(function (error) { node.textContent = "The chart could not be drawn: " + error; });
+        .catch(function (error) { node.textContent = say("error") + " (" + error + ")"; });
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
