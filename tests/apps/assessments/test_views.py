@@ -291,3 +291,18 @@ def test_the_report_shows_the_home_programme_in_detail_and_folds_the_others_unti
     korea = shipped().programmes["kr-aeo"]
     assert f"In detail: {thailand.title}" in text
     assert text.count(korea.title) == 1  # in the summary only
+
+
+def test_the_bar_charts_scores_and_tier_marks_are_also_in_figures(client, operator, trader) -> None:  # type: ignore[no-untyped-def]
+    """Each programme's chart has its data as a table (its text alternative), and a tier's
+    mark names the score the tier needs, not where the mark is drawn."""
+    import re
+
+    factories.answered_draft(operator, trader)
+    page = client.get(f"/operators/{operator.pk}/self-test/report/").content.decode()
+    needs = [float(n) for n in re.findall(r"<title>[^<]+ needs ([\d.]+)</title>", page)]
+    assert needs, "no tier mark on any chart"
+    assert all(0 < n <= 100 for n in needs), needs
+    tables = re.findall(r'<details data-testid="scores-([a-z0-9-]+)">', page)
+    charts = re.findall(r'<svg class="chart" role="img"', page)
+    assert len(tables) == len(charts) > 0

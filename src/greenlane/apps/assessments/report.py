@@ -31,7 +31,11 @@ def _chart(programme: dict[str, Any]) -> list[dict[str, Any]]:
                 "width": round(width, 1),
                 "y": 26 * len(bars),
                 "thresholds": [
-                    {"x": round(min(m, 100) / 100 * CHART_WIDTH, 1), "label": "/".join(tiers)}
+                    {
+                        "x": round(min(m, 100) / 100 * CHART_WIDTH, 1),
+                        "min": m,
+                        "label": "/".join(tiers),
+                    }
                     for m, tiers in sorted(marks.items())
                 ],
             }
