@@ -49,13 +49,15 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules, import_string
 from django_tasks import task
 from django_tasks.base import Task
 from django_tasks.signals import task_finished
+
+from greenlane.core.words import stored
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +181,8 @@ def background(
                 return "not queued"  # already taken or finished: never run twice
             try:
                 work(record)
-            except refused as exc:
-                failed(record, str(exc))
+            except refused as exc:  # its words, translated when read; else its text
+                failed(record, getattr(exc, "words", None) or str(exc))
                 return _told(model, pk, done=False)
             except Exception as exc:
                 if connection_lost(exc) or not database_reachable():
@@ -206,22 +208,32 @@ def background(
     return register
 
 
-def _failed(record: Model, message: str, action: str) -> None:
+def _failed(record: Model, message: Any, action: str) -> None:
     from greenlane.apps.audit import services as audit
 
     with transaction.atomic():
         type(record)._default_manager.filter(pk=record.pk).update(
-            status="failed", message=message, finished_at=timezone.now()
+            status="failed", message=_kept(record, "message", message), finished_at=timezone.now()
         )
-        audit.record(f"{action}.failed", None, record, {"message": message})
+        audit.record(f"{action}.failed", None, record, {"message": str(message)})
 
 
-def step(record: Model, field: str = "message") -> Callable[[str, float], None]:
-    """A progress callback writing the share done and what is being done onto ``record``."""
+def _kept(record: Model, field: str, text: Any, most: int | None = None) -> Any:
+    """``text`` (words or a text) as ``field`` of ``record`` keeps it: words as data in a JSON
+    field, translated when read; the English text (at most ``most`` characters) in a text
+    field."""
+    if isinstance(record._meta.get_field(field), JSONField):
+        return stored(text)
+    return str(text)[:most]
 
-    def progress(text: str, share: float) -> None:
+
+def step(record: Model, field: str = "message") -> Callable[[Any, float], None]:
+    """A progress callback writing the share done and what is being done onto ``record``:
+    as words (translated when read) into a JSON field, else as its English text."""
+
+    def progress(text: Any, share: float) -> None:
         type(record)._default_manager.filter(pk=record.pk).update(
-            progress=share, **{field: text[:200]}
+            progress=share, **{field: _kept(record, field, text, 200)}
         )
 
     return progress

@@ -220,17 +220,18 @@ def test_no_python_string_reaches_a_person_unmarked() -> None:
 
 
 @pytest.mark.once
-def test_no_module_takes_its_underscore_from_both_django_and_core() -> None:
-    """Django's ``_`` translates now, core's returns words to translate when read: a module
-    importing both would silently use whichever came last."""
+def test_no_module_takes_a_translation_name_from_both_django_and_core() -> None:
+    """Django's ``_``, ``gettext_noop`` and ``ngettext`` give text, core's give words to
+    translate when read: a module importing one name from both would silently use whichever
+    came last."""
     both = []
     for path in PACKAGE.rglob("*.py"):
-        sources = {
-            node.module
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.ImportFrom)
-            and any((a.asname or a.name) == "_" for a in node.names)
-        }
-        if "greenlane.core.words" in sources and len(sources) > 1:
-            both.append(str(path.relative_to(PACKAGE)))
+        sources: dict[str, set[str]] = {}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    sources.setdefault(alias.asname or alias.name, set()).add(node.module)
+        for name in ("_", "gettext_noop", "ngettext"):
+            if "greenlane.core.words" in sources.get(name, set()) and len(sources[name]) > 1:
+                both.append(f"{path.relative_to(PACKAGE)}: {name}")
     assert not both, both

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from greenlane.cli._common import CommandError, _date, _django, _progress, console
+from greenlane.core.words import read
 
 commands = typer.Typer()
 
@@ -30,10 +31,10 @@ def monitor(
             task = progress.add_task("Monitoring", total=100)
 
             def step(text: str, share: float) -> None:
-                progress.update(task, completed=round(share * 100), description=text)
+                progress.update(task, completed=round(share * 100), description=str(text))
 
             record = services.run_now(day, step)
             progress.update(task, completed=100, description="done")
     except RulesError as exc:
         raise CommandError(str(exc)) from None
-    console.print(f"Monitoring as of {day}: {record.message}.")
+    console.print(f"Monitoring as of {day}: {read(record.message)}.")

@@ -93,7 +93,7 @@ def retrain(
         try:
             version = retraining.retrain(
                 step=lambda text, share: progress.update(
-                    job, completed=round(share * 100), description=text
+                    job, completed=round(share * 100), description=str(text)
                 )
             )
         except services.TrainingError as exc:
@@ -264,7 +264,7 @@ def score(
                 result = scoring.score_stored(
                     version=chosen,
                     step=lambda text, share: bar.update(
-                        job, completed=round(share * 100), description=text
+                        job, completed=round(share * 100), description=str(text)
                     ),
                 )
             console.print(

@@ -102,6 +102,18 @@ def ngettext(singular: str, plural: str, count: int, **params: Value) -> Words:
     return Words(singular, {"count": count, **params}, plural, count)
 
 
+def stored(value: Any) -> Any:
+    """``value`` as a JSON column keeps it: words as data (``as_json``), else its text."""
+    return value.as_json() if isinstance(value, Words) else str(value)
+
+
+def read(value: Any) -> Words | str:
+    """What :func:`stored` kept, back: words, or the text."""
+    if isinstance(value, Mapping) and "message" in value:
+        return Words.from_json(value)
+    return "" if value is None else str(value)
+
+
 def english(value: Any) -> str:
     """``value`` as the English text (for the CLI, logs and stored English copies)."""
     return _english(value)

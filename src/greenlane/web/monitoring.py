@@ -19,6 +19,7 @@ from greenlane.apps.monitoring import services
 from greenlane.apps.monitoring.models import Alert, Indicator, Run
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES, QUEUE_ROLES, RUN_ROLES
 from greenlane.apps.operators.permissions import get_visible_operator
+from greenlane.apps.wording import translated
 from greenlane.web.refusals import shown
 
 OPEN = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED)
@@ -98,7 +99,11 @@ def run_now(request: AuthenticatedRequest) -> HttpResponse:
 def run_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     record = get_object_or_404(Run, pk=pk)
     return JsonResponse(
-        {"status": record.status, "progress": record.progress, "message": record.message}
+        {
+            "status": record.status,
+            "progress": record.progress,
+            "message": translated(record.message),
+        }
     )
 
 

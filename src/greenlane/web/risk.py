@@ -29,6 +29,7 @@ from greenlane.apps.targeting.models import (
     TrainingRun,
 )
 from greenlane.apps.targeting.permissions import MODEL_ROLES, SCORE_ROLES
+from greenlane.apps.wording import translated
 from greenlane.web.exports import FORMATS, table_file
 from greenlane.web.filters import ListFilter, offices
 from greenlane.web.keyset import Keyset
@@ -83,7 +84,12 @@ def training_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 def job_progress(run: Job) -> JsonResponse:
     """A background job's state as ``job-progress.js`` polls it."""
     return JsonResponse(
-        {"status": run.status, "progress": run.progress, "text": run.message, "message": ""}
+        {
+            "status": run.status,
+            "progress": run.progress,
+            "text": translated(run.message),
+            "message": "",
+        }
     )
 
 

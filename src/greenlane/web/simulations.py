@@ -21,6 +21,7 @@ from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.targeting import selectivity, simulations
 from greenlane.apps.targeting.models import ModelVersion, SimulationRun
 from greenlane.apps.targeting.permissions import MODEL_ROLES
+from greenlane.apps.wording import translated
 from greenlane.core.risk import whatif
 from greenlane.core.risk.simulation import Scenario
 from greenlane.web.refusals import onto_form
@@ -157,7 +158,9 @@ def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(MODEL_ROLES)
 def simulation_progress(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(SimulationRun, pk=pk)
-    return JsonResponse({"status": run.status, "progress": run.progress, "text": run.message})
+    return JsonResponse(
+        {"status": run.status, "progress": run.progress, "text": translated(run.message)}
+    )
 
 
 def _tips() -> dict[str, str]:

@@ -163,7 +163,7 @@ def test_greenlane_monitor_runs_from_the_command_line(world: dict[str, Any]) -> 
     result = CliRunner().invoke(app, ["monitor", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # the console wraps long lines
-    assert "2 certified operators with declarations; 1 new alert(s)" in said
+    assert "certified operators with declarations: 2; new alerts: 1" in said
     assert Run.objects.get().status == Run.Status.DONE
 
 

@@ -21,6 +21,7 @@ from greenlane.apps.targeting import data, retraining, scoring, services
 from greenlane.apps.targeting.models import ModelVersion, Score, TrainingRun
 from greenlane.cli import app
 from greenlane.core.risk import drift, metrics
+from greenlane.core.words import read
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -55,7 +56,8 @@ def test_the_weekly_retraining_compares_its_challenger_on_declarations_the_champ
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.DONE  # the test settings run tasks at once
     assert run.week == today - timedelta(days=today.weekday())
-    assert f"against v{champion.version}" in run.message
+    said = str(read(run.message))  # kept as words, English here
+    assert f"than v{champion.version} on" in said or f"from v{champion.version} on" in said
     ModelVersion.objects.update(created_at=timezone.now() - timedelta(days=8))
     assert retraining.schedule_due(today) is None  # one a week, however often it asks
     assert TrainingRun.objects.count() == 1

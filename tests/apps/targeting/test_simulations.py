@@ -84,7 +84,7 @@ def test_the_bar_moves_week_by_week_through_both_replays(analyst: Any) -> None:
     inspected_month()
     run = SimulationRun.objects.create(requested_by=analyst, **VALUES)
     steps: list[tuple[str, float]] = []
-    simulations.execute(run, lambda text, share: steps.append((text, share)))
+    simulations.execute(run, lambda text, share: steps.append((str(text), share)))
     shares = [share for _, share in steps]
     assert shares == sorted(shares)
     assert shares[-1] == 1.0

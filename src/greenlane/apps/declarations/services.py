@@ -109,9 +109,9 @@ def progress_of(upload: Upload) -> tuple[int, int | None]:
     return done, total
 
 
-def _failed(upload: Upload, message: str) -> None:
-    """``message``: the refusal's English text (``jobs.background`` hands over ``str(exc)``);
-    its words, when ``ingest_upload`` kept them on the upload, are stored instead."""
+def _failed(upload: Upload, message: str | Words) -> None:
+    """``message``: the refusal's words (``jobs.background`` hands over ``exc.words``) or its
+    text; the words ``ingest_upload`` kept on the upload, when it did, are stored instead."""
     upload.batch = None  # a batch set before the failure was rolled back with it
     _finish(upload, Upload.Status.FAILED, getattr(upload, "refusal", None) or message)
 

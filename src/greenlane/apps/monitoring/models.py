@@ -21,7 +21,7 @@ class Run(models.Model):
     as_of = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0)
-    message = models.TextField(blank=True)
+    message = models.JSONField(default=str, blank=True)  # words (Words.as_json) or a text
     rules_version = models.DateField(null=True, blank=True)
     operators = models.PositiveIntegerField(default=0)
     alerts_raised = models.PositiveIntegerField(default=0)

@@ -25,7 +25,7 @@ from greenlane.apps.notices.services import notify
 from greenlane.apps.operators.models import AeoAuthorisation, Operator, valid_on
 from greenlane.core import errors
 from greenlane.core.monitoring import indicators, rules
-from greenlane.core.words import Words
+from greenlane.core.words import Words, gettext_noop, stored
 
 WINDOWS = (90, 365)
 Step = Callable[[str, float], None]
@@ -112,19 +112,19 @@ def run_now(as_of: date, step: Step | None = None) -> Run:
     try:
         return execute(record, step)
     except rules.RulesError as exc:
-        _stopped(record, str(exc))
+        _stopped(record, str(exc))  # the rules file: for whoever maintains it, in English
         raise
     except Exception:
-        _stopped(record, "interrupted")
+        _stopped(record, gettext_noop("interrupted"))
         raise
 
 
-def _stopped(record: Run, message: str) -> None:
+def _stopped(record: Run, message: str | Words) -> None:
     with transaction.atomic():
         Run.objects.filter(pk=record.pk).update(
-            status=Run.Status.FAILED, message=message, finished_at=timezone.now()
+            status=Run.Status.FAILED, message=stored(message), finished_at=timezone.now()
         )
-        audit.record("monitoring.run.failed", None, record, {"message": message})
+        audit.record("monitoring.run.failed", None, record, {"message": str(message)})
 
 
 def execute(record: Run, step: Step | None = None) -> Run:
@@ -145,7 +145,7 @@ def execute(record: Run, step: Step | None = None) -> Run:
     try:
         declarations, inspections, operators = _tables(backend)
         for n, days in enumerate(windows):
-            say(f"indicators over {days} days", n / (len(windows) + 1))
+            say(gettext_noop("indicators over %(days)s days", days=days), n / (len(windows) + 1))
             computed[days] = indicators.compute(
                 backend, declarations, inspections, operators, as_of, days
             )
@@ -156,7 +156,7 @@ def execute(record: Run, step: Step | None = None) -> Run:
                 )
     finally:
         backend.disconnect()
-    say("applying the alert rules and storing", len(windows) / (len(windows) + 1))
+    say(gettext_noop("applying the alert rules and storing"), len(windows) / (len(windows) + 1))
     candidates: list[rules.Candidate] = []
     for rule in version.rules:
         if isinstance(rule, rules.DetectionAbovePeers):
@@ -212,10 +212,11 @@ def execute(record: Run, step: Step | None = None) -> Run:
         record.rules_version, record.finished_at = version.valid_from, timezone.now()
         record.operators = len(active & set(holders))
         record.alerts_raised = raised
-        record.message = (
-            f"{record.operators:,} certified operators with declarations; "
-            f"{raised:,} new alert(s), {len(candidates) - raised:,} already raised"
-        )
+        record.message = gettext_noop(
+            "certified operators with declarations: %(operators)s; new alerts: %(raised)s; "
+            "already raised: %(known)s",
+            operators=record.operators, raised=raised, known=len(candidates) - raised,
+        ).as_json()  # fmt: skip
         record.save()
         audit.record(
             "monitoring.run.done",

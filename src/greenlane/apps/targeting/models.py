@@ -312,7 +312,7 @@ class Job(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0)
-    message = models.TextField(blank=True)
+    message = models.JSONField(default=str, blank=True)  # words (Words.as_json) or a text
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -34,7 +34,7 @@ from greenlane.apps.targeting.models import ChannelDecision, ModelVersion, Score
 from greenlane.apps.targeting.permissions import MODEL_ROLES
 from greenlane.core import errors
 from greenlane.core.risk import drift as core
-from greenlane.core.words import gettext_noop
+from greenlane.core.words import Words, gettext_noop
 
 Step = Callable[[str, float], None]
 #: Fewer held-out inspected declarations than this, unseen by the champion, and the
@@ -289,7 +289,7 @@ def retrain(
         version = services.train(
             actor, activate=False, say=lambda text: step(text, next(shares, 0.8)), saved=link
         )
-    step("comparing with the active version", 0.85)
+    step(gettext_noop("comparing with the active version"), 0.85)
     compare(version)
     return version
 
@@ -363,16 +363,45 @@ def retrain_model(record: TrainingRun) -> None:
     execute(record, jobs.step(record))
 
 
-def _summary(version: ModelVersion) -> str:
+#: What a training run says it found, by the verdict of its comparison (whole sentences).
+SUMMARIES = {
+    "better": gettext_noop("v%(version)s trained: better than v%(champion)s on %(metric)s"),
+    "worse": gettext_noop("v%(version)s trained: worse than v%(champion)s on %(metric)s"),
+    "no clear difference": gettext_noop(
+        "v%(version)s trained: no clear difference from v%(champion)s on %(metric)s"
+    ),
+}
+
+
+def _metric() -> Any:
+    """The metric the comparison is judged on, in words ("precision in the top 5%")."""
+    name, _at, n = COMPARED[0].partition("@")
+    assert name == "precision"
+    return gettext_noop("precision in the top %(n)s%%", n=n)
+
+
+def _summary(version: ModelVersion) -> Any:
+    """What the run found, as words (its message, translated when read)."""
     compared = version.comparison or {}
     if compared.get("champion") is None:
-        return f"v{version.version} trained; no active version to compare with"
+        return gettext_noop(
+            "v%(version)s trained; no active version to compare with", version=version.version
+        ).as_json()
     if "error" in compared:
-        return f"v{version.version} trained; comparison: {compared['error']}"
-    return (
-        f"v{version.version} trained; against v{compared['champion']}: {compared['verdict']} "
-        f"on {COMPARED[0]}"
-    )
+        return gettext_noop(
+            "v%(version)s trained; comparison: %(error)s",
+            version=version.version, error=compared["error"],
+        ).as_json()  # fmt: skip
+    said = SUMMARIES.get(compared.get("verdict") or "")
+    if said is None:
+        return gettext_noop(
+            "v%(version)s trained: not comparable with v%(champion)s",
+            version=version.version, champion=compared["champion"],
+        ).as_json()  # fmt: skip
+    return Words(
+        said.message,
+        {"version": version.version, "champion": compared["champion"], "metric": _metric()},
+    ).as_json()
 
 
 # -- drift -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
 from greenlane.apps.targeting.signals import model_activated
 from greenlane.core.risk.model import COMPILE_ROWS
+from greenlane.core.words import gettext_noop
 
 Step = Callable[[str, float], None]
 #: Declarations read, scored and written per transaction: as many as the compiled booster
@@ -86,7 +87,13 @@ def score_stored(
     total = todo.count()
     if counted is not None:
         counted(total)
-    step(f"{total:,} declarations to score with v{version.version}", 0.0)
+    step(
+        gettext_noop(
+            "declarations to score with v%(version)s: %(count)s",
+            version=version.version, count=total,
+        ),
+        0.0,
+    )  # fmt: skip
     done = 0
     # The database reads chunk k and writes chunk k-1 while a second thread predicts chunk k
     # (lleaves and Arrow release the GIL): the two cores work at once.
@@ -104,7 +111,13 @@ def score_stored(
             )
             if pending is not None:
                 done += _write(version, *pending)
-                step(f"scored {done:,} of {total:,} with v{version.version}", done / total)
+                step(
+                    gettext_noop(
+                        "scored %(done)s of %(total)s with v%(version)s",
+                        done=done, total=total, version=version.version,
+                    ),
+                    done / total,
+                )  # fmt: skip
             pending = predicted
     if done:
         _refresh_statistics(done)
@@ -288,7 +301,11 @@ def execute(record: ScoringRun, step: Step | None = None) -> ScoringRun:
             status=ScoringRun.Status.DONE,
             progress=1.0,
             scored=result.scored,
-            message=f"{result.scored:,} declarations scored with v{record.version.version}",
+            message=gettext_noop(
+                "declarations scored with v%(version)s: %(count)s",
+                version=record.version.version,
+                count=result.scored,
+            ).as_json(),
             finished_at=timezone.now(),
         )
         audit.record(

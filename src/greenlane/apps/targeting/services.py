@@ -33,6 +33,7 @@ from greenlane.core import errors
 from greenlane.core.risk import drift, metrics
 from greenlane.core.risk.features import FEATURES_VERSION
 from greenlane.core.risk.model import FloatArray, Reason, RiskModel
+from greenlane.core.words import gettext_noop
 
 Say = Callable[[str], None]
 HOLDOUT_SHARE = 0.2
@@ -70,13 +71,13 @@ def train(
     ``saved(version)`` runs in the transaction that registers the version.
     """
     say = say or (lambda _: None)
-    say("reading declarations")
+    say(gettext_noop("reading declarations"))
     frame = data.frame()
     labelled = frame[frame["fraud"].notna()] if not frame.empty else frame
     if labelled.empty or labelled["fraud"].astype(bool).nunique() < 2:
         raise TrainingError(_("training needs inspection results with and without irregularities"))
     cut = labelled["declaration_date"].quantile(1 - HOLDOUT_SHARE)
-    say("fitting on the earlier period")
+    say(gettext_noop("fitting on the earlier period"))
     early = RiskModel().fit(frame[frame["declaration_date"] < cut])
     holdout = labelled[labelled["declaration_date"] >= cut]
     revenue = holdout["revenue_recovered"].to_numpy(dtype=float)
@@ -84,7 +85,7 @@ def train(
     holdout_metrics = metrics.report(
         holdout_scores, holdout["fraud"].astype(float).to_numpy(), revenue
     )
-    say("fitting on everything")
+    say(gettext_noop("fitting on everything"))
     model = RiskModel().fit(frame)
     reference = _reference(model, frame)
     with transaction.atomic():

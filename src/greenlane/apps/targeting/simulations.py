@@ -31,6 +31,7 @@ from greenlane.apps.targeting.selectivity import Refused
 from greenlane.core.risk import whatif
 from greenlane.core.risk.selectivity import PolicyError, certified_on
 from greenlane.core.risk.simulation import Scenario, Week, simulate, summary
+from greenlane.core.words import Words, stored
 
 Step = Callable[[str, float], None]
 
@@ -156,7 +157,7 @@ def execute(run: SimulationRun, step: Step | None = None) -> SimulationRun:
     """Replay the period under the run's scenario and under the same scenario without
     exploration, and store both, week by week, in the run's result."""
     say = step or (lambda _text, _share: None)
-    say("reading the inspected declarations", 0.0)
+    say(Words(gettext_noop("reading the inspected declarations")), 0.0)
     frame = data.frame(inspected(run.period_from, run.period_to, run.office_code))
     if frame.empty:
         raise Refused(_("no declaration with an inspection result in the period any more"))
@@ -178,10 +179,14 @@ def execute(run: SimulationRun, step: Step | None = None) -> SimulationRun:
             ("no_exploration", dataclasses.replace(scenario, exploration_share=0)),
         )
     ):
-        label = "the scenario" if name == "scenario" else "the scenario without exploration"
+        label = (
+            gettext_noop("the scenario: week %(done)s of %(total)s")
+            if name == "scenario"
+            else gettext_noop("the scenario without exploration: week %(done)s of %(total)s")
+        )
 
         def moved(done: int, total: int, n: int = n, label: str = label) -> None:
-            say(f"{label}: week {done} of {total}", (n + done / total) / 2)
+            say(Words(label, {"done": done, "total": total}), (n + done / total) / 2)
 
         runs[name] = simulate(frame, aeo, each, moved)
     weeks = runs["scenario"]
@@ -213,7 +218,12 @@ def execute(run: SimulationRun, step: Step | None = None) -> SimulationRun:
             progress=1.0,
             result=result,
             finished_at=timezone.now(),
-            message=f"{len(frame):,} inspected declarations replayed over {len(weeks)} weeks",
+            message=Words(
+                gettext_noop(
+                    "inspected declarations replayed: %(declarations)s, over %(weeks)s weeks"
+                ),
+                {"declarations": len(frame), "weeks": len(weeks)},
+            ).as_json(),
         )
         run.refresh_from_db()
         audit.record(
@@ -233,17 +243,17 @@ def _summaries(result: dict[str, Any]) -> dict[str, Any]:
     return {name: result[name]["summary"] for name in ("scenario", "no_exploration")}
 
 
-def fail(run_id: int, message: str) -> None:
-    """Mark a run failed with a plain message (never a stack trace)."""
+def fail(run_id: int, message: str | Words) -> None:
+    """Mark a run failed with a plain message (never a stack trace), kept as words."""
     with transaction.atomic():
         SimulationRun.objects.filter(pk=run_id).update(
-            status=SimulationRun.Status.FAILED, message=message, finished_at=timezone.now()
+            status=SimulationRun.Status.FAILED, message=stored(message), finished_at=timezone.now()
         )
         audit.record(
             "targeting.simulation.failed",
             None,
             (SimulationRun._meta.label_lower, run_id),
-            {"message": message},
+            {"message": str(message)},
         )
 
 

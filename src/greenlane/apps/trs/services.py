@@ -279,8 +279,10 @@ def file_paths(study: Study) -> list[Any]:
 # -- the study, in the background --------------------------------------------------------
 
 
-def _failed(record: Study, message: str) -> None:
-    finish(record.pk, Study.Status.FAILED, message, None)
+def _failed(record: Study, message: str | Words) -> None:
+    """The study keeps its message as English text; a refusal's words are read again from
+    its kind where the pages show it (``message``)."""
+    finish(record.pk, Study.Status.FAILED, str(message), None)
 
 
 def _tell(record: Study, done: bool) -> None:
