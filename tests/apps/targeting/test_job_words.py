@@ -55,3 +55,16 @@ def test_a_refusal_stops_a_job_with_its_words_and_an_old_text_still_shows() -> N
     TrainingRun.objects.filter(pk=run.pk).update(message="an old English message")
     run.refresh_from_db()
     assert translated(run.message) == "an old English message"
+
+
+def test_a_scoring_runs_cause_is_read_in_the_readers_language() -> None:
+    from greenlane.apps.targeting.models import ModelVersion, ScoringRun
+
+    version = ModelVersion(version=7)  # not stored: the cause is read from the run alone
+    run = ScoringRun(version=version, cause="v7 became the active model")
+    words = run.cause_words
+    assert str(words) == "v7 became the active model"  # kept in English, read back as words
+    with translation.override("ko"):
+        assert translated(words) not in ("", "v7 became the active model")
+        assert "7" in translated(words)
+    assert ScoringRun(version=version, cause="on request").cause_words == "on request"

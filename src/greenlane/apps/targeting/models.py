@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.declarations.models import Declaration
+from greenlane.core.words import Words, gettext_noop
 
 
 class ModelVersion(models.Model):
@@ -360,6 +362,25 @@ class ScoringRun(Job):
 
     def __str__(self) -> str:
         return f"scoring with v{self.version_id} ({self.cause})"
+
+    @property
+    def cause_words(self) -> Words | str:
+        """Why it was queued, to read in the reader's language: ``cause`` keeps the English
+        (audit, CLI); the causes Greenlane writes itself are read back as words."""
+        for pattern, message in CAUSES:
+            found = pattern.fullmatch(self.cause)
+            if found:
+                return Words(message.message, found.groupdict())
+        return self.cause
+
+
+#: Why scoring runs are queued: each cause as words, and the English it is kept as.
+INGESTED = gettext_noop("ingest of %(file)s")
+ACTIVATED = gettext_noop("v%(version)s became the active model")
+CAUSES = [
+    (re.compile(r"ingest of (?P<file>.+)", re.S), INGESTED),
+    (re.compile(r"v(?P<version>\d+) became the active model"), ACTIVATED),
+]
 
 
 class SimulationRun(Job):

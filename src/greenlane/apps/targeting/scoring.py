@@ -35,10 +35,10 @@ from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Declaration, IngestBatch
 from greenlane.apps.declarations.signals import batch_ingested, batch_rolling_back
 from greenlane.apps.targeting import data, services
-from greenlane.apps.targeting.models import ModelVersion, Score, ScoringRun
+from greenlane.apps.targeting.models import ACTIVATED, INGESTED, ModelVersion, Score, ScoringRun
 from greenlane.apps.targeting.signals import model_activated
 from greenlane.core.risk.model import COMPILE_ROWS
-from greenlane.core.words import gettext_noop
+from greenlane.core.words import Words, gettext_noop
 
 Step = Callable[[str, float], None]
 #: Declarations read, scored and written per transaction: as many as the compiled booster
@@ -335,13 +335,13 @@ def after_ingest(sender: Any, batch: IngestBatch, actor: User | None, **_: Any) 
     """New declarations are scored by the active model right after their ingest."""
     version = active_version()
     if version is not None and batch.rows_accepted:
-        request(version, actor, f"ingest of {batch.file_name}")
+        request(version, actor, str(Words(INGESTED.message, {"file": batch.file_name})))
 
 
 @receiver(model_activated, dispatch_uid="targeting.scoring.after_activation")
 def after_activation(sender: Any, version: ModelVersion, actor: User | None, **_: Any) -> None:
     """A version that becomes active scores what it has not scored yet."""
-    request(version, actor, f"v{version.version} became the active model")
+    request(version, actor, str(Words(ACTIVATED.message, {"version": str(version.version)})))
 
 
 @receiver(batch_rolling_back, dispatch_uid="targeting.scoring.before_rollback")

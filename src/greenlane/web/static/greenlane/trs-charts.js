@@ -21,7 +21,11 @@
       var options = {
         actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
         defaultStyle: false, forceActionsMenu: true, tooltip: { disableDefaultStyle: true },
-        i18n: {}
+        i18n: {},
+        // Every chart's data is also on the page as a table or a sentence (its text
+        // alternative): its marks stay out of the screen reader's way, which would otherwise
+        // meet hundreds of unnamed graphics (axe: svg-img-alt, WCAG 1.1.1).
+        config: { mark: { aria: false } }
       };
       [["SVG_ACTION", "save-svg"], ["PNG_ACTION", "save-png"], ["CLICK_TO_VIEW_ACTIONS", "menu"]]
         .forEach(function (pair) { if (say(pair[1])) options.i18n[pair[0]] = say(pair[1]); });
