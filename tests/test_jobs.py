@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from greenlane import jobs
+from greenlane.core.words import english, read
 
 
 def test_a_worker_on_this_host_is_dead_when_its_process_is_gone() -> None:
@@ -140,7 +141,7 @@ def test_a_task_of_a_retired_worker_id_of_this_process_is_queued_again() -> None
         (f"declarations.Upload:[{upload.pk}]", earlier, True)
     ]
     upload.refresh_from_db()
-    assert (upload.status, upload.message) == (
+    assert (upload.status, english(read(upload.message))) == (
         "queued",
         "restarted: the database went away while it ran",
     )
@@ -179,7 +180,7 @@ def test_a_job_stopped_too_often_is_failed_for_a_person_to_look_at() -> None:
     assert not found.queued_again
     upload.refresh_from_db()
     assert upload.status == "failed"
-    assert upload.message.startswith(f"stopped {jobs.MAX_RESTARTS + 1} times")
+    assert english(read(upload.message)).startswith(f"stopped {jobs.MAX_RESTARTS + 1} times")
     assert DBTaskResult.objects.filter(status="READY").count() == 0  # nothing queued
 
 
@@ -312,7 +313,7 @@ def test_every_kind_of_job_is_queued_again_once_when_its_worker_dies() -> None:
     for task_path, record in records.items():
         assert (found[task_path].worker, found[task_path].queued_again) == (worker, True)
         record.refresh_from_db()
-        assert (record.status, record.message) == (
+        assert (record.status, english(read(record.message))) == (
             "queued",
             "restarted: the worker running it stopped",
         )

@@ -35,6 +35,7 @@ PAGES = [
     ("/login/", None),
     ("/register/", None),
     ("/api/v1/docs", None),
+    ("/api/v1/console", None),
     ("/", Role.TRADER),
     ("/risk/what-if/", Role.RISK_ANALYST),
     ("/trs/", Role.STATISTICIAN),

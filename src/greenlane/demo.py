@@ -247,7 +247,7 @@ def _release_study(consignments: Path, sample: Path) -> None:
     result = trs_study.run(
         [sample], title=record.title, settings=settings, effect_settings=effect_settings
     )
-    trs.finish(record.pk, Study.Status.DONE, trs.outcome(result), result)
+    trs.finish(record.pk, Study.Status.DONE, trs_study.outcome(result), result)
 
 
 def _personas(config: SynthConfig) -> list[Login]:

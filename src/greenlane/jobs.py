@@ -57,7 +57,7 @@ from django_tasks import task
 from django_tasks.base import Task
 from django_tasks.signals import task_finished
 
-from greenlane.core.words import stored
+from greenlane.core.words import Words, _, stored
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def background(
     *,
     refused: tuple[type[Exception], ...] = (),
     fail: Callable[[Any, str], None] | None = None,
-    stopped: str,
+    stopped: str | Words,
     claim: dict[str, Any] | None = None,
     audit_as: str | None = None,
     tell: Callable[[Any, bool], None] | None = None,
@@ -146,7 +146,8 @@ def background(
     The task claims the record (*queued* to *running*, with ``claim``'s fields; only one worker
     can), runs ``work`` (which records success itself) and returns "done". An exception of
     ``refused`` is the user's problem: its text becomes the record's message. Any other is
-    logged and the record says ``stopped`` (formatted with ``pk``): never a stack trace. When
+    logged and the record says ``stopped`` (words, or an English message marked for
+    translation, with a ``%(pk)s``), translated when read: never a stack trace. When
     the database went away (a connection-level error, or no answer now), nothing is recorded:
     ``DatabaseUnavailable`` leaves the record for ``recover`` to queue again. ``fail(record,
     message)`` marks the record failed; by default status, message and ``finished_at`` are set
@@ -188,7 +189,7 @@ def background(
                 if connection_lost(exc) or not database_reachable():
                     raise DatabaseUnavailable(f"{label} {pk}: {exc}") from exc
                 log.exception("%s %s failed", label, pk)
-                failed(record, stopped.format(pk=pk))
+                failed(record, _stopped(stopped, pk))
                 return _told(model, pk, done=False)
             return _told(model, pk, done=True)
 
@@ -208,6 +209,12 @@ def background(
     return register
 
 
+def _stopped(stopped: str | Words, pk: int) -> Words:
+    """What a record says when an internal error stopped its job: ``stopped`` with its pk."""
+    message = stopped.message if isinstance(stopped, Words) else stopped
+    return Words(message, {"pk": pk})
+
+
 def _failed(record: Model, message: Any, action: str) -> None:
     from greenlane.apps.audit import services as audit
 
@@ -218,7 +225,7 @@ def _failed(record: Model, message: Any, action: str) -> None:
         audit.record(f"{action}.failed", None, record, {"message": str(message)})
 
 
-def _kept(record: Model, field: str, text: Any, most: int | None = None) -> Any:
+def _kept(record: Model | type[Model], field: str, text: Any, most: int | None = None) -> Any:
     """``text`` (words or a text) as ``field`` of ``record`` keeps it: words as data in a JSON
     field, translated when read; the English text (at most ``most`` characters) in a text
     field."""
@@ -426,8 +433,8 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
                 traceback=f"its worker {worker} stopped while running it",
             )
             if stopped:  # else another worker recovered it meanwhile
-                why = ("the database went away while it ran" if worker in retired
-                       else "the worker running it stopped")  # fmt: skip
+                why = (_("the database went away while it ran") if worker in retired
+                       else _("the worker running it stopped"))  # fmt: skip
                 out.append(_queue_again(result, worker, why))
     # The database came back before the worker noticed: the queue could record the failure,
     # the job's record could not.
@@ -443,11 +450,12 @@ def recover(retired: Collection[str] = ()) -> list[Recovered]:
                 pk=result.pk, exception_class_path=UNAVAILABLE
             ).update(exception_class_path=STOPPED)
             if taken:  # else another worker took it up meanwhile
-                out.append(_queue_again(result, worker, "the database went away while it ran"))
+                gone_away = _("the database went away while it ran")
+                out.append(_queue_again(result, worker, gone_away))
     return out
 
 
-def _queue_again(result: Any, worker: str, why: str) -> Recovered:
+def _queue_again(result: Any, worker: str, why: Words) -> Recovered:
     """Put the record of a stopped task back to *queued* and queue the task again, audited, in
     the caller's transaction; after ``MAX_RESTARTS`` stops, mark it failed instead."""
     from greenlane.apps.audit import services as audit
@@ -468,19 +476,28 @@ def _queue_again(result: Any, worker: str, why: str) -> Recovered:
             mine.update(
                 status="failed",
                 finished_at=timezone.now(),
-                message=f"stopped {stops + 1} times ({why}, the last time); not run again: "
-                "look at the worker's log, then run it again",
+                message=_kept(
+                    model,
+                    "message",
+                    _(
+                        "stopped %(n)s times (%(why)s, the last time); not run again: look at "
+                        "the worker's log, then run it again",
+                        n=stops + 1,
+                        why=why,
+                    ),
+                ),
             )
         else:
             fresh = {"progress": 0.0} if any(
                 f.name == "progress" for f in model._meta.get_fields()
             ) else {}  # fmt: skip
-            requeue = bool(mine.update(status="queued", message=f"restarted: {why}", **fresh))
+            restarted = _kept(model, "message", _("restarted: %(why)s", why=why))
+            requeue = bool(mine.update(status="queued", message=restarted, **fresh))
     audit.record(
         "jobs.task.recovered",
         None,
         ("jobs.task", str(result.pk)),
-        {"task": result.task_path, "record": record, "worker": worker, "why": why,
+        {"task": result.task_path, "record": record, "worker": worker, "why": str(why),
          "queued_again": requeue},
     )  # fmt: skip
     if requeue:
@@ -489,7 +506,7 @@ def _queue_again(result: Any, worker: str, why: str) -> Recovered:
         again = result.task.enqueue(*args)
         if any(f.name == "task_id" for f in model._meta.get_fields()):
             model.objects.filter(pk=args[0]).update(task_id=str(again.id))
-    log.warning("task %s (%s) stopped: %s", result.pk, label, why)
+    log.warning("task %s (%s) stopped: %s", result.pk, label, str(why))
     return Recovered(result.task_path, record, worker, requeue)
 
 

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from greenlane.api.urls import api
+from greenlane.api.urls import api, console
 
 urlpatterns = [
     path("", include("greenlane.web.urls")),
+    path("api/v1/console", console, name="api-console"),
     path("api/v1/", api.urls),
 ]
 

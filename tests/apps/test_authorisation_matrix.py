@@ -354,6 +354,7 @@ WEB: dict[str, Access] = {
     "favicon": Access("/favicon.ico", PUBLIC, signed_in=301, status=301),
     "openapi-json": Access("/api/v1/openapi.json", PUBLIC),
     "openapi-view": Access("/api/v1/docs", PUBLIC),
+    "api-console": Access("/api/v1/console", PUBLIC),
     "api-root": Access("/api/v1/", PUBLIC, status=404),  # nothing there; must not leak
 }
 API: dict[tuple[str, str], Access] = {

@@ -4,6 +4,7 @@ event, and every chart drawn (Vega runs through its interpreter, its styles come
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ document.addEventListener("securitypolicyviolation", (e) => window.__violations.
   `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
 ));
 """
+TICKS = "() => [...document.querySelectorAll('[data-chart] svg text')].map((t) => t.textContent)"
 ALL_DRAWN = """() => {
   const charts = document.querySelectorAll("[data-chart]");
   return [...charts].every((n) => n.getAttribute("data-drawn") === "yes");
@@ -77,6 +79,17 @@ def test_pages_load_under_the_policy_with_nothing_blocked(
     page.goto(f"{base}/risk/models/{version.version}/")  # type: ignore[attr-defined]
     _check(page, console, charts=1)
     assert page.get_by_test_id("drift-chart").count() == 1  # type: ignore[attr-defined]
+    english_ticks = page.evaluate(TICKS)  # type: ignore[attr-defined]
+    # The chart's own numbers are written in the reader's way (chart_locale): 0,2 in Spanish.
+    page.context.add_cookies([{"name": "greenlane_language", "value": "es", "url": base}])  # type: ignore[attr-defined]
+    page.goto(f"{base}/risk/models/{version.version}/")  # type: ignore[attr-defined]
+    _check(page, console, charts=1)
+    assert page.locator("html").get_attribute("lang") == "es"  # type: ignore[attr-defined]
+    spanish_ticks = page.evaluate(TICKS)  # type: ignore[attr-defined]
+    assert [t for t in english_ticks if re.fullmatch(r"\d+\.\d+", t)], english_ticks
+    assert [t for t in spanish_ticks if re.fullmatch(r"\d+,\d+", t)], spanish_ticks
+    assert not [t for t in spanish_ticks if re.fullmatch(r"\d+\.\d+", t)], spanish_ticks
+    page.context.add_cookies([{"name": "greenlane_language", "value": "en", "url": base}])  # type: ignore[attr-defined]
     page.goto(f"{base}/risk/what-if/")  # type: ignore[attr-defined]
     _check(page, console, charts=1)
     page.goto(f"{base}/risk/simulations/")  # type: ignore[attr-defined]
@@ -84,5 +97,7 @@ def test_pages_load_under_the_policy_with_nothing_blocked(
     page.wait_for_url("**/risk/simulations/*/")  # type: ignore[attr-defined]
     _check(page, console, charts=3)
     page.goto(f"{base}/api/v1/docs")  # type: ignore[attr-defined]
+    _check(page, console)
+    page.goto(f"{base}/api/v1/console")  # type: ignore[attr-defined]
     page.wait_for_selector(".swagger-ui .info")  # type: ignore[attr-defined]
     _check(page, console)

@@ -96,3 +96,27 @@ def test_the_gap_report_is_in_the_readers_language(
     for message in ("Gaps, ranked by impact", "Programme by programme"):
         assert _in(language, message) in text
     assert language == "en" or "Gaps, ranked by impact" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_api_reference_reads_in_the_visitors_language_and_leads_to_the_console(
+    live_server: Any, page: Any, language: str
+) -> None:
+    """The reference is the accessible page of the API (checked by axe-core in each language,
+    like every page); the console, Swagger UI, is English and meets WCAG as it first loads."""
+    page.context.add_cookies(
+        [{"name": "greenlane_language", "value": language, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/api/v1/docs")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("main h1").inner_text() == _in(language, "API reference")
+    page.locator("a[href='#model-UploadOut']").first.click()
+    assert page.url.endswith("#model-UploadOut")
+    assert page.locator("#model-UploadOut table").is_visible()
+    page.get_by_role(
+        "link", name=_in(language, "Try requests in the console (Swagger UI, in English)")
+    ).click()
+    page.wait_for_selector(".swagger-ui .info")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.locator(".swagger-alternative a").click()
+    page.wait_for_url(f"{live_server.url}/api/v1/docs")

@@ -22,6 +22,7 @@ from ninja.operation import Operation
 
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import BodyRefused, NulRefusingParser
+from greenlane.api.reference import Reference
 from greenlane.apps.wording import said
 from greenlane.core.errors import Refused
 
@@ -112,6 +113,7 @@ class GreenlaneAPI(NinjaAPI):
     not by each operation (decision 0018)."""
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("docs", Reference())
         super().__init__(parser=NulRefusingParser(), **kwargs)
 
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:

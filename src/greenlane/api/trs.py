@@ -11,7 +11,10 @@ from ninja import Router, Schema
 from greenlane.api.auth import RoleAuth
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
+from greenlane.apps.trs import services
+from greenlane.apps.trs.models import Study
 from greenlane.apps.trs.permissions import VIEW_ROLES, visible_studies
+from greenlane.apps.wording import translated
 
 router = Router(tags=["time release studies"], auth=RoleAuth(VIEW_ROLES))
 
@@ -28,6 +31,11 @@ class StudyOut(Schema):
     message: str
     created_at: datetime
     finished_at: datetime | None
+
+    @staticmethod
+    def resolve_message(obj: Study) -> str:
+        """What the last run said, in the language of the request (Accept-Language)."""
+        return translated(services.message(obj))
 
 
 class StudyResultOut(StudyOut):

@@ -1,6 +1,9 @@
-"""The REST API at /api/v1 (schema: /api/v1/openapi.json, browsable docs: /api/v1/docs)."""
+"""The REST API at /api/v1 (schema: /api/v1/openapi.json; reference: /api/v1/docs; console to
+try requests in, Swagger UI: /api/v1/console)."""
 
 from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
 
 from greenlane.api import (
     accounts,
@@ -18,6 +21,7 @@ from greenlane.api import (
 )
 from greenlane.api.auth import RoleAuth
 from greenlane.api.openapi import GreenlaneAPI
+from greenlane.api.reference import AccessibleSwagger
 
 #: The operations that take files, by route under /api/v1/ and the kind of file
 #: (``web.context.max_bytes``); a request announcing more is refused before it is read
@@ -46,3 +50,8 @@ api.add_router("/mra", certification.mra_router)
 api.add_router("/trs", trs.router)
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/notices", notices.router)
+
+
+def console(request: HttpRequest) -> HttpResponse:
+    """Swagger UI on the same schema, to try requests in (``reference.AccessibleSwagger``)."""
+    return AccessibleSwagger().render_page(request, api)

@@ -3,7 +3,7 @@
 which are shown as they are (``apps.wording.translated``). On PostgreSQL each column is
 rewritten once (``ALTER ... USING to_jsonb``), elsewhere (SQLite) the texts are quoted in
 place before the table is rebuilt with the JSON column. Used by the migrations that store a
-text column as words (declarations/0008, targeting/0012, monitoring/0003)."""
+text column as words (declarations/0008, targeting/0012, monitoring/0003, trs/0003)."""
 
 from __future__ import annotations
 

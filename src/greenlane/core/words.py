@@ -102,6 +102,14 @@ def ngettext(singular: str, plural: str, count: int, **params: Value) -> Words:
     return Words(singular, {"count": count, **params}, plural, count)
 
 
+def listed(reasons: list[Words]) -> Words:
+    """Several reasons as one: "a; b; c" (each a sentence of its own)."""
+    said = reasons[0]
+    for reason in reasons[1:]:
+        said = _("%(reasons)s; %(reason)s", reasons=said, reason=reason)
+    return said
+
+
 def stored(value: Any) -> Any:
     """``value`` as a JSON column keeps it: words as data (``as_json``), else its text."""
     return value.as_json() if isinstance(value, Words) else str(value)

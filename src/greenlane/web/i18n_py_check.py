@@ -15,6 +15,11 @@ errors (``ValueError`` ...) never count. A literal is shown when it is:
   ``labels``/``help_texts``/``error_messages``/``verbose_name`` in a ``class Meta``; an
   assignment to ``something.label`` / ``.help_text`` / ``.empty_label``;
 - the value of a ``"detail"`` key in a dict (the API's error answer);
+- a record's stored message written by the ORM: ``message``, ``reason``, ``title``,
+  ``summary`` or ``progress_text`` given to ``.update()``, ``.create()``,
+  ``.get_or_create()`` or ``.update_or_create()`` (a job's or a study's message, an
+  upload's), and what a background job says when an internal error stopped it
+  (``jobs.background(stopped=...)``);
 - ``Words(message, ..., plural)`` and what a function that returns ``Words`` returns.
 
 Inside such a place the checker follows ``+``, ``x or y``, ``a if c else b``, lists, tuples and
@@ -68,6 +73,9 @@ SHOWN_EXCEPTIONS = {
     "HttpError": 1,  # django-ninja: HttpError(status, message)
 }
 MESSAGE_LEVELS = {"debug", "info", "success", "warning", "error"}
+# The ORM's writes, and the fields of a record whose text is shown as it is stored.
+ORM_WRITES = {"update", "create", "get_or_create", "update_or_create"}
+STORED_MESSAGES = {"message", "reason", "title", "summary", "progress_text"}
 FIELD_KEYWORDS = {"label", "help_text", "empty_label", "verbose_name", "verbose_name_plural"}
 SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label", "aria-description"}
 META_DICTS = {"labels", "help_texts", "error_messages"}
@@ -347,6 +355,10 @@ class _Checker(ast.NodeVisitor):
             self.shown_arguments(node, args[:2], {"subject", "message"})
         elif name == "Words":
             self.shown_arguments(node, [*args[:1], *args[2:3]], {"message", "plural"})
+        elif isinstance(node.func, ast.Attribute) and name in ORM_WRITES:
+            self.shown_arguments(node, [], STORED_MESSAGES)
+        elif name == "background":
+            self.shown_arguments(node, [], {"stopped"})
         for keyword in node.keywords:
             if (id(node), keyword.arg) in self.hidden:
                 continue

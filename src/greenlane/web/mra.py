@@ -18,7 +18,7 @@ from greenlane.apps.certification import mra
 from greenlane.apps.certification.economies import economy_label
 from greenlane.apps.certification.models import MutualRecognition, PartnerImport
 from greenlane.apps.certification.services import Refused
-from greenlane.apps.wording import said
+from greenlane.apps.wording import said, translated
 from greenlane.core.criteria.loader import shipped
 from greenlane.web.csvfiles import streamed_csv
 from greenlane.web.middleware import takes_files
@@ -139,7 +139,8 @@ def mra_rejected_csv(request: AuthenticatedRequest, pk: int, batch: int) -> Stre
     rows: list[list[Any]] = [["row", "reason", "partner_id", "name"]]
     for r in found.rejected:
         raw = r.get("raw") or {}
-        rows.append([r["row"], r["reason"], raw.get("partner_id"), raw.get("name")])
+        # the reason in the reader's language (an import before it was kept as words: as is)
+        rows.append([r["row"], translated(r["reason"]), raw.get("partner_id"), raw.get("name")])
     return streamed_csv(rows, f"rejected-{found.pk}.csv")
 
 

@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
@@ -13,6 +15,8 @@ from greenlane.apps.targeting import simulations
 from greenlane.apps.targeting.models import SimulationRun
 from greenlane.apps.targeting.selectivity import Refused
 from greenlane.apps.targeting.simulation_tasks import run_simulation
+from greenlane.apps.wording import translated
+from greenlane.core.words import english, read
 from tests import factories
 from tests.apps.targeting.sim_data import START, VALUES, inspected_month
 
@@ -103,9 +107,13 @@ def test_a_failure_stores_a_plain_message_and_is_audited(
     monkeypatch.setattr(simulations, "simulate", broken)
     run = simulations.request(analyst, VALUES)
     assert run.status == SimulationRun.Status.FAILED
-    assert run.message == (
+    assert english(read(run.message)) == (
         f"an internal error stopped the simulation (run {run.pk}); nothing was stored"
     )
+    with translation.override("es"):  # kept as words, read in the reader's language
+        assert translated(read(run.message)) == gettext(
+            "an internal error stopped the simulation (run %(pk)s); nothing was stored"
+        ) % {"pk": run.pk}
     assert run.result == {}
     assert run.finished_at is not None
     assert AuditEvent.objects.filter(action="targeting.simulation.failed").count() == 1

@@ -14,7 +14,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.accounts.roles import AEO_ROLES, Role
@@ -34,6 +34,7 @@ from greenlane.core.certification.mras import BENEFITS, Arrangement, Party, of_e
 from greenlane.core.certification.network import economy_name
 from greenlane.core.criteria.loader import shipped
 from greenlane.core.criteria.schema import OperatorType
+from greenlane.core.words import Words, stored
 
 #: Operator types as a reader sees them (the core's ids are the codes).
 _ROLE_LABELS = {
@@ -273,12 +274,15 @@ def import_list(mra: MutualRecognition, user: User, name: str, content: bytes) -
     try:
         parsed = partner_list.parse(content, _partner_tiers(mra.partner_programme))
     except partner_list.ListError as exc:
-        raise Refused(f"{name}: {exc}", "file") from None
+        raise Refused(
+            Words(gettext_noop("%(file)s: %(why)s"), {"file": name, "why": exc.words}), "file"
+        ) from None
     with transaction.atomic():
         batch = PartnerImport.objects.create(
             mra=mra, file_name=name[:255], sha256=digest, rows_read=parsed.read,
             rows_accepted=len(parsed.accepted), rows_rejected=len(parsed.rejected),
-            rejected=parsed.rejected[:10_000], imported_by=user,
+            rejected=[{**r, "reason": stored(r["reason"])} for r in parsed.rejected[:10_000]],
+            imported_by=user,
         )  # fmt: skip
         # The newest list replaces the partner's earlier entries: a list is the full register.
         PartnerAeo.objects.filter(mra=mra).delete()

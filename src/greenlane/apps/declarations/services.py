@@ -130,7 +130,7 @@ def _tell(upload: Upload, done: bool) -> None:
     refused=(ingest.DuplicateFile, MappingError, FileError),
     fail=_failed,
     tell=_tell,
-    stopped="an internal error stopped the ingest (upload {pk}); nothing was stored",
+    stopped=_("an internal error stopped the ingest (upload %(pk)s); nothing was stored"),
 )
 def ingest_upload(upload: Upload) -> None:
     """Ingest a queued upload and record the outcome. A refusal's words are kept on the

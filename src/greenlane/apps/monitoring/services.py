@@ -248,7 +248,7 @@ def _tell_validators(alert: Alert) -> None:
 @jobs.background(
     "monitoring.Run",
     refused=(rules.RulesError,),
-    stopped="an internal error stopped the run (run {pk}); nothing was stored",
+    stopped=gettext_noop("an internal error stopped the run (run %(pk)s); nothing was stored"),
 )
 def run_monitoring(record: Run) -> None:
     """Execute a queued monitoring run."""
@@ -295,7 +295,9 @@ def reassess(alert: Alert, user: User, reason: str) -> Alert:
         raise Refused(_("the operator holds no certificate in force to reassess"))
     if alert.status in (Alert.Status.DISMISSED, Alert.Status.REASSESSMENT):
         raise _already_handled(alert)
-    text = reason.strip() or f"Monitoring alert: {alert.title}"
+    # No reason given: the officer's reason is the alert, written in their language, as the
+    # reason they would have typed (a reason is their text, kept as written).
+    text = reason.strip() or _("Monitoring alert: %(title)s") % {"title": alert.shown_title}
     try:
         with transaction.atomic():
             application = certification.open_reassessment(certificate, user, text)

@@ -355,7 +355,7 @@ def _tell(record: TrainingRun, done: bool) -> None:
     "targeting.TrainingRun",
     refused=(services.TrainingError,),
     tell=_tell,
-    stopped="an internal error stopped the training (run {pk}); nothing changed",
+    stopped=gettext_noop("an internal error stopped the training (run %(pk)s); nothing changed"),
     audit_as="targeting.training",
 )
 def retrain_model(record: TrainingRun) -> None:

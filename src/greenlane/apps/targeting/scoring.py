@@ -321,8 +321,10 @@ def execute(record: ScoringRun, step: Step | None = None) -> ScoringRun:
 @jobs.background(
     "targeting.ScoringRun",
     refused=(services.TrainingError,),
-    stopped="an internal error stopped the scoring (run {pk}); the scores written are kept "
-    "and the next run scores the rest",
+    stopped=gettext_noop(
+        "an internal error stopped the scoring (run %(pk)s); the scores written are kept "
+        "and the next run scores the rest"
+    ),
     audit_as="targeting.scoring",
 )
 def score_declarations(record: ScoringRun) -> None:

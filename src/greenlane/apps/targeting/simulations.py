@@ -261,7 +261,9 @@ def fail(run_id: int, message: str | Words) -> None:
     "targeting.SimulationRun",
     refused=(Refused, PolicyError),
     fail=lambda record, message: fail(record.pk, message),
-    stopped="an internal error stopped the simulation (run {pk}); nothing was stored",
+    stopped=gettext_noop(
+        "an internal error stopped the simulation (run %(pk)s); nothing was stored"
+    ),
 )
 def run_simulation(record: SimulationRun) -> None:
     """Run a queued simulation (in the background)."""

@@ -61,7 +61,8 @@ class Study(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     progress = models.FloatField(default=0.0)
     progress_text = models.CharField(max_length=200, blank=True)
-    message = models.TextField(blank=True)
+    #: Words (``core.words``), translated when read; a study run before 0003 holds its text.
+    message = models.JSONField(blank=True, default=str)
     result = models.JSONField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(

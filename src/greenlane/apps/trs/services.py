@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from greenlane import analytics, jobs
 from greenlane.apps.accounts.models import User
@@ -27,7 +27,7 @@ from greenlane.apps.wording import all_translated, translated
 from greenlane.core import errors
 from greenlane.core.trs import effect, events, metrics
 from greenlane.core.trs import study as core_study
-from greenlane.core.words import Words
+from greenlane.core.words import Words, english, read, stored
 
 EVENT_SUFFIXES = (".csv", ".parquet")
 
@@ -209,18 +209,26 @@ def remove_event_file(study: Study, pk: int, user: User) -> str:
         found = EventFile.objects.filter(study=locked, pk=pk).first()
         if found is None:
             raise Refused(_("this study has no such file"))
-        name, stored = found.original_name, found.file.name
+        name, kept_as = found.original_name, found.file.name
         found.delete()
         if locked.result is not None or locked.status != Study.Status.DRAFT:
             Study.objects.filter(pk=locked.pk).update(
                 status=Study.Status.DRAFT,
                 result=None,
                 progress=0.0,
-                message=f"{name} was removed: run the study again for results from its files now.",
+                message=stored(
+                    Words(
+                        gettext_noop(
+                            "%(file)s was removed: run the study again for results from its "
+                            "files now."
+                        ),
+                        {"file": name},
+                    )
+                ),
             )
         audit.record("trs.events.removed", user, locked, {"file": name, "sha256": found.sha256})
         storage = found.file.storage
-        transaction.on_commit(lambda: storage.delete(stored))
+        transaction.on_commit(lambda: storage.delete(kept_as))
     return name
 
 
@@ -247,29 +255,23 @@ def request_run(study: Study, user: User) -> Study:
     return study
 
 
-def finish(study_id: int, status: str, message: str, result: dict[str, Any] | None) -> None:
+def finish(study_id: int, status: str, message: Words | str, result: dict[str, Any] | None) -> None:
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study_id)
-        study.status, study.message, study.finished_at = status, message, timezone.now()
+        study.status, study.message, study.finished_at = status, stored(message), timezone.now()
         if result is not None:
             study.result = result
         study.progress = 1.0 if status == Study.Status.DONE else study.progress
         study.save(update_fields=["status", "message", "finished_at", "result", "progress"])
-        audit.record(f"trs.study.{status}", None, study, {"message": message})
-
-
-def outcome(result: dict[str, Any]) -> str:
-    """One line on what a run measured, in English as the study keeps it (``message``); the
-    pages write it in the reader's language from the result (``core_study.outcome``)."""
-    return str(core_study.outcome(result))
+        audit.record(f"trs.study.{status}", None, study, {"message": english(message)})
 
 
 def message(study: Study) -> Words | str:
-    """The study's message to show: what a finished run measured, as words to translate (from
-    its result); else the message it keeps (a refusal, a removed file), as it is."""
+    """The study's message to show, as words to translate: what a finished run measured (from
+    its result); else the message it keeps (a refusal, an internal error, a removed file)."""
     if study.status == Study.Status.DONE and study.result:
         return core_study.outcome(study.result)
-    return study.message
+    return read(study.message)
 
 
 def file_paths(study: Study) -> list[Any]:
@@ -280,9 +282,7 @@ def file_paths(study: Study) -> list[Any]:
 
 
 def _failed(record: Study, message: str | Words) -> None:
-    """The study keeps its message as English text; a refusal's words are read again from
-    its kind where the pages show it (``message``)."""
-    finish(record.pk, Study.Status.FAILED, str(message), None)
+    finish(record.pk, Study.Status.FAILED, message, None)
 
 
 def _tell(record: Study, done: bool) -> None:
@@ -299,7 +299,9 @@ def _tell(record: Study, done: bool) -> None:
     refused=(events.EventFileError, Refused, ValueError),
     fail=_failed,
     tell=_tell,
-    stopped="an internal error stopped the study (study {pk}); the previous result is kept",
+    stopped=gettext_noop(
+        "an internal error stopped the study (study %(pk)s); the previous result is kept"
+    ),
     claim={"progress": 0.0},
 )
 def run_study(record: Study) -> None:
@@ -316,4 +318,4 @@ def run_study(record: Study) -> None:
         previous=previous if previous else None,
         step=jobs.step(record, "progress_text"),
     )
-    finish(record.pk, Study.Status.DONE, outcome(result), result)
+    finish(record.pk, Study.Status.DONE, core_study.outcome(result), result)

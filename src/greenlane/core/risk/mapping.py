@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from greenlane.core.risk.schema import DECLARATION_FIELDS, FIELDS, LABEL_FIELDS
-from greenlane.core.words import Words, _
+from greenlane.core.words import Words, _, listed
 
 #: The longest mapping text read (a recoding of a few thousand codes stays far below).
 MAX_MAPPING_BYTES = 1 << 20
@@ -85,14 +85,6 @@ class _Invalid(ValueError):
     def __init__(self, words: Words) -> None:
         super().__init__(str(words))
         self.words = words
-
-
-def listed(reasons: list[Words]) -> Words:
-    """Several reasons as one: "a; b; c" (each a sentence of its own)."""
-    said = reasons[0]
-    for reason in reasons[1:]:
-        said = _("%(reasons)s; %(reason)s", reasons=said, reason=reason)
-    return said
 
 
 class Source(BaseModel):

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from greenlane.core.risk.mapping import ColumnMapping, Source, listed
+from greenlane.core.risk.mapping import ColumnMapping, Source
 from greenlane.core.risk.readers import Batch, as_text, is_text, plain
 from greenlane.core.risk.schema import (
     COUNTRIES,
@@ -28,7 +28,7 @@ from greenlane.core.risk.schema import (
     Field,
     Kind,
 )
-from greenlane.core.words import Figure, Words, _
+from greenlane.core.words import Figure, Words, _, listed
 
 HS_DIGITS = r"^\d{6,10}$"
 #: A declaration number: ASCII letters and digits, with - / . _ inside, at most 40 characters

@@ -5,7 +5,9 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.formats import number_format
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.formats import get_format, number_format
+from django.utils.html import json_script
 from django.utils.translation import pgettext_lazy
 
 from greenlane.apps.wording import localised, translated
@@ -144,3 +146,31 @@ def metric_label(value: Any) -> str:
     if name == "auc":
         return gettext("area under the ROC curve (AUC)")
     return str(value)
+
+
+@register.simple_tag
+def chart_locale() -> str:
+    """The reader's way of writing numbers and dates, for the charts' own axes and tooltips
+    (Vega's d3 locales: ``formatLocale``, ``timeFormatLocale``; read by trs-charts.js), as a
+    JSON block: separators from the active language's formats, month and day names from
+    Django's translations. Dates on axes are written year first (ISO 8601), unambiguous in
+    every language."""
+    grouping = get_format("NUMBER_GROUPING")
+    number = {
+        "decimal": get_format("DECIMAL_SEPARATOR"),
+        "thousands": get_format("THOUSAND_SEPARATOR"),
+        "grouping": [grouping if isinstance(grouping, int) and grouping > 0 else 3],
+        "currency": ["", ""],
+    }
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # d3 counts from Sunday, Django from Monday
+    time = {
+        "dateTime": "%Y-%m-%d %H:%M:%S",
+        "date": "%Y-%m-%d",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],  # i18n: not shown (no chart writes a 12-hour time)
+        "days": [str(WEEKDAYS[d]) for d in sunday_first],
+        "shortDays": [str(WEEKDAYS_ABBR[d]) for d in sunday_first],
+        "months": [str(MONTHS[m]) for m in range(1, 13)],
+        "shortMonths": [str(MONTHS_3[m]) for m in range(1, 13)],
+    }
+    return json_script({"number": number, "time": time}, "chart-locale")

@@ -5,8 +5,14 @@
 // the charts (trs/_report_body.html), else of <body> (base.html), never written here.
 (function () {
   "use strict";
+  // The reader's separators, month and day names (humanize_figures.chart_locale).
+  function locale() {
+    var block = document.getElementById("chart-locale");
+    try { return block ? JSON.parse(block.textContent) : null; } catch (e) { return null; }
+  }
   function draw() {
     if (typeof vegaEmbed === "undefined") return;
+    var written = locale();
     var nodes = document.querySelectorAll("[data-chart]");
     Array.prototype.forEach.call(nodes, function (node) {
       var source = document.getElementById(node.getAttribute("data-chart"));
@@ -27,6 +33,10 @@
         // meet hundreds of unnamed graphics (axe: svg-img-alt, WCAG 1.1.1).
         config: { mark: { aria: false } }
       };
+      if (written) {
+        options.formatLocale = written.number;
+        options.timeFormatLocale = written.time;
+      }
       [["SVG_ACTION", "save-svg"], ["PNG_ACTION", "save-png"], ["CLICK_TO_VIEW_ACTIONS", "menu"]]
         .forEach(function (pair) { if (say(pair[1])) options.i18n[pair[0]] = say(pair[1]); });
       if (typeof vega !== "undefined" && vega.expressionInterpreter) {
