@@ -104,9 +104,20 @@ def render_pdf(document: dict[str, Any]) -> bytes:
     import vl_convert
     import weasyprint
 
+    from greenlane.web.templatetags.humanize_figures import chart_locales
+
     ctx = context(document)
+    locale = chart_locales()
     ctx["svgs"] = [
-        {"id": c["id"], "svg": vl_convert.vegalite_to_svg(_fixed_width(c["spec"]))}
+        {
+            "id": c["id"],
+            "spec": c["spec"],
+            "svg": vl_convert.vegalite_to_svg(
+                _fixed_width(c["spec"]),
+                format_locale=locale["number"],
+                time_format_locale=locale["time"],
+            ),
+        }
         for c in ctx["charts"]
     ]
     html = render_to_string("trs/report_pdf.html", ctx)

@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from pypdf import PdfReader
 
 from greenlane.apps.accounts.roles import Role
 from greenlane.apps.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from greenlane.apps.trs.models import Study
 from greenlane.apps.wording import translated
 from greenlane.core.trs import charts, metrics
 from greenlane.core.words import Words, english, read
+from greenlane.web import trs_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +118,20 @@ def test_a_statistician_designs_feeds_and_runs_a_study(
     assert b"#vg-tooltip-element" in html.content  # the chart styles, inline in the file
     pdf = client.get(f"/trs/{study.pk}/report.pdf")
     assert pdf.content.startswith(b"%PDF")
+    # Each chart on paper is followed by its data as a table (its text alternative), read
+    # back from the PDF: its caption, then the first row's first cell under it.
+    on_paper = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    tabled = [c["spec"] for c in trs_report.context(study.result)["charts"]]
+    tabled = [spec for spec in tabled if spec.get("usermeta", {}).get("table")]
+    assert tabled
+    for spec in tabled:
+        table = spec["usermeta"]["table"]
+        heads = " ".join(str(c).upper() for c in table["columns"])  # headers in capitals
+        first = " ".join(str(table["rows"][0][0]).split())
+        caption = " ".join(str(spec["title"]).split())
+        assert f"{caption} {heads} {first}" in on_paper, (caption, heads, first)
     response = client.get(f"/trs/{study.pk}/summary/")
     summary = response.content.decode()
     assert "Article 7.6" in summary

@@ -150,11 +150,16 @@ def metric_label(value: Any) -> str:
 
 @register.simple_tag
 def chart_locale() -> str:
-    """The reader's way of writing numbers and dates, for the charts' own axes and tooltips
-    (Vega's d3 locales: ``formatLocale``, ``timeFormatLocale``; read by trs-charts.js), as a
-    JSON block: separators from the active language's formats, month and day names from
-    Django's translations. Dates on axes are written year first (ISO 8601), unambiguous in
-    every language."""
+    """The reader's way of writing numbers and dates, for the charts' own axes and tooltips,
+    as a JSON block that trs-charts.js hands to Vega (``chart_locales``)."""
+    return json_script(chart_locales(), "chart-locale")
+
+
+def chart_locales() -> dict[str, Any]:
+    """Vega's d3 locales (``formatLocale`` as ``number``, ``timeFormatLocale`` as ``time``) in
+    the active language: separators from its formats, month and day names from Django's
+    translations. Dates on axes are written year first (ISO 8601), unambiguous in every
+    language. The pages' charts (trs-charts.js) and the PDFs' (vl-convert) use them."""
     grouping = get_format("NUMBER_GROUPING")
     number = {
         "decimal": get_format("DECIMAL_SEPARATOR"),
@@ -173,4 +178,4 @@ def chart_locale() -> str:
         "months": [str(MONTHS[m]) for m in range(1, 13)],
         "shortMonths": [str(MONTHS_3[m]) for m in range(1, 13)],
     }
-    return json_script({"number": number, "time": time}, "chart-locale")
+    return {"number": number, "time": time}
