@@ -29,13 +29,19 @@ from django.utils import timezone
 
 from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
-from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection, RejectedRow
+from greenlane.apps.declarations.models import (
+    Declaration,
+    IngestBatch,
+    Inspection,
+    RejectedRow,
+    RetiredMonth,
+)
 from greenlane.apps.declarations.signals import batch_ingested
 from greenlane.apps.wording import translated
 from greenlane.core.risk.mapping import ColumnMapping
 from greenlane.core.risk.readers import Batch, detect_format, parquet_rows, read_batches
 from greenlane.core.risk.validate import Numbers, Rejection, Validated, validate
-from greenlane.core.words import Words, _
+from greenlane.core.words import Day, Words, _
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]  # rows done, rows expected (None: unknown)
@@ -48,6 +54,15 @@ def already_on_record(number: str) -> Words:
 
 def no_such_declaration(number: str) -> Words:
     return _("%(number)s: no such declaration on record, or it already has a result", number=number)
+
+
+def in_retired_month(number: str, day: date) -> Words:
+    return _(
+        "declaration %(number)s is dated %(day)s, in a month moved to the Parquet lake, whose "
+        "file is that month's record",
+        number=number,
+        day=Day(day),
+    )
 
 
 def inspected_before_declared(number: str) -> Words:
@@ -152,15 +167,17 @@ def ingest(
             rows_rejected=0,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
+        retired = retired_months() if kind == IngestBatch.Kind.DECLARATIONS else set()
         for part, checked in prefetch(_validated(path, mapping)):
+            accepted, rejected = checked.accepted, checked.rejected
+            if retired:
+                accepted, rejected = _outside_retired(accepted, rejected, retired)
             if mapping.kind == "inspections":
-                accepted, rejected, ids = _results_for_records(checked.accepted, checked.rejected)
+                accepted, rejected, ids = _results_for_records(accepted, rejected)
             elif connection.vendor == "postgresql":
-                accepted, rejected, ids = _insert_new_declarations(
-                    batch, checked.accepted, checked.rejected
-                )
+                accepted, rejected, ids = _insert_new_declarations(batch, accepted, rejected)
             else:
-                accepted, rejected = _new_declarations_only(checked.accepted, checked.rejected)
+                accepted, rejected = _new_declarations_only(accepted, rejected)
                 ids = _insert_declarations(batch, accepted, want_ids=mapping.has_labels)
             batch.inspections += _insert_inspections(batch, accepted, ids, mapping, actor)
             _insert_rejected(batch, rejected)
@@ -250,6 +267,34 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
                 queue.get_nowait()
             except Empty:
                 thread.join(timeout=0.05)
+
+
+def retired_months() -> set[tuple[int, int]]:
+    """The months moved to the lake, as (year, month), read under the lock every insert
+    into the declarations takes, taken first: a retirement under way (``lake.retire``, which
+    locks new declarations out) has then either finished, and its month is read here, or
+    waits for this ingest to end (and then finds the month's rows differ from its file)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Declaration._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+    return {(d.year, d.month) for d in RetiredMonth.objects.values_list("month", flat=True)}
+
+
+def _outside_retired(
+    accepted: pa.Table, rejected: list[Rejection], retired: set[tuple[int, int]]
+) -> tuple[pa.Table, list[Rejection]]:
+    """A declaration dated in a month moved to the lake rejects the row."""
+    days = accepted["declaration_date"].to_pylist()
+    bad = [(d.year, d.month) in retired for d in days]
+    if not any(bad):
+        return accepted, rejected
+    extra = [
+        Rejection(row["row"], in_retired_month(row["number"], row["declaration_date"]), _raw(row))
+        for row, b in zip(accepted.to_pylist(), bad, strict=True)
+        if b
+    ]
+    return accepted.filter(pa.array([not b for b in bad])), rejected + extra
 
 
 def _new_declarations_only(

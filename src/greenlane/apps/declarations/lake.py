@@ -4,7 +4,13 @@ What a customs service keeps for years but reads only in studies (a decade of de
 for a Time Release Study, a model trained on five years) need not be read out of the
 application's database each time: ``export`` writes it as ``declarations`` in the lake's
 layout (``core.lake``), which DuckDB on one machine and Spark on a cluster read as it is.
-The database stays the record; exporting a month again replaces the month's file.
+Exporting a month again replaces the month's file.
+
+``retire`` moves months out of the database once their file holds exactly what the database
+does: the lake's file becomes the month's record, the rows leave the database (with their
+results, corrections and scores), and the month is marked retired, so that no ingest takes a
+declaration dated in it and no export writes its file again. This keeps one PostgreSQL at a
+chosen number of years (docs/operations.md, "Where one machine ends").
 
 On PostgreSQL each month leaves the database in one ``COPY ... TO STDOUT`` into a temporary
 CSV file that Arrow reads back in batches; on SQLite (the demo) the ORM reads it in chunks.
@@ -12,24 +18,37 @@ CSV file that Arrow reads back in batches; on SQLite (the demo) the ORM reads it
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from django.db import connection
-from django.db.models import DateField, F, QuerySet, TextField, Value
+import pyarrow.parquet as pq
+from django.db import connection, transaction
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from greenlane.apps.audit import services as audit
-from greenlane.apps.declarations.models import Declaration
+from greenlane.apps.declarations.models import (
+    Declaration,
+    Inspection,
+    InspectionCorrection,
+    RetiredMonth,
+)
+from greenlane.apps.declarations.signals import month_retiring
 from greenlane.apps.tallies.models import DeclarationTally
 from greenlane.core import lake
+from greenlane.core.errors import Refused
 from greenlane.core.lake import Month
+from greenlane.core.words import Day, _
 
 DATASET = "declarations"
 CHUNK = 50_000
@@ -102,6 +121,16 @@ def export(
     """Write the months from ``since`` to ``until`` (default: all on record) to the lake at
     ``root``, each replacing the month's earlier export; audited once."""
     chosen = months_on_record(since, until)
+    kept = set(RetiredMonth.objects.values_list("month", flat=True))
+    for month in chosen:
+        if month.first in kept:  # its rows came back (a restore by hand): never overwrite
+            raise Refused(
+                _(
+                    "%(month)s was moved to the lake, whose file is its record; it is not "
+                    "written again (its declarations on record now: remove them first)",
+                    month=str(month),
+                )
+            )
     written: dict[str, int] = {}
     for done, month in enumerate(chosen):
         if progress:
@@ -202,3 +231,213 @@ def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
     return pa.table(
         [pa.array(v, type=f.type) for v, f in zip(values, SCHEMA, strict=True)], schema=SCHEMA
     )
+
+
+# -- moving months out of the database ------------------------------------------------------
+
+#: The months a retirement never takes: the recent ones that the pages, monitoring's
+#: indicators, the what-if page, training and batch rollback read.
+KEEP_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a month holds, counted the same way in the database and in its file: if two
+    months agree on all of these, the file holds the month's declarations and results."""
+
+    declarations: int
+    id_sum: int
+    inspections: int
+    frauds: int
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class Retired:
+    months: dict[str, int]  # "2016-03": declarations moved out
+    inspections: int
+    scores: int
+
+    @property
+    def rows(self) -> int:
+        return sum(self.months.values())
+
+
+def newest_retirable(today: date | None = None) -> date:
+    """The last day a retirement may reach: the end of the month ``KEEP_MONTHS`` before this
+    one."""
+    month = Month.of(today or timezone.localdate())
+    index = month.year * 12 + month.month - 1 - KEEP_MONTHS
+    return Month(index // 12, index % 12 + 1).after - timedelta(days=1)
+
+
+def retirable(until: date, today: date | None = None) -> list[Month]:
+    """The whole months on record up to ``until``."""
+    last = min(until, newest_retirable(today))
+    return [m for m in months_on_record(until=last) if m.after - timedelta(days=1) <= last]
+
+
+def retire(
+    root: Path,
+    until: date,
+    actor: Any = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> Retired:
+    """Move the whole months on record up to ``until`` out of the database, oldest first,
+    each in one transaction and audited, once the lake at ``root`` holds each as the database
+    does. Refused before anything is removed when ``until`` is within the last
+    ``KEEP_MONTHS`` months or a month's file is missing or differs (export it again)."""
+    newest = newest_retirable(today)
+    if until > newest:
+        raise Refused(
+            _(
+                "the last %(n)s months stay in the database: retire up to %(day)s at most",
+                n=KEEP_MONTHS,
+                day=Day(newest),
+            )
+        )
+    chosen = retirable(until, today)
+    for month in chosen:  # every file checked before anything leaves the database
+        _same(root, month)
+    moved: dict[str, int] = {}
+    inspections = scores = 0
+    for done, month in enumerate(chosen):
+        if progress:
+            progress(str(month), done, len(chosen))
+        with transaction.atomic():
+            _lock_out_ingests()
+            held = _same(root, month)  # again, with new declarations kept out
+            counts = _remove(month)
+            path = month.folder(root, DATASET) / lake.PART
+            record = RetiredMonth.objects.create(
+                month=month.first,
+                declarations=counts["declarations"],
+                inspections=counts["inspection results"],
+                scores=counts.get("scores", 0),
+                corrections=counts["corrections"],
+                file=str(path),
+                sha256=_sha256(path),
+                retired_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            audit.record(
+                "declarations.retired",
+                actor,
+                record,
+                {"month": str(month), "file": record.file, "sha256": record.sha256,
+                 "revenue_recovered": str(held.revenue), **counts},
+            )  # fmt: skip
+        moved[str(month)] = counts["declarations"]
+        inspections += counts["inspection results"]
+        scores += counts.get("scores", 0)
+    if progress:
+        progress("done", len(chosen), len(chosen))
+    return Retired(moved, inspections, scores)
+
+
+def _same(root: Path, month: Month) -> Facts:
+    """The month's facts, the same in its file and in the database; else refused."""
+    path = month.folder(root, DATASET) / lake.PART
+    if not path.exists():
+        raise Refused(
+            _(
+                "%(month)s is not in the lake at %(folder)s: export it first "
+                "(greenlane lake export)",
+                month=str(month),
+                folder=str(root),
+            )
+        )
+    kept, held = _file_facts(path), _database_facts(month)
+    if kept != held:
+        raise Refused(
+            _(
+                "the lake's file for %(month)s differs from the database (%(kept)s "
+                "declarations and %(kept_results)s results in the file, %(held)s and "
+                "%(held_results)s on record): export the month again",
+                month=str(month),
+                kept=kept.declarations,
+                kept_results=kept.inspections,
+                held=held.declarations,
+                held_results=held.inspections,
+            )
+        )
+    return held
+
+
+def _file_facts(path: Path) -> Facts:
+    table = pq.read_table(path, columns=["id", "inspected_on", "fraud_found", "revenue_recovered"])
+    revenue = pc.sum(table["revenue_recovered"]).as_py()
+    return Facts(
+        declarations=table.num_rows,
+        id_sum=int(pc.sum(table["id"]).as_py() or 0),
+        inspections=table.num_rows - table["inspected_on"].null_count,
+        frauds=int(pc.sum(pc.cast(pc.fill_null(table["fraud_found"], False), "int64")).as_py()),
+        revenue=Decimal(revenue or 0).quantize(Decimal("0.01")),
+    )
+
+
+def _database_facts(month: Month) -> Facts:
+    found = _of(month, None, None).aggregate(
+        declarations=Count("id"),
+        id_sum=Sum("id"),
+        inspections=Count("inspection"),
+        frauds=Count("inspection", filter=Q(inspection__fraud_found=True)),
+        revenue=Sum("inspection__revenue_recovered"),
+    )
+    return Facts(
+        declarations=found["declarations"],
+        id_sum=int(found["id_sum"] or 0),
+        inspections=found["inspections"],
+        frauds=found["frauds"],
+        revenue=Decimal(found["revenue"] or 0).quantize(Decimal("0.01")),
+    )
+
+
+def _lock_out_ingests() -> None:
+    """No declaration arrives while a month is checked and removed: on PostgreSQL a lock
+    that waits for the ingests under way and holds new ones until the commit (an ingest
+    takes its own lock before it reads the retired months, ``ingest.retired_months``);
+    SQLite has one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Declaration._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _remove(month: Month) -> dict[str, int]:
+    """The month's declarations and what hangs on them, each in one DELETE statement (the
+    ORM would load millions of rows to cascade); the running totals follow by their
+    triggers."""
+    declarations = connection.ops.quote_name(Declaration._meta.db_table)
+    inspections = connection.ops.quote_name(Inspection._meta.db_table)
+    corrections = connection.ops.quote_name(InspectionCorrection._meta.db_table)
+    of_month = (
+        f"SELECT id FROM {declarations} WHERE declaration_date >= %s AND declaration_date < %s"
+    )
+    period = [month.first, month.after]
+    counts: dict[str, int] = {}
+    for _receiver, answer in month_retiring.send(Declaration, first=month.first, after=month.after):
+        counts.update(answer or {})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {corrections} WHERE inspection_id IN "
+            f"(SELECT id FROM {inspections} WHERE declaration_id IN ({of_month}))",
+            period,
+        )
+        counts["corrections"] = int(cursor.rowcount)
+        cursor.execute(f"DELETE FROM {inspections} WHERE declaration_id IN ({of_month})", period)
+        counts["inspection results"] = int(cursor.rowcount)
+        cursor.execute(
+            f"DELETE FROM {declarations} WHERE declaration_date >= %s AND declaration_date < %s",
+            period,
+        )
+        counts["declarations"] = int(cursor.rowcount)
+    return counts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

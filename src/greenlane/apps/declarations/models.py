@@ -205,6 +205,31 @@ class InspectionCorrection(models.Model):
         return self.before, self.after
 
 
+class RetiredMonth(models.Model):
+    """A month of declarations moved out of the database to the Parquet lake
+    (``lake.retire``): its file there is the record from then on. No declaration dated in it
+    is taken in again (the ingest rejects the row), and the lake's export never writes it
+    again."""
+
+    month = models.DateField(unique=True, help_text="the month's first day")
+    declarations = models.PositiveIntegerField()
+    inspections = models.PositiveIntegerField()
+    scores = models.PositiveIntegerField()
+    corrections = models.PositiveIntegerField()
+    file = models.CharField(max_length=1000, help_text="the month's Parquet file when retired")
+    sha256 = models.CharField(max_length=64)
+    retired_at = models.DateTimeField(auto_now_add=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} in the lake"
+
+
 def upload_path(instance: Upload, filename: str) -> str:
     """A folder of its own per upload, so the file keeps its name in messages."""
     return f"uploads/{uuid.uuid4().hex}/{filename}"

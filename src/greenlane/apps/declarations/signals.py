@@ -13,3 +13,9 @@ batch_ingested = Signal()
 #: deleted, with ``batch`` and ``actor``. Apps that keep rows derived from them (scores)
 #: delete those and answer with ``{kind: rows deleted}`` for the rollback's report.
 batch_rolling_back = Signal()
+
+#: Sent inside a retirement's transaction (``lake.retire``), before a month's declarations
+#: and results are deleted, with ``first`` and ``after`` (the month's first day and the next
+#: month's). Apps that keep rows derived from them (scores) delete those and answer with
+#: ``{kind: rows deleted}``.
+month_retiring = Signal()
