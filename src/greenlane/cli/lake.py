@@ -59,6 +59,8 @@ def export(
         table.add_row(month, f"{rows:,}")
     table.add_row("all", f"{result.rows:,}", style="bold")
     console.print(table)
+    for dataset, rows in result.others.items():
+        console.print(f"{dataset.replace('_', ' ').capitalize()}: {rows:,} rows, beside them.")
     console.print(
         f"Read with DuckDB: SELECT * FROM read_parquet('{result.folder}/*/*/*.parquet', "
         "hive_partitioning = true)",
@@ -76,8 +78,9 @@ def retire(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Move whole months up to --until out of the database, once the lake holds each as the
-    database does (export them first): their declarations, results and scores leave the
-    database, the lake's files become their record. The last 24 months always stay."""
+    database does (export them first): their declarations, results, scores and channel
+    decisions leave the database, the lake's files become their record. The last 24 months
+    always stay."""
     last = _day(until, "--until")
     assert last is not None
     _django()
@@ -103,7 +106,8 @@ def retire(
     )
     console.print(
         f"{len(months)} months, {months[0]} to {months[-1]}: {on_record:,} declarations would "
-        f"leave the database, with their results and scores; {root} keeps them."
+        f"leave the database, with their results, scores and channel decisions; {root} keeps "
+        "them."
     )
     if not yes and not typer.confirm("Move them out?"):
         raise CommandError("nothing was moved")
@@ -123,5 +127,6 @@ def retire(
     table.add_row("all", f"{result.rows:,}", style="bold")
     console.print(table)
     console.print(
-        f"{result.inspections:,} inspection results and {result.scores:,} scores left with them."
+        f"{result.inspections:,} inspection results, {result.scores:,} scores and "
+        f"{result.channel_decisions:,} channel decisions left with them."
     )

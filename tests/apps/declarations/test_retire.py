@@ -25,7 +25,8 @@ from greenlane.apps.declarations.models import (
     RetiredMonth,
 )
 from greenlane.apps.tallies import services as tallies
-from greenlane.apps.targeting.models import Score
+from greenlane.apps.targeting import lake as decisions_lake
+from greenlane.apps.targeting.models import ChannelDecision, Score, SelectivityPolicy
 from greenlane.cli import CommandError, app
 from greenlane.core import lake as core_lake
 from greenlane.core.errors import Refused
@@ -56,21 +57,40 @@ def _world() -> dict[str, Declaration]:
     )
     factories.inspection(made["F1"])
     version = factories.model_version()
+    policy = SelectivityPolicy.objects.create(
+        office_code="ICN1", version=1, capacity=20, documentary_capacity=10, expected_daily=200
+    )
     for d in made.values():
         Score.objects.create(
             declaration=d, model_version=version, probability=0.5, revenue_at_stake=Decimal(1)
         )
+        ChannelDecision.objects.create(
+            number=d.number, office_code="ICN1", declaration_date=d.declaration_date,
+            importer_code=d.importer_code, channel="red", probability=0.5, score=0.5,
+            revenue_at_stake=1.0, reasons=["risk score 50%"], policy=policy,
+            model_version=version,
+        )  # fmt: skip
     return made
+
+
+def _decisions_in_lake(root: Path) -> list[str]:
+    sql = "SELECT number FROM read_parquet(?, hive_partitioning = true) ORDER BY number"
+    pattern = core_lake.pattern(root, decisions_lake.DATASET)
+    return [r[0] for r in duckdb.execute(sql, [pattern]).fetchall()]
 
 
 def test_a_month_in_the_lake_leaves_the_database_with_all_that_hangs_on_it(
     tmp_path: Path,
 ) -> None:
     _world()
-    lake.export(tmp_path)
+    exported = lake.export(tmp_path)
+    assert exported.others == {decisions_lake.DATASET: 3}
+    assert _decisions_in_lake(tmp_path) == ["F1", "J1", "J2"]
     done = lake.retire(tmp_path, date(2023, 1, 31), today=TODAY)
     assert done.months == {"2023-01": 2}
-    assert (done.inspections, done.scores) == (1, 2)
+    assert (done.inspections, done.scores, done.channel_decisions) == (1, 2, 2)
+    # The month's decisions left with it; the others stay as they were.
+    assert list(ChannelDecision.objects.values_list("number", "waiting")) == [("F1", False)]
     assert sorted(Declaration.objects.values_list("number", flat=True)) == ["F1"]
     assert Inspection.objects.count() == 1
     assert InspectionCorrection.objects.count() == 0
@@ -79,9 +99,9 @@ def test_a_month_in_the_lake_leaves_the_database_with_all_that_hangs_on_it(
     assert _lake_numbers(tmp_path) == ["F1", "J1", "J2"]  # the lake keeps the month
     retired = RetiredMonth.objects.get()
     assert retired.month == date(2023, 1, 1)
-    assert (retired.declarations, retired.inspections, retired.scores, retired.corrections) == (
-        2, 1, 2, 1,
-    )  # fmt: skip
+    counted = (retired.declarations, retired.inspections, retired.scores, retired.corrections,
+               retired.channel_decisions)  # fmt: skip
+    assert counted == (2, 1, 2, 1, 2)
     assert retired.sha256 == hashlib.sha256(Path(retired.file).read_bytes()).hexdigest()
     event = AuditEvent.objects.get(action="declarations.retired")
     assert event.data["month"] == "2023-01"
@@ -102,6 +122,11 @@ def test_a_missing_or_stale_file_refuses_before_anything_leaves(tmp_path: Path) 
         lake.retire(tmp_path, date(2023, 2, 28), today=TODAY)
     assert Declaration.objects.count() == 4
     assert not RetiredMonth.objects.exists()
+    lake.export(tmp_path)  # the declarations agree again; a decision given since does not
+    ChannelDecision.objects.filter(number="J1").update(declaration_date=date(2023, 2, 2))
+    with pytest.raises(Refused, match="channel decisions for 2023-0"):
+        lake.retire(tmp_path, date(2023, 2, 28), today=TODAY)
+    assert ChannelDecision.objects.count() == 3
     factories.inspection(late)  # a result recorded after the export differs too
     lake.export(tmp_path, until=date(2023, 1, 31))
     Inspection.objects.filter(declaration=late).update(fraud_found=True)

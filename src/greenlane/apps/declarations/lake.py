@@ -8,9 +8,9 @@ Exporting a month again replaces the month's file.
 
 ``retire`` moves months out of the database once their file holds exactly what the database
 does: the lake's file becomes the month's record, the rows leave the database (with their
-results, corrections and scores), and the month is marked retired, so that no ingest takes a
-declaration dated in it and no export writes its file again. This keeps one PostgreSQL at a
-chosen number of years (docs/operations.md, "Where one machine ends").
+results, corrections, scores and channel decisions), and the month is marked retired, so
+that no ingest takes a declaration dated in it and no export writes its file again. This
+keeps one PostgreSQL at a chosen number of years (docs/operations.md, "Where one machine ends").
 
 On PostgreSQL each month leaves the database in one ``COPY ... TO STDOUT`` into a temporary
 CSV file that Arrow reads back in batches; on SQLite (the demo) the ORM reads it in chunks.
@@ -22,6 +22,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +44,7 @@ from greenlane.apps.declarations.models import (
     InspectionCorrection,
     RetiredMonth,
 )
-from greenlane.apps.declarations.signals import month_retiring
+from greenlane.apps.declarations.signals import month_checking, month_exporting, month_retiring
 from greenlane.apps.tallies.models import DeclarationTally
 from greenlane.core import lake
 from greenlane.core.errors import Refused
@@ -94,6 +95,7 @@ Progress = Callable[[str, int, int], None]
 class Exported:
     folder: Path
     months: dict[str, int]  # "2025-03": rows written
+    others: dict[str, int] = default(default_factory=dict)  # data set: rows (channel decisions)
 
     @property
     def rows(self) -> int:
@@ -132,12 +134,16 @@ def export(
                 )
             )
     written: dict[str, int] = {}
+    others: dict[str, int] = {}  # the other data sets of the months: rows written
     for done, month in enumerate(chosen):
         if progress:
             progress(str(month), done, len(chosen))
         written[str(month)] = lake.write_month(
             root, DATASET, month, SCHEMA, _batches(_of(month, since, until))
         )
+        for _receiver, answer in month_exporting.send(Declaration, root=root, month=month):
+            for dataset, rows in (answer or {}).items():
+                others[dataset] = others.get(dataset, 0) + rows
     if progress:
         progress("done", len(chosen), len(chosen))
     audit.record(
@@ -149,9 +155,10 @@ def export(
             "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None,
             "months": written,
+            "other_data_sets": others,
         },
     )
-    return Exported(root / DATASET, written)
+    return Exported(root / DATASET, written, others)
 
 
 def _of(month: Month, since: date | None, until: date | None) -> QuerySet[Declaration]:
@@ -257,6 +264,7 @@ class Retired:
     months: dict[str, int]  # "2016-03": declarations moved out
     inspections: int
     scores: int
+    channel_decisions: int
 
     @property
     def rows(self) -> int:
@@ -301,7 +309,7 @@ def retire(
     for month in chosen:  # every file checked before anything leaves the database
         _same(root, month)
     moved: dict[str, int] = {}
-    inspections = scores = 0
+    inspections = scores = decisions = 0
     for done, month in enumerate(chosen):
         if progress:
             progress(str(month), done, len(chosen))
@@ -315,6 +323,7 @@ def retire(
                 declarations=counts["declarations"],
                 inspections=counts["inspection results"],
                 scores=counts.get("scores", 0),
+                channel_decisions=counts.get("channel decisions", 0),
                 corrections=counts["corrections"],
                 file=str(path),
                 sha256=_sha256(path),
@@ -330,9 +339,10 @@ def retire(
         moved[str(month)] = counts["declarations"]
         inspections += counts["inspection results"]
         scores += counts.get("scores", 0)
+        decisions += counts.get("channel decisions", 0)
     if progress:
         progress("done", len(chosen), len(chosen))
-    return Retired(moved, inspections, scores)
+    return Retired(moved, inspections, scores, decisions)
 
 
 def _same(root: Path, month: Month) -> Facts:
@@ -348,6 +358,7 @@ def _same(root: Path, month: Month) -> Facts:
             )
         )
     kept, held = _file_facts(path), _database_facts(month)
+    month_checking.send(Declaration, root=root, month=month)  # the other data sets
     if kept != held:
         raise Refused(
             _(

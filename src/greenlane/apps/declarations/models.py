@@ -216,6 +216,7 @@ class RetiredMonth(models.Model):
     inspections = models.PositiveIntegerField()
     scores = models.PositiveIntegerField()
     corrections = models.PositiveIntegerField()
+    channel_decisions = models.PositiveIntegerField()
     file = models.CharField(max_length=1000, help_text="the month's Parquet file when retired")
     sha256 = models.CharField(max_length=64)
     retired_at = models.DateTimeField(auto_now_add=True)

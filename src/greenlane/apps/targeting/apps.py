@@ -8,4 +8,8 @@ class TargetingConfig(AppConfig):
 
     def ready(self) -> None:
         # Scoring listens for new declarations and for a model becoming active.
-        from greenlane.apps.targeting import scoring  # noqa: F401
+        # The channel decisions go to the lake and leave with their month.
+        from greenlane.apps.targeting import (
+            lake,  # noqa: F401
+            scoring,  # noqa: F401
+        )

@@ -285,6 +285,8 @@ class ChannelDecision(models.Model):
             models.Index(
                 fields=["office_code", "declaration_date"], name="decision_office_day_idx"
             ),
+            # A month's decisions, for the lake (export and retirement, ``targeting.lake``).
+            models.Index(fields=["declaration_date"], name="decision_day_idx"),
             # The inspection queue: only what waits, oldest first (partial: the decisions
             # settled over the years are not in it).
             models.Index(

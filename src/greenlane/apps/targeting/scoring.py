@@ -13,7 +13,6 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from itertools import chain
 from typing import Any
 
@@ -34,7 +33,7 @@ from greenlane.apps.accounts.models import User
 from greenlane.apps.audit import services as audit
 from greenlane.apps.declarations import ingest
 from greenlane.apps.declarations.models import Declaration, IngestBatch
-from greenlane.apps.declarations.signals import batch_ingested, batch_rolling_back, month_retiring
+from greenlane.apps.declarations.signals import batch_ingested, batch_rolling_back
 from greenlane.apps.targeting import data, services
 from greenlane.apps.targeting.models import ACTIVATED, INGESTED, ModelVersion, Score, ScoringRun
 from greenlane.apps.targeting.signals import model_activated
@@ -360,20 +359,5 @@ def before_rollback(
             f"DELETE FROM {scores} WHERE declaration_id IN "
             f"(SELECT id FROM {declarations} WHERE batch_id = %s)",
             [batch.pk],
-        )
-        return {"scores": int(cursor.rowcount)}
-
-
-@receiver(month_retiring, dispatch_uid="targeting.scoring.before_retiring")
-def before_retiring(sender: Any, first: date, after: date, **_: Any) -> dict[str, int]:
-    """A month's declarations move to the lake: their scores leave with them (derived data,
-    which the next model scores again from the lake if it needs them)."""
-    scores = connection.ops.quote_name(Score._meta.db_table)
-    declarations = connection.ops.quote_name(Declaration._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {scores} WHERE declaration_id IN (SELECT id FROM {declarations} "
-            "WHERE declaration_date >= %s AND declaration_date < %s)",
-            [first, after],
         )
         return {"scores": int(cursor.rowcount)}
