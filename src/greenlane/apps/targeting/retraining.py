@@ -450,9 +450,14 @@ def drift(version: ModelVersion, weeks: int = 12, until: date | None = None) -> 
                     item["bins"][row["bin"]] += row["n"]
                     item["scored"] += row["n"]
                     item["sum"] += row["mean"] * row["n"]
+    # The results' own date bounds them too (never before their declaration): with the
+    # declaration's date alone, the planner may join every result on record (ten years of
+    # them) to the period's declarations.
     inspections = (
         Inspection.objects.filter(
-            declaration__declaration_date__gte=start, declaration__declaration_date__lte=until
+            inspected_on__gte=start,
+            declaration__declaration_date__gte=start,
+            declaration__declaration_date__lte=until,
         )
         .annotate(week=TruncWeek("declaration__declaration_date"))
         .values("week")
