@@ -107,3 +107,11 @@ def test_a_choice_with_null_reads_as_or() -> None:
     t = type_of({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]})
     assert isinstance(t, Type)
     assert str(t) == "<code>string (date)</code> or <code>null</code>"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/console", "/api/v1/openapi.json"])
+def test_the_reference_pages_are_read_only(path: str) -> None:
+    client = Client()
+    assert client.get(path).status_code == 200
+    for method in (client.post, client.put, client.delete):
+        assert method(path, data="x", content_type="text/plain").status_code == 405

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
@@ -114,6 +115,8 @@ class GreenlaneAPI(NinjaAPI):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("docs", Reference())
+        # The schema and the reference are read, never posted to: other methods get 405.
+        kwargs.setdefault("docs_decorator", require_safe)
         super().__init__(parser=NulRefusingParser(), **kwargs)
 
     def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:

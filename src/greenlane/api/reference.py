@@ -121,20 +121,26 @@ def type_of(schema: dict[str, Any] | None) -> Type:
     return Type(text)
 
 
-def fields_of(schema: dict[str, Any], where: str = "") -> list[Field]:
+def fields_of(schema: dict[str, Any]) -> list[Field]:
+    """An object schema's properties."""
     required = set(schema.get("required", ()))
     return [
-        Field(
-            name=name,
-            type=type_of(prop),
-            required=name in required,
-            where=where,
-            description=str(prop.get("description", "")),
-            default=_default(prop),
-            choices=tuple(str(c) for c in prop.get("enum", ())),
-        )
+        _field(name, prop, name in required, "", prop.get("description", ""))
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _field(name: str, schema: dict[str, Any], required: bool, where: str, says: Any) -> Field:
+    """A property or a parameter (``where`` it goes), from its schema."""
+    return Field(
+        name=str(name),
+        type=type_of(schema),
+        required=bool(required),
+        where=str(where),
+        description=str(says),
+        default=_default(schema),
+        choices=tuple(str(c) for c in schema.get("enum", ())),
+    )
 
 
 def _default(schema: dict[str, Any]) -> str:
@@ -172,17 +178,10 @@ def reference(schema: dict[str, Any]) -> tuple[list[Group], list[Model]]:
 
 def _operation(method: str, path: str, op: dict[str, Any]) -> Operation:
     parameters = [
-        Field(
-            name=str(p["name"]),
-            type=type_of(p.get("schema")),
-            required=bool(p.get("required")),
-            where=str(p.get("in", "")),
-            description=str(p.get("description", "")),
-            default=_default(p.get("schema", {})),
-            choices=tuple(str(c) for c in p.get("schema", {}).get("enum", ())),
-        )
+        _field(p["name"], p.get("schema") or {}, p.get("required"), p.get("in", ""),
+               p.get("description", ""))
         for p in op.get("parameters", [])
-    ]
+    ]  # fmt: skip
     body_type, body_fields, body = "", [], None
     content = op.get("requestBody", {}).get("content", {})
     if content:

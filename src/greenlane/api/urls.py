@@ -4,6 +4,7 @@ try requests in, Swagger UI: /api/v1/console)."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from greenlane.api import (
     accounts,
@@ -52,6 +53,7 @@ api.add_router("/monitoring", monitoring.router)
 api.add_router("/notices", notices.router)
 
 
+@require_safe
 def console(request: HttpRequest) -> HttpResponse:
     """Swagger UI on the same schema, to try requests in (``reference.AccessibleSwagger``)."""
     return AccessibleSwagger().render_page(request, api)

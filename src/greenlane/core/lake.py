@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -89,3 +90,24 @@ def pattern(root: Path, dataset: str) -> str:
     """The glob DuckDB's ``read_parquet(..., hive_partitioning = true)`` and Spark's
     ``spark.read.parquet`` (on the data set's folder) take."""
     return str(root / dataset / "year=*" / "month=*" / "*.parquet")
+
+
+def tables(rows: Iterable[Sequence[Any]], schema: pa.Schema, size: int) -> Iterator[pa.Table]:
+    """``rows`` (tuples in the order of ``schema``'s columns) as Arrow tables of at most
+    ``size`` rows each, for ``write_month``: a month read row by row never sits in memory."""
+    chunk: list[Sequence[Any]] = []
+
+    def table() -> pa.Table:
+        columns = zip(*chunk, strict=True)
+        return pa.table(
+            [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
+            schema=schema,
+        )
+
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield table()
+            chunk = []
+    if chunk:
+        yield table()

@@ -86,6 +86,11 @@ def test_a_month_in_the_lake_leaves_the_database_with_all_that_hangs_on_it(
     exported = lake.export(tmp_path)
     assert exported.others == {decisions_lake.DATASET: 3}
     assert _decisions_in_lake(tmp_path) == ["F1", "J1", "J2"]
+    reasons = duckdb.execute(
+        "SELECT DISTINCT reasons FROM read_parquet(?, hive_partitioning = true)",
+        [core_lake.pattern(tmp_path, decisions_lake.DATASET)],
+    ).fetchall()
+    assert reasons == [('["risk score 50%"]',)]  # JSON columns as their text
     done = lake.retire(tmp_path, date(2023, 1, 31), today=TODAY)
     assert done.months == {"2023-01": 2}
     assert (done.inspections, done.scores, done.channel_decisions) == (1, 2, 2)
@@ -133,6 +138,20 @@ def test_a_missing_or_stale_file_refuses_before_anything_leaves(tmp_path: Path) 
     with pytest.raises(Refused, match="differs from the database"):
         lake.retire(tmp_path, date(2023, 1, 31), today=TODAY)
     assert Declaration.objects.count() == 4
+
+
+@pytest.mark.parametrize("dataset", [lake.DATASET, decisions_lake.DATASET])
+def test_a_damaged_file_is_named_and_nothing_leaves(tmp_path: Path, dataset: str) -> None:
+    _world()
+    lake.export(tmp_path)
+    part = tmp_path / dataset / "year=2023" / "month=1" / core_lake.PART
+    part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])  # cut short
+    with pytest.raises(Refused, match="cannot be read") as refused:
+        lake.retire(tmp_path, date(2023, 1, 31), today=TODAY)
+    assert str(part) in str(refused.value)
+    assert Declaration.objects.count() == 3
+    assert ChannelDecision.objects.count() == 3
+    assert not RetiredMonth.objects.exists()
 
 
 def test_the_recent_months_stay_in_the_database(tmp_path: Path) -> None:

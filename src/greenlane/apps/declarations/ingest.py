@@ -285,16 +285,8 @@ def _outside_retired(
     accepted: pa.Table, rejected: list[Rejection], retired: set[tuple[int, int]]
 ) -> tuple[pa.Table, list[Rejection]]:
     """A declaration dated in a month moved to the lake rejects the row."""
-    days = accepted["declaration_date"].to_pylist()
-    bad = [(d.year, d.month) in retired for d in days]
-    if not any(bad):
-        return accepted, rejected
-    extra = [
-        Rejection(row["row"], in_retired_month(row["number"], row["declaration_date"]), _raw(row))
-        for row, b in zip(accepted.to_pylist(), bad, strict=True)
-        if b
-    ]
-    return accepted.filter(pa.array([not b for b in bad])), rejected + extra
+    bad = [(d.year, d.month) in retired for d in accepted["declaration_date"].to_pylist()]
+    return _move_rejected(accepted, rejected, bad, in_retired_month, "number", "declaration_date")
 
 
 def _new_declarations_only(
@@ -342,12 +334,16 @@ def _move_rejected(
     accepted: pa.Table,
     rejected: list[Rejection],
     bad: list[bool],
-    reason: Callable[[str], Words],
+    reason: Callable[..., Words],
+    *fields: str,
 ) -> tuple[pa.Table, list[Rejection]]:
+    """The ``bad`` rows out of ``accepted``, rejected with ``reason`` of their ``fields``
+    (their number when none are named)."""
     if not any(bad):
         return accepted, rejected
+    named = fields or ("number",)
     extra = [
-        Rejection(row["row"], reason(row["number"]), _raw(row))
+        Rejection(row["row"], reason(*(row[f] for f in named)), _raw(row))
         for row, b in zip(accepted.to_pylist(), bad, strict=True)
         if b
     ]

@@ -18,7 +18,6 @@ CSV file that Arrow reads back in batches; on SQLite (the demo) the ORM reads it
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from greenlane.apps.audit import services as audit
+from greenlane.apps.declarations.ingest import file_sha256
 from greenlane.apps.declarations.models import (
     Declaration,
     Inspection,
@@ -223,21 +223,7 @@ def _read(declarations: QuerySet[Declaration]) -> Iterator[pa.Table]:
     )
     columns["lake_inspected_on"] = Cast(_RESULT["inspected_on"], DateField())
     rows = declarations.order_by("pk").annotate(**columns).values_list(*columns)
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows.iterator(chunk_size=CHUNK):
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield _table(chunk)
-            chunk = []
-    if chunk:
-        yield _table(chunk)
-
-
-def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
-    values = list(zip(*rows, strict=True))
-    return pa.table(
-        [pa.array(v, type=f.type) for v, f in zip(values, SCHEMA, strict=True)], schema=SCHEMA
-    )
+    yield from lake.tables(rows.iterator(chunk_size=CHUNK), SCHEMA, CHUNK)
 
 
 # -- moving months out of the database ------------------------------------------------------
@@ -326,7 +312,7 @@ def retire(
                 channel_decisions=counts.get("channel decisions", 0),
                 corrections=counts["corrections"],
                 file=str(path),
-                sha256=_sha256(path),
+                sha256=file_sha256(path),
                 retired_by=actor if actor is not None and actor.is_authenticated else None,
             )
             audit.record(
@@ -357,7 +343,7 @@ def _same(root: Path, month: Month) -> Facts:
                 folder=str(root),
             )
         )
-    kept, held = _file_facts(path), _database_facts(month)
+    kept, held = _file_facts(month, path), _database_facts(month)
     month_checking.send(Declaration, root=root, month=month)  # the other data sets
     if kept != held:
         raise Refused(
@@ -375,8 +361,8 @@ def _same(root: Path, month: Month) -> Facts:
     return held
 
 
-def _file_facts(path: Path) -> Facts:
-    table = pq.read_table(path, columns=["id", "inspected_on", "fraud_found", "revenue_recovered"])
+def _file_facts(month: Month, path: Path) -> Facts:
+    table = read_columns(month, path, ["id", "inspected_on", "fraud_found", "revenue_recovered"])
     revenue = pc.sum(table["revenue_recovered"]).as_py()
     return Facts(
         declarations=table.num_rows,
@@ -385,6 +371,23 @@ def _file_facts(path: Path) -> Facts:
         frauds=int(pc.sum(pc.cast(pc.fill_null(table["fraud_found"], False), "int64")).as_py()),
         revenue=Decimal(revenue or 0).quantize(Decimal("0.01")),
     )
+
+
+def read_columns(month: Month, path: Path, columns: list[str]) -> pa.Table:
+    """``columns`` of a month's file in the lake; a file that cannot be read (damaged, cut
+    short, another schema) is refused, named, with what to do."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise Refused(
+            _(
+                "the lake's file %(file)s for %(month)s cannot be read (%(why)s): export the "
+                "month again",
+                file=str(path),
+                month=str(month),
+                why=str(exc)[:200],
+            )
+        ) from None
 
 
 def _database_facts(month: Month) -> Facts:
@@ -422,9 +425,8 @@ def _remove(month: Month) -> dict[str, int]:
     declarations = connection.ops.quote_name(Declaration._meta.db_table)
     inspections = connection.ops.quote_name(Inspection._meta.db_table)
     corrections = connection.ops.quote_name(InspectionCorrection._meta.db_table)
-    of_month = (
-        f"SELECT id FROM {declarations} WHERE declaration_date >= %s AND declaration_date < %s"
-    )
+    in_month = "declaration_date >= %s AND declaration_date < %s"
+    of_month = f"SELECT id FROM {declarations} WHERE {in_month}"
     period = [month.first, month.after]
     counts: dict[str, int] = {}
     for _receiver, answer in month_retiring.send(Declaration, first=month.first, after=month.after):
@@ -438,17 +440,6 @@ def _remove(month: Month) -> dict[str, int]:
         counts["corrections"] = int(cursor.rowcount)
         cursor.execute(f"DELETE FROM {inspections} WHERE declaration_id IN ({of_month})", period)
         counts["inspection results"] = int(cursor.rowcount)
-        cursor.execute(
-            f"DELETE FROM {declarations} WHERE declaration_date >= %s AND declaration_date < %s",
-            period,
-        )
+        cursor.execute(f"DELETE FROM {declarations} WHERE {in_month}", period)
         counts["declarations"] = int(cursor.rowcount)
     return counts
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

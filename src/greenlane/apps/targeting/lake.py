@@ -15,6 +15,7 @@ when its result is deleted).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,11 +23,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from django.db import connection
 from django.db.models import Count, Sum
 from django.dispatch import receiver
 
+from greenlane.apps.declarations.lake import read_columns
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.declarations.signals import month_checking, month_exporting, month_retiring
 from greenlane.apps.targeting.models import ChannelDecision, Score
@@ -73,29 +74,15 @@ def _of(month: Month) -> Any:
 
 
 def _batches(month: Month) -> Iterator[pa.Table]:
-    import json
-
-    names = SCHEMA.names
-    rows = _of(month).order_by("pk").values_list(*names)
-    chunk: list[tuple[Any, ...]] = []
-    at = {name: i for i, name in enumerate(names)}
-
-    def table() -> pa.Table:
-        columns = list(zip(*chunk, strict=True))
-        for name in JSON_COLUMNS:
-            columns[at[name]] = tuple(json.dumps(v, ensure_ascii=False) for v in columns[at[name]])
-        return pa.table(
-            [pa.array(c, type=f.type) for c, f in zip(columns, SCHEMA, strict=True)],
-            schema=SCHEMA,
+    rows = _of(month).order_by("pk").values_list(*SCHEMA.names)
+    as_json = [name in JSON_COLUMNS for name in SCHEMA.names]
+    written = (
+        tuple(
+            json.dumps(v, ensure_ascii=False) if j else v for v, j in zip(row, as_json, strict=True)
         )
-
-    for row in rows.iterator(chunk_size=CHUNK):
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield table()
-            chunk = []
-    if chunk:
-        yield table()
+        for row in rows.iterator(chunk_size=CHUNK)
+    )
+    yield from lake.tables(written, SCHEMA, CHUNK)
 
 
 @receiver(month_exporting, dispatch_uid="targeting.lake.export")
@@ -110,7 +97,7 @@ def _facts(root: Path, month: Month) -> tuple[tuple[int, int], tuple[int, int]]:
     path = month.folder(root, DATASET) / lake.PART
     if not path.exists():
         return (0, 0), in_db
-    table = pq.read_table(path, columns=["id"])
+    table = read_columns(month, path, ["id"])
     return (table.num_rows, int(pc.sum(table["id"]).as_py() or 0)), in_db
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import get_format, number_format
 from django.utils.html import json_script
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 
 from greenlane.apps.wording import localised, translated
 
@@ -159,7 +160,13 @@ def chart_locales() -> dict[str, Any]:
     """Vega's d3 locales (``formatLocale`` as ``number``, ``timeFormatLocale`` as ``time``) in
     the active language: separators from its formats, month and day names from Django's
     translations. Dates on axes are written year first (ISO 8601), unambiguous in every
-    language. The pages' charts (trs-charts.js) and the PDFs' (vl-convert) use them."""
+    language. The pages' charts (trs-charts.js) and the PDFs' (vl-convert) use them; made
+    once per language (every page carries them)."""
+    return _chart_locales(get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _chart_locales(language: str) -> dict[str, Any]:
     grouping = get_format("NUMBER_GROUPING")
     number = {
         "decimal": get_format("DECIMAL_SEPARATOR"),
