@@ -62,6 +62,7 @@ EXCLUDED = (
     # Running totals: the database's triggers count the declarations, results and scores
     # again as restore loads them.
     "tallies.declarationtally",
+    "tallies.importercount",
     "tallies.importertally",
     "tallies.inspectiontally",
     "tallies.officeinspectiontally",

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from greenlane.apps.declarations.permissions import visible_declarations
+from greenlane.apps.accounts.roles import Role
+from greenlane.apps.declarations.permissions import (
+    visible_declarations,
+    visible_declarations_of_importer,
+)
 from greenlane.apps.operators import services as operator_services
 from greenlane.apps.operators.permissions import visible_operators
 from tests import factories
@@ -81,3 +85,26 @@ def test_an_inactive_user_sees_nothing(two_companies: dict) -> None:
     trader.is_active = False
     assert visible_operators(trader).count() == 0
     assert visible_declarations(trader).count() == 0
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_an_importers_declarations_are_what_the_user_sees_of_them(
+    two_companies: dict, role: str
+) -> None:
+    """The operator page's narrow query gives, for every role and every importer, exactly
+    the declarations the general rule shows: those of a company's own code, of a client's,
+    and of another importer only where the company was the declarant."""
+    mine, theirs = two_companies["mine"], two_companies["theirs"]
+    for _ in range(2):
+        factories.declaration(theirs, declarant_code=mine.code)
+    user = factories.user(role, mine.organisation if role == Role.TRADER else None)
+    if role == Role.CONSULTANT:
+        operator_services.grant_consultant_access(
+            theirs, user.organisation, two_companies["outsider"]
+        )
+    for code in (mine.code, theirs.code, "NOBODY"):
+        narrow = set(visible_declarations_of_importer(user, code))
+        assert narrow == set(visible_declarations(user).filter(importer_code=code)), code
+    if role == Role.TRADER:
+        assert len(visible_declarations_of_importer(user, theirs.code)) == 2
+        assert len(visible_declarations_of_importer(user, mine.code)) == 3

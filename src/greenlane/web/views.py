@@ -24,7 +24,10 @@ from greenlane.apps.accounts.permissions import ANY_ROLE, role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.assessments.permissions import EDIT_ROLES as SELFTEST_EDIT
 from greenlane.apps.assessments.permissions import READ_ROLES as SELFTEST_READ
-from greenlane.apps.declarations.permissions import sees_declarations, visible_declarations
+from greenlane.apps.declarations.permissions import (
+    sees_declarations,
+    visible_declarations_of_importer,
+)
 from greenlane.apps.monitoring.permissions import OPERATOR_VIEW_ROLES
 from greenlane.apps.operators.models import AeoAuthorisation
 from greenlane.apps.operators.permissions import (
@@ -91,7 +94,7 @@ def operator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .select_related("certificate")
         .order_by("-valid_from")
     )
-    declarations = visible_declarations(request.user).filter(importer_code=operator.code)
+    declarations = visible_declarations_of_importer(request.user, operator.code)
     context: dict[str, Any] = {
         "operator": operator,
         "authorisations": authorisations,

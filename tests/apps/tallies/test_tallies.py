@@ -18,6 +18,7 @@ from greenlane.apps.accounts.roles import Role
 from greenlane.apps.declarations import ingest, rollback
 from greenlane.apps.declarations.models import Declaration, IngestBatch, Inspection
 from greenlane.apps.declarations.services import Result, correct_inspection, record_inspection
+from greenlane.apps.tallies import queries as tallies
 from greenlane.apps.tallies import triggers
 from greenlane.apps.tallies.models import (
     DeclarationTally,
@@ -180,6 +181,7 @@ def test_the_tallies_hold_what_the_pages_need(tmp_path: Path) -> None:
     assert sum(t.declarations for t in DeclarationTally.objects.all()) == 8
     assert sum(t.declarations for t in ImporterTally.objects.all()) == 8
     assert ImporterTally.objects.count() == len({r["Importer"] for r in rows})
+    assert tallies.importers() == len({r["Importer"] for r in rows})
     today = InspectionTally.objects.get(
         day=free.inspection.inspected_on, office_code=free.office_code
     )

@@ -47,6 +47,17 @@ class ImporterTally(models.Model):
         return f"{self.importer_code}: {self.declarations}"
 
 
+class ImporterCount(models.Model):
+    """How many importers have a declaration on record: the per-importer tally's nonzero rows,
+    counted by that tally's own trigger, so that the figure is one row however many importers
+    a country has (counting the per-importer tally grew with them). A single row, id 1."""
+
+    importers = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.importers)
+
+
 class Results(models.Model):
     """What a tally of inspection results adds up."""
 

@@ -44,6 +44,9 @@ class Count:
     join: tuple[str, str] | None = None
     #: False: a second way into a tally that another count recounts; not run on insert.
     primary: bool = True
+    #: True: counted from another tally (its source) by that tally's trigger; a rebuild
+    #: empties it and rebuilding the source fills it again.
+    derived: bool = False
 
     def select(self, row: str, sign: str, source: str | None = None) -> str:
         """One SELECT of keys and signed measures for the row(s) named ``row``."""
@@ -150,6 +153,14 @@ COUNTS = (
         (("declarations", _ONE),),
     ),
     *_results("tallies_partyinspectiontally", ("importer_code", "declarant_code")),
+    # After the per-importer tally, which it counts (a rebuild empties them in this order).
+    Count(
+        "tallies_importercount",
+        "tallies_importertally",
+        (("id", "1"),),
+        (("importers", "CASE WHEN {r}.declarations > 0 THEN 1 ELSE 0 END"),),
+        derived=True,
+    ),
     Count(
         "tallies_scoretally",
         SCORES,
@@ -251,7 +262,13 @@ def _drop_sqlite(source: str) -> list[str]:
 
 def _statements(connection: Any, drop: bool = False) -> Iterable[str]:
     vendor, present = connection.vendor, _present(connection)
+    tables = set(connection.introspection.table_names())
+    # A source without a tally yet (a tally counted from another, before its migration) gets
+    # no trigger; a source that is no table yet has none to drop.
+    counted = {c.source for c in present}
     for source in SOURCES:
+        if source not in (tables if drop else counted):
+            continue
         if vendor == "postgresql":
             yield from _drop_postgresql(source) if drop else _postgresql(source, present)
         elif vendor == "sqlite":
@@ -331,7 +348,7 @@ def rebuild(connection: Any) -> None:
             if count.primary:
                 cursor.execute(f"DELETE FROM {count.tally}")
         for count in present:
-            if count.primary:
+            if count.primary and not count.derived:
                 columns = [c for c, _ in count.keys] + [c for c, _ in count.measures]
                 cursor.execute(
                     f"INSERT INTO {count.tally} ({', '.join(columns)}) {count.recount()}"
