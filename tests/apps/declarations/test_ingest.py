@@ -6,7 +6,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, ProtectedError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +60,36 @@ def test_a_declaration_already_on_record_is_rejected_not_duplicated(tmp_path: Pa
     reason = in_english(RejectedRow.objects.get(batch=second.batch).reason)
     assert reason == "declaration number N0000002 is already on record"
     assert Declaration.objects.filter(number="N0000002").count() == 1
+
+
+@pytest.mark.postgres_only
+def test_a_number_stored_by_another_writer_meanwhile_is_rejected_and_the_rest_kept(
+    tmp_path: Path,
+) -> None:
+    """The look-up before the COPY misses a number that arrives between the two (as if
+    another writer stored it then): the COPY fails, its savepoint goes back, and the chunk
+    is stored through the staging table, which skips that number and keeps the others,
+    their inspection results attached."""
+    ingest.ingest(write_csv(tmp_path / "a.csv", [good_row(2)]), MAPPING)
+    with mock.patch.object(ingest, "_ids", return_value={}):
+        second = ingest.ingest(
+            write_csv(tmp_path / "b.csv", [good_row(i) for i in (0, 2, 3)]), MAPPING
+        )
+    assert (second.rows_accepted, second.rows_rejected) == (2, 1)
+    reason = in_english(RejectedRow.objects.get(batch=second.batch).reason)
+    assert reason == "declaration number N0000002 is already on record"
+    assert Declaration.objects.filter(number="N0000002").count() == 1
+    assert set(
+        Inspection.objects.filter(batch=second.batch).values_list("declaration__number", flat=True)
+    ) == {"N0000000", "N0000003"}
+
+
+def test_a_batch_with_declarations_cannot_be_deleted(tmp_path: Path) -> None:
+    """The link has no constraint in the database (decision 0033); Django still protects it."""
+    result = ingest.ingest(write_csv(tmp_path / "a.csv", [good_row(1)]), MAPPING)
+    with pytest.raises(ProtectedError):
+        result.batch.delete()
+    assert Declaration.objects.filter(batch=result.batch).count() == 1
 
 
 def test_a_crash_midway_leaves_no_batch_and_a_rerun_completes(tmp_path: Path) -> None:
