@@ -124,10 +124,10 @@ def report(r: dict[str, float]) -> str:
             f"| share of the ingest time spent keeping the running totals | "
             f"{100 * r['tallies_share']:.0f} % | |",
             "",
-            "The ingest reads the file, validates every row column-wise, COPYs the accepted rows "
-            "into a staging table and moves the new ones over with INSERT ... ON CONFLICT DO "
-            "NOTHING (the table's indexes: unique number, date, importer and date, declarant "
-            "and date, seller and date, batch), "
+            "The ingest reads the file, validates every row column-wise, looks up which "
+            "numbers are already on record and COPYs the others straight into the table (its "
+            "indexes: unique number, date, importer and date, declarant and date, seller and "
+            "date, batch), "
             "then records the batch and the audit event, all in one transaction; the database's "
             "triggers add the rows to the running totals (per day, office and mode; per "
             "importer) in two grouped upserts per statement. The share compares two ingests "
