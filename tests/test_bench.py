@@ -109,6 +109,15 @@ def test_the_trs_benchmark_runs_and_reports(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.once
+def test_the_origin_benchmark_verifies_every_certificate_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    printed = run_bench("origin.py", out, "--certificates", "40")
+    assert "whole verification, one process" in printed
+    assert "40 distinct signed UBL certificates of origin" in out.read_text()
+
+
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_the_monitoring_benchmark_runs_on_both_engines_and_reports(tmp_path: Path) -> None:
     from django.conf import settings

@@ -18,6 +18,7 @@ from greenlane.cli import (
     mail,
     monitoring,
     mra,
+    origin,
     platform,
     risk,
     trs,
@@ -48,6 +49,7 @@ app.add_typer(mail.mail_app, name="mail")
 app.add_typer(catalogue.catalogue_app, name="catalogue")
 app.add_typer(mra.mra_app, name="mra")
 app.add_typer(trs.trs_app, name="trs")
+app.add_typer(origin.origin_app, name="origin")
 app.add_typer(lake.lake_app, name="lake")
 app.add_typer(platform.token_app, name="token")
 
