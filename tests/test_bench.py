@@ -112,9 +112,11 @@ def test_the_trs_benchmark_runs_and_reports(tmp_path: Path) -> None:
 @pytest.mark.once
 def test_the_origin_benchmark_verifies_every_certificate_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    printed = run_bench("origin.py", out, "--certificates", "40")
+    printed = run_bench("origin.py", out, "--certificates", "40", "--claims", "3000")
     assert "whole verification, one process" in printed
-    assert "40 distinct signed UBL certificates of origin" in out.read_text()
+    text = out.read_text()
+    assert "40 distinct signed UBL certificates of origin" in text
+    assert "3,000 claim lines against 3,000 certificates" in text
 
 
 @pytest.mark.slow

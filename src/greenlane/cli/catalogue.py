@@ -24,25 +24,32 @@ catalogue_app = typer.Typer(help="The AEO criteria catalogue.", no_args_is_help=
 def catalogue_check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Programme files or folders, or an mras.yaml (default: shipped)"),
+        typer.Argument(
+            help="Programme files or folders, an mras.yaml or an agreements.yaml (default: shipped)"
+        ),
     ] = None,
 ) -> None:
-    """Validate programme files, and the MRA data file, the way Greenlane loads its own."""
+    """Validate programme files, and the MRA and agreement data files, the way Greenlane
+    loads its own."""
     from greenlane.core.certification.mras import load_mras
     from greenlane.core.criteria.loader import CatalogueError, check, load_catalogue
+    from greenlane.core.origin.agreements import load_agreements
+
+    data_files = ("mras.yaml", "agreements.yaml")
 
     try:
         if paths:
             missing = [p for p in paths if not p.exists()]
             if missing:
                 raise CommandError(f"{missing[0]}: no such file or folder")
-            mra_files = [p for p in paths if p.name == "mras.yaml"]
-            rest = [p for p in paths if p.name != "mras.yaml"]
+            rest = [p for p in paths if p.name not in data_files]
             programmes = check(rest) if rest else []
-            arrangements = {p: load_mras(p) for p in mra_files}
+            arrangements = {p: load_mras(p) for p in paths if p.name == "mras.yaml"}
+            agreements = {p: load_agreements(p) for p in paths if p.name == "agreements.yaml"}
         else:
             programmes = list(load_catalogue().programmes.values())
             arrangements = {Path("mras.yaml"): load_mras()}
+            agreements = {Path("agreements.yaml"): load_agreements()}
     except CatalogueError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False)
@@ -52,6 +59,8 @@ def catalogue_check(
         console.print(f"[green]OK[/] {programme.id}: {versions}")
     for path, found in arrangements.items():
         console.print(f"[green]OK[/] {path.name}: {len(found)} arrangements, each cited and dated")
+    for path, listed in agreements.items():
+        console.print(f"[green]OK[/] {path.name}: {len(listed)} agreements, each cited and dated")
 
 
 @catalogue_app.command("list")

@@ -115,3 +115,52 @@ def origin_issue(
         markup=False,
         highlight=False,
     )
+
+
+@origin_app.command("agreements")
+def origin_agreements() -> None:
+    """The preferential agreements in catalogue/agreements.yaml and their origin terms."""
+    from rich.table import Table
+
+    from greenlane.core.criteria.loader import CatalogueError
+    from greenlane.core.origin.agreements import load_agreements
+
+    try:
+        agreements = load_agreements()
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+    def said(value: object, unit: str = "") -> str:
+        if value is None:
+            return "unknown"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return f"{value}{unit}"
+
+    table = Table(
+        "Agreement",
+        "Parties",
+        "In force",
+        "Valid",
+        "Retroactive",
+        "Third-country invoice",
+        "Reply to verification",
+    )
+    for a in agreements:
+        reply = a.verification.reply_within_days
+        table.add_row(
+            a.id,
+            " ".join(a.parties),
+            a.in_force,
+            said(a.validity_months, " months"),
+            said(a.retroactive.allowed)
+            + (f" ({a.retroactive.within_months} months)" if a.retroactive.within_months else ""),
+            said(a.third_country_invoicing),
+            f"{reply.min}-{reply.max} days"
+            if reply
+            else said(a.verification.reply_within_months, " months"),
+        )
+    console.print(table)
+    console.print("unknown: no source read says; an unknown term never refuses a claim.")
