@@ -29,21 +29,19 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import ibis
 import numpy as np
 import pyarrow as pa
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from greenlane.core.origin import claims as claims_module
-from greenlane.core.origin import document
+from greenlane.core.origin import document, keys
 from greenlane.core.origin.signature import sign, verify
 from greenlane.core.origin.trust import TrustList
 from synth import cli
@@ -52,35 +50,16 @@ MARK = "bench/origin.py"
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
-def _certificate(
-    common: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[x509.Name, Any] | None, ca: bool
-) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(START)
-        .not_valid_after(START + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .sign(issuer_key, hashes.SHA256())
-    )
-
-
 def documents(count: int, folder: Path) -> tuple[list[bytes], Path, x509.Certificate]:
     """``count`` signed certificates, the trust list folder, and the signer's certificate."""
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root = _certificate("Bench Origin Root", root_key, None, ca=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    signer = _certificate("Bench Issuing Authority", key, (root.subject, root_key), ca=False)
-    (folder / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    cert_pem = signer.public_bytes(serialization.Encoding.PEM)
+    root_key, key = keys.new_key(), keys.new_key()
+    root = keys.certify(keys.name("Bench Origin Root"), root_key, None, ca=True, not_before=START)
+    signer = keys.certify(
+        keys.name("Bench Issuing Authority"), key, (root.subject, root_key), ca=False,
+        not_before=START,
+    )  # fmt: skip
+    (folder / "root.pem").write_bytes(keys.certificate_pem(root))
+    key_pem, cert_pem = keys.key_pem(key), keys.certificate_pem(signer)
     party = {"name": "Bench Exporter Co.", "id": "KR000", "country": "KR"}
     signed = []
     for n in range(count):

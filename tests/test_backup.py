@@ -24,6 +24,7 @@ from greenlane.apps.audit import services as audit
 from greenlane.apps.audit.models import AuditEvent, ChainHead
 from greenlane.apps.declarations.models import Declaration
 from greenlane.apps.operators.models import Operator
+from greenlane.apps.origin import services as origin
 from tests import factories
 from tests.conftest import ON_POSTGRES
 from tests.installation import greenlane, installation
@@ -59,6 +60,8 @@ def economy(var: Path) -> dict[str, Any]:
             factories.inspection(decl, fraud=i % 2 == 0, revenue="12.34")
     for i in range(5):
         audit.record("test.backup.event", validator, operator, {"i": i, "note": "é"})
+    # A certificate of origin: its bytes (a binary column) exactly as received.
+    origin.receive(validator, customs.pk, b"<?xml version='1.0'?>\n<CO>\xc3\xa9\x00</CO>", "api")
     models_dir = var / "models"
     models_dir.mkdir(parents=True, exist_ok=True)
     (models_dir / "risk-model-v1.joblib").write_bytes(MODEL_BYTES)
@@ -187,6 +190,7 @@ def test_it_restores_a_backup_into_an_empty_database(
         "verified": True,
     }
     assert manifest["models"]["declarations.declaration"]["rows"] == Declaration.objects.count()
+    assert manifest["models"]["origin.origincertificate"]["rows"] == 1
     assert manifest["files"] == {"media": 1, "models": 1}
     assert "sessions.session" not in manifest["models"]
 

@@ -306,6 +306,7 @@ def _personas(config: SynthConfig) -> list[Login]:
     _self_tests(trader_op)
     _applications([other_op, *clients[1:]])
     _mras()
+    _origin(config.home_country, trader_op.code)
     return logins
 
 
@@ -317,6 +318,16 @@ def _mras() -> None:
     from greenlane.apps.certification import mra
 
     mra.seed(User.objects.get(username="admin"))
+
+
+def _origin(home: str, importer: str) -> None:
+    """Certificates of origin from a partner (China, or Korea when at home in China): its
+    demo root trusted, three certificates that hold and two that do not."""
+    from greenlane.apps.origin import samples
+
+    partner = "CN" if home != "CN" else "KR"
+    admin = User.objects.get(username="admin")
+    samples.seed_demo(admin, home, partner, importer, timezone.localdate())
 
 
 def _applications(operators_: list[Operator]) -> None:

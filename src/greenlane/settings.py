@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "greenlane.apps.tallies",
     "greenlane.apps.notices",
     "greenlane.apps.correspondence",
+    "greenlane.apps.origin",
     "greenlane.web",
 ]
 

@@ -33,6 +33,7 @@ from greenlane.apps.monitoring.models import Alert as MonitoringAlert
 from greenlane.apps.monitoring.models import Run as MonitoringRun
 from greenlane.apps.notices.models import Notice
 from greenlane.apps.operators import services as operator_services
+from greenlane.apps.origin import services as origin_services
 from greenlane.apps.targeting.models import (
     ModelVersion,
     RuleProfile,
@@ -81,6 +82,7 @@ CUSTOMS = frozenset(
     }
 )
 STUDIES = frozenset({Role.STATISTICIAN, Role.ADMINISTRATOR})
+ADMIN = frozenset({Role.ADMINISTRATOR})
 ROLLBACK = frozenset({Role.RISK_ANALYST, Role.ADMINISTRATOR})
 QUEUE = frozenset({Role.VALIDATOR, Role.DECISION_OFFICER, Role.ADMINISTRATOR})
 MONITOR_RUN = frozenset({Role.DECISION_OFFICER, Role.ADMINISTRATOR})
@@ -335,6 +337,14 @@ WEB: dict[str, Access] = {
     "monitoring_run": Access("/monitoring/run", MONITOR_RUN, method="post", ok=302),
     "run_progress": Access("/monitoring/runs/{run}/progress", QUEUE),
     "operator_monitoring": Access("/operators/{op}/monitoring/", OWN_FIGURES, scoped=True),
+    "origin_list": Access("/origin/", SCORES),
+    "origin_receive": Access("/origin/receive", SCORES, method="post", ok=302),
+    "origin_detail": Access("/origin/{origin}/", SCORES),
+    "origin_document": Access("/origin/{origin}/document.xml", SCORES),
+    "origin_trust": Access("/origin/trust/", SCORES),
+    "origin_trust_add": Access("/origin/trust/add", ADMIN, method="post", ok=302),
+    "origin_trust_retire": Access("/origin/trust/999999/retire", ADMIN, method="post", ok=302),
+    "origin_trust_crl": Access("/origin/trust/crl", ADMIN, method="post", ok=302),
     "trs_list": Access("/trs/", CUSTOMS),
     "trs_new": Access("/trs/new/", STUDIES),
     "trs_detail": Access("/trs/{study}/", CUSTOMS),
@@ -509,6 +519,17 @@ API: dict[tuple[str, str], Access] = {
         "/api/v1/declarations/batches/{batch}/rejected", INGEST
     ),
     ("get", "/api/v1/trs/studies"): Access("/api/v1/trs/studies", CUSTOMS),
+    ("get", "/api/v1/origin/certificates"): Access("/api/v1/origin/certificates", SCORES),
+    ("post", "/api/v1/origin/certificates"): Access(
+        "/api/v1/origin/certificates", SCORES, method="post", ok=422
+    ),
+    ("get", "/api/v1/origin/certificates/{certificate_id}"): Access(
+        "/api/v1/origin/certificates/{origin}", SCORES
+    ),
+    ("get", "/api/v1/origin/certificates/{certificate_id}/document"): Access(
+        "/api/v1/origin/certificates/{origin}/document", SCORES
+    ),
+    ("get", "/api/v1/origin/trust"): Access("/api/v1/origin/trust", SCORES),
     ("get", "/api/v1/monitoring/alerts"): Access("/api/v1/monitoring/alerts", QUEUE),
     ("get", "/api/v1/monitoring/operators/{operator_id}/indicators"): Access(
         "/api/v1/monitoring/operators/{op}/indicators", OWN_FIGURES, scoped=True
@@ -658,7 +679,11 @@ def _world() -> dict[str, object]:
         operator=own, rule="critical-finding", rules_version=date(2026, 1, 1), cause="x",
         severity="high", title="Critical finding at an inspection", run=run,
     )  # fmt: skip
+    origin = origin_services.receive(
+        users[Role.ADMINISTRATOR], customs.pk, b"<not-a-certificate/>", "api"
+    ).certificate
     return {
+        "origin": origin,
         "study": study,
         "rule": rule,
         "simulation": simulation,
@@ -745,6 +770,7 @@ def url(world: dict[str, object], access: Access, whose: str) -> str:
         .replace("{mra}", str(world["mra"].pk))  # type: ignore[attr-defined]
         .replace("{partner_import}", str(world["partner_import"].pk))  # type: ignore[attr-defined]
         .replace("{study}", str(world["study"].pk))  # type: ignore[attr-defined]
+        .replace("{origin}", str(world["origin"].pk))  # type: ignore[attr-defined]
         .replace("{alert}", str(world["alert"].pk))  # type: ignore[attr-defined]
         .replace("{run}", str(world["run"].pk))  # type: ignore[attr-defined]
         .replace("{rule}", str(world["rule"].pk))  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ PER_ROLE = 45  # pages opened at most per role
 TALLEST = 10_000  # px
 #: Links that download a file, end the session or leave the site: not pages to read.
 NOT_PAGES = re.compile(
-    r"/logout/|\.pdf$|\.csv$|\.xlsx$|\.svg$|report\.html$|/evidence/|export=|^/api/|/static/"
+    r"/logout/|\.pdf$|\.csv$|\.xlsx$|\.svg$|\.xml$|report\.html$|/evidence/|export=|^/api/|/static/"
 )
 
 #: What a raw value looks like in the text a person reads: a code with underscores

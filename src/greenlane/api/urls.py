@@ -16,6 +16,7 @@ from greenlane.api import (
     monitoring,
     notices,
     operators,
+    origin,
     queue,
     risk,
     trs,
@@ -28,7 +29,7 @@ from greenlane.api.reference import AccessibleSwagger
 #: (``web.context.max_bytes``); a request announcing more is refused before it is read
 #: (``web.middleware.RefuseOversizedBodies``). Every other operation takes a JSON body of at
 #: most ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
-TAKES_FILES = {"declarations/uploads": "data"}
+TAKES_FILES = {"declarations/uploads": "data", "origin/certificates": "origin"}
 
 api = GreenlaneAPI(
     title="Greenlane API",
@@ -51,6 +52,7 @@ api.add_router("/mra", certification.mra_router)
 api.add_router("/trs", trs.router)
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/notices", notices.router)
+api.add_router("/origin", origin.router)
 
 
 @require_safe

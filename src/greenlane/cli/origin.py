@@ -1,16 +1,18 @@
 """Electronic certificates of origin: origin issue (a signed UBL certificate from a JSON file)
-and origin verify (signature, trust list and schema). Neither touches the database."""
+and origin verify (signature, trust list folder and schema), which touch no database;
+origin agreements (the cited agreements); origin receive (verify and keep, against the
+administration's trust list) and origin trust add|list."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from greenlane.cli._common import CommandError, console, err
+from greenlane.cli._common import CommandError, _date, _django, _require_migrated, console, err
 
 origin_app = typer.Typer(
     help="Electronic certificates of origin (UBL, XML signature).", no_args_is_help=True
@@ -164,3 +166,98 @@ def origin_agreements() -> None:
         )
     console.print(table)
     console.print("unknown: no source read says; an unknown term never refuses a claim.")
+
+
+def _customs_user(username: str, roles: frozenset[str]) -> Any:
+    from greenlane.apps.accounts.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active user '{username}'")
+    if user.role not in roles:
+        raise CommandError(f"'{username}' ({user.role}) may not do this")
+    return user
+
+
+@origin_app.command("receive")
+def origin_receive(
+    files: Annotated[list[Path], typer.Argument(help="Certificates of origin (UBL XML)")],
+    by: Annotated[str, typer.Option("--by", help="Username of the customs officer receiving")],
+) -> None:
+    """Verify certificates of origin against the trust list and keep them (rejected ones
+    with their reasons). Exit 1 when any is rejected."""
+    _django()
+    _require_migrated()
+    from greenlane.apps.origin import services
+    from greenlane.apps.origin.models import OriginCertificate
+    from greenlane.apps.origin.permissions import RECEIVE_ROLES
+
+    user = _customs_user(by, RECEIVE_ROLES)
+    rejected = 0
+    for path in files:
+        try:
+            received = services.receive(
+                user, user.organisation_id, _read(path), OriginCertificate.Channel.CLI
+            )
+        except services.Refused as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        certificate = received.certificate
+        again = "" if received.created else " (received before)"
+        if certificate.status == OriginCertificate.Status.REJECTED:
+            rejected += 1
+            err.print(f"{path}: rejected{again}", markup=False, highlight=False)
+            for reason in certificate.reasons:
+                err.print(f"  {reason}", markup=False, highlight=False)
+        else:
+            typer.echo(f"{path}: {certificate.number} from {certificate.partner} recorded{again}")
+    raise typer.Exit(1 if rejected else 0)
+
+
+trust_app = typer.Typer(help="The trust list certificates of origin are checked against.")
+origin_app.add_typer(trust_app, name="trust")
+
+
+@trust_app.command("add")
+def trust_add(
+    certificate: Annotated[Path, typer.Argument(help="A partner's certificate (PEM or DER)")],
+    partner: Annotated[str, typer.Option(help="ISO 3166 code of the partner economy")],
+    by: Annotated[str, typer.Option("--by", help="Username of the administrator")],
+    trusted_from: Annotated[
+        str | None, typer.Option("--from", help="Trusted from (YYYY-MM-DD; default its start)")
+    ] = None,
+    label: Annotated[str, typer.Option(help="A name for it on the trust list page")] = "",
+) -> None:
+    """Trust a partner's root or issuing-authority certificate."""
+    _django()
+    _require_migrated()
+    from greenlane.apps.origin import services
+    from greenlane.apps.origin.permissions import TRUST_ROLES
+
+    user = _customs_user(by, TRUST_ROLES)
+    start = _date(trusted_from) if trusted_from else None
+    try:
+        anchor = services.add_anchor(user, partner, _read(certificate), start, label)
+    except services.Refused as exc:
+        raise CommandError(str(exc)) from None
+    typer.echo(f"{anchor.subject} trusted for {anchor.partner} from {anchor.trusted_from}")
+
+
+@trust_app.command("list")
+def trust_list(
+    by: Annotated[str, typer.Option("--by", help="Username of a customs officer")],
+) -> None:
+    """The trust list of the officer's administration."""
+    _django()
+    _require_migrated()
+    from rich.table import Table
+
+    from greenlane.apps.origin.permissions import VIEW_ROLES, visible_anchors
+
+    user = _customs_user(by, VIEW_ROLES)
+    table = Table("Id", "Partner", "Subject", "Authority", "Trusted from", "Retired on")
+    for a in visible_anchors(user):
+        table.add_row(
+            str(a.pk), a.partner, a.subject, "yes" if a.is_authority else "no",
+            str(a.trusted_from), str(a.retired_on or ""),
+        )  # fmt: skip
+    console.print(table)

@@ -36,6 +36,7 @@ OBJECT_PAGES = {
     "declarations.upload": "upload_detail",
     "declarations.declaration": "declaration_detail",
     "declarations.savedmapping": "mapping_detail",
+    "origin.origincertificate": "origin_detail",
     "targeting.ruleprofile": "rule_detail",
     "targeting.simulationrun": "simulation_detail",
     "monitoring.alert": "alert_detail",

@@ -18,6 +18,7 @@ NAV = (
     (_("Applications"), "application_list"),
     (_("Certificates"), "certificate_list"),
     (_("MRAs"), "mra_list"),
+    (_("Origin"), "origin_list"),
     (_("Alerts"), "alert_list"),
     (_("AEO statistics"), "certification_statistics"),
     (_("Ingests"), "batch_list"),
@@ -65,8 +66,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 def max_bytes() -> dict[str, int]:
     """The largest file each kind of form takes, for the browser to check before sending."""
     from greenlane.apps.certification.mra import MAX_LIST_MB
+    from greenlane.apps.origin.services import MAX_DOCUMENT_BYTES
 
     return {
+        "origin": MAX_DOCUMENT_BYTES,
         "data": settings.MAX_UPLOAD_MB << 20,
         "evidence": settings.MAX_EVIDENCE_MB << 20,
         "list": MAX_LIST_MB << 20,

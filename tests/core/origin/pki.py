@@ -11,20 +11,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+
+from greenlane.core.origin import keys
 
 EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "certificate-of-origin.json"
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 def name(common: str, country: str = "KR") -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Korea Customs Service"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common),
-        ]
-    )
+    return keys.name(common, country, "Korea Customs Service")
 
 
 @dataclass(frozen=True)
@@ -34,15 +29,11 @@ class Holder:
 
     @property
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        return keys.key_pem(self.key)
 
     @property
     def certificate_pem(self) -> bytes:
-        return self.certificate.public_bytes(serialization.Encoding.PEM)
+        return keys.certificate_pem(self.certificate)
 
 
 def certify(
@@ -55,33 +46,12 @@ def certify(
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None,
     serial: int | None = None,
 ) -> Holder:
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    signing_key = issuer.key if issuer else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.certificate.subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(serial or x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=not ca,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+    key = key or keys.new_key()
+    by = (issuer.certificate.subject, issuer.key) if issuer else None
+    certificate = keys.certify(
+        subject, key, by, ca=ca, not_before=not_before, days=days, serial=serial
     )
-    return Holder(key, builder.sign(signing_key, hashes.SHA256()))
+    return Holder(key, certificate)
 
 
 def revocation_list(

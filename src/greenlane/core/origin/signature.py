@@ -120,6 +120,9 @@ class Verification:
     certificate: dict[str, Any] = field(default_factory=dict)
     signer: str | None = None
     signed_at: dt.datetime | None = None
+    #: The trust list's certificate that vouched for the signer (the signer's own, or the
+    #: authority that issued it): a caller with dated trust lists checks its dates.
+    vouched_by: x509.Certificate | None = None
 
     def as_json(self) -> dict[str, Any]:
         figures = self.certificate
@@ -175,7 +178,9 @@ def verify(data: bytes, trust: TrustList, *, today: dt.date | None = None) -> Ve
     reasons = trust.problems(path, signed_at)
     if signed_at.date() > (today or dt.datetime.now(dt.UTC).date()):
         reasons.append(f"issued in the future: the issue date {signed_at:%Y-%m-%d} is after today")
-    return Verification(not reasons, tuple(reasons), digest, figures, _subject(signer), signed_at)
+    return Verification(
+        not reasons, tuple(reasons), digest, figures, _subject(signer), signed_at, path[-1]
+    )
 
 
 def _subject(certificate: x509.Certificate) -> str:
