@@ -341,6 +341,14 @@ WEB: dict[str, Access] = {
     "origin_receive": Access("/origin/receive", SCORES, method="post", ok=302),
     "origin_detail": Access("/origin/{origin}/", SCORES),
     "origin_document": Access("/origin/{origin}/document.xml", SCORES),
+    "origin_verify": Access("/origin/{origin}/verification", SCORES, method="post", ok=302),
+    "origin_verifications": Access("/origin/verifications/", SCORES),
+    "origin_verification_extend": Access(
+        "/origin/verifications/999999/extend", SCORES, method="post", ok=404
+    ),
+    "origin_verification_close": Access(
+        "/origin/verifications/999999/close", SCORES, method="post", ok=404
+    ),
     "origin_trust": Access("/origin/trust/", SCORES),
     "origin_trust_add": Access("/origin/trust/add", ADMIN, method="post", ok=302),
     "origin_trust_retire": Access("/origin/trust/999999/retire", ADMIN, method="post", ok=302),
@@ -530,6 +538,13 @@ API: dict[tuple[str, str], Access] = {
         "/api/v1/origin/certificates/{origin}/document", SCORES
     ),
     ("get", "/api/v1/origin/trust"): Access("/api/v1/origin/trust", SCORES),
+    ("get", "/api/v1/origin/verifications"): Access("/api/v1/origin/verifications", SCORES),
+    ("post", "/api/v1/origin/certificates/{certificate_id}/verifications"): Access(
+        "/api/v1/origin/certificates/{origin}/verifications", SCORES, method="post", ok=400
+    ),
+    ("post", "/api/v1/origin/verifications/{verification_id}/close"): Access(
+        "/api/v1/origin/verifications/999999/close", SCORES, method="post", ok=400
+    ),
     ("get", "/api/v1/monitoring/alerts"): Access("/api/v1/monitoring/alerts", QUEUE),
     ("get", "/api/v1/monitoring/operators/{operator_id}/indicators"): Access(
         "/api/v1/monitoring/operators/{op}/indicators", OWN_FIGURES, scoped=True

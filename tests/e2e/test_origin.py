@@ -1,8 +1,10 @@
 """An administrator trusts a partner's root in the browser; a risk analyst hands in two
-certificates of origin and reads what verification found in each."""
+certificates of origin, reads what verification found in each, and asks the exporting side
+to verify one, then records the answer."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,21 @@ def test_a_partner_root_is_trusted_and_certificates_are_received_and_judged(
     assert status.inner_text().startswith("Received, verified")
     items = page.get_by_test_id("origin-items").inner_text()  # type: ignore[attr-defined]
     assert "Lithium-ion battery packs for laptops" in items
+
+    # The Korea-China data gives no time for a reply: the officer sets it.
+    today = date.today()
+    ask = page.get_by_test_id("origin-verification-raise")  # type: ignore[attr-defined]
+    ask.get_by_label("Questions to the exporting side").fill("Send the cost statement of item 1.")
+    ask.get_by_label("Reply due on").fill((today + timedelta(days=90)).isoformat())
+    ask.get_by_role("button", name="Send the request").click()
+    request = page.get_by_test_id("origin-verification")  # type: ignore[attr-defined]
+    assert request.inner_text().startswith("Waiting for the reply")
+    request.locator("summary", has_text="Record the outcome").click()
+    answer = page.get_by_test_id("origin-verification-close")  # type: ignore[attr-defined]
+    answer.get_by_label("Outcome").select_option("confirmed")
+    answer.get_by_label("Reply received on").fill(today.isoformat())
+    answer.get_by_role("button", name="Record the outcome").click()
+    assert page.get_by_test_id("origin-verification").inner_text().startswith("Origin confirmed")  # type: ignore[attr-defined]
 
     page.get_by_role("link", name="All certificates of origin").click()  # type: ignore[attr-defined]
     receive = page.get_by_test_id("origin-receive")  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenlane.api.auth import RoleAuth
+from greenlane.api.openapi import Problem
 from greenlane.api.pagination import Pages
 from greenlane.api.parser import Id
 from greenlane.apps.accounts.requests import AuthenticatedRequest
@@ -23,6 +24,7 @@ from greenlane.apps.origin.permissions import (
     VIEW_ROLES,
     visible_anchors,
     visible_certificates,
+    visible_verifications,
 )
 
 router = Router(tags=["certificates of origin"], auth=RoleAuth(VIEW_ROLES))
@@ -82,7 +84,7 @@ def certificates(request: AuthenticatedRequest, number: str = "", status: str = 
 
 @router.post(
     "/certificates",
-    response={200: CertificateDetailOut, 201: CertificateDetailOut},
+    response={200: CertificateDetailOut, 201: CertificateDetailOut, 400: Problem},
     auth=RoleAuth(RECEIVE_ROLES),
     summary="Receive a certificate of origin (UBL XML): verified and kept, or rejected with "
     "the reasons (201); the same bytes again answer the first record (200)",
@@ -123,3 +125,66 @@ def document(request: AuthenticatedRequest, certificate_id: Id) -> HttpResponse:
 @router.get("/trust", response=list[AnchorOut], summary="The trust list: partners' certificates")
 def trust(request: AuthenticatedRequest) -> Any:
     return visible_anchors(request.user)
+
+
+class VerificationOut(Schema):
+    id: int
+    certificate_id: int
+    questions: str
+    sent_on: date
+    due_on: date
+    due_from: str
+    extended_to: date | None
+    released_against_guarantee: bool
+    outcome: str
+    reply_on: date | None
+    note: str
+
+
+class VerificationIn(Schema):
+    questions: str
+    sent_on: date | None = None
+    due_on: date | None = None
+    released_against_guarantee: bool = False
+
+
+class CloseIn(Schema):
+    outcome: str
+    reply_on: date | None = None
+    note: str = ""
+
+
+@router.get(
+    "/verifications",
+    response=list[VerificationOut],
+    summary="Verification requests: those waiting for a reply first, by the day it is due",
+)
+@paginate(Pages)
+def verifications(request: AuthenticatedRequest) -> Any:
+    return visible_verifications(request.user).order_by("-outcome", "due_on", "pk")
+
+
+@router.post(
+    "/certificates/{certificate_id}/verifications",
+    response={201: VerificationOut, 400: Problem, 409: Problem},
+    auth=RoleAuth(RECEIVE_ROLES),
+    summary="Ask the exporting side to confirm a certificate (the reply is due when the "
+    "agreement says, else on due_on); 409 when one is already waiting",
+)
+def raise_verification(
+    request: AuthenticatedRequest, certificate_id: Id, body: VerificationIn
+) -> Status:
+    found = get_object_or_404(visible_certificates(request.user).only("pk"), pk=certificate_id)
+    made = services.raise_verification(request.user, found.pk, **body.model_dump())
+    return Status(201, made)
+
+
+@router.post(
+    "/verifications/{verification_id}/close",
+    response={200: VerificationOut, 400: Problem, 409: Problem},
+    auth=RoleAuth(RECEIVE_ROLES),
+    summary="Record the outcome: confirmed, not_confirmed (with a note) or no_reply (once late)",
+)
+def close_verification(request: AuthenticatedRequest, verification_id: Id, body: CloseIn) -> Any:
+    found = get_object_or_404(visible_verifications(request.user), pk=verification_id)
+    return services.close_verification(request.user, found.pk, **body.model_dump())

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from greenlane.apps.accounts.permissions import role_required
 from greenlane.apps.accounts.requests import AuthenticatedRequest
 from greenlane.apps.origin import services
-from greenlane.apps.origin.models import OriginCertificate
+from greenlane.apps.origin.models import OriginCertificate, VerificationRequest
 from greenlane.apps.origin.permissions import (
     RECEIVE_ROLES,
     TRUST_ROLES,
@@ -27,6 +27,7 @@ from greenlane.apps.origin.permissions import (
     visible_anchors,
     visible_certificates,
     visible_revocation_lists,
+    visible_verifications,
 )
 from greenlane.web.context import limit
 from greenlane.web.keyset import Keyset
@@ -97,6 +98,53 @@ class RevocationForm(forms.Form):
         limit(self.fields["file"], "origin")
 
 
+class VerificationForm(forms.Form):
+    questions = forms.CharField(
+        label=gettext_lazy("Questions to the exporting side"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("What to confirm, and the documents to send"),
+    )
+    sent_on = forms.DateField(
+        label=gettext_lazy("Sent on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_on = forms.DateField(
+        required=False,
+        label=gettext_lazy("Reply due on"),
+        help_text=gettext_lazy("Only where the agreement data gives no time for the reply"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    released_against_guarantee = forms.BooleanField(
+        required=False, label=gettext_lazy("Goods released against a guarantee meanwhile")
+    )
+
+
+class ExtendForm(forms.Form):
+    to = forms.DateField(
+        label=gettext_lazy("Reply now due on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(max_length=500, label=gettext_lazy("Why"))
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"),
+        choices=[
+            c for c in VerificationRequest.Outcome.choices
+            if c[0] != VerificationRequest.Outcome.PENDING
+        ],
+    )  # fmt: skip
+    reply_on = forms.DateField(
+        required=False,
+        label=gettext_lazy("Reply received on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(
+        required=False,
+        label=gettext_lazy("What the reply found"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 @require_safe
 @role_required(VIEW_ROLES)
 def certificate_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -163,6 +211,15 @@ def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "replacement": _("replacement"),
     }
     figures = {**figures, "status": issue.get(figures.get("status") or "", figures.get("status"))}
+    verifications = [
+        (v, _request_forms(v) if request.user.role in RECEIVE_ROLES else None)
+        for v in certificate.verifications.select_related("raised_by", "closed_by")
+    ]
+    may_raise = (
+        request.user.role in RECEIVE_ROLES
+        and certificate.status != OriginCertificate.Status.REJECTED
+        and not any(v.outcome == VerificationRequest.Outcome.PENDING for v, _f in verifications)
+    )
     return render(
         request,
         "origin/detail.html",
@@ -170,6 +227,85 @@ def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "certificate": certificate,
             "figures": figures,
             "parties": [(role, party) for role, party in parties if party],
+            "verifications": verifications,
+            "today": timezone.localdate(),
+            "verification_form": VerificationForm(initial={"sent_on": timezone.localdate()})
+            if may_raise
+            else None,
+        },
+    )
+
+
+def _request_forms(request: VerificationRequest) -> dict[str, forms.Form] | None:
+    if request.outcome != VerificationRequest.Outcome.PENDING:
+        return None
+    prefix = f"id_request_{request.pk}_%s"
+    return {
+        "extend": ExtendForm(auto_id=prefix.replace("request", "extend")),
+        "close": CloseForm(auto_id=prefix.replace("request", "close")),
+    }
+
+
+@require_POST
+@role_required(RECEIVE_ROLES)
+def verification_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(visible_certificates(request.user).only("pk"), pk=pk)
+    form = VerificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the questions and the day the request is sent."))
+        return redirect("origin_detail", pk=certificate.pk)
+    with shown(request):
+        services.raise_verification(request.user, certificate.pk, **form.cleaned_data)
+        messages.success(request, _("The verification request is recorded."))
+    return redirect("origin_detail", pk=certificate.pk)
+
+
+def _verification(request: AuthenticatedRequest, pk: int) -> VerificationRequest:
+    return get_object_or_404(visible_verifications(request.user), pk=pk)
+
+
+@require_POST
+@role_required(RECEIVE_ROLES)
+def verification_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    found = _verification(request, pk)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the new day and the reason."))
+        return redirect("origin_detail", pk=found.certificate_id)
+    with shown(request):
+        services.extend_verification(request.user, found.pk, **form.cleaned_data)
+        messages.success(request, _("The reply is now due later."))
+    return redirect("origin_detail", pk=found.certificate_id)
+
+
+@require_POST
+@role_required(RECEIVE_ROLES)
+def verification_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    found = _verification(request, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the outcome."))
+        return redirect("origin_detail", pk=found.certificate_id)
+    with shown(request):
+        services.close_verification(request.user, found.pk, **form.cleaned_data)
+        messages.success(request, _("The outcome is recorded."))
+    return redirect("origin_detail", pk=found.certificate_id)
+
+
+@require_safe
+@role_required(VIEW_ROLES)
+def verification_list(request: AuthenticatedRequest) -> HttpResponse:
+    found = visible_verifications(request.user).select_related("certificate")
+    pending = found.filter(outcome=VerificationRequest.Outcome.PENDING)
+    return render(
+        request,
+        "origin/verifications.html",
+        {
+            "pending": pending,
+            "closed": found.exclude(outcome=VerificationRequest.Outcome.PENDING).order_by(
+                "-sent_on", "-pk"
+            )[:100],
+            "today": timezone.localdate(),
         },
     )
 

@@ -254,6 +254,18 @@ urlpatterns = [
     path("origin/receive", origin.certificate_receive, name="origin_receive"),
     path("origin/<int:pk>/", origin.certificate_detail, name="origin_detail"),
     path("origin/<int:pk>/document.xml", origin.certificate_document, name="origin_document"),
+    path("origin/<int:pk>/verification", origin.verification_raise, name="origin_verify"),
+    path("origin/verifications/", origin.verification_list, name="origin_verifications"),
+    path(
+        "origin/verifications/<int:pk>/extend",
+        origin.verification_extend,
+        name="origin_verification_extend",
+    ),
+    path(
+        "origin/verifications/<int:pk>/close",
+        origin.verification_close,
+        name="origin_verification_close",
+    ),
     path("origin/trust/", origin.trust, name="origin_trust"),
     path("origin/trust/add", origin.trust_add, name="origin_trust_add"),
     path("origin/trust/<int:pk>/retire", origin.trust_retire, name="origin_trust_retire"),

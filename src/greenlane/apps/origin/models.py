@@ -4,6 +4,8 @@ administration trusted them, and their revocation lists."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -133,3 +135,59 @@ class OriginCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.number or self.sha256[:12]
+
+
+class VerificationRequest(models.Model):
+    """A request to the exporting side's authority to confirm a certificate of origin: the
+    questions, the day it went out and the day a reply is due (from the agreement's terms,
+    or set by the officer where the agreement data does not say), an extension, and the
+    outcome. Goods may be released against a guarantee meanwhile."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting for the reply")
+        CONFIRMED = "confirmed", _("Origin confirmed")
+        NOT_CONFIRMED = "not_confirmed", _("Origin not confirmed")
+        NO_REPLY = "no_reply", _("No reply in time")
+
+    class DueFrom(models.TextChoices):
+        AGREEMENT = "agreement", _("the agreement's terms")
+        OFFICER = "officer", _("the officer")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(
+        OriginCertificate, on_delete=models.PROTECT, related_name="verifications"
+    )
+    questions = models.TextField()
+    sent_on = models.DateField()
+    due_on = models.DateField()
+    due_from = models.CharField(max_length=10, choices=DueFrom.choices)
+    extended_to = models.DateField(null=True, blank=True)
+    released_against_guarantee = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=15, choices=Outcome.choices, default=Outcome.PENDING)
+    reply_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            # One open request per certificate: a second question goes into the first.
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=Q(outcome="pending"),
+                name="origin_one_open_verification",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} ({self.sent_on})"
+
+    @property
+    def deadline(self) -> Any:
+        return self.extended_to or self.due_on

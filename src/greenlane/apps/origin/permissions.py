@@ -8,7 +8,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from greenlane.apps.accounts.roles import Role
-from greenlane.apps.origin.models import OriginCertificate, RevocationList, TrustAnchor
+from greenlane.apps.origin.models import (
+    OriginCertificate,
+    RevocationList,
+    TrustAnchor,
+    VerificationRequest,
+)
 
 #: Those who judge preference claims at clearance and in targeting read and receive
 #: certificates; only an administrator changes whom the administration trusts.
@@ -42,3 +47,9 @@ def visible_revocation_lists(user: Any) -> QuerySet[RevocationList]:
 
 def can_keep_trust(user: Any) -> bool:
     return bool(user.is_authenticated and user.role in TRUST_ROLES)
+
+
+def visible_verifications(user: Any) -> QuerySet[VerificationRequest]:
+    if not _customs_user(user):
+        return VerificationRequest.objects.none()
+    return VerificationRequest.objects.filter(organisation_id=user.organisation_id)

@@ -70,7 +70,8 @@ def _data(
 
 
 def seed_demo(admin: Any, home: str, partner: str, importer: str, today: dt.date) -> None:
-    """Trust ``partner``'s demo root and receive five certificates (three hold, two fail)."""
+    """Trust ``partner``'s demo root, receive five certificates (three hold, two fail) and ask
+    the partner to verify one of them."""
     start = dt.datetime.combine(today - dt.timedelta(days=400), dt.time(), dt.UTC)
     root_key, root = _holder(f"{partner} Origin Root CA (demo)", None, True, start)
     key, authority = _holder(
@@ -81,6 +82,7 @@ def seed_demo(admin: Any, home: str, partner: str, importer: str, today: dt.date
     )
     services.add_anchor(admin, partner, keys.certificate_pem(root))
     key_pem, cert_pem = _pem(key, authority)
+    first = None
     for n, goods in enumerate((GOODS[:2], GOODS[2:3], GOODS[3:]), start=1):
         signed = sign(
             document.build(
@@ -96,7 +98,17 @@ def seed_demo(admin: Any, home: str, partner: str, importer: str, today: dt.date
             key_pem,
             cert_pem,
         )
-        services.receive(admin, admin.organisation_id, signed, "api")
+        received = services.receive(admin, admin.organisation_id, signed, "api").certificate
+        first = first or received
+    if first is not None:  # one question to the partner, waiting for its reply
+        services.raise_verification(
+            admin,
+            first.pk,
+            "Confirm that the exporter produced item 1 and send its cost statement.",
+            today - dt.timedelta(days=3),
+            due_on=today + dt.timedelta(days=87),
+            released_against_guarantee=True,
+        )
     changed = sign(
         document.build(
             _data(

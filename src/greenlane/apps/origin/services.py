@@ -13,10 +13,16 @@ import pycountry
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from greenlane.apps.audit import services as audit
-from greenlane.apps.origin.models import OriginCertificate, RevocationList, TrustAnchor
+from greenlane.apps.origin.models import (
+    OriginCertificate,
+    RevocationList,
+    TrustAnchor,
+    VerificationRequest,
+)
 from greenlane.core import errors
 from greenlane.core.origin import document, schema
 from greenlane.core.origin.signature import Verification, verify
@@ -334,3 +340,150 @@ def _date(text: Any) -> dt.date | None:
 def _party_id(figures: dict[str, Any], role: str) -> str:
     party = figures.get(role) or {}
     return str(party.get("id") or "")[:64]
+
+
+# --- verification requests -------------------------------------------------------------------
+
+
+def reply_due(agreement_id: str, sent_on: dt.date) -> dt.date | None:
+    """When the exporting side's reply is due under the agreement's cited terms (the longest
+    time a range allows), or None where the agreement data does not say."""
+    from greenlane.core.origin.agreements import shipped_agreements
+    from greenlane.core.origin.claims import add_months
+
+    agreement = next((a for a in shipped_agreements() if a.id == agreement_id), None)
+    if agreement is None:
+        return None
+    terms = agreement.verification
+    if terms.reply_within_months is not None:
+        return add_months(sent_on, terms.reply_within_months)
+    if terms.reply_within_days is not None:
+        return sent_on + dt.timedelta(days=terms.reply_within_days.max)
+    return None
+
+
+def raise_verification(
+    user: Any,
+    certificate_id: int,
+    questions: str,
+    sent_on: dt.date | None = None,
+    due_on: dt.date | None = None,
+    released_against_guarantee: bool = False,
+) -> VerificationRequest:
+    """Ask the exporting side to confirm a certificate. The reply is due when the agreement
+    says; where its data does not say, on the day the officer sets."""
+    questions = questions.strip()
+    if not questions:
+        raise Refused(_("write the questions for the exporting side"), "questions")
+    sent_on = sent_on or timezone.localdate()
+    with transaction.atomic():
+        certificate = (
+            OriginCertificate.objects.select_for_update()
+            .filter(organisation_id=user.organisation_id, pk=certificate_id)
+            .first()
+        )
+        if certificate is None:
+            raise Refused(_("no such certificate of origin"))
+        if certificate.status == OriginCertificate.Status.REJECTED:
+            raise NotAllowed(_("a rejected certificate backs no claim: there is nothing to verify"))
+        if certificate.verifications.filter(outcome=VerificationRequest.Outcome.PENDING).exists():
+            raise NotAllowed(_("this certificate already has a request waiting for its reply"))
+        agreed = reply_due(certificate.agreement, sent_on)
+        if agreed is None and due_on is None:
+            raise Refused(
+                _("the agreement data gives no time for the reply: set the day it is due"),
+                "due_on",
+            )
+        due = agreed or due_on
+        assert due is not None
+        if due <= sent_on:
+            raise Refused(_("the reply must be due after the day the request is sent"), "due_on")
+        source = VerificationRequest.DueFrom
+        request = VerificationRequest.objects.create(
+            organisation_id=user.organisation_id, certificate=certificate, questions=questions,
+            sent_on=sent_on, due_on=due,
+            due_from=source.AGREEMENT if agreed else source.OFFICER,
+            released_against_guarantee=released_against_guarantee, raised_by=user,
+        )  # fmt: skip
+        audit.record(
+            "origin.verification.raised", user, request,
+            {"certificate": certificate.number, "partner": certificate.partner,
+             "sent_on": sent_on.isoformat(), "due_on": due.isoformat(),
+             "due_from": request.due_from, "guarantee": released_against_guarantee},
+        )  # fmt: skip
+    return request
+
+
+def _open_request(user: Any, request_id: int) -> VerificationRequest:
+    request = (
+        VerificationRequest.objects.select_for_update()
+        .select_related("certificate")
+        .filter(organisation_id=user.organisation_id, pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise Refused(_("no such verification request"))
+    if request.outcome != VerificationRequest.Outcome.PENDING:
+        raise NotAllowed(_("this request is closed"))
+    return request
+
+
+def extend_verification(
+    user: Any, request_id: int, to: dt.date, reason: str
+) -> VerificationRequest:
+    """Give the exporting side more time, once, with the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused(_("say why the reply may come later"), "reason")
+    with transaction.atomic():
+        request = _open_request(user, request_id)
+        if request.extended_to is not None:
+            raise NotAllowed(_("the time for the reply was extended once already"))
+        if to <= request.due_on:
+            raise Refused(_("the new day must come after %(day)s") % {"day": request.due_on}, "to")
+        request.extended_to = to
+        request.note = (request.note + "\n" if request.note else "") + reason
+        request.save(update_fields=["extended_to", "note"])
+        audit.record(
+            "origin.verification.extended", user, request,
+            {"to": to.isoformat(), "why": reason},
+        )  # fmt: skip
+    return request
+
+
+def close_verification(
+    user: Any, request_id: int, outcome: str, reply_on: dt.date | None, note: str = ""
+) -> VerificationRequest:
+    """Record what came of the request: the origin confirmed or not (with the day the reply
+    came), or no reply by the deadline."""
+    note = note.strip()
+    outcomes = VerificationRequest.Outcome
+    if outcome not in (outcomes.CONFIRMED, outcomes.NOT_CONFIRMED, outcomes.NO_REPLY):
+        raise Refused(_("choose what the reply said, or that none came"), "outcome")
+    with transaction.atomic():
+        request = _open_request(user, request_id)
+        today = timezone.localdate()
+        if outcome == outcomes.NO_REPLY:
+            if today <= request.deadline:
+                raise NotAllowed(
+                    _("the reply is due until %(day)s: it is not late yet")
+                    % {"day": request.deadline}
+                )
+            reply_on = None
+        else:
+            if reply_on is None:
+                raise Refused(_("give the day the reply came"), "reply_on")
+            if reply_on < request.sent_on or reply_on > today:
+                raise Refused(_("the reply came between the request and today"), "reply_on")
+        if outcome == outcomes.NOT_CONFIRMED and not note:
+            raise Refused(_("say what the reply found"), "note")
+        request.outcome, request.reply_on, request.closed_by = outcome, reply_on, user
+        if note:
+            request.note = (request.note + "\n" if request.note else "") + note
+        request.save(update_fields=["outcome", "reply_on", "closed_by", "note"])
+        audit.record(
+            "origin.verification.closed", user, request,
+            {"outcome": outcome, "reply_on": reply_on.isoformat() if reply_on else None,
+             "certificate": request.certificate.number, "note": note},
+        )  # fmt: skip
+    return request

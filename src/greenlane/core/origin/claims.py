@@ -134,16 +134,20 @@ class Outcome:
     covered_value: Decimal | None = None
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it has fewer days."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, _days_in(year, month)))
+
+
 def valid_until(issue_date: dt.date, terms: Terms) -> dt.date | None:
     """The last day a certificate may back a claim: the day before the same date
     ``validity_months`` later (a certificate of 2026-03-31 valid 12 months: 2027-03-30).
     None when the agreement sets no period."""
     if terms.validity_months is None:
         return None
-    month = issue_date.month - 1 + terms.validity_months
-    year, month = issue_date.year + month // 12, month % 12 + 1
-    day = min(issue_date.day, _days_in(year, month))
-    return dt.date(year, month, day) - dt.timedelta(days=1)
+    return add_months(issue_date, terms.validity_months) - dt.timedelta(days=1)
 
 
 def _days_in(year: int, month: int) -> int:
