@@ -26,6 +26,7 @@ from greenlane.apps.origin.permissions import (
     visible_certificates,
     visible_verifications,
 )
+from greenlane.apps.wording import all_translated
 
 router = Router(tags=["certificates of origin"], auth=RoleAuth(VIEW_ROLES))
 
@@ -46,6 +47,11 @@ class CertificateOut(Schema):
     size: int
     channel: str
     received_at: datetime
+
+    @staticmethod
+    def resolve_reasons(obj: OriginCertificate) -> list[str]:
+        """Why it was rejected, in the language of the request (Accept-Language)."""
+        return all_translated(obj.reason_words())
 
 
 class CertificateDetailOut(CertificateOut):

@@ -206,7 +206,7 @@ def origin_receive(
         if certificate.status == OriginCertificate.Status.REJECTED:
             rejected += 1
             err.print(f"{path}: rejected{again}", markup=False, highlight=False)
-            for reason in certificate.reasons:
+            for reason in certificate.english_reasons():
                 err.print(f"  {reason}", markup=False, highlight=False)
         else:
             typer.echo(f"{path}: {certificate.number} from {certificate.partner} recorded{again}")

@@ -29,6 +29,7 @@ from greenlane.apps.origin.permissions import (
     visible_revocation_lists,
     visible_verifications,
 )
+from greenlane.apps.wording import all_translated
 from greenlane.web.context import limit
 from greenlane.web.keyset import Keyset
 from greenlane.web.middleware import takes_files
@@ -225,6 +226,7 @@ def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "origin/detail.html",
         {
             "certificate": certificate,
+            "reasons": all_translated(certificate.reason_words()),
             "figures": figures,
             "parties": [(role, party) for role, party in parties if party],
             "verifications": verifications,

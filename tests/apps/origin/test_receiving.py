@@ -13,6 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 from typer.testing import CliRunner
 
 from greenlane.apps.accounts.roles import Role
@@ -56,7 +58,7 @@ def test_a_certificate_signed_under_a_trusted_root_is_received_with_its_bytes(
     certificate = received.certificate
     assert received.created
     assert certificate.status == OriginCertificate.Status.RECEIVED
-    assert certificate.reasons == []
+    assert certificate.english_reasons() == []
     assert (certificate.number, certificate.partner, certificate.agreement) == (
         "KR-CN-2026-000123", "KR", "KR-CN",
     )  # fmt: skip
@@ -83,7 +85,7 @@ def test_without_a_trust_list_for_the_partner_it_is_kept_and_rejected(
 ) -> None:
     received = services.receive(admin, admin.organisation_id, signed_by(pki.authority), "api")  # type: ignore[attr-defined]
     assert received.certificate.status == OriginCertificate.Status.REJECTED
-    assert received.certificate.reasons == [
+    assert received.certificate.english_reasons() == [
         "no trust list for KR: an administrator adds the partner's certificates first"
     ]
     assert AuditEvent.objects.filter(action="origin.certificate.rejected").count() == 1
@@ -94,7 +96,7 @@ def test_a_tampered_certificate_is_rejected_with_the_digest_reason(admin: object
     tampered = signed_by(pki.authority).replace(b"84000.00", b"8400.00")
     certificate = services.receive(admin, admin.organisation_id, tampered, "api").certificate  # type: ignore[attr-defined]
     assert certificate.status == OriginCertificate.Status.REJECTED
-    assert certificate.reasons[0].startswith("digest mismatch")
+    assert certificate.english_reasons()[0].startswith("digest mismatch")
 
 
 def test_a_signature_after_the_root_was_retired_is_not_trusted_and_one_before_is(
@@ -111,10 +113,10 @@ def test_a_signature_after_the_root_was_retired_is_not_trusted_and_one_before_is
     after = services.receive(
         admin, admin.organisation_id, signed_by(pki.authority), "api"
     ).certificate  # type: ignore[attr-defined]
-    assert before.status == OriginCertificate.Status.RECEIVED, before.reasons
+    assert before.status == OriginCertificate.Status.RECEIVED, before.english_reasons()
     assert after.status == OriginCertificate.Status.REJECTED
-    assert after.reasons[0].startswith("not trusted on the signing date:")
-    assert "retired on 2026-07-01" in after.reasons[0]
+    assert after.english_reasons()[0].startswith("not trusted on the signing date:")
+    assert "retired on 2026-07-01" in after.english_reasons()[0]
 
 
 def test_a_revocation_list_must_come_from_the_partners_authority(admin: object, pki: Pki) -> None:
@@ -126,7 +128,7 @@ def test_a_revocation_list_must_come_from_the_partners_authority(admin: object, 
     rejected = services.receive(
         admin, admin.organisation_id, signed_by(pki.revoked), "api"
     ).certificate  # type: ignore[attr-defined]
-    assert rejected.reasons[0].startswith("certificate revoked:")
+    assert rejected.english_reasons()[0].startswith("certificate revoked:")
     stranger = revocation_list(pki.impostor, [])
     with pytest.raises(services.Refused, match="no certificate in KR's trust list signed"):
         services.add_revocation_list(admin, "KR", stranger.public_bytes(serialization.Encoding.DER))
@@ -138,7 +140,7 @@ def test_a_second_certificate_with_the_same_number_is_rejected(admin: object, pk
     other = signed_by(pki.authority, remarks="sent again, changed")
     second = services.receive(admin, admin.organisation_id, other, "api").certificate  # type: ignore[attr-defined]
     assert second.status == OriginCertificate.Status.REJECTED
-    assert "was received before with other content" in second.reasons[0]
+    assert "was received before with other content" in second.english_reasons()[0]
 
 
 def test_trust_list_changes_are_refused_with_reasons(admin: object, pki: Pki) -> None:
@@ -252,3 +254,24 @@ def test_the_command_line_adds_trust_and_receives(admin: object, pki: Pki, tmp_p
     assert json.dumps(
         sorted(OriginCertificate.objects.values_list("status", flat=True))
     ) == json.dumps(["received", "rejected"])
+
+
+def test_the_reasons_are_read_in_the_readers_language_and_kept_in_english_for_machines(
+    admin: object, pki: Pki
+) -> None:
+    trust_root(admin, pki)
+    tampered = signed_by(pki.authority).replace(b"84000.00", b"8400.00")
+    certificate = services.receive(admin, admin.organisation_id, tampered, "api").certificate  # type: ignore[attr-defined]
+    english = "digest mismatch: the signed content was changed after it was signed"
+    with translation.override("ko"):
+        korean = gettext(english)
+    assert korean != english
+    client = Client()
+    client.force_login(admin)  # type: ignore[arg-type]
+    page = client.get(f"/origin/{certificate.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert korean in page
+    api = client.get(
+        f"/api/v1/origin/certificates/{certificate.pk}", HTTP_ACCEPT_LANGUAGE="ko"
+    ).json()
+    assert api["reasons"] == [korean]
+    assert AuditEvent.objects.get(action="origin.certificate.rejected").data["reasons"] == [english]

@@ -105,7 +105,7 @@ class OriginCertificate(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices)
-    reasons = models.JSONField(default=list, blank=True)  # why it was rejected (English)
+    reasons = models.JSONField(default=list, blank=True)  # why it was rejected (stored words)
     figures = models.JSONField(default=dict, blank=True)  # core.origin.document.read
     signer = models.CharField(max_length=500, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -135,6 +135,16 @@ class OriginCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.number or self.sha256[:12]
+
+    def reason_words(self) -> list[Any]:
+        """Why it was rejected: words to translate for the reader (``core.words.read``)."""
+        from greenlane.core.words import read
+
+        return [read(r) for r in self.reasons]
+
+    def english_reasons(self) -> list[str]:
+        """The same in English: the stable phrases a partner's system or the CLI reads."""
+        return [str(r) for r in self.reason_words()]
 
 
 class VerificationRequest(models.Model):

@@ -27,6 +27,7 @@ from greenlane.core import errors
 from greenlane.core.origin import document, schema
 from greenlane.core.origin.signature import Verification, verify
 from greenlane.core.origin.trust import TrustList
+from greenlane.core.words import Day, Words, gettext_noop
 
 #: A certificate of origin is a few kilobytes; a hundred goods items stay far below this.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
@@ -225,7 +226,7 @@ def _claimed_partner(data: bytes) -> str:
     return code if len(code) == 2 else ""
 
 
-def _dated_problems(organisation_id: int, partner: str, result: Verification) -> list[str]:
+def _dated_problems(organisation_id: int, partner: str, result: Verification) -> list[Words]:
     """Whether the trust list held the vouching certificate on the signing date."""
     if result.vouched_by is None or result.signed_at is None:
         return []
@@ -237,12 +238,23 @@ def _dated_problems(organisation_id: int, partner: str, result: Verification) ->
     if anchor is None:
         return []
     day = result.signed_at.date()
-    if day < anchor.trusted_from or (anchor.retired_on is not None and day >= anchor.retired_on):
-        until = f", retired on {anchor.retired_on}" if anchor.retired_on else ""
+    if anchor.retired_on is not None and day >= anchor.retired_on:
         return [
-            f"not trusted on the signing date: the trust list holds {anchor.subject} from "
-            f"{anchor.trusted_from}{until}, and the certificate was signed on {day}"
-        ]
+            gettext_noop(
+                "not trusted on the signing date: the trust list holds %(certificate)s from "
+                "%(start)s, retired on %(end)s, and the certificate was signed on %(signed)s",
+                certificate=anchor.subject, start=Day(anchor.trusted_from),
+                end=Day(anchor.retired_on), signed=Day(day),
+            )
+        ]  # fmt: skip
+    if day < anchor.trusted_from:
+        return [
+            gettext_noop(
+                "not trusted on the signing date: the trust list holds %(certificate)s from "
+                "%(start)s, and the certificate was signed on %(signed)s",
+                certificate=anchor.subject, start=Day(anchor.trusted_from), signed=Day(day),
+            )
+        ]  # fmt: skip
     return []
 
 
@@ -264,15 +276,23 @@ def receive(actor: Any, organisation_id: int, data: bytes, channel: str) -> Rece
     trusted = trust_list(organisation_id, partner) if partner else None
     if trusted is None:
         result = verify(data, TrustList(()))
-        named = partner or "the document's issuing country"
         reasons = [
-            f"no trust list for {named}: an administrator adds the partner's certificates first"
+            gettext_noop(
+                "no trust list for %(partner)s: an administrator adds the partner's "
+                "certificates first",
+                partner=partner,
+            )
+            if partner
+            else gettext_noop(
+                "no trust list for the document's issuing country: an administrator adds the "
+                "partner's certificates first"
+            )
         ]
         if result.reasons and not result.reasons[0].startswith("unknown issuer"):
-            reasons = [*result.reasons, *reasons]
+            reasons = [*result.words, *reasons]
     else:
         result = verify(data, trusted)
-        reasons = [*result.reasons, *_dated_problems(organisation_id, partner, result)]
+        reasons = [*result.words, *_dated_problems(organisation_id, partner, result)]
     figures = result.certificate
     try:
         with transaction.atomic():
@@ -294,7 +314,7 @@ def receive(actor: Any, organisation_id: int, data: bytes, channel: str) -> Rece
 
 def _store(
     actor: Any, organisation_id: int, data: bytes, digest: str, partner: str,
-    result: Verification, reasons: list[str], figures: dict[str, Any], channel: str,
+    result: Verification, reasons: list[Words], figures: dict[str, Any], channel: str,
 ) -> OriginCertificate:  # fmt: skip
     number = str(figures.get("certificate_number") or "")[:64]
     if not reasons:
@@ -307,9 +327,12 @@ def _store(
         )
         if clash is not None:
             reasons = [
-                f"certificate {number} from {partner} was received before with other content "
-                f"(received {clash.received_at:%Y-%m-%d}): its issuer cancels or replaces it"
-            ]
+                gettext_noop(
+                    "certificate %(number)s from %(partner)s was received before with other "
+                    "content (received %(day)s): its issuer cancels or replaces it",
+                    number=number, partner=partner, day=Day(clash.received_at.date()),
+                )
+            ]  # fmt: skip
     status = OriginCertificate.Status.REJECTED if reasons else OriginCertificate.Status.RECEIVED
     issue_date = figures.get("issue_date")
     certificate = OriginCertificate.objects.create(
@@ -317,14 +340,15 @@ def _store(
         agreement=str(figures.get("agreement") or "")[:32],
         issue_date=_date(issue_date), exporter_id=_party_id(figures, "exporter"),
         importer_id=_party_id(figures, "importer"), document=data, sha256=digest,
-        size=len(data), status=status, reasons=reasons, figures=figures,
+        size=len(data), status=status, reasons=[r.as_json() for r in reasons], figures=figures,
         signer=(result.signer or "")[:500], signed_at=result.signed_at, channel=channel,
         received_by=actor if getattr(actor, "is_authenticated", False) else None,
     )  # fmt: skip
     audit.record(
         "origin.certificate.received" if not reasons else "origin.certificate.rejected",
         actor, certificate,
-        {"number": number, "partner": partner, "sha256": digest, "reasons": reasons,
+        {"number": number, "partner": partner, "sha256": digest,
+         "reasons": [str(r) for r in reasons],
          "channel": channel},
     )  # fmt: skip
     return certificate

@@ -13,6 +13,8 @@ from typing import Any
 
 from lxml import etree
 
+from greenlane.core.words import Words, _
+
 SCHEMA_FILE = Path(__file__).with_name("ubl-2.4") / "maindoc" / "UBL-CertificateOfOrigin-2.4.xsd"
 #: More schema errors than this are summarised: the first ones say what is wrong.
 MAX_ERRORS = 20
@@ -20,6 +22,10 @@ MAX_ERRORS = 20
 
 class NotXML(ValueError):
     """The bytes are not a well-formed XML document we are willing to read."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
 
 
 def _parser() -> Any:
@@ -34,9 +40,11 @@ def parse(data: bytes) -> Any:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno is not None else 1
-        raise NotXML(f"not well-formed XML at line {line}: {exc.msg}") from None
+        raise NotXML(
+            _("not well-formed XML at line %(line)s: %(problem)s", line=str(line), problem=exc.msg)
+        ) from None
     if root.getroottree().docinfo.doctype:
-        raise NotXML("a document type declaration (DOCTYPE) is not accepted")
+        raise NotXML(_("a document type declaration (DOCTYPE) is not accepted"))
     return root
 
 
@@ -45,12 +53,17 @@ def _schema() -> Any:
     return etree.XMLSchema(etree.parse(str(SCHEMA_FILE), parser=_parser()))
 
 
-def validate(root: Any) -> list[str]:
-    """One line per schema error (``schema error at line N: ...``); empty when valid."""
+def validate(root: Any) -> list[Words]:
+    """One reason per schema error (``schema error at line N: ...``, the validator's own
+    English words after the colon); empty when valid."""
     schema = _schema()
     if schema.validate(root):
         return []
-    errors = [f"schema error at line {e.line}: {e.message}" for e in schema.error_log]
+    errors = [
+        _("schema error at line %(line)s: %(problem)s", line=str(e.line), problem=e.message)
+        for e in schema.error_log
+    ]
     if len(errors) > MAX_ERRORS:
-        errors = [*errors[:MAX_ERRORS], f"... and {len(errors) - MAX_ERRORS} more schema errors"]
+        more = len(errors) - MAX_ERRORS
+        errors = [*errors[:MAX_ERRORS], _("... and %(more)s more schema errors", more=more)]
     return errors

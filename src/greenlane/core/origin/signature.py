@@ -40,6 +40,7 @@ from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, Si
 from greenlane.core.origin import document, schema
 from greenlane.core.origin.document import NS
 from greenlane.core.origin.trust import TrustList, describe
+from greenlane.core.words import Day, Words, _
 
 #: Where the one signature sits, as an XPath from the root (signxml's ``location``).
 SIGNATURE_PLACE = (
@@ -115,7 +116,9 @@ class Verification:
     display only."""
 
     valid: bool
-    reasons: tuple[str, ...]
+    #: Why it does not hold, as words to translate for whoever reads them (``reasons``:
+    #: the English text, for the command line and partners' systems).
+    words: tuple[Words, ...]
     sha256: str
     certificate: dict[str, Any] = field(default_factory=dict)
     signer: str | None = None
@@ -123,6 +126,10 @@ class Verification:
     #: The trust list's certificate that vouched for the signer (the signer's own, or the
     #: authority that issued it): a caller with dated trust lists checks its dates.
     vouched_by: x509.Certificate | None = None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(str(w) for w in self.words)
 
     def as_json(self) -> dict[str, Any]:
         figures = self.certificate
@@ -150,34 +157,41 @@ def verify(data: bytes, trust: TrustList, *, today: dt.date | None = None) -> Ve
     try:
         root = schema.parse(data)
     except schema.NotXML as exc:
-        return Verification(False, (str(exc),), digest)
+        return Verification(False, (exc.words,), digest)
     reasons = schema.validate(root)
     if reasons:
         return Verification(False, tuple(reasons), digest, _figures(root))
     found = _one_signature(root)
-    if isinstance(found, str):
+    if isinstance(found, Words):
         return Verification(False, (found,), digest, _figures(root))
     signer = _signer(found)
-    if isinstance(signer, str):
+    if isinstance(signer, Words):
         return Verification(False, (signer,), digest, _figures(root))
     path = trust.path_to(signer)
     if path is None:
-        reason = (
-            f"unknown issuer: {describe(signer)}, issued by {signer.issuer.rfc4514_string()}, "
-            "is not in the trust list and no certificate in it issued it"
+        reason = _(
+            "unknown issuer: %(certificate)s, issued by %(issuer)s, is not in the trust list "
+            "and no certificate in it issued it",
+            certificate=describe(signer),
+            issuer=signer.issuer.rfc4514_string(),
         )
         return Verification(False, (reason,), digest, _figures(root), _subject(signer))
     checked = _check_signature(data, signer)
-    if isinstance(checked, str):
+    if isinstance(checked, Words):
         return Verification(False, (checked,), digest, _figures(root), _subject(signer))
     figures = document.read(checked)
     if not figures["issue_date"]:
-        reason = "no issue date (cbc:IssueDate): the signing date is unknown"
+        reason = _("no issue date (cbc:IssueDate): the signing date is unknown")
         return Verification(False, (reason,), digest, figures, _subject(signer))
     signed_at = _signing_time(figures)
     reasons = trust.problems(path, signed_at)
     if signed_at.date() > (today or dt.datetime.now(dt.UTC).date()):
-        reasons.append(f"issued in the future: the issue date {signed_at:%Y-%m-%d} is after today")
+        reasons.append(
+            _(
+                "issued in the future: the issue date %(day)s is after today",
+                day=Day(signed_at.date()),
+            )
+        )
     return Verification(
         not reasons, tuple(reasons), digest, figures, _subject(signer), signed_at, path[-1]
     )
@@ -194,27 +208,32 @@ def _figures(root: Any) -> dict[str, Any]:
         return {}
 
 
-def _one_signature(root: Any) -> Any | str:
+def _one_signature(root: Any) -> Any | Words:
     signatures = root.findall(".//ds:Signature", NS)
     if not signatures:
-        return "not signed: the document has no XML signature"
+        return _("not signed: the document has no XML signature")
     if len(signatures) > 1:
-        return f"more than one XML signature ({len(signatures)}); a certificate of origin has one"
+        return _(
+            "more than one XML signature (%(count)s); a certificate of origin has one",
+            count=len(signatures),
+        )
     if root.find(SIGNATURE_PLACE + "ds:Signature", NS) is None:
-        return "the signature is not in its UBL place (sac:SignatureInformation in UBLExtensions)"
+        return _(
+            "the signature is not in its UBL place (sac:SignatureInformation in UBLExtensions)"
+        )
     return signatures[0]
 
 
-def _signer(signature: Any) -> x509.Certificate | str:
+def _signer(signature: Any) -> x509.Certificate | Words:
     """The certificate the signature names: only to know which trusted key to check with."""
     found = signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
     if len(found) != 1 or not (found[0].text or "").strip():
-        return "the signature does not name exactly one X.509 certificate"
+        return _("the signature does not name exactly one X.509 certificate")
     try:
         der = _base64(found[0].text)
         return x509.load_der_x509_certificate(der)
     except ValueError:
-        return "the certificate named in the signature cannot be read"
+        return _("the certificate named in the signature cannot be read")
 
 
 def _base64(text: str) -> bytes:
@@ -224,7 +243,7 @@ def _base64(text: str) -> bytes:
         raise ValueError(str(exc)) from None
 
 
-def _check_signature(data: bytes, signer: x509.Certificate) -> Any | str:
+def _check_signature(data: bytes, signer: x509.Certificate) -> Any | Words:
     """The element the signature covers, or why the signature does not hold.
 
     The certificate's validity period is checked apart (on the signing date, by the trust
@@ -241,19 +260,19 @@ def _check_signature(data: bytes, signer: x509.Certificate) -> Any | str:
             data, x509_cert=signer, expect_config=config, parser=schema._parser()
         )
     except InvalidDigest:
-        return "digest mismatch: the signed content was changed after it was signed"
+        return _("digest mismatch: the signed content was changed after it was signed")
     except InvalidSignature:
-        return (
+        return _(
             "signature value mismatch: the signed information was changed, or the named "
             "certificate's key did not sign it"
         )
     except (InvalidInput, SignXMLException, ValueError) as exc:
-        return f"the signature cannot be checked: {exc}"
+        return _("the signature cannot be checked: %(problem)s", problem=str(exc))
     if isinstance(result, list):  # expect_references=1 returns one result; never a list
-        return "the signature has more than one reference"
+        return _("the signature has more than one reference")
     signed = result.signed_xml
     if signed is None or signed.tag != f"{{{NS['coo']}}}CertificateOfOrigin":
-        return "the signature does not cover the whole document"
+        return _("the signature does not cover the whole document")
     return signed
 
 

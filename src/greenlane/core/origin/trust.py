@@ -23,6 +23,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID
 
+from greenlane.core.words import Day, Words, _
+
 _PEM_BLOCK = re.compile(rb"-----BEGIN (CERTIFICATE|X509 CRL)-----.+?-----END \1-----", re.DOTALL)
 _COMPROMISE = {x509.ReasonFlags.key_compromise, x509.ReasonFlags.ca_compromise}
 TRUST_FILES = ("*.pem", "*.crt", "*.cer", "*.der", "*.crl")
@@ -77,10 +79,10 @@ class TrustList:
                 return (certificate, issuer)
         return None
 
-    def problems(self, path: Iterable[x509.Certificate], when: dt.datetime) -> list[str]:
+    def problems(self, path: Iterable[x509.Certificate], when: dt.datetime) -> list[Words]:
         """Why ``path`` (signer first) could not vouch for a signature made at ``when``."""
         path = tuple(path)
-        reasons: list[str] = []
+        reasons: list[Words] = []
         for certificate in path:
             reasons += _validity(certificate, when)
         reasons += _usage(path[0])
@@ -88,7 +90,7 @@ class TrustList:
             reasons += self._revocation(certificate, when)
         return reasons
 
-    def _revocation(self, certificate: x509.Certificate, when: dt.datetime) -> list[str]:
+    def _revocation(self, certificate: x509.Certificate, when: dt.datetime) -> list[Words]:
         issuers = [c for c in self.certificates if c.subject == certificate.issuer]
         reasons = []
         for crl in self.crls:
@@ -96,8 +98,11 @@ class TrustList:
                 continue
             if not any(crl.is_signature_valid(i.public_key()) for i in issuers):  # type: ignore[arg-type]
                 reasons.append(
-                    f"the CRL of {crl.issuer.rfc4514_string()} in the trust list has no valid "
-                    "signature from a certificate in it"
+                    _(
+                        "the CRL of %(issuer)s in the trust list has no valid signature from a "
+                        "certificate in it",
+                        issuer=crl.issuer.rfc4514_string(),
+                    )
                 )
                 continue
             entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
@@ -105,11 +110,19 @@ class TrustList:
                 continue
             reason = _reason(entry)
             if entry.revocation_date_utc <= when or reason in _COMPROMISE:
-                said = f" ({reason.value})" if reason is not None else ""
+                on = f"{entry.revocation_date_utc:%Y-%m-%d %H:%M}"
                 reasons.append(
-                    f"certificate revoked: {describe(certificate)} was revoked on "
-                    f"{entry.revocation_date_utc:%Y-%m-%d %H:%M} UTC{said}"
-                )
+                    _(
+                        "certificate revoked: %(certificate)s was revoked on %(on)s UTC "
+                        "(%(why)s)",
+                        certificate=describe(certificate), on=on, why=reason.value,
+                    )
+                    if reason is not None
+                    else _(
+                        "certificate revoked: %(certificate)s was revoked on %(on)s UTC",
+                        certificate=describe(certificate), on=on,
+                    )
+                )  # fmt: skip
         return reasons
 
 
@@ -144,28 +157,44 @@ def _issued(issuer: x509.Certificate, certificate: x509.Certificate) -> bool:
     return True
 
 
-def _validity(certificate: x509.Certificate, when: dt.datetime) -> list[str]:
+def _validity(certificate: x509.Certificate, when: dt.datetime) -> list[Words]:
+    signed = Day(when.date())
     if when < certificate.not_valid_before_utc:
         return [
-            f"certificate not yet valid: {describe(certificate)} is valid from "
-            f"{certificate.not_valid_before_utc:%Y-%m-%d}, after the signing date {when:%Y-%m-%d}"
+            _(
+                "certificate not yet valid: %(certificate)s is valid from %(start)s, after the "
+                "signing date %(signed)s",
+                certificate=describe(certificate),
+                start=Day(certificate.not_valid_before_utc.date()),
+                signed=signed,
+            )
         ]
     if when > certificate.not_valid_after_utc:
         return [
-            f"certificate expired: {describe(certificate)} expired on "
-            f"{certificate.not_valid_after_utc:%Y-%m-%d}, before the signing date {when:%Y-%m-%d}"
+            _(
+                "certificate expired: %(certificate)s expired on %(end)s, before the signing "
+                "date %(signed)s",
+                certificate=describe(certificate),
+                end=Day(certificate.not_valid_after_utc.date()),
+                signed=signed,
+            )
         ]
     return []
 
 
-def _usage(signer: x509.Certificate) -> list[str]:
+def _usage(signer: x509.Certificate) -> list[Words]:
     try:
         usage = signer.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
     except x509.ExtensionNotFound:
         return []
     if usage.digital_signature or usage.content_commitment:  # type: ignore[attr-defined]
         return []
-    return [f"certificate not for signing: {describe(signer)} has no digital-signature key usage"]
+    return [
+        _(
+            "certificate not for signing: %(certificate)s has no digital-signature key usage",
+            certificate=describe(signer),
+        )
+    ]
 
 
 def _reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:
