@@ -271,8 +271,10 @@ def _load(
         if exception is not None:
             errors[name].append(str(exception))
 
+    # At the end each user finishes the request it is making (up to 10 s) instead of being
+    # killed in the middle of it, which locust counted as an error with status 0.
     environment = Environment(
-        user_classes=[Trader, Staff, CustomsSystem, Analyst, Probe], host=base
+        user_classes=[Trader, Staff, CustomsSystem, Analyst, Probe], host=base, stop_timeout=10
     )
     environment.events.request.add_listener(record)
     runner = environment.create_local_runner()
