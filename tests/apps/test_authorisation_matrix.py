@@ -341,6 +341,7 @@ WEB: dict[str, Access] = {
     "origin_receive": Access("/origin/receive", SCORES, method="post", ok=302),
     "origin_detail": Access("/origin/{origin}/", SCORES),
     "origin_document": Access("/origin/{origin}/document.xml", SCORES),
+    "origin_pdf": Access("/origin/{origin}/certificate.pdf", SCORES),
     "origin_verify": Access("/origin/{origin}/verification", SCORES, method="post", ok=302),
     "origin_verifications": Access("/origin/verifications/", SCORES),
     "origin_verification_extend": Access(

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -200,18 +201,7 @@ def certificate_receive(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(VIEW_ROLES)
 def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(visible_certificates(request.user).defer("document"), pk=pk)
-    figures = certificate.figures or {}
-    parties = [
-        (_("Exporter"), figures.get("exporter")),
-        (_("Importer"), figures.get("importer")),
-        (_("Issuing authority"), figures.get("issuer")),
-    ]
-    issue = {
-        "original": _("original"),
-        "retroactive": _("issued retroactively"),
-        "replacement": _("replacement"),
-    }
-    figures = {**figures, "status": issue.get(figures.get("status") or "", figures.get("status"))}
+    context = _shown(certificate)
     verifications = [
         (v, _request_forms(v) if request.user.role in RECEIVE_ROLES else None)
         for v in certificate.verifications.select_related("raised_by", "closed_by")
@@ -225,10 +215,7 @@ def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request,
         "origin/detail.html",
         {
-            "certificate": certificate,
-            "reasons": all_translated(certificate.reason_words()),
-            "figures": figures,
-            "parties": [(role, party) for role, party in parties if party],
+            **context,
             "verifications": verifications,
             "today": timezone.localdate(),
             "verification_form": VerificationForm(initial={"sent_on": timezone.localdate()})
@@ -236,6 +223,47 @@ def certificate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+def _shown(certificate: OriginCertificate) -> dict[str, Any]:
+    """What the page and the PDF show of a certificate: the reasons in the reader's language,
+    the parties and goods as the signature covers them (or as the document says, marked)."""
+    figures = certificate.figures or {}
+    parties = [
+        (_("Exporter"), figures.get("exporter")),
+        (_("Importer"), figures.get("importer")),
+        (_("Issuing authority"), figures.get("issuer")),
+    ]
+    issue = {
+        "original": _("original"),
+        "retroactive": _("issued retroactively"),
+        "replacement": _("replacement"),
+    }
+    figures = {**figures, "status": issue.get(figures.get("status") or "", figures.get("status"))}
+    return {
+        "certificate": certificate,
+        "reasons": all_translated(certificate.reason_words()),
+        "figures": figures,
+        "parties": [(role, party) for role, party in parties if party],
+    }
+
+
+@require_safe
+@role_required(VIEW_ROLES)
+def certificate_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A readable PDF of the certificate (the signed original stays the XML file)."""
+    import weasyprint
+
+    certificate = get_object_or_404(visible_certificates(request.user).defer("document"), pk=pk)
+    html = render_to_string(
+        "origin/certificate_pdf.html",
+        {**_shown(certificate), "printed": True, "printed_at": timezone.now()},
+        request=request,
+    )
+    response = HttpResponse(bytes(weasyprint.HTML(string=html).write_pdf()), "application/pdf")
+    name = f"{certificate.number or certificate.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _request_forms(request: VerificationRequest) -> dict[str, forms.Form] | None:

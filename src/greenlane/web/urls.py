@@ -254,6 +254,7 @@ urlpatterns = [
     path("origin/receive", origin.certificate_receive, name="origin_receive"),
     path("origin/<int:pk>/", origin.certificate_detail, name="origin_detail"),
     path("origin/<int:pk>/document.xml", origin.certificate_document, name="origin_document"),
+    path("origin/<int:pk>/certificate.pdf", origin.certificate_pdf, name="origin_pdf"),
     path("origin/<int:pk>/verification", origin.verification_raise, name="origin_verify"),
     path("origin/verifications/", origin.verification_list, name="origin_verifications"),
     path(

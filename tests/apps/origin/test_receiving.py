@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from greenlane.apps.accounts.roles import Role
@@ -201,6 +203,12 @@ def test_the_pages_receive_show_and_hand_back_the_file(admin: object, pki: Pki) 
     assert certificate.sha256 in page
     download = client.get(f"/origin/{certificate.pk}/document.xml")
     assert b"".join(download) == data
+    pdf = client.get(f"/origin/{certificate.pk}/certificate.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "KR-CN-2026-000123" in text
+    assert "Lithium-ion battery packs for laptops" in text
+    assert certificate.sha256 in text.replace("\n", "")
     listed = client.get("/origin/?status=received").content.decode()
     assert "KR-CN-2026-000123" in listed
     assert "KR-CN-2026-000123" not in client.get("/origin/?status=rejected").content.decode()
