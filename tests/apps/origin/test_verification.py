@@ -43,11 +43,11 @@ def test_under_akfta_the_reply_is_due_in_two_months_as_korea_customs_says(
 ) -> None:
     certificate = received(analyst, pki, agreement="AKFTA")
     request = services.raise_verification(
-        analyst, certificate.pk, "Confirm the producer of item 1.", dt.date(2026, 12, 31)
+        analyst, certificate.pk, "Confirm the producer of item 1.", dt.date(2025, 12, 31)
     )
-    assert (request.due_on, request.due_from) == (dt.date(2027, 2, 28), "agreement")
+    assert (request.due_on, request.due_from) == (dt.date(2026, 2, 28), "agreement")
     event = AuditEvent.objects.get(action="origin.verification.raised")
-    assert event.data["due_on"] == "2027-02-28"
+    assert event.data["due_on"] == "2026-02-28"
 
 
 def test_under_rcep_the_reply_is_due_at_the_longest_the_agreement_allows(
@@ -200,3 +200,22 @@ def test_another_administration_cannot_touch_the_request(analyst: object, pki: P
     )
     with pytest.raises(services.Refused, match="no such verification request"):
         services.close_verification(stranger, request.pk, "confirmed", dt.date.today())
+
+
+@pytest.mark.parametrize(
+    ("agreement", "sent_on", "due_on"),
+    [("AKFTA", "9999-12-31", None), ("RCEP", "9999-12-31", None), ("KR-CN", "9999-12-30", None)],
+)
+def test_a_day_in_the_future_or_past_the_calendar_is_refused_not_a_crash(
+    analyst: object, pki: Pki, agreement: str, sent_on: str, due_on: str | None
+) -> None:
+    certificate = received(analyst, pki, agreement=agreement)
+    client = Client()
+    client.force_login(analyst)  # type: ignore[arg-type]
+    answer = client.post(
+        f"/api/v1/origin/certificates/{certificate.pk}/verifications",
+        {"questions": "Q", "sent_on": sent_on, "due_on": due_on},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400, answer.content
+    assert not VerificationRequest.objects.exists()

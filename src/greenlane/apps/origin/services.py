@@ -400,6 +400,8 @@ def raise_verification(
     if not questions:
         raise Refused(_("write the questions for the exporting side"), "questions")
     sent_on = sent_on or timezone.localdate()
+    if sent_on > timezone.localdate():
+        raise Refused(_("a request is recorded once it is sent: not on a future day"), "sent_on")
     with transaction.atomic():
         certificate = (
             OriginCertificate.objects.select_for_update()
@@ -412,7 +414,12 @@ def raise_verification(
             raise NotAllowed(_("a rejected certificate backs no claim: there is nothing to verify"))
         if certificate.verifications.filter(outcome=VerificationRequest.Outcome.PENDING).exists():
             raise NotAllowed(_("this certificate already has a request waiting for its reply"))
-        agreed = reply_due(certificate.agreement, sent_on)
+        try:
+            agreed = reply_due(certificate.agreement, sent_on)
+        except (ValueError, OverflowError):  # a day past the calendar's end
+            raise Refused(
+                _("the day the reply is due falls past the calendar"), "sent_on"
+            ) from None
         if agreed is None and due_on is None:
             raise Refused(
                 _("the agreement data gives no time for the reply: set the day it is due"),
